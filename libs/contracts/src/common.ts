@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** A MongoDB ObjectId as 24 hex characters. Only strings pass, so `{"$gt": ""}` is refused. */
+export const objectId = z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be a 24-hex ObjectId').transform((s) => s.toLowerCase());
+export type ObjectIdString = z.output<typeof objectId>;
+
+/** Counts Unicode code points, not UTF-16 units, so an emoji counts once. */
+export const codePoints = (s: string): number => [...s].length;
+
+/** A query-string integer: digits only, so arrays, objects and `1e3` are refused. */
+export const queryInt = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+export const PAGE_LIMIT_MAX = 100;
+
+/** `?limit=&page=` as the specification names them: limit 1..100, page >= 1. */
+export const paginationQuery = (defaultLimit = 50) =>
+  z.object({
+    limit: queryInt(1, PAGE_LIMIT_MAX, defaultLimit),
+    page: queryInt(1, 1_000_000, 1),
+  });
+export type PaginationQuery = z.output<ReturnType<typeof paginationQuery>>;
+
+export const paginationSchema = z.object({ total: z.number(), page: z.number(), limit: z.number() });
+export type Pagination = z.infer<typeof paginationSchema>;
+
+export const isoDate = z.string().datetime({ offset: true });

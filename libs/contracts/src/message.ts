@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { codePoints, objectId } from './common.js';
+import { messageTypeSchema, type MessageType } from './chat.js';
+
+export const MESSAGE_CONTENT_MAX = 5_000;
+export const MARK_READ_MAX_IDS = 200;
+export const SEARCH_QUERY_MAX = 200;
+export const EMOJI_MAX = 16;
+
+/** Message text: trimmed, then 1..max code points (the limit is configurable in message-api). */
+export const messageContent = (max = MESSAGE_CONTENT_MAX) =>
+  z
+    .string()
+    .transform((s) => s.trim())
+    .refine((s) => codePoints(s) >= 1, 'must not be empty')
+    .refine((s) => codePoints(s) <= max, `must be at most ${max} characters`);
+
+export const emojiSchema = z
+  .string()
+  .refine((s) => codePoints(s) >= 1 && codePoints(s) <= EMOJI_MAX, `must be 1 to ${EMOJI_MAX} characters`);
+
+export const clientMessageIdSchema = z.string().min(1).max(64);
+
+/** The specification's `media` object, as media-service returns it and `send_media` carries it. */
+export const mediaSchema = z.object({
+  url: z.string().min(1).max(2048),
+  fileId: z.string().min(1).max(200),
+  fileName: z.string().max(500).optional(),
+  fileSize: z.number().int().nonnegative().optional(),
+  mimeType: z.string().max(200).optional(),
+  duration: z.number().nonnegative().optional(),
+});
+export type Media = z.infer<typeof mediaSchema>;
+
+export const deleteScopeSchema = z.enum(['everyone', 'me']);
+export type DeleteScope = z.infer<typeof deleteScopeSchema>;
+
+export interface ReplyPreview {
+  messageId: string;
+  senderId: string;
+  content: string;
+  messageType: MessageType;
+}
+
+/** A message as REST lists and events carry it. */
+export interface MessageView {
+  _id: string;
+  chatId: string;
+  seq: number;
+  rev: number;
+  senderId: string;
+  receiverId: string;
+  content: string;
+  messageType: MessageType;
+  media?: Media | null;
+  clientMessageId: string;
+  isEdited: boolean;
+  editedAt?: string | null;
+  readBy: { userId: string; readAt: string }[];
+  reactions: { userId: string; emoji: string; createdAt: string }[];
+  replyTo?: ReplyPreview | null;
+  isDeleted?: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /api/chats/:chatId/messages` query: page/limit plus `before` / `after` cursors. */
+export const listMessagesQuery = z.object({
+  limit: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1).max(100)).optional(),
+  page: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1)).optional(),
+  before: objectId.optional(),
+  after: objectId.optional(),
+});
+
+export const messageTypeOf = messageTypeSchema;

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { objectId } from './common.js';
+import { clientMessageIdSchema, deleteScopeSchema, emojiSchema, mediaSchema, type Media } from './message.js';
+import type { MessageType } from './chat.js';
+import type { SocketErrorCode } from './errors.js';
+
+/** Client -> server events, each with its payload schema and its success event (specification names). */
+const chatOnly = z.object({ chatId: objectId });
+const messageTarget = z.object({ chatId: objectId, messageId: objectId });
+
+export const clientEvents = {
+  join_chat: { schema: chatOnly, success: 'join_chat_success' },
+  leave_chat: { schema: chatOnly, success: 'leave_chat_success' },
+  send_message: {
+    schema: z.object({
+      chatId: objectId,
+      content: z.string().max(100_000),
+      replyToId: objectId.optional(),
+      clientMessageId: clientMessageIdSchema.optional(),
+    }),
+    success: 'send_message_success',
+  },
+  send_media: {
+    schema: z.object({
+      chatId: objectId,
+      messageType: z.enum(['image', 'video', 'file']),
+      media: mediaSchema,
+      replyToId: objectId.optional(),
+      clientMessageId: clientMessageIdSchema.optional(),
+    }),
+    success: 'send_media_success',
+  },
+  mark_as_read: {
+    schema: z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(200) }),
+    success: 'read_success',
+  },
+  typing: { schema: chatOnly, success: null },
+  stop_typing: { schema: chatOnly, success: null },
+  edit_message: {
+    schema: messageTarget.extend({ newContent: z.string().max(100_000) }),
+    success: 'edit_success',
+  },
+  delete_message: {
+    schema: messageTarget.extend({ scope: deleteScopeSchema.optional() }),
+    success: 'delete_success',
+  },
+  add_reaction: { schema: messageTarget.extend({ emoji: emojiSchema }), success: 'reaction_success' },
+  remove_reaction: { schema: messageTarget.extend({ emoji: emojiSchema }), success: 'reaction_removed_success' },
+} as const;
+export type ClientEventName = keyof typeof clientEvents;
+export type ClientPayload<E extends ClientEventName> = z.output<(typeof clientEvents)[E]['schema']>;
+
+/** Payloads of the server -> client events (specification "Server → Client Events"). */
+export interface ServerEventPayloads {
+  join_chat_success: { chatId: string; message: string };
+  leave_chat_success: { chatId: string };
+  send_message_success: { messageId: string; timestamp: string };
+  send_media_success: { messageId: string; timestamp: string };
+  read_success: { messageIds: string[] };
+  edit_success: { messageId: string };
+  delete_success: { messageId: string };
+  reaction_success: { messageId: string; emoji: string };
+  reaction_removed_success: { messageId: string; emoji: string };
+  message_received: {
+    messageId: string;
+    chatId: string;
+    senderId: string;
+    receiverId: string;
+    content: string;
+    messageType: MessageType;
+    createdAt: string;
+    replyTo: string | null;
+    seq: number;
+    clientMessageId: string;
+  };
+  media_received: {
+    messageId: string;
+    chatId: string;
+    senderId: string;
+    receiverId: string;
+    messageType: MessageType;
+    media: Media | null;
+    createdAt: string;
+    replyTo: string | null;
+    seq: number;
+    clientMessageId: string;
+  };
+  messages_read: { messageIds: string[]; readBy: string; chatId: string; timestamp: string };
+  user_typing: { userId: string; chatId: string; timestamp: string };
+  user_stop_typing: { userId: string; chatId: string; timestamp: string };
+  message_edited: { messageId: string; chatId: string; newContent: string; editedAt: string; editedBy: string };
+  message_deleted: { messageId: string; chatId: string; deletedBy: string; scope?: 'everyone' | 'me' };
+  reaction_added: { messageId: string; chatId: string; userId: string; emoji: string; timestamp: string };
+  reaction_removed: { messageId: string; chatId: string; userId: string; emoji: string; timestamp: string };
+  user_online: { userId: string; chatId: string; timestamp: string };
+  user_offline: { userId: string; chatId: string; timestamp: string };
+  unread_message: { chatId: string; unreadCount: number; lastMessage: string | null; senderId: string | null };
+  error: SocketErrorPayload;
+}
+export type ServerEventName = keyof ServerEventPayloads;
+
+export interface SocketErrorPayload {
+  message: string;
+  code: SocketErrorCode;
+  event?: string;
+}
+
+/** Acknowledgement callback payload: the success payload or the error, flagged with `ok`. */
+export type AckPayload<T> = ({ ok: true } & T) | ({ ok: false } & SocketErrorPayload);
+
+/** Socket.IO typed event maps (server side). */
+export type ServerToClientEvents = { [E in ServerEventName]: (payload: ServerEventPayloads[E]) => void };
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: unknown, ack?: (response: AckPayload<object>) => void) => void;
+};
+
+export const rooms = {
+  chat: (chatId: string) => `chat:${chatId}`,
+  user: (userId: string) => `user:${userId}`,
+};

@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import { objectId } from './common.js';
+import { chatStatusSchema, messageTypeSchema } from './chat.js';
+import { clientMessageIdSchema, deleteScopeSchema, emojiSchema, mediaSchema } from './message.js';
+
+/**
+ * Every NATS subject, with its payload schemas. Request/reply subjects are `<service>.<verb>`;
+ * the caller's user id and the request id travel in headers (see libs/platform nats).
+ * Services use these definitions, never string literals.
+ */
+export interface RequestDef<Req extends z.ZodType, Res extends z.ZodType> {
+  subject: string;
+  request: Req;
+  reply: Res;
+}
+const requestDef = <Req extends z.ZodType, Res extends z.ZodType>(subject: string, request: Req, reply: Res) =>
+  ({ subject, request, reply }) as RequestDef<Req, Res>;
+
+export const QUEUE_GROUPS = {
+  chatApi: 'chat-api',
+  messageApi: 'message-api',
+  mediaService: 'media-service',
+  gateway: 'realtime-gateway',
+} as const;
+
+// ---- chat-api queries -------------------------------------------------------------------
+
+export const chatActions = ['read', 'send'] as const;
+export const accessDenialReasons = ['NOT_FOUND', 'NOT_PARTICIPANT', 'STATUS'] as const;
+
+/** What a service needs to know about one chat for one user. */
+export const chatAccessSchema = z.object({
+  chatId: z.string(),
+  participants: z.array(z.string()),
+  otherUserId: z.string(),
+  status: chatStatusSchema,
+  requestedBy: z.string(),
+  blockedBy: z.string().nullable(),
+  /** Messages created at or before this instant are hidden for the caller (they deleted the chat). */
+  clearedAt: z.string().nullable(),
+});
+export type ChatAccess = z.infer<typeof chatAccessSchema>;
+
+export const chatAccessCheck = requestDef(
+  'chat.access.check',
+  z.object({ chatId: objectId, userId: objectId, action: z.enum(chatActions) }),
+  z.discriminatedUnion('allowed', [
+    z.object({ allowed: z.literal(true), chat: chatAccessSchema }),
+    z.object({
+      allowed: z.literal(false),
+      reason: z.enum(accessDenialReasons),
+      message: z.string(),
+      chat: chatAccessSchema.optional(),
+    }),
+  ]),
+);
+
+/** The chats a user takes part in and has not deleted (for presence broadcasts). */
+export const chatListForUser = requestDef(
+  'chat.user.list',
+  z.object({ userId: objectId }),
+  z.object({ chatIds: z.array(z.string()) }),
+);
+
+// ---- message-api commands ---------------------------------------------------------------
+
+/** What every message command answers: the message id and when it happened. */
+export const commandAck = z.object({
+  messageId: z.string(),
+  chatId: z.string(),
+  timestamp: z.string(),
+  duplicate: z.boolean().optional(),
+});
+export type CommandAck = z.infer<typeof commandAck>;
+
+// Content limits are enforced by message-api (configurable); the contract only bounds size.
+const rawContent = z.string().max(100_000);
+
+export const messageSend = requestDef(
+  'message.send',
+  z.object({
+    chatId: objectId,
+    content: rawContent,
+    replyToId: objectId.optional(),
+    clientMessageId: clientMessageIdSchema.optional(),
+  }),
+  commandAck,
+);
+
+export const messageSendMedia = requestDef(
+  'message.send_media',
+  z.object({
+    chatId: objectId,
+    messageType: z.enum(['image', 'video', 'file']),
+    media: mediaSchema,
+    content: z.string().max(100_000).optional(),
+    replyToId: objectId.optional(),
+    clientMessageId: clientMessageIdSchema.optional(),
+  }),
+  commandAck,
+);
+
+export const messageEdit = requestDef(
+  'message.edit',
+  z.object({ chatId: objectId, messageId: objectId, newContent: rawContent }),
+  commandAck.extend({ newContent: z.string(), editedAt: z.string() }),
+);
+
+export const messageDelete = requestDef(
+  'message.delete',
+  z.object({ chatId: objectId, messageId: objectId, scope: deleteScopeSchema.optional() }),
+  commandAck.extend({ scope: deleteScopeSchema }),
+);
+
+export const messageReact = requestDef(
+  'message.react',
+  z.object({ chatId: objectId, messageId: objectId, emoji: emojiSchema }),
+  commandAck.extend({ emoji: z.string() }),
+);
+
+export const messageUnreact = requestDef(
+  'message.unreact',
+  z.object({ chatId: objectId, messageId: objectId, emoji: emojiSchema }),
+  commandAck.extend({ emoji: z.string() }),
+);
+
+export const messageRead = requestDef(
+  'message.read',
+  z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(200) }),
+  z.object({ chatId: z.string(), messageIds: z.array(z.string()), timestamp: z.string() }),
+);
+
+// ---- media-service queries --------------------------------------------------------------
+
+/** Was this file uploaded into this chat by this user? (message-api asks before `send_media`.) */
+export const mediaFileCheck = requestDef(
+  'media.file.check',
+  z.object({ fileId: z.string().min(1).max(200), chatId: objectId, userId: objectId }),
+  z.object({ ok: z.boolean(), media: mediaSchema.optional() }),
+);
+
+// ---- JetStream domain events --------------------------------------------------------------
+
+export const STREAMS = {
+  chats: { name: 'CHATS', subjects: ['chats.>'] },
+  messages: { name: 'MESSAGES', subjects: ['messages.>'] },
+} as const;
+
+/** Every event has an id (JetStream de-duplicates on it, consumers use it for idempotency). */
+const envelope = <T extends z.ZodType>(type: string, data: T) =>
+  z.object({
+    eventId: z.string(),
+    type: z.literal(type),
+    chatId: z.string(),
+    occurredAt: z.string(),
+    data,
+  });
+
+const chatSnapshot = z.object({
+  chatId: z.string(),
+  participants: z.array(z.string()),
+  status: chatStatusSchema,
+  requestedBy: z.string(),
+  blockedBy: z.string().nullable(),
+  /** Who did it. */
+  actorId: z.string(),
+});
+
+export const chatEventTypes = [
+  'created',
+  'accepted',
+  'auto_accepted',
+  'rejected',
+  'blocked',
+  'unblocked',
+  'archived',
+  'unarchived',
+  'deleted',
+  'restored',
+] as const;
+export type ChatEventType = (typeof chatEventTypes)[number];
+
+export const chatEventSchema = z.discriminatedUnion(
+  'type',
+  chatEventTypes.map((t) => envelope(t, chatSnapshot)) as unknown as [
+    ReturnType<typeof envelope<typeof chatSnapshot>>,
+    ...ReturnType<typeof envelope<typeof chatSnapshot>>[],
+  ],
+);
+export type ChatEvent = z.infer<typeof chatEventSchema>;
+
+/** After the projection changes a user's unread count: what `unread_message` needs. */
+export const unreadChangedEvent = envelope(
+  'unread_changed',
+  z.object({
+    userId: z.string(),
+    unreadCount: z.number().int().nonnegative(),
+    lastMessage: z.string().nullable(),
+    senderId: z.string().nullable(),
+  }),
+);
+export type UnreadChangedEvent = z.infer<typeof unreadChangedEvent>;
+
+export const chatSubjects = {
+  event: (chatId: string, type: ChatEventType) => `chats.${chatId}.${type}`,
+  unread: (chatId: string) => `chats.${chatId}.unread_changed`,
+  all: 'chats.>',
+};
+
+const messageRef = z.object({ messageId: z.string(), rev: z.number().int() });
+
+export const messageCreatedData = messageRef.extend({
+  seq: z.number().int(),
+  senderId: z.string(),
+  receiverId: z.string(),
+  content: z.string(),
+  messageType: messageTypeSchema,
+  media: mediaSchema.nullable(),
+  clientMessageId: z.string(),
+  replyTo: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const messageEvents = {
+  created: envelope('created', messageCreatedData),
+  edited: envelope('edited', messageRef.extend({ newContent: z.string(), editedAt: z.string(), editedBy: z.string() })),
+  deleted: envelope(
+    'deleted',
+    messageRef.extend({
+      deletedBy: z.string(),
+      scope: deleteScopeSchema,
+      /** The message's receiver and sender, so counts can follow a delete for everyone. */
+      senderId: z.string(),
+      receiverId: z.string(),
+      /** Whether the receiver had not read it yet when it was deleted. */
+      wasUnread: z.boolean(),
+    }),
+  ),
+  reaction_added: envelope(
+    'reaction_added',
+    messageRef.extend({ userId: z.string(), emoji: z.string(), timestamp: z.string() }),
+  ),
+  reaction_removed: envelope(
+    'reaction_removed',
+    messageRef.extend({ userId: z.string(), emoji: z.string(), timestamp: z.string() }),
+  ),
+  read: envelope(
+    'read',
+    z.object({
+      rev: z.number().int(),
+      messageIds: z.array(z.string()),
+      readBy: z.string(),
+      timestamp: z.string(),
+      /** The reader's unread messages left in this chat after this read. */
+      unreadCount: z.number().int().nonnegative(),
+    }),
+  ),
+} as const;
+export type MessageEventType = keyof typeof messageEvents;
+export const messageEventSchema = z.discriminatedUnion('type', [
+  messageEvents.created,
+  messageEvents.edited,
+  messageEvents.deleted,
+  messageEvents.reaction_added,
+  messageEvents.reaction_removed,
+  messageEvents.read,
+]);
+export type MessageEvent = z.infer<typeof messageEventSchema>;
+
+export const messageSubjects = {
+  event: (chatId: string, type: MessageEventType) => `messages.${chatId}.${type}`,
+  all: 'messages.>',
+};

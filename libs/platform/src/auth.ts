@@ -1,0 +1,60 @@
+import jwt from 'jsonwebtoken';
+import type { NextFunction, Request, Response } from 'express';
+import { unauthorized } from './errors.js';
+import { runWithContext, currentContext, requestIdFrom } from './context.js';
+
+const OBJECT_ID = /^[0-9a-fA-F]{24}$/;
+
+/**
+ * Verifies an HS256 token and returns the caller's user id: `sub`, else `id`, else `userId`,
+ * which must be a 24-hex ObjectId. Any other algorithm (`none` included), a bad signature,
+ * an expired `exp` or a missing id is a 401.
+ */
+export function verifyToken(token: string, secret: string): string {
+  let claims: jwt.JwtPayload | string;
+  try {
+    claims = jwt.verify(token, secret, { algorithms: ['HS256'] });
+  } catch (err) {
+    throw unauthorized(err instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token');
+  }
+  if (typeof claims !== 'object' || claims === null) throw unauthorized('Invalid token');
+  const id = claims.sub ?? (claims as Record<string, unknown>).id ?? (claims as Record<string, unknown>).userId;
+  if (typeof id !== 'string' || !OBJECT_ID.test(id)) throw unauthorized('Token has no valid user id');
+  return id.toLowerCase();
+}
+
+/** `Bearer <token>` -> token, else undefined. */
+export function bearerToken(header: unknown): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** Express middleware: 401 unless a valid bearer token; sets `res.locals.userId` and the request context. */
+export function requireAuth(secret: string) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) return next(unauthorized('Missing bearer token'));
+    let userId: string;
+    try {
+      userId = verifyToken(token, secret);
+    } catch (err) {
+      return next(err);
+    }
+    res.locals.userId = userId;
+    const requestId = currentContext()?.requestId ?? requestIdFrom(req.headers['x-request-id']);
+    runWithContext({ requestId, userId }, () => next());
+  };
+}
+
+/** The authenticated caller of a request that passed `requireAuth`. */
+export const callerOf = (res: Response): string => res.locals.userId as string;
+
+/** Socket.IO handshake: the token from `auth.token` or an `Authorization: Bearer` header. */
+export function handshakeToken(handshake: { auth?: unknown; headers: Record<string, unknown> }): string | undefined {
+  const auth = handshake.auth as { token?: unknown } | undefined;
+  if (auth && typeof auth.token === 'string' && auth.token.length > 0) {
+    return bearerToken(auth.token) ?? auth.token;
+  }
+  return bearerToken(handshake.headers.authorization);
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Variables every service reads. Services extend this with their own. */
+export const baseConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JWT_SECRET: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
+  MONGO_URL: z.string().url().default('mongodb://127.0.0.1:27017/chat'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  CORS_ORIGINS: z.string().default('*'),
+  BODY_LIMIT: z.string().default('100kb'),
+  NATS_REQUEST_TIMEOUT_MS: ms(3000),
+  SHUTDOWN_TIMEOUT_MS: ms(10_000),
+});
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+export { port as portVar, ms as msVar };
+
+export class ConfigError extends Error {}
+
+/** Parses `env` with `schema`; throws a ConfigError that names every bad variable. */
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+}
+
+/**
+ * Reads the process environment once at start. On a bad or missing variable it prints
+ * which one and exits, so a misconfigured service never half-starts.
+ * @example const config = loadConfig(baseConfigSchema.extend({ PORT: portVar(3001) }));
+ */
+export function loadConfig<S extends z.ZodType>(schema: S): z.output<S> {
+  try {
+    // Empty strings count as unset so `FOO= node main.js` falls back to defaults.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ''));
+    return parseConfig(schema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+/** `a,b , c` -> ['a','b','c'] */
+export const csv = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);

@@ -1,0 +1,222 @@
+import { connect, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import type { z } from 'zod';
+import type { RequestDef } from '@chat/contracts';
+import type { Logger } from 'pino';
+import { AppError, fromWireError, toAppError, toWireError, unavailable, type WireError } from './errors.js';
+import { currentContext, newRequestId, runWithContext, type RequestContext } from './context.js';
+import { parseInput } from './validation.js';
+
+const HEADER_REQUEST_ID = 'x-request-id';
+const HEADER_USER_ID = 'x-user-id';
+
+type Reply<T> = { ok: true; data: T } | { ok: false; error: WireError };
+
+export interface StreamSpec {
+  name: string;
+  subjects: readonly string[];
+}
+
+export interface ConsumerSpec<S extends z.ZodType> {
+  stream: string;
+  /** Durable name: one per consuming service kind, shared by its replicas. */
+  durable: string;
+  filterSubjects: string[];
+  schema: S;
+  handler: (event: z.output<S>, subject: string) => Promise<void>;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+/**
+ * The service's NATS link: typed request/reply with timeouts that become 503s, queue-group
+ * handlers that validate and map errors, JetStream publishing and durable consumers.
+ */
+export class Bus {
+  readonly js: JetStreamClient;
+  private consumers = new Set<RunningConsumer>();
+
+  private constructor(
+    readonly nc: NatsConnection,
+    private readonly logger: Logger,
+    private readonly timeoutMs: number,
+  ) {
+    this.js = jetstream(nc);
+  }
+
+  static async connect(opts: { url: string; name: string; logger: Logger; timeoutMs: number }): Promise<Bus> {
+    const nc = await connect({ servers: opts.url, name: opts.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    return new Bus(nc, opts.logger, opts.timeoutMs);
+  }
+
+  isConnected(): boolean {
+    return !this.nc.isClosed() && !this.nc.isDraining();
+  }
+
+  /**
+   * Sends a request and returns the validated reply; a remote AppError is rethrown as is,
+   * and a timeout or missing responder becomes a 503 UNAVAILABLE.
+   * @example const access = await bus.request(chatAccessCheck, { chatId, userId, action: 'read' });
+   */
+  async request<Req extends z.ZodType, Res extends z.ZodType>(
+    def: RequestDef<Req, Res>,
+    data: z.input<Req>,
+    opts: { userId?: string; timeoutMs?: number } = {},
+  ): Promise<z.output<Res>> {
+    const ctx = currentContext();
+    const h = natsHeaders();
+    h.set(HEADER_REQUEST_ID, ctx?.requestId ?? newRequestId());
+    const userId = opts.userId ?? ctx?.userId;
+    if (userId) h.set(HEADER_USER_ID, userId);
+    let msg: Msg;
+    try {
+      msg = await this.nc.request(def.subject, JSON.stringify(data), { timeout: opts.timeoutMs ?? this.timeoutMs, headers: h });
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, subject: def.subject }, 'NATS request failed');
+      throw unavailable(`The ${def.subject.split('.')[0]} service did not answer in time`);
+    }
+    const reply = msg.json<Reply<unknown>>();
+    if (!reply.ok) throw fromWireError(reply.error);
+    const parsed = def.reply.safeParse(reply.data);
+    if (!parsed.success) {
+      this.logger.error({ subject: def.subject, issues: parsed.error.issues }, 'malformed NATS reply');
+      throw new AppError('INTERNAL', 'Internal error');
+    }
+    return parsed.data;
+  }
+
+  /**
+   * Serves a request subject in a queue group (each request handled once per service kind).
+   * The payload is validated by the contract; errors go back as wire errors, never as crashes.
+   */
+  handle<Req extends z.ZodType, Res extends z.ZodType>(
+    def: RequestDef<Req, Res>,
+    queue: string,
+    handler: (data: z.output<Req>, ctx: RequestContext) => Promise<z.input<Res>>,
+  ): Subscription {
+    return this.nc.subscribe(def.subject, {
+      queue,
+      callback: (err, msg) => {
+        if (err) {
+          this.logger.error({ err, subject: def.subject }, 'subscription error');
+          return;
+        }
+        const ctx = contextFrom(msg.headers);
+        void runWithContext(ctx, async () => {
+          let reply: Reply<unknown>;
+          try {
+            const data = parseInput(def.request, safeJson(msg), def.subject);
+            reply = { ok: true, data: await handler(data, ctx) };
+          } catch (e) {
+            reply = { ok: false, error: toWireError(toAppError(e, this.logger)) };
+          }
+          if (msg.reply) msg.respond(JSON.stringify(reply));
+        });
+      },
+    });
+  }
+
+  /** Creates the streams, or updates their subjects; safe to call from every replica. */
+  async ensureStreams(streams: readonly StreamSpec[]): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    for (const s of streams) {
+      try {
+        await jsm.streams.info(s.name);
+        await jsm.streams.update(s.name, { subjects: [...s.subjects] });
+      } catch {
+        try {
+          await jsm.streams.add({ name: s.name, subjects: [...s.subjects], duplicate_window: 2 * 60 * 1_000_000_000 });
+        } catch (err) {
+          // Another replica may have created it between our two calls.
+          await jsm.streams.info(s.name).catch(() => {
+            throw err;
+          });
+        }
+      }
+    }
+  }
+
+  /** Publishes a domain event to JetStream; `eventId` is the de-duplication id. Throws if not stored. */
+  async publish(subject: string, event: { eventId: string }): Promise<void> {
+    await this.js.publish(subject, JSON.stringify(event), { msgID: event.eventId });
+  }
+
+  /**
+   * Runs a durable consumer with explicit acks. A malformed event is logged and terminated;
+   * a failing handler is retried later (nak with delay), so handlers must be idempotent.
+   */
+  async consume<S extends z.ZodType>(spec: ConsumerSpec<S>): Promise<RunningConsumer> {
+    const jsm = await jetstreamManager(this.nc);
+    const config = {
+      durable_name: spec.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subjects: spec.filterSubjects,
+      ack_wait: 30_000_000_000,
+    };
+    try {
+      await jsm.consumers.info(spec.stream, spec.durable);
+      await jsm.consumers.update(spec.stream, spec.durable, { filter_subjects: spec.filterSubjects });
+    } catch {
+      await jsm.consumers.add(spec.stream, config).catch(async (err: unknown) => {
+        await jsm.consumers.info(spec.stream, spec.durable).catch(() => {
+          throw err;
+        });
+      });
+    }
+    const consumer = await this.js.consumers.get(spec.stream, spec.durable);
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
+    const loop = (async () => {
+      for await (const m of messages) {
+        let event: z.output<S>;
+        try {
+          event = parseInput(spec.schema, m.json(), m.subject);
+        } catch (err) {
+          this.logger.error({ err, subject: m.subject }, 'dropping malformed event');
+          m.term();
+          continue;
+        }
+        try {
+          await runWithContext({ requestId: (event as { eventId?: string }).eventId ?? newRequestId() }, () =>
+            spec.handler(event, m.subject),
+          );
+          m.ack();
+        } catch (err) {
+          this.logger.error({ err, subject: m.subject, redelivery: m.info.deliveryCount }, 'event handler failed, will retry');
+          m.nak(Math.min(30_000, 500 * 2 ** Math.min(m.info.deliveryCount, 6)));
+        }
+      }
+    })();
+    const running: RunningConsumer = {
+      stop: async () => {
+        this.consumers.delete(running);
+        await messages.close().catch(() => undefined);
+        await loop.catch(() => undefined);
+      },
+    };
+    this.consumers.add(running);
+    return running;
+  }
+
+  /** Stops consumers, lets in-flight handlers finish, then drains and closes the connection. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+function safeJson(msg: Msg): unknown {
+  try {
+    return msg.json();
+  } catch {
+    return undefined;
+  }
+}
+
+function contextFrom(h: MsgHdrs | undefined): RequestContext {
+  const requestId = h?.get(HEADER_REQUEST_ID) || newRequestId();
+  const userId = h?.get(HEADER_USER_ID) || undefined;
+  return userId ? { requestId, userId } : { requestId };
+}

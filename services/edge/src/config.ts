@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { baseConfigSchema, portVar } from '@chat/platform';
+
+/** The edge verifies nothing itself and touches no database: it only needs where to route. */
+export const edgeConfigSchema = baseConfigSchema
+  .pick({ NODE_ENV: true, LOG_LEVEL: true, CORS_ORIGINS: true, SHUTDOWN_TIMEOUT_MS: true })
+  .extend({
+    PORT: portVar(8080),
+    CHAT_API_URL: z.string().url().default('http://127.0.0.1:3001'),
+    MESSAGE_API_URL: z.string().url().default('http://127.0.0.1:3002'),
+    MEDIA_SERVICE_URL: z.string().url().default('http://127.0.0.1:3003'),
+    /** `id=url` pairs (sticky long-polling by session id) or plain urls, comma separated. */
+    GATEWAY_NODES: z.string().default('gw1=http://127.0.0.1:3004,gw2=http://127.0.0.1:3005'),
+    PROXY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  });
+export type EdgeConfig = z.infer<typeof edgeConfigSchema>;

@@ -1,0 +1,57 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Express } from 'express';
+import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import type { Logger } from '@chat/platform';
+import type { EdgeConfig } from '../config.js';
+import { createGatewayRouter, parseGatewayNodes } from './gateway-router.js';
+
+/** Message routes live under /api/chats/:chatId but belong to message-api. */
+const MESSAGE_API_PATH = /^\/api\/chats\/[^/]+\/(messages|search|changes)(\/|$)/;
+
+/** Answers a failed upstream with the API's error shape (or closes a WebSocket). */
+const upstreamError = (logger: Logger, upstream: string) => (err: Error, _req: IncomingMessage, res: ServerResponse | Socket) => {
+  logger.warn({ err: err.message, upstream }, 'upstream unavailable');
+  if ('writeHead' in res) {
+    if (!res.headersSent) res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 503, message: `${upstream} is unavailable, try again` }));
+  } else {
+    res.destroy();
+  }
+};
+
+export interface EdgeRoutes {
+  mount(app: Express): void;
+  /** The Socket.IO proxy, whose `upgrade` handles WebSocket upgrades. */
+  socketProxy: RequestHandler;
+}
+
+export function edgeRoutes(config: EdgeConfig, logger: Logger): EdgeRoutes {
+  const proxy = (name: string, target: string, pathFilter: (path: string) => boolean) =>
+    createProxyMiddleware<IncomingMessage, ServerResponse>({
+      target,
+      pathFilter,
+      xfwd: true,
+      proxyTimeout: config.PROXY_TIMEOUT_MS,
+      on: { error: upstreamError(logger, name) },
+    });
+  const messageApi = proxy('message-api', config.MESSAGE_API_URL, (path) => MESSAGE_API_PATH.test(path));
+  const chatApi = proxy('chat-api', config.CHAT_API_URL, (path) => path === '/api/chats' || path.startsWith('/api/chats/'));
+  const media = proxy('media-service', config.MEDIA_SERVICE_URL, (path) => path === '/api/media' || path.startsWith('/api/media/'));
+  const gatewayRouter = createGatewayRouter(parseGatewayNodes(config.GATEWAY_NODES));
+  const socketProxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+    target: 'http://127.0.0.1', // replaced per request by the router
+    router: gatewayRouter,
+    pathFilter: (path) => path.startsWith('/socket.io/'),
+    ws: true,
+    xfwd: true,
+    proxyTimeout: config.PROXY_TIMEOUT_MS,
+    on: { error: upstreamError(logger, 'realtime-gateway') },
+  });
+  return {
+    mount: (app) => {
+      app.use(messageApi, chatApi, media, socketProxy);
+    },
+    socketProxy,
+  };
+}
