@@ -21,7 +21,8 @@ export interface ConsumerSpec<S extends z.ZodType> {
   stream: string;
   /** Durable name: one per consuming service kind, shared by its replicas. */
   durable: string;
-  filterSubjects: string[];
+  /** One subject filter (wildcards allowed): multi-filter consumers need nats-server 2.10, Debian ships older. */
+  filterSubjects: [string];
   schema: S;
   handler: (event: z.output<S>, subject: string) => Promise<void>;
 }
@@ -149,16 +150,17 @@ export class Bus {
    */
   async consume<S extends z.ZodType>(spec: ConsumerSpec<S>): Promise<RunningConsumer> {
     const jsm = await jetstreamManager(this.nc);
+    const [filterSubject] = spec.filterSubjects;
     const config = {
       durable_name: spec.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subjects: spec.filterSubjects,
+      filter_subject: filterSubject,
       ack_wait: 30_000_000_000,
     };
     try {
       await jsm.consumers.info(spec.stream, spec.durable);
-      await jsm.consumers.update(spec.stream, spec.durable, { filter_subjects: spec.filterSubjects });
+      await jsm.consumers.update(spec.stream, spec.durable, { filter_subject: filterSubject });
     } catch {
       await jsm.consumers.add(spec.stream, config).catch(async (err: unknown) => {
         await jsm.consumers.info(spec.stream, spec.durable).catch(() => {

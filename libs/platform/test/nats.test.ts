@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { RequestDef } from '@chat/contracts';
+import { AppError, Bus, createLogger, forbidden, runWithContext } from '@chat/platform';
+import { startNatsServer, type RunningProcess } from '@chat/testkit';
+
+const logger = createLogger('nats-test', 'silent');
+const echo: RequestDef<z.ZodObject<{ n: z.ZodNumber }>, z.ZodObject<{ n: z.ZodNumber; userId: z.ZodString }>> = {
+  subject: 'test.echo',
+  request: z.object({ n: z.number() }),
+  reply: z.object({ n: z.number(), userId: z.string() }),
+};
+const silent = { subject: 'test.silent', request: z.object({}), reply: z.object({}) };
+
+describe('Bus', () => {
+  let nats: RunningProcess;
+  let server: Bus;
+  let client: Bus;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    server = await Bus.connect({ url: nats.url, name: 'server', logger, timeoutMs: 500 });
+    client = await Bus.connect({ url: nats.url, name: 'client', logger, timeoutMs: 500 });
+    server.handle(echo, 'q', async (data, ctx) => {
+      if (data.n < 0) throw forbidden('negative numbers are not allowed');
+      if (data.n === 13) throw new Error('driver exploded: secret detail');
+      return { n: data.n * 2, userId: ctx.userId ?? 'none' };
+    });
+    await server.nc.flush();
+  });
+
+  afterAll(async () => {
+    await client.drain();
+    await server.drain();
+    await nats.stop();
+  });
+
+  it('carries the caller from the request context to the handler', async () => {
+    const reply = await runWithContext({ requestId: 'r1', userId: 'u1' }, () => client.request(echo, { n: 2 }));
+    expect(reply).toEqual({ n: 4, userId: 'u1' });
+  });
+
+  it('turns a payload that breaks the schema into a VALIDATION error, not a crash', async () => {
+    await expect(client.request(echo, { n: 'two' } as never)).rejects.toMatchObject({ code: 'VALIDATION', status: 400 });
+  });
+
+  it('rethrows the remote AppError with its code and message', async () => {
+    await expect(client.request(echo, { n: -1 })).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'negative numbers are not allowed' });
+  });
+
+  it('hides an unexpected remote error behind INTERNAL with an error id', async () => {
+    const err = (await client.request(echo, { n: 13 }).catch((e: unknown) => e)) as AppError;
+    expect(err.code).toBe('INTERNAL');
+    expect(err.message).not.toContain('driver');
+    expect(err.details).toMatchObject({ errorId: expect.any(String) });
+  });
+
+  it('turns a subject nobody serves into 503 UNAVAILABLE', async () => {
+    await expect(client.request(silent, {})).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+  });
+
+  it('delivers JetStream events to a durable consumer once, and again after a failed attempt', async () => {
+    await server.ensureStreams([{ name: 'TEST', subjects: ['test.events.>'] }]);
+    await server.ensureStreams([{ name: 'TEST', subjects: ['test.events.>'] }]); // idempotent
+    const seen: string[] = [];
+    let failOnce = true;
+    const consumer = await server.consume({
+      stream: 'TEST',
+      durable: 'test-consumer',
+      filterSubjects: ['test.events.>'],
+      schema: z.object({ eventId: z.string() }),
+      handler: async (event) => {
+        if (event.eventId === 'e2' && failOnce) {
+          failOnce = false;
+          throw new Error('transient');
+        }
+        seen.push(event.eventId);
+      },
+    });
+    await client.publish('test.events.a', { eventId: 'e1' });
+    await client.publish('test.events.a', { eventId: 'e1' }); // de-duplicated by JetStream
+    await client.publish('test.events.b', { eventId: 'e2' });
+    await expect.poll(() => seen, { timeout: 10_000 }).toEqual(['e1', 'e2']);
+    await consumer.stop();
+  });
+});
