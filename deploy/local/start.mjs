@@ -1,0 +1,263 @@
+// Runs the whole platform on this machine without Docker: infrastructure through
+// infra-up.sh, then every service from its dist/ (one process each, output prefixed with
+// its name), and waits until each /readyz answers 200. `npm start` builds, then runs this.
+// Ctrl-C / SIGTERM stops the services this script started, and nothing else.
+//
+// Environment: everything is passed through to the services. PORT is the edge's port
+// (default 8080); the other services use the fixed ports of the conventions (3001-3005).
+// START_READY_TIMEOUT_MS (default 60000) bounds the wait for readiness.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DEV_JWT_SECRET } from './dev-secret.mjs';
+
+function log(msg) {
+  console.log(`[start] ${msg}`);
+}
+function fail(msg) {
+  console.error(`[start] ${msg}`);
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = positiveInt('START_READY_TIMEOUT_MS', 60_000);
+// The services get SHUTDOWN_TIMEOUT_MS to drain; give them that plus a margin before SIGKILL.
+const STOP_TIMEOUT_MS = positiveInt('SHUTDOWN_TIMEOUT_MS', 10_000) + 5_000;
+const edgePort = positiveInt('PORT', 8080);
+const urlOf = (port) => `http://${HOST}:${port}`;
+
+const GATEWAYS = [
+  { id: 'gw1', port: 3004 },
+  { id: 'gw2', port: 3005 },
+];
+const SERVICES = [
+  { name: 'chat-api', service: 'chat-api', port: 3001 },
+  { name: 'message-api', service: 'message-api', port: 3002 },
+  { name: 'media-service', service: 'media-service', port: 3003 },
+  ...GATEWAYS.map((gw) => ({
+    name: `gateway-${gw.id}`,
+    service: 'realtime-gateway',
+    port: gw.port,
+    env: { GATEWAY_NODE_ID: gw.id },
+  })),
+  {
+    name: 'edge',
+    service: 'edge',
+    port: edgePort,
+    env: {
+      CHAT_API_URL: urlOf(3001),
+      MESSAGE_API_URL: urlOf(3002),
+      MEDIA_SERVICE_URL: urlOf(3003),
+      GATEWAY_NODES: GATEWAYS.map((gw) => `${gw.id}=${urlOf(gw.port)}`).join(','),
+    },
+  },
+];
+
+function positiveInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    fail(`${name} must be a positive integer, got '${raw}'`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const mainOf = (s) => path.join(ROOT, 'services', s.service, 'dist', 'main.js');
+
+function checkBuilt() {
+  const missing = [...new Set(SERVICES.map(mainOf))].filter((file) => !existsSync(file));
+  if (missing.length === 0) return;
+  for (const file of missing) fail(`missing ${path.relative(ROOT, file)}`);
+  fail('the services are not built: run `npm run build` first (`npm start` builds, then starts)');
+  process.exit(1);
+}
+
+function checkPortsDistinct() {
+  const taken = new Map();
+  for (const s of SERVICES) {
+    if (taken.has(s.port)) {
+      fail(`PORT=${edgePort} collides with ${taken.get(s.port)} (port ${s.port}); pick another PORT for the edge`);
+      process.exit(2);
+    }
+    taken.set(s.port, s.name);
+  }
+}
+
+/** Resolves true when something accepts TCP connections on 127.0.0.1:port. */
+function portInUse(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: HOST, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function checkPortsFree() {
+  const busy = [];
+  for (const s of SERVICES) if (await portInUse(s.port)) busy.push(`${s.port} (${s.name})`);
+  if (busy.length === 0) return;
+  fail(`already in use: port ${busy.join(', ')}. Is another \`npm start\` running? (see: ss -ltnp)`);
+  process.exit(1);
+}
+
+function ensureJwtSecret(env) {
+  if (env.JWT_SECRET) return;
+  env.JWT_SECRET = DEV_JWT_SECRET;
+  const bar = '!'.repeat(78);
+  console.warn(
+    [
+      bar,
+      '!!  JWT_SECRET is not set: using the fixed DEVELOPMENT secret from',
+      '!!  deploy/local/dev-secret.mjs. It is published in this repository, so anyone',
+      '!!  can mint tokens this platform accepts. For this machine only; never expose it.',
+      '!!  Tokens for it: npm run token -- <24-hex userId>',
+      '!!  Set JWT_SECRET (16+ characters) for anything others can reach.',
+      bar,
+    ].join('\n'),
+  );
+}
+
+function runInfraUp() {
+  const result = spawnSync('bash', [path.join(ROOT, 'deploy/local/infra-up.sh')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (result.status === 0) return;
+  fail(`deploy/local/infra-up.sh failed (${result.error?.message ?? describeExit(result.status, result.signal)})`);
+  process.exit(result.status || 1);
+}
+
+const describeExit = (code, signal) => (signal ? `signal ${signal}` : `exit code ${code}`);
+
+// ---------------------------------------------------------------- children
+const COLORS = [36, 33, 35, 32, 34, 96];
+const nameWidth = Math.max(...SERVICES.map((s) => s.name.length));
+const running = new Set();
+let stopping = false;
+
+function prefixLines(stream, out, prefix) {
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(`${prefix} ${line}\n`));
+}
+
+function startService(s, index, env) {
+  const label = s.name.padEnd(nameWidth);
+  const prefix = process.stdout.isTTY ? `\x1b[${COLORS[index % COLORS.length]}m${label} |\x1b[0m` : `${label} |`;
+  // detached: each service gets its own process group, so a terminal Ctrl-C reaches only
+  // this script, which then stops the services in order with SIGTERM.
+  const child = spawn(process.execPath, [mainOf(s)], {
+    cwd: ROOT,
+    env: { ...env, ...s.env, PORT: String(s.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  s.child = child;
+  running.add(s);
+  prefixLines(child.stdout, process.stdout, prefix);
+  prefixLines(child.stderr, process.stderr, prefix);
+  child.once('error', (err) => {
+    running.delete(s);
+    if (!stopping) void stopAll(1, `${s.name} could not be started: ${err.message}`);
+  });
+  // 'close' (not 'exit'): the service's last output lines have been printed by then.
+  child.once('close', (code, signal) => {
+    running.delete(s);
+    if (!stopping) void stopAll(1, `${s.name} exited unexpectedly (${describeExit(code, signal)}); stopping the others`);
+  });
+}
+
+async function waitReady(s, deadline) {
+  let last = 'no answer yet';
+  while (!stopping && Date.now() < deadline) {
+    try {
+      const res = await fetch(`${urlOf(s.port)}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return true;
+      last = `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`;
+    } catch (err) {
+      last = err.cause?.code ?? err.message;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  if (!stopping) fail(`${s.name}: ${urlOf(s.port)}/readyz not 200 after ${READY_TIMEOUT_MS} ms (last: ${last})`);
+  return false;
+}
+
+function signalChild(s, signal) {
+  try {
+    // SIGTERM to the service itself; SIGKILL to its whole group, leaving no stragglers.
+    process.kill(signal === 'SIGKILL' ? -s.child.pid : s.child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function stopAll(code, reason) {
+  if (stopping) return;
+  stopping = true;
+  if (reason) (code === 0 ? log : fail)(reason);
+  const names = [...running].map((s) => s.name);
+  if (names.length > 0) log(`stopping ${names.join(', ')} (SIGTERM)`);
+  for (const s of running) signalChild(s, 'SIGTERM');
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (running.size > 0) {
+    fail(`still running after ${STOP_TIMEOUT_MS} ms, sending SIGKILL: ${[...running].map((s) => s.name).join(', ')}`);
+    for (const s of running) signalChild(s, 'SIGKILL');
+    const killDeadline = Date.now() + 2000;
+    while (running.size > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 50));
+  }
+  log('all services stopped');
+  noteInfraLeftRunning();
+  process.exit(code);
+}
+
+function noteInfraLeftRunning() {
+  try {
+    const pid = Number(readFileSync(path.join(ROOT, '.local/ferretdb.pid'), 'utf8').trim());
+    if (/ferretdb/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) {
+      log(`FerretDB (pid ${pid}, started by infra-up.sh) keeps running; stop it with: kill $(cat .local/ferretdb.pid)`);
+    }
+  } catch {
+    // no FerretDB of ours is running
+  }
+  log('Redis, NATS and the MongoDB-wire server are left running for the next start');
+}
+
+// ---------------------------------------------------------------- main
+checkPortsDistinct();
+checkBuilt();
+await checkPortsFree();
+const env = { ...process.env };
+ensureJwtSecret(env);
+runInfraUp();
+
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (++interrupts > 1 && stopping) {
+      fail(`${signal} again: SIGKILL to every service`);
+      for (const s of running) signalChild(s, 'SIGKILL');
+      return;
+    }
+    void stopAll(0, `${signal} received`);
+  });
+}
+// Last resort if this script dies of an error: never leave services behind.
+process.on('exit', () => {
+  for (const s of running) signalChild(s, 'SIGKILL');
+});
+
+SERVICES.forEach((s, i) => startService(s, i, env));
+log(`started ${SERVICES.map((s) => `${s.name}:${s.port}`).join(' ')}; waiting for /readyz`);
+const deadline = Date.now() + READY_TIMEOUT_MS;
+const ready = await Promise.all(SERVICES.map((s) => waitReady(s, deadline)));
+if (!stopping) {
+  if (ready.every(Boolean)) console.log(`Chat platform ready: ${urlOf(edgePort)}`);
+  else await stopAll(1, 'not every service became ready; stopping');
+}
