@@ -96,6 +96,8 @@ export interface ServerEventPayloads {
   user_offline: { userId: string; chatId: string; timestamp: string };
   unread_message: { chatId: string; unreadCount: number; lastMessage: string | null; senderId: string | null };
   error: SocketErrorPayload;
+  /** Sent by a draining gateway node just before it closes the connection; clients reconnect (the edge picks another node). */
+  server_shutdown: { message: string; reconnect: boolean };
 }
 export type ServerEventName = keyof ServerEventPayloads;
 

@@ -1,0 +1,79 @@
+import { STREAMS } from '@chat/contracts';
+import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
+import type { GatewayConfig } from './config.js';
+import { startBroadcasting } from './bus/broadcast.js';
+import { Presence } from './presence/presence.js';
+import { PresenceStore } from './presence/presence-store.js';
+import { createSocketServer, handleConnections } from './socket/server.js';
+import { TypingTracker } from './socket/typing.js';
+
+export interface RunningGateway {
+  port: number;
+  nodeId: string;
+  /** Sockets connected to this node right now. */
+  socketCount(): number;
+  /**
+   * Graceful drain: refuse new sessions, close every socket's transport (Socket.IO clients
+   * then reconnect, through the edge, to another node), wait for them to go or for the
+   * deadline, then close everything.
+   */
+  close(): Promise<void>;
+}
+
+/** A gateway node: Socket.IO on the service's HTTP server, shared rooms via Redis, broadcasts from JetStream. */
+export async function startRealtimeGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const links = await openLinks(config, 'realtime-gateway', logger, { nats: true, redis: true });
+  const redisSub = links.redis.duplicate();
+  redisSub.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis (subscriber) error'));
+  await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
+
+  let draining = false;
+  const isDraining = () => draining;
+  const metrics = createMetrics('realtime-gateway');
+  const app = createHttpApp({
+    logger,
+    metrics,
+    readiness: [...links.readiness, { name: 'accepting', check: () => !draining }],
+    corsOrigins: config.CORS_ORIGINS,
+    bodyLimit: config.BODY_LIMIT,
+    routes: () => undefined,
+  });
+  const { server, port } = await listen(app, config.PORT);
+
+  const io = createSocketServer(server, { config, logger, bus: links.bus, redis: links.redis, redisSub, isDraining });
+  const presence = new Presence(io, links.bus, new PresenceStore(links.redis, config.PRESENCE_TTL_MS), {
+    nodeId: config.GATEWAY_NODE_ID,
+    ttlMs: config.PRESENCE_TTL_MS,
+    logger,
+  });
+  const typing = new TypingTracker(io, links.redis, { throttleMs: config.TYPING_THROTTLE_MS, timeoutMs: config.TYPING_TIMEOUT_MS, logger });
+  handleConnections(io, { config, logger, bus: links.bus, redis: links.redis, presence, typing, isDraining });
+  presence.start();
+  await startBroadcasting(io, links.bus, { maxAgeMs: config.BROADCAST_MAX_AGE_MS, logger });
+
+  const sockets = () => io.of('/').sockets;
+  return {
+    port,
+    nodeId: config.GATEWAY_NODE_ID,
+    socketCount: () => sockets().size,
+    close: async () => {
+      draining = true;
+      const httpClosed = closeServer(server);
+      const count = sockets().size;
+      logger.info({ sockets: count }, 'draining: asking clients to reconnect elsewhere');
+      for (const socket of sockets().values()) {
+        socket.emit('server_shutdown', { message: 'This node is shutting down; reconnect', reconnect: true });
+        // Closing the transport (not socket.disconnect()) makes Socket.IO clients reconnect on their own.
+        socket.conn.close();
+      }
+      const deadline = Date.now() + config.DRAIN_TIMEOUT_MS;
+      while (sockets().size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      presence.stop();
+      typing.clear();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 1_000))]);
+      redisSub.disconnect();
+      await links.close();
+    },
+  };
+}

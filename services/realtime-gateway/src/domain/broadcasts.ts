@@ -1,0 +1,91 @@
+import type { z } from 'zod';
+import { rooms, type messageEvents, type ChatEvent, type MessageEvent, type ServerEventName, type ServerEventPayloads, type UnreadChangedEvent } from '@chat/contracts';
+
+/** One socket emission to a room. */
+export type Emission = { [E in ServerEventName]: { kind: 'emit'; to: string; event: E; payload: ServerEventPayloads[E] } }[ServerEventName];
+/** Removes a user's sockets (on every node) from a chat room. */
+export interface RoomExit {
+  kind: 'leave';
+  userId: string;
+  chatId: string;
+}
+export type Broadcast = Emission | RoomExit;
+
+/** The contract's event envelopes type `type` as a plain string, so each case names its own shape. */
+type Ev<K extends keyof typeof messageEvents> = z.output<(typeof messageEvents)[K]>;
+
+const emit = <E extends ServerEventName>(to: string, event: E, payload: ServerEventPayloads[E]) => ({ kind: 'emit', to, event, payload }) as Emission;
+
+/** What the sockets see when a message event happens (specification "Server → Client Events"). */
+export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
+  const chatRoom = rooms.chat(e.chatId);
+  switch (e.type) {
+    case 'created': {
+      const d = (e as Ev<'created'>).data;
+      const common = {
+        messageId: d.messageId,
+        chatId: e.chatId,
+        senderId: d.senderId,
+        receiverId: d.receiverId,
+        messageType: d.messageType,
+        createdAt: d.createdAt,
+        replyTo: d.replyTo,
+        seq: d.seq,
+        clientMessageId: d.clientMessageId,
+      };
+      return d.messageType === 'text'
+        ? [emit(chatRoom, 'message_received', { ...common, content: d.content })]
+        : [emit(chatRoom, 'media_received', { ...common, media: d.media })];
+    }
+    case 'edited': {
+      const d = (e as Ev<'edited'>).data;
+      return [
+        emit(chatRoom, 'message_edited', {
+          messageId: d.messageId,
+          chatId: e.chatId,
+          newContent: d.newContent,
+          editedAt: d.editedAt,
+          editedBy: d.editedBy,
+        }),
+      ];
+    }
+    case 'deleted': {
+      const d = (e as Ev<'deleted'>).data;
+      const payload = { messageId: d.messageId, chatId: e.chatId, deletedBy: d.deletedBy, scope: d.scope };
+      // Hiding a message for oneself is nobody else's business: only the hider's own sockets hear it.
+      return [emit(d.scope === 'me' ? rooms.user(d.deletedBy) : chatRoom, 'message_deleted', payload)];
+    }
+    case 'reaction_added':
+    case 'reaction_removed': {
+      const { messageId, userId, emoji, timestamp } = (e as Ev<'reaction_added'>).data;
+      return [emit(chatRoom, e.type === 'reaction_added' ? 'reaction_added' : 'reaction_removed', { messageId, chatId: e.chatId, userId, emoji, timestamp })];
+    }
+    case 'read': {
+      const d = (e as Ev<'read'>).data;
+      return [emit(chatRoom, 'messages_read', { messageIds: d.messageIds, readBy: d.readBy, chatId: e.chatId, timestamp: d.timestamp })];
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * Chat events: a chat that is blocked or rejected stops delivering to both participants,
+ * one that is deleted stops delivering to the user who deleted it; unread changes go to the
+ * user's own room. Other chat events change nothing live.
+ */
+export function broadcastsForChatEvent(e: ChatEvent | UnreadChangedEvent): Broadcast[] {
+  switch (e.type) {
+    case 'unread_changed': {
+      const d = (e as UnreadChangedEvent).data;
+      return [emit(rooms.user(d.userId), 'unread_message', { chatId: e.chatId, unreadCount: d.unreadCount, lastMessage: d.lastMessage, senderId: d.senderId })];
+    }
+    case 'blocked':
+    case 'rejected':
+      return (e as ChatEvent).data.participants.map((userId) => ({ kind: 'leave', userId, chatId: e.chatId }));
+    case 'deleted':
+      return [{ kind: 'leave', userId: (e as ChatEvent).data.actorId, chatId: e.chatId }];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,2 @@
+export { startRealtimeGateway, type RunningGateway } from './app.js';
+export { gatewayConfigSchema, type GatewayConfig } from './config.js';

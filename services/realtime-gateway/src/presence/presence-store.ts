@@ -1,0 +1,84 @@
+import type { Redis } from '@chat/platform';
+
+/*
+ * Presence in Redis, per socket with an expiry, so a node that dies cannot leave users online:
+ *   presence:u:<userId>  sorted set  socketId -> expiresAt (ms, Redis clock)
+ *   presence:users       sorted set  userId   -> latest expiresAt of that user (what the sweeper scans)
+ * Each script runs atomically, so two sockets of one user on two nodes never both look "first".
+ */
+const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/** Adds or refreshes a socket; returns { live sockets of the user besides this one, whether this one was already live }. */
+const TOUCH = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local existed = redis.call('ZSCORE', KEYS[1], ARGV[1]) and 1 or 0
+local others = redis.call('ZCARD', KEYS[1]) - existed
+local exp = now + tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], exp, ARGV[1])
+redis.call('ZADD', KEYS[2], 'GT', exp, ARGV[2])
+return { others, existed }`;
+
+/** Removes a socket; returns how many live sockets the user has left. */
+const REMOVE = `${NOW}
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local left = redis.call('ZCARD', KEYS[1])
+if left == 0 then redis.call('DEL', KEYS[1]); redis.call('ZREM', KEYS[2], ARGV[2]) end
+return left`;
+
+/** Drops a user's expired sockets; returns 1 if that left the user with none (now offline). */
+const SWEEP = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[1]); redis.call('ZREM', KEYS[2], ARGV[1]); return 1
+end
+local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('ZADD', KEYS[2], top[2], ARGV[1])
+return 0`;
+
+/** Users whose latest expiry has passed (candidates for the sweeper). */
+const DUE = `${NOW}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))`;
+
+const USERS = 'presence:users';
+const userKey = (userId: string) => `presence:u:${userId}`;
+
+export class PresenceStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** Registers or refreshes one socket; `cameOnline` when it is the user's only live socket and was not live before. */
+  async touch(userId: string, socketId: string): Promise<{ cameOnline: boolean }> {
+    const [others, existed] = (await this.redis.eval(TOUCH, 2, userKey(userId), USERS, socketId, userId, this.ttlMs)) as [number, number];
+    return { cameOnline: others === 0 && existed === 0 };
+  }
+
+  /** Removes one socket; `wentOffline` when it was the user's last live socket. */
+  async remove(userId: string, socketId: string): Promise<{ wentOffline: boolean }> {
+    const left = (await this.redis.eval(REMOVE, 2, userKey(userId), USERS, socketId, userId)) as number;
+    return { wentOffline: left === 0 };
+  }
+
+  /** Users whose every socket has expired (e.g. their node died); each is returned once. */
+  async sweepExpired(batch = 500): Promise<string[]> {
+    const due = (await this.redis.eval(DUE, 1, USERS, batch)) as string[];
+    const offline: string[] = [];
+    for (const userId of due) {
+      const gone = (await this.redis.eval(SWEEP, 2, userKey(userId), USERS, userId)) as number;
+      if (gone === 1) offline.push(userId);
+    }
+    return offline;
+  }
+
+  /** True for the one node that may sweep during the next `ms` (a lease in Redis). */
+  async acquireSweepLease(nodeId: string, ms: number): Promise<boolean> {
+    return (await this.redis.set('presence:sweeper', nodeId, 'PX', ms, 'NX')) === 'OK';
+  }
+
+  async isOnline(userId: string): Promise<boolean> {
+    const now = Date.now();
+    return (await this.redis.zcount(userKey(userId), now, '+inf')) > 0;
+  }
+}

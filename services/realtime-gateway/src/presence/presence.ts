@@ -1,0 +1,77 @@
+import { chatListForUser, rooms } from '@chat/contracts';
+import type { Bus, Logger } from '@chat/platform';
+import type { GatewayServer, GatewaySocket } from '../socket/types.js';
+import type { PresenceStore } from './presence-store.js';
+
+/**
+ * Presence per user across nodes and devices: `user_online` when a user's first socket
+ * appears, `user_offline` when the last goes, whether it closed or its node died (the
+ * entries expire unless this node's heartbeat refreshes them; one node sweeps at a time).
+ */
+export class Presence {
+  private heartbeat?: NodeJS.Timeout;
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly io: GatewayServer,
+    private readonly bus: Bus,
+    private readonly store: PresenceStore,
+    private readonly opts: { nodeId: string; ttlMs: number; logger: Logger },
+  ) {}
+
+  start(): void {
+    const every = Math.max(200, Math.floor(this.opts.ttlMs / 3));
+    this.heartbeat = setInterval(() => void this.refreshLocalSockets(), every);
+    this.sweeper = setInterval(() => void this.sweep(every), every);
+  }
+
+  stop(): void {
+    clearInterval(this.heartbeat);
+    clearInterval(this.sweeper);
+  }
+
+  async connected(socket: GatewaySocket): Promise<void> {
+    const { cameOnline } = await this.store.touch(socket.data.userId, socket.id);
+    if (cameOnline) await this.announce(socket.data.userId, 'user_online');
+  }
+
+  async disconnected(socket: GatewaySocket): Promise<void> {
+    const { wentOffline } = await this.store.remove(socket.data.userId, socket.id);
+    if (wentOffline) await this.announce(socket.data.userId, 'user_offline');
+  }
+
+  private async refreshLocalSockets(): Promise<void> {
+    for (const socket of this.io.of('/').sockets.values()) {
+      try {
+        // A socket the sweeper dropped during a stall comes back: say so.
+        const { cameOnline } = await this.store.touch(socket.data.userId, socket.id);
+        if (cameOnline) await this.announce(socket.data.userId, 'user_online');
+      } catch (err) {
+        this.opts.logger.warn({ err: (err as Error).message }, 'presence heartbeat failed');
+        return;
+      }
+    }
+  }
+
+  private async sweep(leaseMs: number): Promise<void> {
+    try {
+      if (!(await this.store.acquireSweepLease(this.opts.nodeId, leaseMs))) return;
+      for (const userId of await this.store.sweepExpired()) await this.announce(userId, 'user_offline');
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'presence sweep failed');
+    }
+  }
+
+  /** Tells the rooms of every chat the user is in (their own sockets excluded). */
+  private async announce(userId: string, event: 'user_online' | 'user_offline'): Promise<void> {
+    try {
+      const { chatIds } = await this.bus.request(chatListForUser, { userId }, { userId });
+      const timestamp = new Date().toISOString();
+      for (const chatId of chatIds) {
+        this.io.to(rooms.chat(chatId)).except(rooms.user(userId)).emit(event, { userId, chatId, timestamp });
+      }
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message, userId, event }, 'presence announcement failed');
+    }
+  }
+}

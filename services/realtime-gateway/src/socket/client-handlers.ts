@@ -1,0 +1,103 @@
+import {
+  chatAccessCheck,
+  messageDelete,
+  messageEdit,
+  messageRead,
+  messageReact,
+  messageSend,
+  messageSendMedia,
+  messageUnreact,
+  rooms,
+  type ClientEventName,
+  type ClientPayload,
+} from '@chat/contracts';
+import { AppError, forbidden, notFound, type Bus } from '@chat/platform';
+import type { TypingTracker } from './typing.js';
+import type { GatewaySocket, SuccessOf } from './types.js';
+
+export interface HandlerDeps {
+  bus: Bus;
+  typing: TypingTracker;
+  maxRooms: number;
+}
+
+type Handlers = { [E in ClientEventName]: (input: ClientPayload<E>) => Promise<SuccessOf<E>> };
+
+const chatRoomsOf = (socket: GatewaySocket) => [...socket.rooms].filter((r) => r.startsWith('chat:')).length;
+
+/**
+ * The use case behind each client event, for one socket. Reads go to chat-api
+ * (`chat.access.check`), writes to message-api (`message.*`), which checks the chat's
+ * state and that the message belongs to the chat; the caller's id rides in the NATS header.
+ */
+export function clientHandlers(socket: GatewaySocket, deps: HandlerDeps): Handlers {
+  const { bus } = deps;
+  const userId = socket.data.userId;
+  const as = { userId };
+
+  return {
+    async join_chat({ chatId }) {
+      const room = rooms.chat(chatId);
+      if (!socket.rooms.has(room) && chatRoomsOf(socket) >= deps.maxRooms) {
+        throw new AppError('CONFLICT', `A socket may join at most ${deps.maxRooms} chats; leave one first`);
+      }
+      const access = await bus.request(chatAccessCheck, { chatId, userId, action: 'read' }, as);
+      if (!access.allowed) {
+        throw access.reason === 'NOT_FOUND' ? notFound('Chat not found') : forbidden(access.message || 'You may not read this chat');
+      }
+      await socket.join(room);
+      return { chatId, message: 'Joined chat' };
+    },
+
+    async leave_chat({ chatId }) {
+      deps.typing.stop(socket, chatId);
+      await socket.leave(rooms.chat(chatId));
+      return { chatId };
+    },
+
+    async send_message(input) {
+      const ack = await bus.request(messageSend, input, as);
+      return { messageId: ack.messageId, timestamp: ack.timestamp };
+    },
+
+    async send_media(input) {
+      const ack = await bus.request(messageSendMedia, input, as);
+      return { messageId: ack.messageId, timestamp: ack.timestamp };
+    },
+
+    async mark_as_read(input) {
+      const ack = await bus.request(messageRead, input, as);
+      return { messageIds: ack.messageIds };
+    },
+
+    async typing({ chatId }) {
+      await deps.typing.typing(socket, chatId);
+      return {};
+    },
+
+    async stop_typing({ chatId }) {
+      deps.typing.stopFromClient(socket, chatId);
+      return {};
+    },
+
+    async edit_message(input) {
+      const ack = await bus.request(messageEdit, input, as);
+      return { messageId: ack.messageId };
+    },
+
+    async delete_message(input) {
+      const ack = await bus.request(messageDelete, input, as);
+      return { messageId: ack.messageId };
+    },
+
+    async add_reaction(input) {
+      const ack = await bus.request(messageReact, input, as);
+      return { messageId: ack.messageId, emoji: ack.emoji };
+    },
+
+    async remove_reaction(input) {
+      const ack = await bus.request(messageUnreact, input, as);
+      return { messageId: ack.messageId, emoji: ack.emoji };
+    },
+  };
+}

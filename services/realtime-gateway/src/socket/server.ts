@@ -1,0 +1,107 @@
+import type { Server as HttpServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { clientEvents, rooms, type ClientEventName } from '@chat/contracts';
+import { AppError, csv, handshakeToken, verifyToken, type Bus, type Logger, type Redis } from '@chat/platform';
+import type { GatewayConfig } from '../config.js';
+import type { Presence } from '../presence/presence.js';
+import { clientHandlers } from './client-handlers.js';
+import { createEventRateLimiter, GarbageMeter } from './guards.js';
+import { onClientEvent, type EventGuards } from './handle-event.js';
+import type { TypingTracker } from './typing.js';
+import type { GatewayServer, GatewaySocket } from './types.js';
+
+export interface SocketServerDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  bus: Bus;
+  redis: Redis;
+  /** Subscriber connection for the adapter (a subscribed ioredis client can do nothing else). */
+  redisSub: Redis;
+  isDraining: () => boolean;
+}
+
+const eventNames = Object.keys(clientEvents) as ClientEventName[];
+
+/** Builds the Socket.IO server: node-prefixed session ids, Redis adapter, handshake auth, payload bounds. */
+export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): GatewayServer {
+  const { config } = deps;
+  const io: GatewayServer = new Server(httpServer, {
+    maxHttpBufferSize: config.SOCKET_MAX_PAYLOAD_BYTES,
+    cors: { origin: config.CORS_ORIGINS.trim() === '*' ? '*' : csv(config.CORS_ORIGINS) },
+    // A draining node takes no new sessions; the client retries and the edge sends it elsewhere.
+    allowRequest: (_req, callback) => callback(deps.isDraining() ? 'Server is shutting down' : null, !deps.isDraining()),
+    adapter: createAdapter(deps.redis, deps.redisSub, { key: 'socket.io' }),
+  });
+  // The edge routes long-polling requests to the node named by this prefix.
+  io.engine.generateId = () => `${config.GATEWAY_NODE_ID}.${randomBytes(15).toString('base64url')}`;
+
+  io.use((socket, next) => {
+    const token = handshakeToken(socket.handshake);
+    if (!token) return next(authError('Authentication required: pass auth.token or an Authorization: Bearer header'));
+    try {
+      socket.data.userId = verifyToken(token, config.JWT_SECRET);
+      next();
+    } catch (err) {
+      next(authError(err instanceof AppError ? err.message : 'Invalid token'));
+    }
+  });
+  return io;
+}
+
+function authError(message: string): Error {
+  const err = new Error(message) as Error & { data?: unknown };
+  err.data = { code: 'UNAUTHORIZED' };
+  return err;
+}
+
+export interface ConnectionDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  bus: Bus;
+  redis: Redis;
+  presence: Presence;
+  typing: TypingTracker;
+  isDraining: () => boolean;
+}
+
+/** Wires one connected socket: its user room, presence, the eleven client events, garbage and disconnect handling. */
+export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void {
+  const { config, logger } = deps;
+  const limiter = createEventRateLimiter(deps.redis, config);
+
+  io.on('connection', (socket: GatewaySocket) => {
+    const userId = socket.data.userId;
+    void socket.join(rooms.user(userId));
+    const arrived = deps.presence.connected(socket).catch((err: unknown) => logger.warn({ err, userId }, 'presence connect failed'));
+
+    const guards: EventGuards = {
+      limiter,
+      logger,
+      garbage: new GarbageMeter(config.SOCKET_GARBAGE_LIMIT, config.SOCKET_GARBAGE_WINDOW_MS),
+      onGarbageLimit: () => {
+        logger.warn({ userId, socketId: socket.id }, 'disconnecting a socket that sends too many invalid events');
+        socket.disconnect(true);
+      },
+    };
+    const handlers = clientHandlers(socket, { bus: deps.bus, typing: deps.typing, maxRooms: config.SOCKET_MAX_ROOMS });
+    for (const name of eventNames) onClientEvent(socket, name, guards, handlers[name] as never);
+
+    // Events the contract does not know are answered once and count as garbage.
+    socket.onAny((event: unknown) => {
+      if (typeof event === 'string' && (eventNames as string[]).includes(event)) return;
+      const name = typeof event === 'string' ? event.slice(0, 64) : 'unknown';
+      socket.emit('error', { message: `Unknown event ${name}`, code: 'VALIDATION', event: name });
+      if (guards.garbage.strike()) guards.onGarbageLimit();
+    });
+
+    socket.on('disconnecting', () => deps.typing.socketGone(socket));
+    socket.on('disconnect', () => {
+      // A draining node leaves its sockets' presence to expire: the clients are reconnecting
+      // elsewhere, and their peers should not see them flicker offline.
+      if (deps.isDraining()) return;
+      void arrived.then(() => deps.presence.disconnected(socket)).catch((err: unknown) => logger.warn({ err, userId }, 'presence disconnect failed'));
+    });
+  });
+}
