@@ -234,6 +234,8 @@ export const messageEvents = {
       receiverId: z.string(),
       /** Whether the receiver had not read it yet when it was deleted. */
       wasUnread: z.boolean(),
+      /** When the deleted message was created (optional): chat-api skips counts of users who had already deleted the chat past it. */
+      createdAt: z.string().optional(),
     }),
   ),
   reaction_added: envelope(

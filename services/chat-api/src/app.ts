@@ -1,0 +1,55 @@
+import { STREAMS } from '@chat/contracts';
+import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
+import type { ChatApiConfig } from './config.js';
+import { chatModel } from './data/chat-model.js';
+import { chatRepository } from './data/chat-repository.js';
+import { chatEventPublisher } from './bus/chat-events.js';
+import { serveChatQueries } from './bus/chat-queries.js';
+import { startMessageProjection } from './bus/message-projection.js';
+import { chatRoutes } from './http/chat-routes.js';
+import type { ChatDeps } from './use-cases/deps.js';
+
+export interface RunningChatApi {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** chat-api: the `chats` collection, REST endpoints 1-10 and 13, chat queries on NATS, the message projection. */
+export async function startChatApi(config: ChatApiConfig, logger: Logger): Promise<RunningChatApi> {
+  const links = await openLinks(config, 'chat-api', logger, { nats: true, mongo: true });
+  try {
+    const Chat = chatModel(links.mongo);
+    await Chat.syncIndexes();
+    const chats = chatRepository(Chat);
+    await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
+
+    const deps: ChatDeps = { chats, publish: chatEventPublisher(links.bus, logger), now: () => new Date() };
+    serveChatQueries(links.bus, chats);
+    await startMessageProjection({ bus: links.bus, Chat, logger, durable: config.PROJECTION_DURABLE });
+
+    const metrics = createMetrics('chat-api');
+    const app = createHttpApp({
+      logger,
+      metrics,
+      readiness: links.readiness,
+      corsOrigins: config.CORS_ORIGINS,
+      bodyLimit: config.BODY_LIMIT,
+      routes: (a) => {
+        a.use('/api/chats', chatRoutes(deps, config.JWT_SECRET));
+      },
+    });
+    const { server, port } = await listen(app, config.PORT);
+    return {
+      port,
+      close: async () => {
+        // Stop taking requests first; draining NATS then stops the queries and lets the
+        // projection finish its current event before the connection closes.
+        await closeServer(server);
+        await links.close();
+      },
+    };
+  } catch (err) {
+    await links.close();
+    throw err;
+  }
+}

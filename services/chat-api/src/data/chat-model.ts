@@ -1,0 +1,76 @@
+import { Schema, type Connection, type Types } from 'mongoose';
+import { chatStatuses, messageTypes, type ChatStatus, type MessageType } from '@chat/contracts';
+
+/** How many applied message-event ids a chat remembers, so a redelivered event changes nothing. */
+export const APPLIED_EVENTS_KEPT = 200;
+
+/**
+ * The `chats` collection. Per-user state lives in maps keyed by the user's ObjectId hex
+ * (FerretDB forbids `.` and `$` in field names, hex keys are safe) and in id arrays.
+ */
+export interface ChatDoc {
+  _id: Types.ObjectId;
+  participants: Types.ObjectId[];
+  /** `<smaller id>:<larger id>`: one chat per pair. */
+  pairKey: string;
+  status: ChatStatus;
+  requestedBy: Types.ObjectId;
+  acceptedAt: Date | null;
+  blockedBy: Types.ObjectId | null;
+  /** The status to return to on unblock. */
+  statusBeforeBlock: ChatStatus | null;
+  /** Bumped by every status change: transitions are compare-and-set on it. */
+  stateRev: number;
+  lastMessage: string | null;
+  lastMessageAt: Date | null;
+  lastMessageType: MessageType | null;
+  lastSenderId: Types.ObjectId | null;
+  lastMessageId: string | null;
+  unreadCount: Map<string, number>;
+  messageCount: Map<string, number>;
+  archivedBy: Types.ObjectId[];
+  /** Users who deleted the chat and have not seen it come back yet. */
+  hiddenFor: Types.ObjectId[];
+  /** Per user: when they last deleted the chat; older messages stay hidden for them. */
+  clearedAt: Map<string, Date>;
+  appliedEvents: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const chatSchema = new Schema<ChatDoc>(
+  {
+    participants: { type: [Schema.Types.ObjectId], required: true },
+    pairKey: { type: String, required: true },
+    status: { type: String, enum: chatStatuses, required: true },
+    requestedBy: { type: Schema.Types.ObjectId, required: true },
+    acceptedAt: { type: Date, default: null },
+    blockedBy: { type: Schema.Types.ObjectId, default: null },
+    statusBeforeBlock: { type: String, enum: [...chatStatuses, null], default: null },
+    stateRev: { type: Number, default: 0 },
+    lastMessage: { type: String, default: null },
+    lastMessageAt: { type: Date, default: null },
+    lastMessageType: { type: String, enum: [...messageTypes, null], default: null },
+    lastSenderId: { type: Schema.Types.ObjectId, default: null },
+    lastMessageId: { type: String, default: null },
+    unreadCount: { type: Map, of: Number, default: () => ({}) },
+    messageCount: { type: Map, of: Number, default: () => ({}) },
+    archivedBy: { type: [Schema.Types.ObjectId], default: [] },
+    hiddenFor: { type: [Schema.Types.ObjectId], default: [] },
+    clearedAt: { type: Map, of: Date, default: () => ({}) },
+    appliedEvents: { type: [String], default: [] },
+  },
+  { collection: 'chats', timestamps: true, versionKey: false },
+);
+
+// or-create: find the pair's chat; unique, so concurrent or-creates never make two chats.
+chatSchema.index({ pairKey: 1 }, { unique: true });
+// requests / active / history / chat.user.list: a user's chats by status, newest activity first.
+chatSchema.index({ participants: 1, status: 1, lastMessageAt: -1, updatedAt: -1 });
+// history and chat.user.list without a status filter: a user's chats, newest activity first.
+chatSchema.index({ participants: 1, lastMessageAt: -1, updatedAt: -1 });
+
+export function chatModel(conn: Connection) {
+  return conn.model<ChatDoc>('Chat', chatSchema);
+}
+export type ChatModel = ReturnType<typeof chatModel>;

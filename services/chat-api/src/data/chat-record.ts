@@ -1,0 +1,58 @@
+import type { ChatStatus, MessageType } from '@chat/contracts';
+
+/** A chat as the rest of the service sees it: plain data, ids as lowercase hex strings. */
+export interface ChatRecord {
+  id: string;
+  participants: string[];
+  status: ChatStatus;
+  requestedBy: string;
+  acceptedAt: Date | null;
+  blockedBy: string | null;
+  statusBeforeBlock: ChatStatus | null;
+  stateRev: number;
+  lastMessage: string | null;
+  lastMessageAt: Date | null;
+  lastMessageType: MessageType | null;
+  lastSenderId: string | null;
+  lastMessageId: string | null;
+  unreadCount: Record<string, number>;
+  messageCount: Record<string, number>;
+  archivedBy: string[];
+  hiddenFor: string[];
+  clearedAt: Record<string, Date>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const asRecord = <T>(v: unknown): Record<string, T> => {
+  if (!v) return {};
+  if (v instanceof Map) return Object.fromEntries(v) as Record<string, T>;
+  return { ...(v as Record<string, T>) };
+};
+
+/** Maps a lean document to a ChatRecord. */
+export function toRecord(doc: Record<string, any>): ChatRecord {
+  return {
+    id: String(doc._id),
+    participants: (doc.participants ?? []).map(String),
+    status: doc.status,
+    requestedBy: String(doc.requestedBy),
+    acceptedAt: doc.acceptedAt ?? null,
+    blockedBy: str(doc.blockedBy),
+    statusBeforeBlock: doc.statusBeforeBlock ?? null,
+    stateRev: doc.stateRev ?? 0,
+    lastMessage: doc.lastMessage ?? null,
+    lastMessageAt: doc.lastMessageAt ?? null,
+    lastMessageType: doc.lastMessageType ?? null,
+    lastSenderId: str(doc.lastSenderId),
+    lastMessageId: doc.lastMessageId ?? null,
+    unreadCount: asRecord<number>(doc.unreadCount),
+    messageCount: asRecord<number>(doc.messageCount),
+    archivedBy: (doc.archivedBy ?? []).map(String),
+    hiddenFor: (doc.hiddenFor ?? []).map(String),
+    clearedAt: asRecord<Date>(doc.clearedAt),
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}

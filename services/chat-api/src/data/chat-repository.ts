@@ -1,0 +1,135 @@
+import { Types } from 'mongoose';
+import type { ChatStatus } from '@chat/contracts';
+import type { ChatModel } from './chat-model.js';
+import { toRecord, type ChatRecord } from './chat-record.js';
+
+export const pairKeyOf = (a: string, b: string): string => [a, b].sort().join(':');
+const oid = (id: string) => new Types.ObjectId(id);
+const isDuplicateKey = (err: unknown) => (err as { code?: number })?.code === 11000;
+
+/** Which of a user's chats a list shows. */
+export type ChatListKind =
+  | { kind: 'requests' }
+  | { kind: 'active' }
+  | { kind: 'history'; includeArchived: boolean };
+
+export interface Page {
+  page: number;
+  limit: number;
+}
+
+/** Fields a status transition may set (compare-and-set on `stateRev`). */
+export interface StateChange {
+  status?: ChatStatus;
+  requestedBy?: string;
+  acceptedAt?: Date | null;
+  blockedBy?: string | null;
+  statusBeforeBlock?: ChatStatus | null;
+}
+
+/**
+ * Every list query starts from this filter, so no list can forget to scope to the caller:
+ * chats the user takes part in and has not deleted.
+ */
+function visibleTo(userId: string): Record<string, unknown> {
+  return { participants: oid(userId), hiddenFor: { $ne: oid(userId) } };
+}
+
+function listFilter(userId: string, list: ChatListKind): Record<string, unknown> {
+  const filter = visibleTo(userId);
+  switch (list.kind) {
+    case 'requests':
+      return { ...filter, status: 'pending', requestedBy: { $ne: oid(userId) } };
+    case 'active':
+      return { ...filter, status: { $in: ['accepted', 'auto_accepted'] }, archivedBy: { $ne: oid(userId) } };
+    case 'history':
+      return list.includeArchived ? filter : { ...filter, archivedBy: { $ne: oid(userId) } };
+  }
+}
+
+const NEWEST_FIRST = { lastMessageAt: -1, updatedAt: -1, _id: -1 } as const;
+
+export function chatRepository(Chat: ChatModel) {
+  const one = (doc: unknown): ChatRecord | null => (doc ? toRecord(doc as Record<string, unknown>) : null);
+
+  return {
+    async findById(chatId: string): Promise<ChatRecord | null> {
+      return one(await Chat.findById(chatId).lean());
+    },
+
+    async findByPair(a: string, b: string): Promise<ChatRecord | null> {
+      return one(await Chat.findOne({ pairKey: pairKeyOf(a, b) }).lean());
+    },
+
+    /** Inserts a pending chat requested by `requester`; null when the pair already has one. */
+    async insertPending(requester: string, recipient: string): Promise<ChatRecord | null> {
+      try {
+        const doc = await Chat.create({
+          participants: [requester, recipient].sort().map(oid),
+          pairKey: pairKeyOf(requester, recipient),
+          status: 'pending',
+          requestedBy: oid(requester),
+        });
+        return toRecord(doc.toObject());
+      } catch (err) {
+        if (isDuplicateKey(err)) return null;
+        throw err;
+      }
+    },
+
+    /** Applies a status change only if nobody changed the status since `expectedRev`. */
+    async changeState(chatId: string, expectedRev: number, change: StateChange): Promise<ChatRecord | null> {
+      const $set: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(change)) {
+        if (value === undefined) continue;
+        $set[key] = (key === 'requestedBy' || key === 'blockedBy') && typeof value === 'string' ? oid(value) : value;
+      }
+      const doc = await Chat.findOneAndUpdate({ _id: chatId, stateRev: expectedRev }, { $set, $inc: { stateRev: 1 } }, { new: true }).lean();
+      return one(doc);
+    },
+
+    async setArchived(chatId: string, userId: string, archived: boolean): Promise<ChatRecord | null> {
+      const update = archived ? { $addToSet: { archivedBy: oid(userId) } } : { $pull: { archivedBy: oid(userId) } };
+      return one(await Chat.findByIdAndUpdate(chatId, update, { new: true }).lean());
+    },
+
+    /** The user deletes the chat: hidden for them, history before `at` hidden, their counts reset. */
+    async hideFor(chatId: string, userId: string, at: Date): Promise<ChatRecord | null> {
+      const doc = await Chat.findByIdAndUpdate(
+        chatId,
+        {
+          $addToSet: { hiddenFor: oid(userId) },
+          $pull: { archivedBy: oid(userId) },
+          $set: { [`clearedAt.${userId}`]: at, [`unreadCount.${userId}`]: 0, [`messageCount.${userId}`]: 0 },
+        },
+        { new: true },
+      ).lean();
+      return one(doc);
+    },
+
+    /** The chat comes back for a user who had deleted it (their old history stays hidden). */
+    async unhideFor(chatId: string, userId: string): Promise<ChatRecord | null> {
+      return one(await Chat.findByIdAndUpdate(chatId, { $pull: { hiddenFor: oid(userId) } }, { new: true }).lean());
+    },
+
+    async list(userId: string, list: ChatListKind, page: Page): Promise<{ items: ChatRecord[]; total: number }> {
+      const filter = listFilter(userId, list);
+      const [docs, total] = await Promise.all([
+        Chat.find(filter)
+          .sort(NEWEST_FIRST)
+          .skip((page.page - 1) * page.limit)
+          .limit(page.limit)
+          .lean(),
+        Chat.countDocuments(filter),
+      ]);
+      return { items: docs.map((d) => toRecord(d as unknown as Record<string, unknown>)), total };
+    },
+
+    /** Ids of the chats a user takes part in and has not deleted. */
+    async chatIdsOf(userId: string): Promise<string[]> {
+      const docs = await Chat.find(visibleTo(userId), { _id: 1 }).lean();
+      return docs.map((d) => String(d._id));
+    },
+  };
+}
+export type ChatRepository = ReturnType<typeof chatRepository>;

@@ -1,0 +1,53 @@
+import type { MessageType } from '@chat/contracts';
+
+export const LAST_MESSAGE_PREVIEW_MAX = 100;
+
+const MEDIA_PREVIEW: Record<Exclude<MessageType, 'text'>, string> = {
+  image: '[IMAGE]',
+  video: '[VIDEO]',
+  file: '[FILE]',
+};
+
+/** `lastMessage`: the first 100 characters (code points) of a text, a marker for media. */
+export function previewOf(messageType: MessageType, content: string): string {
+  if (messageType !== 'text') return MEDIA_PREVIEW[messageType];
+  return [...content].slice(0, LAST_MESSAGE_PREVIEW_MAX).join('');
+}
+
+/** The per-user counters a chat keeps, as the projection reads them. */
+export interface ChatCounters {
+  participants: readonly string[];
+  unreadCount: Record<string, number>;
+  messageCount: Record<string, number>;
+  clearedAt: Record<string, Date>;
+}
+
+export interface DeletedMessage {
+  scope: 'everyone' | 'me';
+  deletedBy: string;
+  senderId: string;
+  receiverId: string;
+  wasUnread: boolean;
+  /** When the message was created, if the event says; messages older than a user's clearedAt do not count for them. */
+  createdAt?: string;
+}
+
+/**
+ * Which counters a deleted message takes one from. For everyone: both users' message counts
+ * (and the receiver's unread if they had not read it); for me: the deleter's count (and their
+ * unread if they are the receiver and had not read it). Counters already at zero, and users for
+ * whom the message was hidden anyway (deleted chat), are left alone, so counts never go negative.
+ */
+export function countersToDecrement(chat: ChatCounters, msg: DeletedMessage): { messageCount: string[]; unreadCount: string[] } {
+  const visibleTo = (userId: string) => {
+    if (!chat.participants.includes(userId)) return false;
+    const cleared = chat.clearedAt[userId];
+    return !(cleared && msg.createdAt && new Date(msg.createdAt) <= new Date(cleared));
+  };
+  const users = msg.scope === 'everyone' ? [msg.senderId, msg.receiverId] : [msg.deletedBy];
+  const messageCount = [...new Set(users)].filter((u) => visibleTo(u) && (chat.messageCount[u] ?? 0) > 0);
+  const receiverLosesUnread = msg.wasUnread && (msg.scope === 'everyone' || msg.deletedBy === msg.receiverId);
+  const unreadCount =
+    receiverLosesUnread && visibleTo(msg.receiverId) && (chat.unreadCount[msg.receiverId] ?? 0) > 0 ? [msg.receiverId] : [];
+  return { messageCount, unreadCount };
+}

@@ -1,0 +1,98 @@
+import { Router, type Request, type Response } from 'express';
+import { chatIdParams, orCreateChatBody, userIdParams } from '@chat/contracts';
+import { callerOf, parseInput, requireAuth } from '@chat/platform';
+import type { ChatRecord } from '../data/chat-record.js';
+import { toChatView } from '../domain/chat-view.js';
+import type { ChatDeps } from '../use-cases/deps.js';
+import {
+  acceptChatRequest,
+  blockChat,
+  deleteChatForUser,
+  getOrCreateChat,
+  loadChatFor,
+  rejectChatRequest,
+  toggleArchive,
+  unblockChat,
+} from '../use-cases/chat-lifecycle.js';
+import { getUserChatHistory, listActiveChats, listChatRequests } from '../use-cases/chat-queries.js';
+import { emptyQuery, historyQuery, listQuery } from './schemas.js';
+
+const send = (res: Response, status: number, message: string, extra: Record<string, unknown> = {}) => {
+  res.status(status).json({ status, message, ...extra });
+};
+
+const chatIdOf = (req: Request) => parseInput(chatIdParams, req.params, 'chatId').chatId;
+
+/** Endpoints 1-10 and 13 of the specification, all behind a bearer token. */
+export function chatRoutes(deps: ChatDeps, jwtSecret: string): Router {
+  const router = Router();
+  router.use(requireAuth(jwtSecret));
+  const view = (chats: ChatRecord[], caller: string) => chats.map((c) => toChatView(c, caller));
+
+  // Fixed paths first, so `requests`, `active` and `or-create` never reach `/:chatId`.
+  router.get('/requests', async (req, res) => {
+    const caller = callerOf(res);
+    const page = parseInput(listQuery, req.query, 'query');
+    const { items, total } = await listChatRequests(deps, caller, page);
+    send(res, 200, 'Chat requests fetched successfully', { data: view(items, caller), pagination: { total, ...page } });
+  });
+
+  router.get('/active', async (req, res) => {
+    const caller = callerOf(res);
+    const page = parseInput(listQuery, req.query, 'query');
+    const { items, total } = await listActiveChats(deps, caller, page);
+    send(res, 200, 'Active chats found', { data: view(items, caller), pagination: { total, ...page } });
+  });
+
+  router.post('/or-create', async (req, res) => {
+    const caller = callerOf(res);
+    parseInput(emptyQuery, req.query, 'query');
+    const { recipientId } = parseInput(orCreateChatBody, req.body ?? {}, 'body');
+    const { chat, created } = await getOrCreateChat(deps, caller, recipientId);
+    send(res, created ? 201 : 200, 'Chat created/retrieved successfully', { data: toChatView(chat, caller) });
+  });
+
+  router.get('/user/:userId/history', async (req, res) => {
+    const caller = callerOf(res);
+    const { userId } = parseInput(userIdParams, req.params, 'userId');
+    const query = parseInput(historyQuery, req.query, 'query');
+    const { items, total } = await getUserChatHistory(deps, caller, userId, query);
+    send(res, 200, 'Chat history retrieved successfully', {
+      data: view(items, caller),
+      pagination: { total, page: query.page, limit: query.limit },
+    });
+  });
+
+  // Non-participants get 404, like unknown ids: the API does not reveal which chats exist.
+  router.get('/:chatId', async (req, res) => {
+    const caller = callerOf(res);
+    const chat = await loadChatFor(deps, chatIdOf(req), caller);
+    send(res, 200, 'Chat details retrieved', { data: toChatView(chat, caller) });
+  });
+
+  const action = (path: string, run: typeof acceptChatRequest, message: (chat: ChatRecord, caller: string) => string) =>
+    router.post(`/:chatId/${path}`, async (req, res) => {
+      const caller = callerOf(res);
+      const chatId = chatIdOf(req);
+      parseInput(emptyQuery, req.query, 'query');
+      const chat = await run(deps, chatId, caller);
+      send(res, 200, message(chat, caller), { data: toChatView(chat, caller) });
+    });
+  action('accept', acceptChatRequest, () => 'Chat request accepted');
+  action('reject', rejectChatRequest, () => 'Chat request rejected');
+  action('block', blockChat, () => 'User blocked successfully');
+  action('unblock', unblockChat, () => 'User unblocked successfully');
+  action('archive', toggleArchive, (chat, caller) =>
+    chat.archivedBy.includes(caller) ? 'Chat archived successfully' : 'Chat unarchived successfully',
+  );
+
+  router.delete('/:chatId', async (req, res) => {
+    const caller = callerOf(res);
+    const chatId = chatIdOf(req);
+    parseInput(emptyQuery, req.query, 'query');
+    await deleteChatForUser(deps, chatId, caller);
+    send(res, 200, 'Chat deleted successfully');
+  });
+
+  return router;
+}

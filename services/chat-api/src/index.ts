@@ -1,0 +1,2 @@
+export { startChatApi, type RunningChatApi } from './app.js';
+export { chatApiConfigSchema, type ChatApiConfig } from './config.js';

@@ -1,0 +1,63 @@
+import { parseConfig, createLogger } from '@chat/platform';
+import { api, spawnService, startTestInfra, tokenFor, newUserId, type SpawnedService, type TestInfra } from '@chat/testkit';
+import { chatApiConfigSchema, startChatApi, type RunningChatApi } from '../src/index.js';
+
+/** One test file's world: its own NATS/Redis/database, chat-api in this process, the real edge in front. */
+export interface ChatApiWorld {
+  infra: TestInfra;
+  chatApi: RunningChatApi;
+  chatApiUrl: string;
+  edge: SpawnedService;
+  edgeUrl: string;
+  /** Restarts chat-api in-process (same config), e.g. to stop and resume its consumer. */
+  restartChatApi(): Promise<void>;
+  stopChatApi(): Promise<void>;
+  startChatApi(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startWorld(): Promise<ChatApiWorld> {
+  const infra = await startTestInfra();
+  const config = parseConfig(chatApiConfigSchema, { ...infra.env, PORT: '0' });
+  const logger = createLogger('chat-api', infra.env.LOG_LEVEL ?? 'silent');
+  let chatApi = await startChatApi(config, logger);
+  const chatApiUrl = () => `http://127.0.0.1:${chatApi.port}`;
+  // The edge keeps pointing at one port, so a restarted chat-api listens on the same one.
+  const fixedConfig = { ...config, PORT: chatApi.port };
+  const edge = await spawnService('edge', { ...infra.env, CHAT_API_URL: chatApiUrl() });
+  let running = true;
+  const world: ChatApiWorld = {
+    infra,
+    chatApi,
+    chatApiUrl: chatApiUrl(),
+    edge,
+    edgeUrl: edge.url,
+    stopChatApi: async () => {
+      if (running) await chatApi.close();
+      running = false;
+    },
+    startChatApi: async () => {
+      if (!running) chatApi = await startChatApi(fixedConfig, logger);
+      world.chatApi = chatApi;
+      running = true;
+    },
+    restartChatApi: async () => {
+      await world.stopChatApi();
+      await world.startChatApi();
+    },
+    stop: async () => {
+      await edge.stop();
+      await world.stopChatApi();
+      await infra.stop();
+    },
+  };
+  return world;
+}
+
+/** A fresh user with a token and an API client through the edge. */
+export function newUser(edgeUrl: string) {
+  const id = newUserId();
+  const token = tokenFor(id);
+  return { id, token, http: api(edgeUrl, token) };
+}
+export type TestUser = ReturnType<typeof newUser>;
