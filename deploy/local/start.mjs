@@ -168,7 +168,8 @@ function startService(s, index, env) {
   // 'close' (not 'exit'): the service's last output lines have been printed by then.
   child.once('close', (code, signal) => {
     running.delete(s);
-    if (!stopping) void stopAll(1, `${s.name} exited unexpectedly (${describeExit(code, signal)}); stopping the others`);
+    if (!stopping)
+      void stopAll(1, `${s.name} exited unexpectedly (${describeExit(code, signal)}); stopping the others`);
   });
 }
 
@@ -237,17 +238,28 @@ const env = { ...process.env };
 ensureJwtSecret(env);
 runInfraUp();
 
-let interrupts = 0;
+// A second signal a moment after the first is the same Ctrl-C delivered twice (terminal and
+// npm both send it); one that comes later means "stop now".
+let firstSignalAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    if (++interrupts > 1 && stopping) {
+    if (firstSignalAt === 0) {
+      firstSignalAt = Date.now();
+      void stopAll(0, `${signal} received`);
+    } else if (Date.now() - firstSignalAt > 1000) {
       fail(`${signal} again: SIGKILL to every service`);
       for (const s of running) signalChild(s, 'SIGKILL');
-      return;
     }
-    void stopAll(0, `${signal} received`);
   });
 }
+// `kill <npm pid>` ends npm and its shell but does not reach this script: when the parent
+// goes away, stop as if signalled rather than leave the services running unattended.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void stopAll(0, `parent process ${parentPid} is gone`);
+}, 1000).unref();
+// Output to a closed pipe (the terminal or npm went away) must not crash us mid-shutdown.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 // Last resort if this script dies of an error: never leave services behind.
 process.on('exit', () => {
   for (const s of running) signalChild(s, 'SIGKILL');

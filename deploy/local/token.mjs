@@ -51,7 +51,8 @@ if (userId === undefined) {
 userId = userId.toLowerCase();
 
 const { secret, isDev } = resolveJwtSecret();
-if (isDev) console.error('token: JWT_SECRET is unset; signed with the development secret of deploy/local/dev-secret.mjs');
+if (isDev)
+  console.error('token: JWT_SECRET is unset; signed with the development secret of deploy/local/dev-secret.mjs');
 
 let token;
 try {
