@@ -1,0 +1,63 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { STREAMS } from '@chat/contracts';
+import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
+import type { MediaConfig } from './config.js';
+import { mediaFileModel } from './data/media-file.model.js';
+import { mediaFileRepository } from './data/media-file.repository.js';
+import { chatAccessClient } from './bus/chat-access.js';
+import { serveMediaFileCheck } from './bus/media-file-check.js';
+import { createStorage } from './storage/create-storage.js';
+import { mediaRouter } from './http/media-router.js';
+
+export interface RunningMediaService {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Uploads, tokens, metadata and deletion of chat media, on ImageKit or a local volume. */
+export async function startMediaService(config: MediaConfig, logger: Logger): Promise<RunningMediaService> {
+  const links = await openLinks(config, 'media-service', logger, { nats: true, mongo: true });
+  const model = mediaFileModel(links.mongo);
+  await model.syncIndexes();
+  const files = mediaFileRepository(model);
+  const { storage, local } = await createStorage(config, logger);
+  const tmpDir = resolve(config.MEDIA_TMP_DIR ?? `${config.MEDIA_STORAGE_DIR}/tmp`);
+  await mkdir(tmpDir, { recursive: true });
+
+  await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
+  const chatAccess = chatAccessClient(links.bus);
+  const fileCheck = serveMediaFileCheck(links.bus, files);
+
+  const app = createHttpApp({
+    logger,
+    metrics: createMetrics('media-service'),
+    readiness: links.readiness,
+    corsOrigins: config.CORS_ORIGINS,
+    bodyLimit: config.BODY_LIMIT,
+    routes: (app) =>
+      app.use(
+        mediaRouter({
+          jwtSecret: config.JWT_SECRET,
+          storage,
+          local,
+          files,
+          chatAccess,
+          logger,
+          tmpDir,
+          limits: { image: config.MEDIA_MAX_IMAGE_BYTES, video: config.MEDIA_MAX_VIDEO_BYTES, file: config.MEDIA_MAX_FILE_BYTES },
+          allowExecutables: config.MEDIA_ALLOW_EXECUTABLES,
+          maxBulkFiles: config.MEDIA_MAX_BULK_FILES,
+        }),
+      ),
+  });
+  const { server, port } = await listen(app, config.PORT);
+  return {
+    port,
+    close: async () => {
+      await closeServer(server);
+      fileCheck.unsubscribe();
+      await links.close();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { MediaMessageType } from '../domain/file-kind.js';
+
+export type StorageKind = 'local' | 'imagekit';
+
+export interface MediaFileDoc {
+  fileId: string;
+  chatId: string;
+  uploaderId: string;
+  url: string;
+  fileName: string;
+  fileSize: number;
+  mimeType: string;
+  messageType: MediaMessageType;
+  duration?: number | null;
+  storage: StorageKind;
+  /** Where the storage keeps it: the local file name, or ImageKit's fileId. */
+  storageKey: string;
+  createdAt: Date;
+}
+
+const mediaFileSchema = new Schema<MediaFileDoc>(
+  {
+    fileId: { type: String, required: true },
+    chatId: { type: String, required: true },
+    uploaderId: { type: String, required: true },
+    url: { type: String, required: true },
+    fileName: { type: String, required: true },
+    fileSize: { type: Number, required: true },
+    mimeType: { type: String, required: true },
+    messageType: { type: String, required: true, enum: ['image', 'video', 'file'] },
+    duration: { type: Number, default: null },
+    storage: { type: String, required: true, enum: ['local', 'imagekit'] },
+    storageKey: { type: String, required: true },
+    createdAt: { type: Date, required: true, default: () => new Date() },
+  },
+  { collection: 'media_files', versionKey: false, strict: 'throw' },
+);
+
+// Every lookup (metadata, delete, media.file.check, serving a local file) is by fileId.
+mediaFileSchema.index({ fileId: 1 }, { unique: true });
+
+export function mediaFileModel(conn: Connection): Model<MediaFileDoc> {
+  return conn.model<MediaFileDoc>('MediaFile', mediaFileSchema);
+}

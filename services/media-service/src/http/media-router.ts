@@ -1,0 +1,104 @@
+import { unlink } from 'node:fs/promises';
+import { Router, type Request, type Response } from 'express';
+import { deleteMediaBody, fileIdParams, uploadFields } from '@chat/contracts';
+import { AppError, badRequest, callerOf, notFound, parseInput, requireAuth, type Logger } from '@chat/platform';
+import type { ChatAccessClient } from '../bus/chat-access.js';
+import type { MediaFileRepository } from '../data/media-file.repository.js';
+import type { SizeLimits } from '../domain/file-kind.js';
+import type { LocalStorage } from '../storage/local-storage.js';
+import type { MediaStorage } from '../storage/storage.js';
+import { deleteFile, getFileMetadata } from '../usecases/file-access.js';
+import { storeUploads } from '../usecases/store-uploads.js';
+import { serveLocalFile } from './serve-local-file.js';
+import { ensureChatAccess, uploadMiddleware, uploadsOf } from './upload-middleware.js';
+
+export interface MediaRouterDeps {
+  jwtSecret: string;
+  storage: MediaStorage;
+  local?: LocalStorage;
+  files: MediaFileRepository;
+  chatAccess: ChatAccessClient;
+  logger: Logger;
+  tmpDir: string;
+  limits: SizeLimits;
+  allowExecutables: boolean;
+  maxBulkFiles: number;
+}
+
+/** Endpoints 14-18 of the specification, plus the local files under /api/media/files/. */
+export function mediaRouter(deps: MediaRouterDeps): Router {
+  const router = Router();
+  const auth = requireAuth(deps.jwtSecret);
+  const uploadOpts = { ...deps, chatAccess: deps.chatAccess };
+
+  /** Validates the form, checks the caller is in the chat, stores; always removes the staged files. */
+  const handleUploads = async (req: Request, res: Response, kind: 'single' | 'bulk') => {
+    const uploads = uploadsOf(req);
+    try {
+      const { chatId } = parseInput(uploadFields, { chatId: req.body?.chatId }, 'form');
+      if (uploads.length === 0) {
+        throw badRequest(
+          kind === 'single' ? "A multipart/form-data 'file' part is required" : "At least one multipart/form-data 'files' part is required",
+        );
+      }
+      await ensureChatAccess(req, deps.chatAccess, chatId);
+      return await storeUploads(deps, { chatId, uploaderId: callerOf(res), uploads });
+    } finally {
+      await Promise.all(uploads.map((u) => (u.staged ? unlink(u.staged.path).catch(() => undefined) : undefined)));
+    }
+  };
+
+  router.post('/api/media/upload-chat-media', auth, uploadMiddleware('single', uploadOpts), async (req, res) => {
+    const [outcome] = await handleUploads(req, res, 'single');
+    if (!outcome) throw badRequest("A multipart/form-data 'file' part is required");
+    if (!outcome.ok) throw outcome.error;
+    res.status(200).json({ status: 200, message: 'File uploaded successfully', success: true, data: outcome.file });
+  });
+
+  router.post('/api/media/bulk-upload', auth, uploadMiddleware('bulk', uploadOpts), async (req, res) => {
+    const outcomes = await handleUploads(req, res, 'bulk');
+    const uploaded = outcomes.flatMap((o) => (o.ok ? [o.file] : []));
+    const failed = outcomes.flatMap((o, index) =>
+      o.ok ? [] : [{ index, fileName: o.fileName, status: o.error.status, message: o.error.message }],
+    );
+    res.status(200).json({
+      status: 200,
+      message: `${uploaded.length} file(s) uploaded, ${failed.length} failed`,
+      success: true,
+      data: uploaded,
+      failed,
+      summary: { totalAttempted: outcomes.length, successful: uploaded.length, failed: failed.length },
+    });
+  });
+
+  router.get('/api/media/get-upload-token', auth, (_req, res) => {
+    const token = deps.storage.uploadToken();
+    if (!token) {
+      throw new AppError(
+        'NOT_IMPLEMENTED',
+        'Client-side upload tokens need ImageKit, which is not configured on this server; upload through POST /api/media/upload-chat-media',
+      );
+    }
+    res.status(200).json({ status: 200, message: 'Upload token generated', success: true, data: token });
+  });
+
+  // Local files: no token (like a CDN URL); the name itself is the unguessable secret.
+  router.get('/api/media/files/:name', async (req, res, next) => {
+    if (!deps.local) throw notFound('File not found');
+    await serveLocalFile(deps.local, deps.files, String(req.params.name), res, next);
+  });
+
+  router.get('/api/media/:fileId/metadata', auth, async (req, res) => {
+    const { fileId } = parseInput(fileIdParams, req.params, 'path');
+    const data = await getFileMetadata(deps, fileId, callerOf(res));
+    res.status(200).json({ status: 200, message: 'Metadata retrieved', success: true, data });
+  });
+
+  router.post('/api/media/delete', auth, async (req, res) => {
+    const { fileId } = parseInput(deleteMediaBody, req.body, 'body');
+    await deleteFile(deps, fileId, callerOf(res));
+    res.status(200).json({ status: 200, message: 'File deleted successfully', success: true });
+  });
+
+  return router;
+}

@@ -1,0 +1,29 @@
+import type { NextFunction, Response } from 'express';
+import { notFound } from '@chat/platform';
+import { FILE_SECURITY_HEADERS, servingHeadersFor, STORED_NAME } from '../domain/serving.js';
+import type { MediaFileRepository } from '../data/media-file.repository.js';
+import type { LocalStorage } from '../storage/local-storage.js';
+
+/**
+ * Streams a locally stored file (with range requests, for video). Only files that still have
+ * a record are served, under a type and disposition decided by `servingHeadersFor`: an
+ * uploaded HTML or SVG page is a download, never a page of our origin.
+ */
+export async function serveLocalFile(local: LocalStorage, files: MediaFileRepository, name: string, res: Response, next: NextFunction) {
+  const match = STORED_NAME.exec(name);
+  const path = local.pathOf(name);
+  if (!match || !path) throw notFound('File not found');
+  const record = await files.findByFileId(match[1] as string);
+  if (!record || record.storage !== 'local' || record.storageKey !== name) throw notFound('File not found');
+
+  const { contentType, disposition } = servingHeadersFor(match[2] as string);
+  for (const [header, value] of Object.entries(FILE_SECURITY_HEADERS)) res.setHeader(header, value);
+  res.attachment(record.fileName); // RFC 6266 / 5987 encoding of the original name
+  if (disposition === 'inline') res.setHeader('Content-Disposition', String(res.get('Content-Disposition')).replace(/^attachment/, 'inline'));
+  res.setHeader('Content-Type', contentType); // after attachment(), which guesses a type from the name
+
+  res.sendFile(path, { dotfiles: 'deny', lastModified: true }, (err?: Error & { status?: number; code?: string }) => {
+    if (!err || res.headersSent) return;
+    next(err.status === 404 || err.code === 'ENOENT' ? notFound('File not found') : err);
+  });
+}

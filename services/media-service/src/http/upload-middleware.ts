@@ -1,0 +1,77 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import { objectId } from '@chat/contracts';
+import { callerOf } from '@chat/platform';
+import type { ChatAccessClient } from '../bus/chat-access.js';
+import { largestLimit, type SizeLimits } from '../domain/file-kind.js';
+import { createStagingEngine, stagingOf, type StagingResult } from '../upload/staging-engine.js';
+import { uploadErrorOf } from '../upload/multer-errors.js';
+
+export interface UploadMiddlewareOptions {
+  tmpDir: string;
+  limits: SizeLimits;
+  allowExecutables: boolean;
+  maxBulkFiles: number;
+  chatAccess: ChatAccessClient;
+}
+
+const accessChecks = new WeakMap<Request, Map<string, Promise<void>>>();
+
+/**
+ * The caller's participation in `chatId`, asked once per request: the staging engine asks
+ * early when the `chatId` field came before the file (so a stranger's bytes are refused at
+ * once), and the route asks again, from the same memo, once the whole form is parsed.
+ */
+export function ensureChatAccess(req: Request, chatAccess: ChatAccessClient, chatId: string): Promise<void> {
+  let checks = accessChecks.get(req);
+  if (!checks) accessChecks.set(req, (checks = new Map()));
+  let check = checks.get(chatId);
+  if (!check) {
+    check = chatAccess.assertParticipant(chatId, callerOf(req.res as Response));
+    check.catch(() => undefined); // observed by whoever awaits it
+    checks.set(chatId, check);
+  }
+  return check;
+}
+
+/** The staged uploads multer left on the request, in the order they came. */
+export function uploadsOf(req: Request): StagingResult[] {
+  const files = req.file ? [req.file] : Array.isArray(req.files) ? req.files : [];
+  return files.map(stagingOf).filter(Boolean);
+}
+
+/**
+ * multer with our streaming StorageEngine: `file` (one) for upload-chat-media, `files`
+ * (up to MEDIA_MAX_BULK_FILES) for bulk-upload. Small text fields only.
+ */
+export function uploadMiddleware(kind: 'single' | 'bulk', opts: UploadMiddlewareOptions): RequestHandler {
+  const largest = largestLimit(opts.limits);
+  const maxFiles = kind === 'single' ? 1 : opts.maxBulkFiles;
+  const fileField = kind === 'single' ? 'file' : 'files';
+  const storage = createStagingEngine({
+    tmpDir: opts.tmpDir,
+    limits: opts.limits,
+    allowExecutables: opts.allowExecutables,
+    // A bulk request may carry bytes it will refuse (a file over its type's limit is read to
+    // its end and reported alone), but never more than a full batch of the largest files.
+    requestBudget: maxFiles * largest,
+    beforeFile: async (req) => {
+      const chatId = objectId.safeParse(req.body?.chatId);
+      if (chatId.success) await ensureChatAccess(req, opts.chatAccess, chatId.data);
+    },
+  });
+  const limits: multer.Options['limits'] = {
+    files: maxFiles,
+    fields: 10,
+    fieldSize: 1024,
+    fieldNameSize: 100,
+    parts: maxFiles + 10,
+    // One file past the largest limit of any type cannot be valid: cut it off at once.
+    ...(kind === 'single' ? { fileSize: largest } : {}),
+  };
+  const m = multer({ storage, limits });
+  const handler = kind === 'single' ? m.single(fileField) : m.array(fileField, maxFiles);
+  return (req: Request, res: Response, next: NextFunction) => {
+    handler(req, res, (err?: unknown) => next(err ? uploadErrorOf(err, { fileField, maxFiles, maxFileBytes: largest }) : undefined));
+  };
+}

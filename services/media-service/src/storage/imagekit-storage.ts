@@ -1,0 +1,87 @@
+import { createReadStream } from 'node:fs';
+import ImageKit from 'imagekit';
+import { AppError, type Logger } from '@chat/platform';
+import type { ImageKitSettings } from '../config.js';
+import type { MediaFileRecord } from '../data/media-file.repository.js';
+import type { MediaStorage, StagedFile, StoredObject, UploadToken } from './storage.js';
+
+/**
+ * ImageKit through its Node SDK for uploads (streamed from the staged file) and for the
+ * client-upload signature. The SDK's management calls have their host hard-coded
+ * (https://api.imagekit.io), so delete and metadata call the same REST endpoints with the
+ * same Basic auth directly, against IMAGEKIT_API_URL; the upload host is the SDK's own
+ * `uploadEndpoint` option. Both are configurable so a local fake can stand in for ImageKit.
+ */
+export function createImageKitStorage(settings: ImageKitSettings, logger: Logger): MediaStorage {
+  const sdk = new ImageKit({
+    publicKey: settings.publicKey,
+    privateKey: settings.privateKey,
+    urlEndpoint: settings.urlEndpoint,
+    uploadEndpoint: settings.uploadEndpoint,
+  });
+  const authorization = `Basic ${Buffer.from(`${settings.privateKey}:`).toString('base64')}`;
+
+  const storageDown = (what: string, details: unknown) => {
+    logger.warn({ details, what }, 'ImageKit call failed');
+    return new AppError('UNAVAILABLE', 'Media storage is unavailable, try again');
+  };
+
+  async function api(method: 'GET' | 'DELETE', path: string): Promise<Response> {
+    try {
+      return await fetch(`${settings.apiUrl}${path}`, {
+        method,
+        headers: { authorization, accept: 'application/json' },
+        signal: AbortSignal.timeout(settings.timeoutMs),
+      });
+    } catch (err) {
+      throw storageDown(`${method} ${path}`, (err as Error).message);
+    }
+  }
+
+  const fileIdPath = (record: MediaFileRecord) => `/v1/files/${encodeURIComponent(record.storageKey)}`;
+
+  return {
+    kind: 'imagekit',
+    async store(file: StagedFile, target: { chatId: string }): Promise<StoredObject> {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('ImageKit upload timed out')), settings.timeoutMs);
+      });
+      try {
+        const res = await Promise.race([
+          sdk.upload({
+            file: createReadStream(file.path),
+            fileName: file.fileName,
+            folder: `${settings.folder}/${target.chatId}`,
+            useUniqueFileName: true,
+          }),
+          timeout,
+        ]);
+        if (!res?.fileId || !res.url) throw new Error('ImageKit answered without fileId or url');
+        return { fileId: res.fileId, storageKey: res.fileId, url: res.url };
+      } catch (err) {
+        const e = err as { message?: string; help?: string; $ResponseMetadata?: { statusCode?: number } };
+        throw storageDown('upload', { message: e.message, help: e.help, status: e.$ResponseMetadata?.statusCode });
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async remove(record: MediaFileRecord): Promise<void> {
+      const res = await api('DELETE', fileIdPath(record));
+      if (res.status === 204 || res.status === 200 || res.status === 404) return;
+      throw storageDown('delete', { status: res.status, body: await res.text().catch(() => '') });
+    },
+    async metadata(record: MediaFileRecord): Promise<Record<string, unknown>> {
+      // The metadata API describes images and videos; other files get their file details.
+      const suffix = record.messageType === 'file' ? '/details' : '/metadata';
+      const res = await api('GET', `${fileIdPath(record)}${suffix}`);
+      if (!res.ok) throw storageDown('metadata', { status: res.status, body: await res.text().catch(() => '') });
+      const body = (await res.json()) as unknown;
+      return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    },
+    uploadToken(): UploadToken {
+      const { token, expire, signature } = sdk.getAuthenticationParameters();
+      return { token, expire, signature, publicKey: settings.publicKey, urlEndpoint: settings.urlEndpoint };
+    },
+  };
+}

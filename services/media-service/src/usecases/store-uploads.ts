@@ -1,0 +1,61 @@
+import type { UploadedFile } from '@chat/contracts';
+import { toAppError, type AppError, type Logger } from '@chat/platform';
+import type { MediaFileRepository } from '../data/media-file.repository.js';
+import type { MediaStorage } from '../storage/storage.js';
+import type { StagingResult } from '../upload/staging-engine.js';
+import { uploadedFileOf } from './views.js';
+
+export type UploadOutcome = { ok: true; file: UploadedFile } | { ok: false; fileName: string; error: AppError };
+
+export interface StoreUploadsDeps {
+  storage: MediaStorage;
+  files: MediaFileRepository;
+  logger: Logger;
+}
+
+/**
+ * Keeps the staged files of one request in the storage and records each (who uploaded it
+ * into which chat). The caller has checked that the uploader is in the chat. Each file
+ * succeeds or fails on its own; the temporary files are left for the caller to remove.
+ */
+export async function storeUploads(
+  deps: StoreUploadsDeps,
+  input: { chatId: string; uploaderId: string; uploads: StagingResult[] },
+): Promise<UploadOutcome[]> {
+  const outcomes: UploadOutcome[] = [];
+  for (const upload of input.uploads) {
+    if (!upload.staged) {
+      outcomes.push({ ok: false, fileName: upload.originalName, error: upload.rejection as AppError });
+      continue;
+    }
+    const staged = upload.staged;
+    try {
+      const stored = await deps.storage.store(staged, { chatId: input.chatId });
+      const record = {
+        fileId: stored.fileId,
+        chatId: input.chatId,
+        uploaderId: input.uploaderId,
+        url: stored.url,
+        fileName: staged.fileName,
+        fileSize: staged.size,
+        mimeType: staged.mimeType,
+        messageType: staged.messageType,
+        duration: staged.duration ?? null,
+        storage: deps.storage.kind,
+        storageKey: stored.storageKey,
+        createdAt: new Date(),
+      };
+      try {
+        await deps.files.insert(record);
+      } catch (err) {
+        // Without its record nobody could use or delete the object: take it back out.
+        await deps.storage.remove(record).catch((e: unknown) => deps.logger.warn({ err: e, fileId: record.fileId }, 'orphaned media object'));
+        throw err;
+      }
+      outcomes.push({ ok: true, file: uploadedFileOf(record) });
+    } catch (err) {
+      outcomes.push({ ok: false, fileName: staged.fileName, error: toAppError(err, deps.logger) });
+    }
+  }
+  return outcomes;
+}
