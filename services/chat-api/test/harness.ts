@@ -1,3 +1,4 @@
+import mongoose, { type Connection } from 'mongoose';
 import { parseConfig, createLogger } from '@chat/platform';
 import { api, spawnService, startTestInfra, tokenFor, newUserId, type SpawnedService, type TestInfra } from '@chat/testkit';
 import { chatApiConfigSchema, startChatApi, type RunningChatApi } from '../src/index.js';
@@ -12,6 +13,10 @@ export interface ChatApiWorld {
   /** Restarts chat-api in-process (same config), e.g. to stop and resume its consumer. */
   restartChatApi(): Promise<void>;
   stopChatApi(): Promise<void>;
+  /** A direct connection to the test database, to check stored state. */
+  db: Connection;
+  /** The stored chat documents (raw), for assertions on what was written. */
+  storedChats(filter?: Record<string, unknown>): Promise<Record<string, any>[]>;
   startChatApi(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -26,8 +31,11 @@ export async function startWorld(): Promise<ChatApiWorld> {
   const fixedConfig = { ...config, PORT: chatApi.port };
   const edge = await spawnService('edge', { ...infra.env, CHAT_API_URL: chatApiUrl() });
   let running = true;
+  const db = await mongoose.createConnection(infra.mongoUrl).asPromise();
   const world: ChatApiWorld = {
     infra,
+    db,
+    storedChats: (filter = {}) => db.collection('chats').find(filter).toArray(),
     chatApi,
     chatApiUrl: chatApiUrl(),
     edge,
@@ -48,6 +56,7 @@ export async function startWorld(): Promise<ChatApiWorld> {
     stop: async () => {
       await edge.stop();
       await world.stopChatApi();
+      await db.close();
       await infra.stop();
     },
   };

@@ -84,13 +84,13 @@ export function chatRepository(Chat: ChatModel) {
         if (value === undefined) continue;
         $set[key] = (key === 'requestedBy' || key === 'blockedBy') && typeof value === 'string' ? oid(value) : value;
       }
-      const doc = await Chat.findOneAndUpdate({ _id: chatId, stateRev: expectedRev }, { $set, $inc: { stateRev: 1 } }, { new: true }).lean();
+      const doc = await Chat.findOneAndUpdate({ _id: chatId, stateRev: expectedRev }, { $set, $inc: { stateRev: 1 } }, { returnDocument: 'after' }).lean();
       return one(doc);
     },
 
     async setArchived(chatId: string, userId: string, archived: boolean): Promise<ChatRecord | null> {
       const update = archived ? { $addToSet: { archivedBy: oid(userId) } } : { $pull: { archivedBy: oid(userId) } };
-      return one(await Chat.findByIdAndUpdate(chatId, update, { new: true }).lean());
+      return one(await Chat.findByIdAndUpdate(chatId, update, { returnDocument: 'after' }).lean());
     },
 
     /** The user deletes the chat: hidden for them, history before `at` hidden, their counts reset. */
@@ -102,14 +102,14 @@ export function chatRepository(Chat: ChatModel) {
           $pull: { archivedBy: oid(userId) },
           $set: { [`clearedAt.${userId}`]: at, [`unreadCount.${userId}`]: 0, [`messageCount.${userId}`]: 0 },
         },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean();
       return one(doc);
     },
 
     /** The chat comes back for a user who had deleted it (their old history stays hidden). */
     async unhideFor(chatId: string, userId: string): Promise<ChatRecord | null> {
-      return one(await Chat.findByIdAndUpdate(chatId, { $pull: { hiddenFor: oid(userId) } }, { new: true }).lean());
+      return one(await Chat.findByIdAndUpdate(chatId, { $pull: { hiddenFor: oid(userId) } }, { returnDocument: 'after' }).lean());
     },
 
     async list(userId: string, list: ChatListKind, page: Page): Promise<{ items: ChatRecord[]; total: number }> {
