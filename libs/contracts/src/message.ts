@@ -40,6 +40,8 @@ export interface ReplyPreview {
   senderId: string;
   content: string;
   messageType: MessageType;
+  /** True when the replied message was deleted for everyone or hidden by the viewer (content is then empty). */
+  isDeleted?: boolean;
 }
 
 /** A message as REST lists and events carry it. */
@@ -73,3 +75,35 @@ export const listMessagesQuery = z.object({
 });
 
 export const messageTypeOf = messageTypeSchema;
+
+/** `GET /api/chats/:chatId/search` query: `q` taken literally, 1..200 code points. */
+export const searchMessagesQuery = z.object({
+  q: z
+    .string({ error: 'is required' })
+    .refine((s) => s.length <= SEARCH_QUERY_MAX * 2 && codePoints(s) >= 1 && codePoints(s) <= SEARCH_QUERY_MAX, `must be 1 to ${SEARCH_QUERY_MAX} characters`),
+  limit: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1).max(100)).optional(),
+  page: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1)).optional(),
+});
+
+/** `GET /api/chats/:chatId/changes` query: changes after `since` (a per-chat `rev`), at most `limit`. */
+export const messageChangesQuery = z.object({
+  since: z.string().regex(/^\d{1,15}$/, 'must be a whole number').transform(Number).optional(),
+  limit: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1).max(100)).optional(),
+});
+
+/** A message deleted for everyone, or hidden for the viewer, as `/changes` reports it. */
+export interface MessageTombstone {
+  _id: string;
+  chatId: string;
+  rev: number;
+  seq: number;
+  isDeleted: true;
+}
+
+/** `data` of `GET /api/chats/:chatId/changes`: changes in `rev` order and the cursor for the next call. */
+export interface MessageChanges {
+  changes: (MessageView | MessageTombstone)[];
+  /** Pass as `since` next time; every change up to it has been returned. */
+  rev: number;
+  hasMore: boolean;
+}

@@ -1,0 +1,67 @@
+import { STREAMS } from '@chat/contracts';
+import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
+import type { MessageApiConfig } from './config.js';
+import { openCollections } from './data/models.js';
+import { ChatCounters } from './data/counters.js';
+import { MessageRepository } from './data/messages.js';
+import { busAccessGate, type AccessGate } from './bus/access.js';
+import type { EventPublisher } from './bus/events.js';
+import { EventOutbox } from './bus/outbox.js';
+import { registerCommandHandlers } from './bus/handlers.js';
+import { messageRoutes } from './http/routes.js';
+import type { MessageDeps } from './usecases/deps.js';
+
+export interface RunningMessageApi {
+  port: number;
+  /** Runs one outbox relay pass now (tests; the relay also runs on its own timer). */
+  relayOnce(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Replaceable collaborators; production uses the bus for both. */
+export interface MessageApiOverrides {
+  publisher?: EventPublisher;
+  access?: AccessGate;
+}
+
+/** Owns every message: REST history/search/changes, the message.* commands, MESSAGES events. */
+export async function startMessageApi(config: MessageApiConfig, logger: Logger, overrides: MessageApiOverrides = {}): Promise<RunningMessageApi> {
+  const links = await openLinks(config, 'message-api', logger, { nats: true, mongo: true });
+  const metrics = createMetrics('message-api');
+  await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
+  const collections = await openCollections(links.mongo);
+  const repo = new MessageRepository(collections.messages);
+  const outbox = new EventOutbox(overrides.publisher ?? links.bus, repo, collections.readOutbox, logger, metrics, {
+    intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
+    afterMs: config.OUTBOX_RELAY_AFTER_MS,
+  });
+  const deps: MessageDeps = {
+    repo,
+    counters: new ChatCounters(collections.counters, config.REV_PENDING_TTL_MS),
+    outbox,
+    readOutbox: collections.readOutbox,
+    access: overrides.access ?? busAccessGate(links.bus),
+    contentMax: config.MESSAGE_CONTENT_MAX,
+  };
+  const subscriptions = registerCommandHandlers(links.bus, deps);
+  outbox.start();
+  const app = createHttpApp({
+    logger,
+    metrics,
+    readiness: links.readiness,
+    corsOrigins: config.CORS_ORIGINS,
+    bodyLimit: config.BODY_LIMIT,
+    routes: messageRoutes(deps, config.JWT_SECRET),
+  });
+  const { server, port } = await listen(app, config.PORT);
+  return {
+    port,
+    relayOnce: () => outbox.relayOnce(),
+    close: async () => {
+      await closeServer(server);
+      for (const s of subscriptions) s.unsubscribe();
+      await outbox.stop();
+      await links.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { messageSubjects, type messageEvents, type MessageEventType } from '@chat/contracts';
+
+/** Where events go: the bus in production, something that fails on purpose in tests. */
+export interface EventPublisher {
+  publish(subject: string, event: { eventId: string }): Promise<void>;
+}
+
+export type EventData<T extends MessageEventType> = z.input<(typeof messageEvents)[T]>['data'];
+
+/** An event with its subject, as written to the outbox before it is published. */
+export interface OutgoingEvent {
+  subject: string;
+  event: { eventId: string; type: MessageEventType; chatId: string; occurredAt: string; data: unknown };
+}
+
+export function messageEvent<T extends MessageEventType>(type: T, chatId: string, data: EventData<T>, eventId: string = randomUUID()): OutgoingEvent {
+  return {
+    subject: messageSubjects.event(chatId, type),
+    event: { eventId, type, chatId, occurredAt: new Date().toISOString(), data },
+  };
+}
+
+/** Outbox entries are stored as JSON strings so `$pullAll` can remove exactly one (FerretDB has no conditional $pull). */
+export const encodeEvent = (e: OutgoingEvent): string => JSON.stringify(e);
+export const decodeEvent = (raw: string): OutgoingEvent => JSON.parse(raw) as OutgoingEvent;

@@ -1,0 +1,36 @@
+type Subscription = ReturnType<Bus['handle']>;
+import {
+  messageDelete,
+  messageEdit,
+  messageReact,
+  messageRead,
+  messageSend,
+  messageSendMedia,
+  messageUnreact,
+  QUEUE_GROUPS,
+} from '@chat/contracts';
+import { unauthorized, type Bus, type RequestContext } from '@chat/platform';
+import type { MessageDeps } from '../usecases/deps.js';
+import { sendMessage } from '../usecases/send-message.js';
+import { addReaction, deleteMessage, editMessage, removeReaction } from '../usecases/change-message.js';
+import { markMessagesRead } from '../usecases/mark-read.js';
+
+/** The caller's id from the request header; commands without one are refused. */
+const callerOf = (ctx: RequestContext): string => {
+  if (!ctx.userId || !/^[0-9a-f]{24}$/i.test(ctx.userId)) throw unauthorized('Missing caller');
+  return ctx.userId.toLowerCase();
+};
+
+/** The message.* commands the gateway forwards, served once per request across replicas (queue group). */
+export function registerCommandHandlers(bus: Bus, deps: MessageDeps): Subscription[] {
+  const q = QUEUE_GROUPS.messageApi;
+  return [
+    bus.handle(messageSend, q, (data, ctx) => sendMessage(deps, callerOf(ctx), { ...data, messageType: 'text' })),
+    bus.handle(messageSendMedia, q, (data, ctx) => sendMessage(deps, callerOf(ctx), data)),
+    bus.handle(messageEdit, q, (data, ctx) => editMessage(deps, callerOf(ctx), data)),
+    bus.handle(messageDelete, q, (data, ctx) => deleteMessage(deps, callerOf(ctx), data)),
+    bus.handle(messageReact, q, (data, ctx) => addReaction(deps, callerOf(ctx), data)),
+    bus.handle(messageUnreact, q, (data, ctx) => removeReaction(deps, callerOf(ctx), data)),
+    bus.handle(messageRead, q, (data, ctx) => markMessagesRead(deps, callerOf(ctx), data)),
+  ];
+}

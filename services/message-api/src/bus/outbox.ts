@@ -1,0 +1,101 @@
+import type { Collection } from 'mongodb';
+import type { Logger, Metrics } from '@chat/platform';
+import type { MessageRepository } from '../data/messages.js';
+import type { ReadOutboxDoc } from '../data/models.js';
+import { decodeEvent, messageEvent, type EventPublisher } from './events.js';
+
+/**
+ * Publishes events after their write, and catches up on any that could not be published.
+ *
+ * Message events are written inside the message document (`pendingEvents`) by the same
+ * update that makes the change, so a change acknowledged to a client always has its event
+ * stored. After the write we publish and remove it; if publishing fails (NATS down, stream
+ * missing) the relay republishes it later. JetStream de-duplicates on the event id, so a
+ * double publish (two replicas, a crash between publish and removal) is harmless.
+ *
+ * `read` events span many messages: they go to `read_outbox` first, then the read is applied;
+ * the relay re-applies (idempotent) and publishes rows left behind.
+ */
+export class EventOutbox {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly failures;
+
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly messages: MessageRepository,
+    private readonly readOutbox: Collection<ReadOutboxDoc>,
+    private readonly logger: Logger,
+    metrics: Metrics,
+    private readonly opts: { intervalMs: number; afterMs: number },
+  ) {
+    this.failures = metrics.counter('message_event_publish_failures_total', 'Events whose publish failed (the relay retries them)');
+  }
+
+  /** Publishes a message's pending events; failures stay pending for the relay. */
+  async flushMessage(messageId: string, rawEvents: string[]): Promise<void> {
+    for (const raw of rawEvents) {
+      const { subject, event } = decodeEvent(raw);
+      try {
+        await this.publisher.publish(subject, event);
+      } catch (err) {
+        this.failures.inc();
+        this.logger.warn({ err: (err as Error).message, subject, eventId: event.eventId }, 'event publish failed, the relay will retry');
+        continue;
+      }
+      await this.messages.clearPendingEvent(messageId, raw).catch((err: unknown) => this.logger.warn({ err }, 'outbox cleanup failed'));
+    }
+  }
+
+  /** Applies (again, idempotently) and publishes one read, then drops its row. */
+  async flushRead(row: ReadOutboxDoc, opts: { reapply: boolean }): Promise<void> {
+    const chatId = row.chatId.toHexString();
+    const readerId = row.readerId.toHexString();
+    const messageIds = row.messageIds.map((id) => id.toHexString());
+    if (opts.reapply) await this.messages.markRead(chatId, readerId, messageIds, row.revs, row.readAt);
+    const unreadCount = await this.messages.visibleTo({ chatId, userId: readerId, clearedAt: row.clearedAt }).unreadCount();
+    const { subject, event } = messageEvent(
+      'read',
+      chatId,
+      { rev: Math.max(...row.revs), messageIds, readBy: readerId, timestamp: row.readAt.toISOString(), unreadCount },
+      row._id,
+    );
+    try {
+      await this.publisher.publish(subject, event);
+    } catch (err) {
+      this.failures.inc();
+      this.logger.warn({ err: (err as Error).message, subject, eventId: event.eventId }, 'read event publish failed, the relay will retry');
+      return;
+    }
+    await this.readOutbox.deleteOne({ _id: row._id });
+  }
+
+  /** One pass over everything pending for longer than `afterMs`. */
+  async relayOnce(): Promise<void> {
+    const cutoff = new Date(Date.now() - this.opts.afterMs);
+    for (const m of await this.messages.withPendingEvents(cutoff, 200)) {
+      if (m.pendingEvents.length === 0) await this.messages.clearPendingEvent(m.id, '');
+      else await this.flushMessage(m.id, m.pendingEvents);
+    }
+    const rows = await this.readOutbox.find({ createdAt: { $lte: cutoff } }).sort({ createdAt: 1 }).limit(200).toArray();
+    for (const row of rows) await this.flushRead(row, { reapply: true });
+  }
+
+  /** Runs the relay now and every `intervalMs`; never two passes at once in this process. */
+  start(): void {
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.relayOnce()
+        .catch((err: unknown) => this.logger.warn({ err }, 'outbox relay pass failed'))
+        .finally(() => (this.running = undefined));
+    };
+    tick();
+    this.timer = setInterval(tick, this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,225 @@
+import { ObjectId, type Collection, type Filter, type UpdateFilter } from 'mongodb';
+import type { Media, MessageType } from '@chat/contracts';
+import type { Viewer } from '../domain/visibility.js';
+import type { MessageDoc } from './models.js';
+
+/** A message as the use cases see it: ids as strings, dates as Dates. */
+export interface StoredMessage {
+  id: string;
+  chatId: string;
+  senderId: string;
+  receiverId: string;
+  content: string;
+  messageType: MessageType;
+  media: Media | null;
+  clientMessageId: string;
+  seq: number;
+  rev: number;
+  isEdited: boolean;
+  editedAt: Date | null;
+  readBy: { userId: string; readAt: Date }[];
+  deletedBy: string[];
+  deletedForEveryone: boolean;
+  replyTo: string | null;
+  reactions: { userId: string; emoji: string; createdAt: Date }[];
+  reactionKeys: string[];
+  pendingEvents: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const oid = (id: string): ObjectId => new ObjectId(id);
+
+function toStored(d: MessageDoc): StoredMessage {
+  return {
+    id: d._id.toHexString(),
+    chatId: d.chatId.toHexString(),
+    senderId: d.senderId.toHexString(),
+    receiverId: d.receiverId.toHexString(),
+    content: d.content ?? '',
+    messageType: d.messageType,
+    media: d.media ?? null,
+    clientMessageId: d.clientMessageId,
+    seq: d.seq,
+    rev: d.rev,
+    isEdited: d.isEdited ?? false,
+    editedAt: d.editedAt ?? null,
+    readBy: (d.readBy ?? []).map((r) => ({ userId: r.userId.toHexString(), readAt: r.readAt })),
+    deletedBy: (d.deletedBy ?? []).map((u) => u.toHexString()),
+    deletedForEveryone: d.deletedForEveryone ?? false,
+    replyTo: d.replyTo ? d.replyTo.toHexString() : null,
+    reactions: (d.reactions ?? []).map((r) => ({ userId: r.userId.toHexString(), emoji: r.emoji, createdAt: r.createdAt })),
+    reactionKeys: d.reactionKeys ?? [],
+    pendingEvents: d.pendingEvents ?? [],
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  };
+}
+
+/** The filter that makes a query see only what `viewer` may see. */
+function visibleFilter(viewer: Viewer): Filter<MessageDoc> {
+  const filter: Filter<MessageDoc> = {
+    chatId: oid(viewer.chatId),
+    deletedForEveryone: { $ne: true },
+    deletedBy: { $ne: oid(viewer.userId) },
+  };
+  if (viewer.clearedAt) filter.createdAt = { $gt: viewer.clearedAt };
+  return filter;
+}
+
+/** Position of a message in (createdAt, _id) order, for `before` / `after` cursors. */
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+const NEWEST_FIRST = { createdAt: -1, _id: -1 } as const;
+const OLDEST_FIRST = { createdAt: 1, _id: 1 } as const;
+
+/**
+ * Messages as one participant sees them. Every query goes through `scoped`, which ANDs the
+ * visibility filter with the caller's conditions, so no query here can forget it.
+ */
+export class VisibleMessages {
+  private readonly scope: Filter<MessageDoc>;
+
+  constructor(
+    private readonly messages: Collection<MessageDoc>,
+    readonly viewer: Viewer,
+  ) {
+    this.scope = visibleFilter(viewer);
+  }
+
+  private scoped(extra?: Filter<MessageDoc>): Filter<MessageDoc> {
+    return extra ? { $and: [this.scope, extra] } : this.scope;
+  }
+
+  async findById(messageId: string): Promise<StoredMessage | null> {
+    const doc = await this.messages.findOne(this.scoped({ _id: oid(messageId) }));
+    return doc ? toStored(doc) : null;
+  }
+
+  /** A page in (createdAt, _id) order, optionally after/before a cursor, with the total matching. */
+  async page(opts: {
+    contentPattern?: string;
+    before?: Cursor;
+    after?: Cursor;
+    skip: number;
+    limit: number;
+  }): Promise<{ items: StoredMessage[]; total: number }> {
+    const conditions: Filter<MessageDoc>[] = [];
+    if (opts.contentPattern !== undefined) conditions.push({ content: { $regex: opts.contentPattern, $options: 'i' } });
+    if (opts.before) conditions.push(beyond(opts.before, '$lt'));
+    if (opts.after) conditions.push(beyond(opts.after, '$gt'));
+    const filter = conditions.length ? this.scoped({ $and: conditions }) : this.scoped();
+    const sort = opts.after ? OLDEST_FIRST : NEWEST_FIRST;
+    const [docs, total] = await Promise.all([
+      this.messages.find(filter).sort(sort).skip(opts.skip).limit(opts.limit).toArray(),
+      this.messages.countDocuments(filter),
+    ]);
+    return { items: docs.map(toStored), total };
+  }
+
+  /** Of `ids`, the visible messages of this chat the viewer received and has not read. */
+  async unreadAmong(ids: string[]): Promise<string[]> {
+    const docs = await this.messages
+      .find(this.scoped(unreadBy(this.viewer.userId, { _id: { $in: ids.map(oid) } })), { projection: { _id: 1 } })
+      .toArray();
+    return docs.map((d) => d._id.toHexString());
+  }
+
+  /** How many visible messages the viewer received and has not read. */
+  unreadCount(): Promise<number> {
+    return this.messages.countDocuments(this.scoped(unreadBy(this.viewer.userId)));
+  }
+}
+
+const unreadBy = (userId: string, extra: Filter<MessageDoc> = {}): Filter<MessageDoc> => ({
+  ...extra,
+  receiverId: oid(userId),
+  'readBy.userId': { $ne: oid(userId) },
+});
+
+const beyond = (c: Cursor, op: '$lt' | '$gt'): Filter<MessageDoc> => ({
+  $or: [{ createdAt: { [op]: c.createdAt } }, { createdAt: c.createdAt, _id: { [op]: oid(c.id) } }],
+});
+
+/** Writes and the few reads that are not per-viewer (idempotency, reply previews, changes feed). */
+export class MessageRepository {
+  constructor(readonly messages: Collection<MessageDoc>) {}
+
+  visibleTo(viewer: Viewer): VisibleMessages {
+    return new VisibleMessages(this.messages, viewer);
+  }
+
+  async findByClientMessageId(chatId: string, senderId: string, clientMessageId: string): Promise<StoredMessage | null> {
+    const doc = await this.messages.findOne({ chatId: oid(chatId), senderId: oid(senderId), clientMessageId });
+    return doc ? toStored(doc) : null;
+  }
+
+  /** Any message of the chat, visible or not (cursor positions, reply previews). */
+  async findInChat(chatId: string, ids: string[]): Promise<StoredMessage[]> {
+    if (ids.length === 0) return [];
+    const docs = await this.messages.find({ chatId: oid(chatId), _id: { $in: ids.map(oid) } }).toArray();
+    return docs.map(toStored);
+  }
+
+  /** Inserts a new message; false when its clientMessageId was already used (unique index). */
+  async insert(doc: MessageDoc): Promise<boolean> {
+    try {
+      await this.messages.insertOne(doc);
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+  }
+
+  /** A conditional update of one message of one chat; true when it matched. */
+  async update(chatId: string, messageId: string, condition: Filter<MessageDoc>, update: UpdateFilter<MessageDoc>): Promise<boolean> {
+    const res = await this.messages.updateOne({ ...condition, _id: oid(messageId), chatId: oid(chatId) }, update);
+    return res.matchedCount === 1;
+  }
+
+  /** Adds the reader once to each message's readBy (those the reader received), each with its own rev. */
+  async markRead(chatId: string, readerId: string, ids: string[], revs: number[], readAt: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.messages.bulkWrite(
+      ids.map((id, i) => ({
+        updateOne: {
+          filter: { _id: oid(id), chatId: oid(chatId), receiverId: oid(readerId), 'readBy.userId': { $ne: oid(readerId) } },
+          update: {
+            $push: { readBy: { userId: oid(readerId), readAt } },
+            $max: { rev: revs[i] as number },
+            $set: { updatedAt: readAt },
+          },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  /** Messages of the chat whose latest change is in (since, upTo], in rev order. */
+  async changedBetween(chatId: string, since: number, upTo: number, limit: number): Promise<StoredMessage[]> {
+    const docs = await this.messages
+      .find({ chatId: oid(chatId), rev: { $gt: since, $lte: upTo } })
+      .sort({ rev: 1, _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toStored);
+  }
+
+  // ---- outbox ----
+
+  /** The event was published: drop it, and stop the relay looking once none is left. */
+  async clearPendingEvent(messageId: string, raw: string): Promise<void> {
+    await this.messages.updateOne({ _id: oid(messageId) }, { $pullAll: { pendingEvents: [raw] } });
+    await this.messages.updateOne({ _id: oid(messageId), pendingEvents: { $size: 0 } }, { $unset: { outboxAt: '' } });
+  }
+
+  /** Messages with events pending since before `cutoff`. */
+  async withPendingEvents(cutoff: Date, limit: number): Promise<StoredMessage[]> {
+    const docs = await this.messages.find({ outboxAt: { $lte: cutoff } }).sort({ outboxAt: 1 }).limit(limit).toArray();
+    return docs.map(toStored);
+  }
+}

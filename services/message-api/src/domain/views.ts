@@ -1,0 +1,44 @@
+import type { MessageTombstone, MessageView, ReplyPreview } from '@chat/contracts';
+import type { StoredMessage } from '../data/messages.js';
+import { isVisibleTo, preview, type Viewer } from './visibility.js';
+
+/** What a reply shows of the message it answers; nothing of its text once it is gone for the viewer. */
+export function toReplyPreview(replied: StoredMessage, viewer: Viewer): ReplyPreview {
+  const visible = isVisibleTo(replied, viewer);
+  return {
+    messageId: replied.id,
+    senderId: replied.senderId,
+    content: visible ? preview(replied.content) : '',
+    messageType: replied.messageType,
+    ...(visible ? {} : { isDeleted: true }),
+  };
+}
+
+/** A message as one viewer gets it: no deletion bookkeeping, no outbox. */
+export function toMessageView(m: StoredMessage, replies: Map<string, ReplyPreview>): MessageView {
+  return {
+    _id: m.id,
+    chatId: m.chatId,
+    seq: m.seq,
+    rev: m.rev,
+    senderId: m.senderId,
+    receiverId: m.receiverId,
+    content: m.content,
+    messageType: m.messageType,
+    media: m.media,
+    clientMessageId: m.clientMessageId,
+    isEdited: m.isEdited,
+    editedAt: m.editedAt ? m.editedAt.toISOString() : null,
+    readBy: m.readBy.map((r) => ({ userId: r.userId, readAt: r.readAt.toISOString() })),
+    reactions: m.reactions.map((r) => ({ userId: r.userId, emoji: r.emoji, createdAt: r.createdAt.toISOString() })),
+    replyTo: m.replyTo ? (replies.get(m.replyTo) ?? null) : null,
+    createdAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+  };
+}
+
+export const toTombstone = (m: StoredMessage): MessageTombstone => ({ _id: m.id, chatId: m.chatId, rev: m.rev, seq: m.seq, isDeleted: true });
+
+/** A change as `/changes` reports it to this viewer: the message, or a tombstone if it is gone for them. */
+export const toChange = (m: StoredMessage, viewer: Viewer, replies: Map<string, ReplyPreview>): MessageView | MessageTombstone =>
+  isVisibleTo(m, viewer) ? toMessageView(m, replies) : toTombstone(m);

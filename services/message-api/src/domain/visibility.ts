@@ -1,0 +1,48 @@
+/**
+ * Who sees which message. A message is visible to a viewer unless it was deleted for
+ * everyone, the viewer hid it for themselves (`deletedBy`), or the viewer deleted the chat
+ * after it was sent (`clearedAt`: messages at or before it are gone for them).
+ */
+export interface Viewer {
+  chatId: string;
+  userId: string;
+  /** When this viewer deleted the chat, if they did. */
+  clearedAt: Date | null;
+}
+
+export interface VisibilityFacts {
+  deletedForEveryone?: boolean;
+  deletedBy?: readonly string[];
+  createdAt: Date;
+}
+
+export function isVisibleTo(message: VisibilityFacts, viewer: Viewer): boolean {
+  if (message.deletedForEveryone) return false;
+  if (message.deletedBy?.includes(viewer.userId)) return false;
+  if (viewer.clearedAt && message.createdAt.getTime() <= viewer.clearedAt.getTime()) return false;
+  return true;
+}
+
+/** Regex metacharacters lose their power: the query is matched literally. */
+export const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+
+export type DeleteScope = 'everyone' | 'me';
+
+/**
+ * API.md: the sender deletes for everyone by default, the receiver hides for themselves;
+ * the receiver may not delete for everyone.
+ */
+export function resolveDeleteScope(requested: DeleteScope | undefined, isSender: boolean): DeleteScope | 'forbidden' {
+  const scope = requested ?? (isSender ? 'everyone' : 'me');
+  if (scope === 'everyone' && !isSender) return 'forbidden';
+  return scope;
+}
+
+/** The key that makes a reaction unique per (user, emoji) on a message. */
+export const reactionKey = (userId: string, emoji: string): string => `${userId}:${emoji}`;
+
+/** First `max` code points of a text, for reply previews. */
+export const preview = (text: string, max = 100): string => {
+  const points = [...text];
+  return points.length <= max ? text : `${points.slice(0, max).join('')}…`;
+};

@@ -1,0 +1,37 @@
+import { Router, type Express } from 'express';
+import { chatIdParams, listMessagesQuery, messageChangesQuery, searchMessagesQuery } from '@chat/contracts';
+import { badRequest, callerOf, parseInput, requireAuth } from '@chat/platform';
+import type { MessageDeps } from '../usecases/deps.js';
+import { listChanges, listMessages, searchMessages } from '../usecases/queries.js';
+
+/** Endpoints 11 and 12, plus the catch-up feed `/changes`. */
+export function messageRoutes(deps: MessageDeps, jwtSecret: string) {
+  const router = Router();
+  router.use(requireAuth(jwtSecret));
+
+  router.get('/api/chats/:chatId/messages', async (req, res) => {
+    const { chatId } = parseInput(chatIdParams, req.params, 'path');
+    const query = parseInput(listMessagesQuery, req.query, 'query');
+    if (query.before && query.after) throw badRequest('Use either before or after, not both', [{ field: 'before', message: 'conflicts with after' }]);
+    const result = await listMessages(deps, callerOf(res), { chatId, page: query.page ?? 1, limit: query.limit ?? 50, before: query.before, after: query.after });
+    res.status(200).json({ status: 200, message: `Messages loaded for chatId: ${chatId}`, ...result });
+  });
+
+  router.get('/api/chats/:chatId/search', async (req, res) => {
+    const { chatId } = parseInput(chatIdParams, req.params, 'path');
+    const query = parseInput(searchMessagesQuery, req.query, 'query');
+    const result = await searchMessages(deps, callerOf(res), { chatId, q: query.q, page: query.page ?? 1, limit: query.limit ?? 20 });
+    res.status(200).json({ status: 200, message: 'Messages found', ...result });
+  });
+
+  router.get('/api/chats/:chatId/changes', async (req, res) => {
+    const { chatId } = parseInput(chatIdParams, req.params, 'path');
+    const query = parseInput(messageChangesQuery, req.query, 'query');
+    const data = await listChanges(deps, callerOf(res), { chatId, since: query.since ?? 0, limit: query.limit ?? 100 });
+    res.status(200).json({ status: 200, message: 'Changes fetched', data });
+  });
+
+  return (app: Express) => {
+    app.use(router);
+  };
+}

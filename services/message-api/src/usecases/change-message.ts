@@ -1,0 +1,140 @@
+import type { Filter, UpdateFilter } from 'mongodb';
+import type { DeleteScope } from '@chat/contracts';
+import { badRequest, forbidden, notFound } from '@chat/platform';
+import { encodeEvent, messageEvent, type EventData, type OutgoingEvent } from '../bus/events.js';
+import type { ChatAction } from '../bus/access.js';
+import { oid, type StoredMessage } from '../data/messages.js';
+import type { MessageDoc } from '../data/models.js';
+import { reactionKey, resolveDeleteScope, type Viewer } from '../domain/visibility.js';
+import { validContent, viewerOf, type MessageDeps } from './deps.js';
+
+/** The message `messageId` of `chatId` as the caller sees it, after checking the caller may `action` there. */
+export async function loadTarget(deps: MessageDeps, userId: string, chatId: string, messageId: string, action: ChatAction) {
+  const access = await deps.access.check(chatId, userId, action);
+  const viewer = viewerOf(access, userId);
+  const message = await deps.repo.visibleTo(viewer).findById(messageId);
+  if (!message) throw notFound('Message not found in this chat');
+  return { access, viewer, message };
+}
+
+/**
+ * Writes one change to one message: takes a rev, applies `update` only if `condition` still
+ * holds (with the event stored in the same update), releases the rev, then publishes.
+ * Returns false when the condition no longer held (nothing written, no event).
+ */
+export async function applyChange(
+  deps: MessageDeps,
+  target: { viewer: Viewer; message: StoredMessage },
+  condition: Filter<MessageDoc>,
+  change: (rev: number, at: Date) => { update: UpdateFilter<MessageDoc>; event: OutgoingEvent },
+): Promise<boolean> {
+  const { chatId } = target.viewer;
+  const allocation = await deps.counters.allocate(chatId, { seq: false, revs: 1 });
+  const at = new Date();
+  const { update, event } = change(allocation.revs[0] as number, at);
+  const raw = encodeEvent(event);
+  let matched: boolean;
+  try {
+    matched = await deps.repo.update(chatId, target.message.id, condition, {
+      ...update,
+      $set: { ...(update.$set ?? {}), updatedAt: at },
+      $max: { rev: allocation.revs[0] as number },
+      $push: { ...(update.$push ?? {}), pendingEvents: raw },
+      $min: { outboxAt: at },
+    });
+  } finally {
+    await deps.counters.release(allocation);
+  }
+  if (matched) await deps.outbox.flushMessage(target.message.id, [raw]);
+  return matched;
+}
+
+export async function editMessage(deps: MessageDeps, userId: string, input: { chatId: string; messageId: string; newContent: string }) {
+  const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'send');
+  const { message } = target;
+  if (message.senderId !== userId) throw forbidden('Only the sender can edit this message');
+  if (message.messageType !== 'text') throw badRequest('Only text messages can be edited');
+  const newContent = validContent(input.newContent, deps.contentMax, 'newContent');
+  let editedAt = new Date();
+  const ok = await applyChange(deps, target, { senderId: oid(userId), messageType: 'text', deletedForEveryone: { $ne: true } }, (rev, at) => {
+    editedAt = at;
+    return {
+      update: { $set: { content: newContent, isEdited: true, editedAt: at } },
+      event: eventOf('edited', message, { rev, newContent, editedAt: at.toISOString(), editedBy: userId }),
+    };
+  });
+  if (!ok) throw notFound('Message not found in this chat');
+  return { messageId: message.id, chatId: message.chatId, timestamp: editedAt.toISOString(), newContent, editedAt: editedAt.toISOString() };
+}
+
+export async function deleteMessage(deps: MessageDeps, userId: string, input: { chatId: string; messageId: string; scope?: DeleteScope }) {
+  const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'read');
+  const { message } = target;
+  const scope = resolveDeleteScope(input.scope, message.senderId === userId);
+  if (scope === 'forbidden') throw forbidden('Only the sender can delete this message for everyone');
+  const wasUnread = !message.readBy.some((r) => r.userId === message.receiverId);
+  const common = {
+    deletedBy: userId,
+    scope,
+    senderId: message.senderId,
+    receiverId: message.receiverId,
+    wasUnread,
+    createdAt: message.createdAt.toISOString(),
+  };
+  let timestamp = new Date();
+  const ok =
+    scope === 'everyone'
+      ? await applyChange(deps, target, { deletedForEveryone: { $ne: true } }, (rev, at) => {
+          timestamp = at;
+          return { update: { $set: { deletedForEveryone: true, deletedAt: at } }, event: eventOf('deleted', message, { rev, ...common }) };
+        })
+      : await applyChange(deps, target, { deletedBy: { $ne: oid(userId) } }, (rev, at) => {
+          timestamp = at;
+          return { update: { $push: { deletedBy: oid(userId) } }, event: eventOf('deleted', message, { rev, ...common }) };
+        });
+  if (!ok) throw notFound('Message not found in this chat');
+  return { messageId: message.id, chatId: message.chatId, timestamp: timestamp.toISOString(), scope };
+}
+
+export async function addReaction(deps: MessageDeps, userId: string, input: { chatId: string; messageId: string; emoji: string }) {
+  const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'send');
+  const { message } = target;
+  const key = reactionKey(userId, input.emoji);
+  let timestamp = new Date();
+  // Adding the same reaction twice changes nothing (and publishes nothing).
+  if (!message.reactionKeys.includes(key)) {
+    await applyChange(deps, target, { deletedForEveryone: { $ne: true }, reactionKeys: { $ne: key } }, (rev, at) => {
+      timestamp = at;
+      return {
+        update: { $push: { reactions: { userId: oid(userId), emoji: input.emoji, createdAt: at }, reactionKeys: key } },
+        event: eventOf('reaction_added', message, { rev, userId, emoji: input.emoji, timestamp: at.toISOString() }),
+      };
+    });
+  }
+  return { messageId: message.id, chatId: message.chatId, timestamp: timestamp.toISOString(), emoji: input.emoji };
+}
+
+export async function removeReaction(deps: MessageDeps, userId: string, input: { chatId: string; messageId: string; emoji: string }) {
+  const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'send');
+  const { message } = target;
+  const key = reactionKey(userId, input.emoji);
+  const existing = message.reactions.find((r) => r.userId === userId && r.emoji === input.emoji);
+  let timestamp = new Date();
+  if (existing && message.reactionKeys.includes(key)) {
+    // The exact stored entry (same field order): FerretDB only $pulls by equality.
+    const entry = { userId: oid(userId), emoji: existing.emoji, createdAt: existing.createdAt };
+    await applyChange(deps, target, { reactionKeys: key }, (rev, at) => {
+      timestamp = at;
+      return {
+        update: { $pullAll: { reactions: [entry], reactionKeys: [key] } },
+        event: eventOf('reaction_removed', message, { rev, userId, emoji: input.emoji, timestamp: at.toISOString() }),
+      };
+    });
+  }
+  return { messageId: message.id, chatId: message.chatId, timestamp: timestamp.toISOString(), emoji: input.emoji };
+}
+
+type PerMessage = 'edited' | 'deleted' | 'reaction_added' | 'reaction_removed';
+function eventOf<T extends PerMessage>(type: T, message: StoredMessage, data: Omit<EventData<T>, 'messageId'>): OutgoingEvent {
+  return messageEvent(type, message.chatId, { messageId: message.id, ...data } as EventData<T>);
+}

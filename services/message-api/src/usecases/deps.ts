@@ -1,0 +1,33 @@
+import type { Collection } from 'mongodb';
+import type { ChatAccess } from '@chat/contracts';
+import { badRequest } from '@chat/platform';
+import { messageContent } from '@chat/contracts';
+import type { AccessGate } from '../bus/access.js';
+import type { EventOutbox } from '../bus/outbox.js';
+import type { ChatCounters } from '../data/counters.js';
+import type { MessageRepository } from '../data/messages.js';
+import type { ReadOutboxDoc } from '../data/models.js';
+import type { Viewer } from '../domain/visibility.js';
+
+/** Everything a use case may touch, passed in (tests swap the publisher inside `outbox`). */
+export interface MessageDeps {
+  repo: MessageRepository;
+  counters: ChatCounters;
+  outbox: EventOutbox;
+  readOutbox: Collection<ReadOutboxDoc>;
+  access: AccessGate;
+  contentMax: number;
+}
+
+export const viewerOf = (access: ChatAccess, userId: string): Viewer => ({
+  chatId: access.chatId,
+  userId,
+  clearedAt: access.clearedAt ? new Date(access.clearedAt) : null,
+});
+
+/** Trimmed text of 1..contentMax code points, else a 400 naming the field. */
+export function validContent(text: string, max: number, field: string): string {
+  const parsed = messageContent(max).safeParse(text);
+  if (!parsed.success) throw badRequest(`Invalid ${field}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, [{ field, message: parsed.error.issues[0]?.message }]);
+  return parsed.data;
+}

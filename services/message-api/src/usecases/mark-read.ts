@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { oid } from '../data/messages.js';
+import type { ReadOutboxDoc } from '../data/models.js';
+import { viewerOf, type MessageDeps } from './deps.js';
+
+/**
+ * Adds the reader once to `readBy` of each listed message of this chat that they received,
+ * can see and have not read; other ids are ignored (API.md). Publishes one `read` event with
+ * the reader's unread count left. Answers the ids that this call marked.
+ */
+export async function markMessagesRead(deps: MessageDeps, userId: string, input: { chatId: string; messageIds: string[] }) {
+  const access = await deps.access.check(input.chatId, userId, 'read');
+  const viewer = viewerOf(access, userId);
+  const unread = await deps.repo.visibleTo(viewer).unreadAmong([...new Set(input.messageIds)]);
+  const readAt = new Date();
+  if (unread.length === 0) return { chatId: access.chatId, messageIds: [], timestamp: readAt.toISOString() };
+
+  const allocation = await deps.counters.allocate(access.chatId, { seq: false, revs: unread.length });
+  const row: ReadOutboxDoc = {
+    _id: randomUUID(),
+    chatId: oid(access.chatId),
+    readerId: oid(userId),
+    messageIds: unread.map(oid),
+    revs: allocation.revs,
+    readAt,
+    clearedAt: viewer.clearedAt,
+    createdAt: readAt,
+  };
+  try {
+    // The row first: if we crash after it, the relay applies the read and publishes it.
+    await deps.readOutbox.insertOne(row);
+    await deps.repo.markRead(access.chatId, userId, unread, allocation.revs, readAt);
+  } finally {
+    await deps.counters.release(allocation);
+  }
+  await deps.outbox.flushRead(row, { reapply: false });
+  return { chatId: access.chatId, messageIds: unread, timestamp: readAt.toISOString() };
+}
