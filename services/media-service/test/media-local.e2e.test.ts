@@ -1,0 +1,3 @@
+import { mediaSuite } from './support/media-suite.js';
+
+mediaSuite('local');

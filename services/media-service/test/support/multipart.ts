@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+
+/** A FormData with the parts in the given order (the order matters to a streaming parser). */
+export function form(parts: Array<[name: string, value: string] | [name: string, bytes: Buffer, fileName: string, type?: string]>): FormData {
+  const fd = new FormData();
+  for (const part of parts) {
+    if (part.length === 2) fd.append(part[0], part[1]);
+    else fd.append(part[0], new Blob([new Uint8Array(part[1])], { type: part[3] ?? 'application/octet-stream' }), part[2]);
+  }
+  return fd;
+}
+
+/**
+ * POSTs a multipart body whose file part is `totalBytes` long, generated chunk by chunk
+ * (one 1 MiB buffer reused), so neither the test nor the server ever needs it whole.
+ */
+export async function postGeneratedFile(
+  url: string,
+  token: string,
+  opts: { chatId: string; fileName: string; head: Buffer; totalBytes: number },
+): Promise<{ status: number; body: any }> {
+  const boundary = `----gen${randomBytes(8).toString('hex')}`;
+  const filler = Buffer.alloc(1024 * 1024, 0x41);
+  async function* body() {
+    yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="chatId"\r\n\r\n${opts.chatId}\r\n`);
+    yield Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${opts.fileName}"\r\nContent-Type: image/png\r\n\r\n`,
+    );
+    yield opts.head;
+    let left = opts.totalBytes - opts.head.length;
+    while (left > 0) {
+      const n = Math.min(left, filler.length);
+      yield n === filler.length ? filler : filler.subarray(0, n);
+      left -= n;
+    }
+    yield Buffer.from(`\r\n--${boundary}--\r\n`);
+  }
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body: body() as unknown as BodyInit,
+    duplex: 'half',
+  } as RequestInit);
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // keep text
+  }
+  return { status: res.status, body: parsed };
+}
