@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Types } from 'mongoose';
+import { messageSubjects, unreadChangedEvent, type MessageType, type UnreadChangedEvent } from '@chat/contracts';
+import { Bus, createLogger } from '@chat/platform';
+import { newUser, startWorld, type ChatApiWorld, type TestUser } from './harness.js';
+
+let world: ChatApiWorld;
+let bus: Bus;
+const unread: UnreadChangedEvent[] = [];
+
+beforeAll(async () => {
+  world = await startWorld();
+  bus = await Bus.connect({ url: world.infra.natsUrl, name: 'projection-test', logger: createLogger('test', 'silent'), timeoutMs: 3000 });
+  bus.nc.subscribe('chats.*.unread_changed', {
+    callback: (_err, msg) => {
+      const parsed = unreadChangedEvent.safeParse(msg.json());
+      if (parsed.success) unread.push(parsed.data);
+    },
+  });
+});
+afterAll(async () => {
+  await bus?.drain();
+  await world?.stop();
+});
+
+const oid = () => new Types.ObjectId().toHexString();
+
+async function acceptedChat(): Promise<{ a: TestUser; b: TestUser; chatId: string }> {
+  const a = newUser(world.edgeUrl);
+  const b = newUser(world.edgeUrl);
+  const chatId = (await a.http.post('/api/chats/or-create', { recipientId: b.id })).body.data._id as string;
+  await b.http.post(`/api/chats/${chatId}/accept`);
+  return { a, b, chatId };
+}
+
+/** Publishes to MESSAGES the way message-api does; a fresh JetStream msgID lets a test deliver the same event twice. */
+async function publish(chatId: string, type: string, data: Record<string, unknown>, eventId = randomUUID()): Promise<string> {
+  const event = { eventId, type, chatId, occurredAt: new Date().toISOString(), data };
+  await bus.js.publish(messageSubjects.event(chatId, type as never), JSON.stringify(event), { msgID: randomUUID() });
+  return eventId;
+}
+
+let seq = 0;
+function created(chatId: string, from: TestUser, to: TestUser, content: string, messageType: MessageType = 'text', eventId?: string) {
+  seq += 1;
+  return publish(
+    chatId,
+    'created',
+    {
+      messageId: oid(),
+      rev: 1,
+      seq,
+      senderId: from.id,
+      receiverId: to.id,
+      content,
+      messageType,
+      media: messageType === 'text' ? null : { url: 'https://cdn.example/x', fileId: 'f1' },
+      clientMessageId: randomUUID(),
+      replyTo: null,
+      createdAt: new Date().toISOString(),
+    },
+    eventId,
+  );
+}
+
+/** Polls the chat (as `user`, through the edge) until `done` holds. */
+async function until(user: TestUser, chatId: string, done: (data: any) => boolean): Promise<any> {
+  const deadline = Date.now() + 8_000;
+  for (;;) {
+    const res = await user.http.get(`/api/chats/${chatId}`);
+    if (res.status === 200 && done(res.body.data)) return res.body.data;
+    if (Date.now() > deadline) throw new Error(`chat never reached the expected state: ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const settle = () => new Promise((r) => setTimeout(r, 400));
+
+describe('projection of message events', () => {
+  it('a new message sets lastMessage*, the receiver unread, both message counts, and publishes unread_changed', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    const text = 'x'.repeat(150);
+    await created(chatId, a, b, text);
+    const forB = await until(b, chatId, (d) => d.unreadCount === 1);
+    expect(forB).toMatchObject({ lastMessage: 'x'.repeat(100), lastMessageType: 'text', lastSenderId: a.id, messageCount: 1 });
+    expect(forB.lastMessageAt).toEqual(expect.any(String));
+    expect((await a.http.get(`/api/chats/${chatId}`)).body.data).toMatchObject({ unreadCount: 0, messageCount: 1 });
+    const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(doc!.unreadCount).toEqual({ [b.id]: 1 });
+    expect(doc!.messageCount).toEqual({ [a.id]: 1, [b.id]: 1 });
+    const notice = unread.find((u) => u.chatId === chatId);
+    expect(notice?.data).toEqual({ userId: b.id, unreadCount: 1, lastMessage: 'x'.repeat(100), senderId: a.id });
+  });
+
+  it('media messages show [IMAGE], [VIDEO] and [FILE]', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    for (const [type, marker] of [
+      ['image', '[IMAGE]'],
+      ['video', '[VIDEO]'],
+      ['file', '[FILE]'],
+    ] as const) {
+      await created(chatId, b, a, 'caption', type);
+      await until(a, chatId, (d) => d.lastMessage === marker && d.lastMessageType === type);
+    }
+    expect((await a.http.get(`/api/chats/${chatId}`)).body.data).toMatchObject({ unreadCount: 3, messageCount: 3, lastSenderId: b.id });
+  });
+
+  it('replaying the same message event twice moves the counts once', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    const eventId = randomUUID();
+    await created(chatId, a, b, 'hello', 'text', eventId);
+    await created(chatId, a, b, 'hello', 'text', eventId);
+    await created(chatId, a, b, 'marker'); // processed after both copies
+    await until(b, chatId, (d) => d.lastMessage === 'marker');
+    await settle();
+    const data = (await b.http.get(`/api/chats/${chatId}`)).body.data;
+    expect(data).toMatchObject({ unreadCount: 2, messageCount: 2 });
+    const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(doc!.messageCount).toEqual({ [a.id]: 2, [b.id]: 2 });
+    expect(doc!.appliedEvents.filter((id: string) => id === eventId)).toHaveLength(1);
+  });
+
+  it('a read event sets the reader unread count (replayed: unchanged) and publishes unread_changed', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    for (let i = 0; i < 3; i++) await created(chatId, a, b, `m${i}`);
+    await until(b, chatId, (d) => d.unreadCount === 3);
+    const readId = randomUUID();
+    const read = { rev: 1, messageIds: [oid()], readBy: b.id, timestamp: new Date().toISOString(), unreadCount: 1 };
+    await publish(chatId, 'read', read, readId);
+    await until(b, chatId, (d) => d.unreadCount === 1);
+    await created(chatId, a, b, 'after read');
+    await until(b, chatId, (d) => d.unreadCount === 2);
+    await publish(chatId, 'read', read, readId); // a late redelivery must not roll the count back
+    await created(chatId, a, b, 'marker');
+    await until(b, chatId, (d) => d.lastMessage === 'marker');
+    expect((await b.http.get(`/api/chats/${chatId}`)).body.data.unreadCount).toBe(3);
+    expect(unread.filter((u) => u.chatId === chatId && u.data.unreadCount === 1).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a delete for everyone takes one from both counts and the receiver unread; for me only the deleter count', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    for (let i = 0; i < 3; i++) await created(chatId, a, b, `m${i}`);
+    await until(b, chatId, (d) => d.unreadCount === 3);
+    const del = (over: Record<string, unknown>) =>
+      publish(chatId, 'deleted', { messageId: oid(), rev: 2, deletedBy: a.id, scope: 'everyone', senderId: a.id, receiverId: b.id, wasUnread: true, ...over });
+    await del({});
+    await until(b, chatId, (d) => d.unreadCount === 2 && d.messageCount === 2);
+    expect((await a.http.get(`/api/chats/${chatId}`)).body.data.messageCount).toBe(2);
+    await del({ scope: 'me', deletedBy: a.id, wasUnread: false });
+    await until(a, chatId, (d) => d.messageCount === 1);
+    expect((await b.http.get(`/api/chats/${chatId}`)).body.data).toMatchObject({ messageCount: 2, unreadCount: 2 });
+    // The receiver hides an unread message for themselves: their count and unread drop.
+    await del({ scope: 'me', deletedBy: b.id, wasUnread: true });
+    await until(b, chatId, (d) => d.messageCount === 1 && d.unreadCount === 1);
+    expect(unread.some((u) => u.chatId === chatId && u.data.userId === b.id && u.data.unreadCount === 1)).toBe(true);
+  });
+
+  it('unread and message counts never go below zero', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    await created(chatId, a, b, 'only one');
+    await until(b, chatId, (d) => d.unreadCount === 1);
+    for (let i = 0; i < 3; i++) {
+      await publish(chatId, 'deleted', { messageId: oid(), rev: 2, deletedBy: a.id, scope: 'everyone', senderId: a.id, receiverId: b.id, wasUnread: true });
+    }
+    await created(chatId, b, a, 'marker');
+    await until(a, chatId, (d) => d.lastMessage === 'marker');
+    const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(doc!.unreadCount[b.id]).toBe(0);
+    expect(doc!.messageCount).toEqual({ [a.id]: 1, [b.id]: 1 });
+  });
+
+  it('deleting the last message for everyone clears the preview; editing it updates the preview', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    const id1 = oid();
+    await publish(chatId, 'created', {
+      messageId: id1, rev: 1, seq: 1, senderId: a.id, receiverId: b.id, content: 'secret', messageType: 'text', media: null,
+      clientMessageId: 'c1', replyTo: null, createdAt: new Date().toISOString(),
+    });
+    await until(b, chatId, (d) => d.lastMessage === 'secret');
+    await publish(chatId, 'edited', { messageId: id1, rev: 2, newContent: 'edited text', editedAt: new Date().toISOString(), editedBy: a.id });
+    await until(b, chatId, (d) => d.lastMessage === 'edited text');
+    await publish(chatId, 'deleted', { messageId: id1, rev: 3, deletedBy: a.id, scope: 'everyone', senderId: a.id, receiverId: b.id, wasUnread: false });
+    await until(b, chatId, (d) => d.lastMessage === null && d.messageCount === 0);
+  });
+
+  it('a new message brings a deleted chat back for the user who deleted it, with only the new messages counted', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    await created(chatId, a, b, 'old');
+    await until(b, chatId, (d) => d.unreadCount === 1);
+    expect((await b.http.delete(`/api/chats/${chatId}`)).status).toBe(200);
+    expect((await b.http.get('/api/chats/active')).body.data.map((c: { _id: string }) => c._id)).not.toContain(chatId);
+    const hidden = (await b.http.get(`/api/chats/${chatId}`)).body.data;
+    expect(hidden).toMatchObject({ unreadCount: 0, messageCount: 0, lastMessage: null });
+    await created(chatId, a, b, 'new');
+    await until(b, chatId, (d) => d.lastMessage === 'new');
+    const active = (await b.http.get('/api/chats/active')).body.data;
+    expect(active.map((c: { _id: string }) => c._id)).toContain(chatId);
+    expect(active.find((c: { _id: string }) => c._id === chatId)).toMatchObject({ unreadCount: 1, messageCount: 1 });
+    expect((await a.http.get(`/api/chats/${chatId}`)).body.data.messageCount).toBe(2);
+    const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(doc!.hiddenFor).toEqual([]);
+  });
+
+  it('active chats are ordered by their last message, newest first', async () => {
+    const a = newUser(world.edgeUrl);
+    const chats: string[] = [];
+    const partners: TestUser[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = newUser(world.edgeUrl);
+      partners.push(p);
+      const id = (await a.http.post('/api/chats/or-create', { recipientId: p.id })).body.data._id as string;
+      await p.http.post(`/api/chats/${id}/accept`);
+      chats.push(id);
+    }
+    // Messages to the oldest chat last: it must come first.
+    for (const i of [1, 2, 0]) {
+      await created(chats[i]!, partners[i]!, a, `to ${i}`);
+      await until(a, chats[i]!, (d) => d.lastMessage === `to ${i}`);
+    }
+    const list = (await a.http.get('/api/chats/active')).body.data.map((c: { _id: string }) => c._id);
+    expect(list).toEqual([chats[0], chats[2], chats[1]]);
+  });
+
+  it('skips malformed events, unknown chats and non-participant senders without blocking the stream', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    const stranger = newUser(world.edgeUrl);
+    await bus.js.publish(messageSubjects.event(chatId, 'created'), JSON.stringify({ type: 'created', chatId, nonsense: true }), { msgID: randomUUID() });
+    await bus.js.publish(messageSubjects.event(chatId, 'created'), 'not json', { msgID: randomUUID() });
+    await created(oid(), a, b, 'unknown chat');
+    await created(chatId, stranger, b, 'from a stranger');
+    await created(chatId, a, b, 'real');
+    await until(b, chatId, (d) => d.lastMessage === 'real');
+    expect((await b.http.get(`/api/chats/${chatId}`)).body.data).toMatchObject({ unreadCount: 1, messageCount: 1 });
+  });
+});
+
+describe('durable consumer', () => {
+  it('catches up on events published while chat-api was stopped', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    await created(chatId, a, b, 'before stop');
+    await until(b, chatId, (d) => d.unreadCount === 1);
+    await world.stopChatApi();
+    for (let i = 0; i < 4; i++) await created(chatId, a, b, `while down ${i}`);
+    await settle();
+    // Nothing consumed them while stopped.
+    const [whileDown] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(whileDown!.unreadCount[b.id]).toBe(1);
+    await world.startChatApi();
+    const data = await until(b, chatId, (d) => d.unreadCount === 5);
+    expect(data).toMatchObject({ lastMessage: 'while down 3', messageCount: 5 });
+    await settle();
+    expect((await b.http.get(`/api/chats/${chatId}`)).body.data.unreadCount).toBe(5);
+  });
+});
