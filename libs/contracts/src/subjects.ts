@@ -236,6 +236,8 @@ export const messageEvents = {
       wasUnread: z.boolean(),
       /** When the deleted message was created (optional): chat-api skips counts of users who had already deleted the chat past it. */
       createdAt: z.string().optional(),
+      /** Users who had already hidden the message for themselves (optional): their counts already dropped. */
+      alreadyHiddenFor: z.array(z.string()).optional(),
     }),
   ),
   reaction_added: envelope(

@@ -61,6 +61,10 @@ describe('counters a deleted message takes one from', () => {
     expect(countersToDecrement(cleared, { ...base, createdAt: '2026-01-03T00:00:00Z' })).toEqual({ messageCount: [S, R], unreadCount: [R] });
   });
 
+  it('skips users who had already hidden the message for themselves', () => {
+    expect(countersToDecrement(chat(), { ...base, alreadyHiddenFor: [R] })).toEqual({ messageCount: [S], unreadCount: [] });
+  });
+
   it('ignores users who are not participants', () => {
     const X = 'c'.repeat(24);
     expect(countersToDecrement(chat(), { ...base, scope: 'me', deletedBy: X })).toEqual({ messageCount: [], unreadCount: [] });

@@ -90,6 +90,7 @@ export async function projectMessageEvent(
         receiverId: d.receiverId.toLowerCase(),
         wasUnread: d.wasUnread,
         ...(d.createdAt ? { createdAt: d.createdAt } : {}),
+        ...(d.alreadyHiddenFor ? { alreadyHiddenFor: d.alreadyHiddenFor.map((u) => u.toLowerCase()) } : {}),
       });
       if (result.applied) {
         for (const userId of result.unreadChangedFor) await publishUnread(bus, event.eventId, result.chat, userId);

@@ -30,17 +30,20 @@ export interface DeletedMessage {
   wasUnread: boolean;
   /** When the message was created, if the event says; messages older than a user's clearedAt do not count for them. */
   createdAt?: string;
+  /** Users who had hidden the message for themselves before: it no longer counts for them. */
+  alreadyHiddenFor?: readonly string[];
 }
 
 /**
  * Which counters a deleted message takes one from. For everyone: both users' message counts
  * (and the receiver's unread if they had not read it); for me: the deleter's count (and their
  * unread if they are the receiver and had not read it). Counters already at zero, and users for
- * whom the message was hidden anyway (deleted chat), are left alone, so counts never go negative.
+ * whom the message was hidden anyway (deleted chat, or hidden by them before), are left alone.
  */
 export function countersToDecrement(chat: ChatCounters, msg: DeletedMessage): { messageCount: string[]; unreadCount: string[] } {
   const visibleTo = (userId: string) => {
     if (!chat.participants.includes(userId)) return false;
+    if (msg.alreadyHiddenFor?.includes(userId)) return false;
     const cleared = chat.clearedAt[userId];
     return !(cleared && msg.createdAt && new Date(msg.createdAt) <= new Date(cleared));
   };
