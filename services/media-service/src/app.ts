@@ -9,6 +9,9 @@ import { chatAccessClient } from './bus/chat-access.js';
 import { serveMediaFileCheck } from './bus/media-file-check.js';
 import { createStorage } from './storage/create-storage.js';
 import { mediaRouter } from './http/media-router.js';
+import { sweepStaleUploads } from './upload/sweep-staging.js';
+
+const STALE_UPLOAD_MS = 6 * 60 * 60 * 1000;
 
 export interface RunningMediaService {
   port: number;
@@ -24,6 +27,7 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
   const { storage, local } = await createStorage(config, logger);
   const tmpDir = resolve(config.MEDIA_TMP_DIR ?? `${config.MEDIA_STORAGE_DIR}/tmp`);
   await mkdir(tmpDir, { recursive: true });
+  await sweepStaleUploads(tmpDir, STALE_UPLOAD_MS, logger);
 
   await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
   const chatAccess = chatAccessClient(links.bus);
@@ -45,7 +49,11 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
           chatAccess,
           logger,
           tmpDir,
-          limits: { image: config.MEDIA_MAX_IMAGE_BYTES, video: config.MEDIA_MAX_VIDEO_BYTES, file: config.MEDIA_MAX_FILE_BYTES },
+          limits: {
+            image: config.MEDIA_MAX_IMAGE_BYTES,
+            video: config.MEDIA_MAX_VIDEO_BYTES,
+            file: config.MEDIA_MAX_FILE_BYTES,
+          },
           allowExecutables: config.MEDIA_ALLOW_EXECUTABLES,
           maxBulkFiles: config.MEDIA_MAX_BULK_FILES,
         }),

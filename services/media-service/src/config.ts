@@ -31,7 +31,10 @@ export const mediaConfigSchema = baseConfigSchema
     /** ImageKit hosts; overridable so tests (and proxies) can stand in for the real ones. */
     IMAGEKIT_UPLOAD_ENDPOINT: z.string().url().default('https://upload.imagekit.io/api/v1/files/upload'),
     IMAGEKIT_API_URL: z.string().url().default('https://api.imagekit.io'),
-    IMAGEKIT_FOLDER: z.string().regex(/^\/[\w\-/]*$/, 'must be a folder path like /chat-media').default('/chat-media'),
+    IMAGEKIT_FOLDER: z
+      .string()
+      .regex(/^\/[\w\-/]*$/, 'must be a folder path like /chat-media')
+      .default('/chat-media'),
     IMAGEKIT_TIMEOUT_MS: msVar(120_000),
   })
   .superRefine((config, ctx) => {
@@ -57,7 +60,11 @@ export interface ImageKitSettings {
 
 /** The ImageKit settings when all three `Image_Kit_*` variables are set, else undefined (local storage). */
 export function imageKitSettings(config: MediaConfig): ImageKitSettings | undefined {
-  const { Image_Kit_Public_Key_Owner: publicKey, Image_Kit_Private_Key_Owner: privateKey, Image_Kit_URL: urlEndpoint } = config;
+  const {
+    Image_Kit_Public_Key_Owner: publicKey,
+    Image_Kit_Private_Key_Owner: privateKey,
+    Image_Kit_URL: urlEndpoint,
+  } = config;
   if (!publicKey || !privateKey || !urlEndpoint) return undefined;
   return {
     publicKey,

@@ -11,9 +11,18 @@ const classify = async (bytes: Buffer, allowExecutables = false) =>
 
 describe('classifyFile: the type comes from the bytes', () => {
   it('a PNG is an image, an MP4 a video, a PDF a file', async () => {
-    expect(await classify(fixtures.png())).toMatchObject({ accepted: true, mime: 'image/png', ext: 'png', messageType: 'image' });
+    expect(await classify(fixtures.png())).toMatchObject({
+      accepted: true,
+      mime: 'image/png',
+      ext: 'png',
+      messageType: 'image',
+    });
     expect(await classify(fixtures.mp4())).toMatchObject({ accepted: true, mime: 'video/mp4', messageType: 'video' });
-    expect(await classify(fixtures.pdf())).toMatchObject({ accepted: true, mime: 'application/pdf', messageType: 'file' });
+    expect(await classify(fixtures.pdf())).toMatchObject({
+      accepted: true,
+      mime: 'application/pdf',
+      messageType: 'file',
+    });
   });
 
   it('ELF, PE, Mach-O and #! scripts are refused as executables', async () => {
@@ -28,8 +37,16 @@ describe('classifyFile: the type comes from the bytes', () => {
   });
 
   it('a file without a signature is a file: text/plain when it reads as text, else octet-stream', async () => {
-    expect(await classify(Buffer.from('name,age\nzoë,3\n'))).toMatchObject({ accepted: true, mime: 'text/plain', ext: 'txt', messageType: 'file' });
-    expect(await classify(Buffer.from([1, 2, 0, 3, 250, 251]))).toMatchObject({ mime: 'application/octet-stream', ext: 'bin' });
+    expect(await classify(Buffer.from('name,age\nzoë,3\n'))).toMatchObject({
+      accepted: true,
+      mime: 'text/plain',
+      ext: 'txt',
+      messageType: 'file',
+    });
+    expect(await classify(Buffer.from([1, 2, 0, 3, 250, 251]))).toMatchObject({
+      mime: 'application/octet-stream',
+      ext: 'bin',
+    });
     expect(await classify(fixtures.html())).toMatchObject({ accepted: true, messageType: 'file' });
   });
 
@@ -90,7 +107,13 @@ describe('servingHeadersFor: what a browser may render from our origin', () => {
 
   it('stored names are long random ids with a short extension, nothing else', () => {
     expect(STORED_NAME.test('A'.repeat(32) + '.png')).toBe(true);
-    for (const bad of ['short.png', `${'a'.repeat(32)}.png/..`, `../${'a'.repeat(32)}.png`, `${'a'.repeat(32)}`, `${'a'.repeat(32)}.PNG`]) {
+    for (const bad of [
+      'short.png',
+      `${'a'.repeat(32)}.png/..`,
+      `../${'a'.repeat(32)}.png`,
+      `${'a'.repeat(32)}`,
+      `${'a'.repeat(32)}.PNG`,
+    ]) {
       expect(STORED_NAME.test(bad)).toBe(false);
     }
   });

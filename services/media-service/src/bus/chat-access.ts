@@ -3,7 +3,8 @@ import { forbidden, notFound, type Bus } from '@chat/platform';
 
 /** Asks chat-api (chat.access.check, action `read`) whether a user takes part in a chat. */
 export function chatAccessClient(bus: Bus) {
-  const check = (chatId: string, userId: string) => bus.request(chatAccessCheck, { chatId, userId, action: 'read' }, { userId });
+  const check = (chatId: string, userId: string) =>
+    bus.request(chatAccessCheck, { chatId, userId, action: 'read' }, { userId });
   return {
     async isParticipant(chatId: string, userId: string): Promise<boolean> {
       return (await check(chatId, userId)).allowed;

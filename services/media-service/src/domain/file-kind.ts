@@ -72,13 +72,23 @@ export const messageTypeOfMime = (mime: string): MediaMessageType =>
  * Classifies a file from its first bytes. Executables are refused unless allowed; a file with
  * no recognisable signature is a `file` (text/plain when it reads as text).
  */
-export function classifyFile(head: Uint8Array, detected: DetectedSignature | undefined, opts: { allowExecutables: boolean }): FileKind {
+export function classifyFile(
+  head: Uint8Array,
+  detected: DetectedSignature | undefined,
+  opts: { allowExecutables: boolean },
+): FileKind {
   if (!opts.allowExecutables && looksExecutable(head, detected)) {
     return { accepted: false, reason: 'EXECUTABLE', mime: detected?.mime ?? 'application/octet-stream' };
   }
-  if (detected) return { accepted: true, mime: detected.mime, ext: detected.ext, messageType: messageTypeOfMime(detected.mime) };
+  if (detected)
+    return { accepted: true, mime: detected.mime, ext: detected.ext, messageType: messageTypeOfMime(detected.mime) };
   const text = looksLikeText(head);
-  return { accepted: true, mime: text ? 'text/plain' : 'application/octet-stream', ext: text ? 'txt' : 'bin', messageType: 'file' };
+  return {
+    accepted: true,
+    mime: text ? 'text/plain' : 'application/octet-stream',
+    ext: text ? 'txt' : 'bin',
+    messageType: 'file',
+  };
 }
 
 export const sizeLimitFor = (messageType: MediaMessageType, limits: SizeLimits): number => limits[messageType];

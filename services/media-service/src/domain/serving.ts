@@ -34,7 +34,9 @@ export interface ServingHeaders {
 
 export function servingHeadersFor(ext: string): ServingHeaders {
   const type = Object.hasOwn(INLINE_TYPES, ext) ? INLINE_TYPES[ext] : undefined;
-  return type ? { contentType: type, disposition: 'inline' } : { contentType: 'application/octet-stream', disposition: 'attachment' };
+  return type
+    ? { contentType: type, disposition: 'inline' }
+    : { contentType: 'application/octet-stream', disposition: 'attachment' };
 }
 
 /** A stored file's name: at least 128 random bits (base64url) and a short extension. */

@@ -29,7 +29,6 @@ export interface MediaRouterDeps {
 export function mediaRouter(deps: MediaRouterDeps): Router {
   const router = Router();
   const auth = requireAuth(deps.jwtSecret);
-  const uploadOpts = { ...deps, chatAccess: deps.chatAccess };
 
   /** Validates the form, checks the caller is in the chat, stores; always removes the staged files. */
   const handleUploads = async (req: Request, res: Response, kind: 'single' | 'bulk') => {
@@ -38,7 +37,9 @@ export function mediaRouter(deps: MediaRouterDeps): Router {
       const { chatId } = parseInput(uploadFields, { chatId: req.body?.chatId }, 'form');
       if (uploads.length === 0) {
         throw badRequest(
-          kind === 'single' ? "A multipart/form-data 'file' part is required" : "At least one multipart/form-data 'files' part is required",
+          kind === 'single'
+            ? "A multipart/form-data 'file' part is required"
+            : "At least one multipart/form-data 'files' part is required",
         );
       }
       await ensureChatAccess(req, deps.chatAccess, chatId);
@@ -48,14 +49,14 @@ export function mediaRouter(deps: MediaRouterDeps): Router {
     }
   };
 
-  router.post('/api/media/upload-chat-media', auth, uploadMiddleware('single', uploadOpts), async (req, res) => {
+  router.post('/api/media/upload-chat-media', auth, uploadMiddleware('single', deps), async (req, res) => {
     const [outcome] = await handleUploads(req, res, 'single');
     if (!outcome) throw badRequest("A multipart/form-data 'file' part is required");
     if (!outcome.ok) throw outcome.error;
     res.status(200).json({ status: 200, message: 'File uploaded successfully', success: true, data: outcome.file });
   });
 
-  router.post('/api/media/bulk-upload', auth, uploadMiddleware('bulk', uploadOpts), async (req, res) => {
+  router.post('/api/media/bulk-upload', auth, uploadMiddleware('bulk', deps), async (req, res) => {
     const outcomes = await handleUploads(req, res, 'bulk');
     const uploaded = outcomes.flatMap((o) => (o.ok ? [o.file] : []));
     const failed = outcomes.flatMap((o, index) =>

@@ -9,7 +9,13 @@ import type { LocalStorage } from '../storage/local-storage.js';
  * a record are served, under a type and disposition decided by `servingHeadersFor`: an
  * uploaded HTML or SVG page is a download, never a page of our origin.
  */
-export async function serveLocalFile(local: LocalStorage, files: MediaFileRepository, name: string, res: Response, next: NextFunction) {
+export async function serveLocalFile(
+  local: LocalStorage,
+  files: MediaFileRepository,
+  name: string,
+  res: Response,
+  next: NextFunction,
+) {
   const match = STORED_NAME.exec(name);
   const path = local.pathOf(name);
   if (!match || !path) throw notFound('File not found');
@@ -19,7 +25,8 @@ export async function serveLocalFile(local: LocalStorage, files: MediaFileReposi
   const { contentType, disposition } = servingHeadersFor(match[2] as string);
   for (const [header, value] of Object.entries(FILE_SECURITY_HEADERS)) res.setHeader(header, value);
   res.attachment(record.fileName); // RFC 6266 / 5987 encoding of the original name
-  if (disposition === 'inline') res.setHeader('Content-Disposition', String(res.get('Content-Disposition')).replace(/^attachment/, 'inline'));
+  if (disposition === 'inline')
+    res.setHeader('Content-Disposition', String(res.get('Content-Disposition')).replace(/^attachment/, 'inline'));
   res.setHeader('Content-Type', contentType); // after attachment(), which guesses a type from the name
 
   res.sendFile(path, { dotfiles: 'deny', lastModified: true }, (err?: Error & { status?: number; code?: string }) => {

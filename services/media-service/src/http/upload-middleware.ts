@@ -72,6 +72,8 @@ export function uploadMiddleware(kind: 'single' | 'bulk', opts: UploadMiddleware
   const m = multer({ storage, limits });
   const handler = kind === 'single' ? m.single(fileField) : m.array(fileField, maxFiles);
   return (req: Request, res: Response, next: NextFunction) => {
-    handler(req, res, (err?: unknown) => next(err ? uploadErrorOf(err, { fileField, maxFiles, maxFileBytes: largest }) : undefined));
+    handler(req, res, (err?: unknown) =>
+      next(err ? uploadErrorOf(err, { fileField, maxFiles, maxFileBytes: largest }) : undefined),
+    );
   };
 }

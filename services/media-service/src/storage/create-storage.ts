@@ -5,7 +5,10 @@ import { createLocalStorage, type LocalStorage } from './local-storage.js';
 import type { MediaStorage } from './storage.js';
 
 /** ImageKit when the three `Image_Kit_*` variables are set, else local storage; the choice is logged. */
-export async function createStorage(config: MediaConfig, logger: Logger): Promise<{ storage: MediaStorage; local?: LocalStorage }> {
+export async function createStorage(
+  config: MediaConfig,
+  logger: Logger,
+): Promise<{ storage: MediaStorage; local?: LocalStorage }> {
   const imageKit = imageKitSettings(config);
   if (imageKit) {
     logger.info({ storage: 'imagekit', urlEndpoint: imageKit.urlEndpoint }, 'media storage: ImageKit');

@@ -3,7 +3,10 @@ import { AppError, badRequest } from '@chat/platform';
 import { tooLarge } from './staging-engine.js';
 
 /** Turns multer and busboy failures into the API's errors: 413 for size, 400 for a malformed form. */
-export function uploadErrorOf(err: unknown, opts: { fileField: string; maxFiles: number; maxFileBytes: number }): unknown {
+export function uploadErrorOf(
+  err: unknown,
+  opts: { fileField: string; maxFiles: number; maxFileBytes: number },
+): unknown {
   if (err instanceof AppError) return err;
   if (err instanceof multer.MulterError) {
     switch (err.code) {

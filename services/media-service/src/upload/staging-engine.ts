@@ -7,7 +7,15 @@ import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 import { fileTypeFromBuffer } from 'file-type';
 import { AppError, badRequest } from '@chat/platform';
-import { classifyFile, cleanFileName, SNIFF_BYTES, sizeLimitFor, largestLimit, type FileKind, type SizeLimits } from '../domain/file-kind.js';
+import {
+  classifyFile,
+  cleanFileName,
+  SNIFF_BYTES,
+  sizeLimitFor,
+  largestLimit,
+  type FileKind,
+  type SizeLimits,
+} from '../domain/file-kind.js';
 import { mp4DurationSeconds } from '../domain/mp4-duration.js';
 import type { StagedFile } from '../storage/storage.js';
 
@@ -62,9 +70,15 @@ export function createStagingEngine(opts: StagingOptions): StorageEngine {
 }
 
 /** The staging result multer attached to a file. */
-export const stagingOf = (file: Express.Multer.File): StagingResult => (file as unknown as { staging: StagingResult }).staging;
+export const stagingOf = (file: Express.Multer.File): StagingResult =>
+  (file as unknown as { staging: StagingResult }).staging;
 
-async function stage(req: Request, stream: NodeJS.ReadableStream, originalName: string, opts: StagingOptions): Promise<StagingResult> {
+async function stage(
+  req: Request,
+  stream: NodeJS.ReadableStream,
+  originalName: string,
+  opts: StagingOptions,
+): Promise<StagingResult> {
   if (opts.beforeFile) await opts.beforeFile(req);
   let budget = budgets.get(req);
   if (!budget) budgets.set(req, (budget = { bytes: 0 }));
@@ -124,10 +138,12 @@ async function stage(req: Request, stream: NodeJS.ReadableStream, originalName: 
       rejection = badRequest('The file is empty');
       await discard();
     }
-    if (rejection || !kind?.accepted || !out) return { originalName, rejection: rejection ?? badRequest('The file was refused') };
+    if (rejection || !kind?.accepted || !out)
+      return { originalName, rejection: rejection ?? badRequest('The file was refused') };
     out.end();
     await once(out, 'finish');
-    const duration = kind.messageType === 'video' && MP4_FAMILY.has(kind.ext) ? await readMp4Duration(path, size) : undefined;
+    const duration =
+      kind.messageType === 'video' && MP4_FAMILY.has(kind.ext) ? await readMp4Duration(path, size) : undefined;
     return {
       originalName,
       staged: {

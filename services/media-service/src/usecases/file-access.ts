@@ -12,7 +12,12 @@ export interface FileUseCaseDeps {
 }
 
 /** The file's record if `userId` may do `action` with it; 404 / 403 otherwise. */
-async function authorize(deps: FileUseCaseDeps, action: FileAction, fileId: string, userId: string): Promise<MediaFileRecord> {
+async function authorize(
+  deps: FileUseCaseDeps,
+  action: FileAction,
+  fileId: string,
+  userId: string,
+): Promise<MediaFileRecord> {
   const record = await deps.files.findByFileId(fileId);
   if (!record) throw notFound('File not found');
   const isUploader = record.uploaderId === userId;
@@ -24,10 +29,20 @@ async function authorize(deps: FileUseCaseDeps, action: FileAction, fileId: stri
 }
 
 /** Endpoint 17: the storage's metadata, with our record of the file. */
-export async function getFileMetadata(deps: FileUseCaseDeps, fileId: string, userId: string): Promise<Record<string, unknown>> {
+export async function getFileMetadata(
+  deps: FileUseCaseDeps,
+  fileId: string,
+  userId: string,
+): Promise<Record<string, unknown>> {
   const record = await authorize(deps, 'metadata', fileId, userId);
   const metadata = await deps.storage.metadata(record);
-  return { ...metadata, ...uploadedFileOf(record), chatId: record.chatId, uploadedBy: record.uploaderId, storage: record.storage };
+  return {
+    ...metadata,
+    ...uploadedFileOf(record),
+    chatId: record.chatId,
+    uploadedBy: record.uploaderId,
+    storage: record.storage,
+  };
 }
 
 /** Endpoint 18: removes the object from the storage, then its record (so a failed removal can be retried). */

@@ -49,7 +49,9 @@ export async function storeUploads(
         await deps.files.insert(record);
       } catch (err) {
         // Without its record nobody could use or delete the object: take it back out.
-        await deps.storage.remove(record).catch((e: unknown) => deps.logger.warn({ err: e, fileId: record.fileId }, 'orphaned media object'));
+        await deps.storage
+          .remove(record)
+          .catch((e: unknown) => deps.logger.warn({ err: e, fileId: record.fileId }, 'orphaned media object'));
         throw err;
       }
       outcomes.push({ ok: true, file: uploadedFileOf(record) });

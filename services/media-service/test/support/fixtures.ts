@@ -72,6 +72,9 @@ export const fixtures = {
   pe: () => Buffer.concat([Buffer.from('MZ'), Buffer.alloc(126)]),
   machO: () => Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe, 7, 0, 0, 1]), Buffer.alloc(120)]),
   html: () => Buffer.from('<!doctype html><html><body><script>fetch("/api/chats/active")</script></body></html>'),
-  svg: () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"><script>alert(1)</script></svg>'),
+  svg: () =>
+    Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"><script>alert(1)</script></svg>',
+    ),
   csv: () => Buffer.from('name,qty\napples,3\npears,5\n'),
 };

@@ -85,7 +85,8 @@ export async function startImageKitFake(opts: { privateKey?: string; publicKey?:
   app.post('/api/v1/files/upload', basicAuth, upload.single('file'), (req, res) => {
     const body = req.body as Record<string, string | undefined>;
     if (!req.file) return void res.status(400).json({ message: 'Missing file parameter for upload', help: HELP });
-    if (!body.fileName) return void res.status(400).json({ message: 'Missing fileName parameter for upload', help: HELP });
+    if (!body.fileName)
+      return void res.status(400).json({ message: 'Missing fileName parameter for upload', help: HELP });
     const fileId = randomBytes(12).toString('hex');
     const folder = (body.folder ?? '/').replace(/\/+$/, '') || '';
     const dot = body.fileName.lastIndexOf('.');
@@ -166,7 +167,15 @@ export async function startImageKitFake(opts: { privateKey?: string; publicKey?:
     const file = find(req, res);
     if (!file) return;
     if (file.mime.startsWith('video/')) {
-      return void res.json({ height: 720, width: 1280, bitRate: 1_000_000, duration: 4, audioCodec: 'aac', videoCodec: 'h264', size: file.bytes.length });
+      return void res.json({
+        height: 720,
+        width: 1280,
+        bitRate: 1_000_000,
+        duration: 4,
+        audioCodec: 'aac',
+        videoCodec: 'h264',
+        size: file.bytes.length,
+      });
     }
     res.json({
       height: 2,

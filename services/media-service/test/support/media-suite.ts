@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaFileCheck } from '@chat/contracts';
-import { Bus, createLogger } from '@chat/platform';
+import { Bus, createLogger, parseConfig } from '@chat/platform';
+import { startMediaService } from '../../src/app.js';
+import { mediaConfigSchema } from '../../src/config.js';
 import {
   api,
   freePort,
@@ -47,7 +49,8 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
 
     const tmpFiles = () => readdirSync(join(storageDir, 'tmp'));
     const records = (filter: Record<string, unknown> = {}) => db.collection('media_files').find(filter).toArray();
-    const upload = (user: string, parts: Parameters<typeof form>[0]) => as(user).post('/api/media/upload-chat-media', form(parts));
+    const upload = (user: string, parts: Parameters<typeof form>[0]) =>
+      as(user).post('/api/media/upload-chat-media', form(parts));
     const uploadPng = (user = alice, chat = chatId, name = 'photo.png') =>
       upload(user, [
         ['chatId', chat],
@@ -76,11 +79,21 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
       ]);
       edge = await spawnService(
         'edge',
-        { ...infra.env, CHAT_API_URL: chatApi.url, MEDIA_SERVICE_URL: media.url, MESSAGE_API_URL: 'http://127.0.0.1:9' },
+        {
+          ...infra.env,
+          CHAT_API_URL: chatApi.url,
+          MEDIA_SERVICE_URL: media.url,
+          MESSAGE_API_URL: 'http://127.0.0.1:9',
+        },
         { port: edgePort },
       );
       db = await mongoose.createConnection(infra.mongoUrl).asPromise();
-      bus = await Bus.connect({ url: infra.natsUrl, name: 'media-test', logger: createLogger('test', 'silent'), timeoutMs: 3000 });
+      bus = await Bus.connect({
+        url: infra.natsUrl,
+        name: 'media-test',
+        logger: createLogger('test', 'silent'),
+        timeoutMs: 3000,
+      });
       const created = await as(alice).post('/api/chats/or-create', { recipientId: bob });
       expect(created.status).toBe(201);
       chatId = created.body.data._id;
@@ -106,11 +119,23 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 200, message: 'File uploaded successfully', success: true });
       const data = res.body.data;
-      expect(data).toMatchObject({ fileName: 'holiday.png', fileSize: png.length, mimeType: 'image/png', messageType: 'image' });
+      expect(data).toMatchObject({
+        fileName: 'holiday.png',
+        fileSize: png.length,
+        mimeType: 'image/png',
+        messageType: 'image',
+      });
       expect(typeof data.fileId).toBe('string');
       expect(new Date(data.uploadedAt).toString()).not.toBe('Invalid Date');
       const [record] = await records({ fileId: data.fileId });
-      expect(record).toMatchObject({ chatId, uploaderId: alice, fileSize: png.length, mimeType: 'image/png', storage: kind, url: data.url });
+      expect(record).toMatchObject({
+        chatId,
+        uploaderId: alice,
+        fileSize: png.length,
+        mimeType: 'image/png',
+        storage: kind,
+        url: data.url,
+      });
       const served = await fetch(data.url);
       expect(served.status).toBe(200);
       expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
@@ -119,6 +144,9 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
         expect(served.headers.get('content-type')).toBe('image/png');
         expect(served.headers.get('content-disposition')).toMatch(/^inline/);
         expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+        const range = await fetch(data.url, { headers: { range: 'bytes=0-7' } });
+        expect(range.status).toBe(206);
+        expect(Buffer.from(await range.arrayBuffer()).equals(png.subarray(0, 8))).toBe(true);
       } else {
         expect(fake!.files.get(data.fileId)).toMatchObject({ folder: `/chat-media/${chatId}` });
         expect(fake!.files.get(data.fileId)!.bytes.equals(png)).toBe(true);
@@ -133,7 +161,10 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
       ]);
       expect(res.status).toBe(200);
       expect(res.body.data).toMatchObject({ messageType: 'video', mimeType: 'video/mp4', duration: 4.25 });
-      expect((await records({ fileId: res.body.data.fileId }))[0]).toMatchObject({ duration: 4.25, messageType: 'video' });
+      expect((await records({ fileId: res.body.data.fileId }))[0]).toMatchObject({
+        duration: 4.25,
+        messageType: 'video',
+      });
     });
 
     it('a PDF is a file, and a CSV (no signature) is a text/plain file, whatever the client claimed', async () => {
@@ -276,8 +307,11 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
         summary: { totalAttempted: 3, successful: 2, failed: 1 },
       });
       expect(res.body.data.map((f: { fileName: string }) => f.fileName)).toEqual(['one.png', 'three.pdf']);
-      expect(res.body.failed).toEqual([{ index: 1, fileName: 'two.png', status: 415, message: 'Executable files are not allowed' }]);
-      for (const f of res.body.data) expect((await records({ fileId: f.fileId, uploaderId: bob, chatId })).length).toBe(1);
+      expect(res.body.failed).toEqual([
+        { index: 1, fileName: 'two.png', status: 415, message: 'Executable files are not allowed' },
+      ]);
+      for (const f of res.body.data)
+        expect((await records({ fileId: f.fileId, uploaderId: bob, chatId })).length).toBe(1);
       expect(tmpFiles()).toEqual([]);
     });
 
@@ -285,7 +319,10 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
       const batch = (user: string, n: number, chat = chatId) =>
         as(user).post(
           '/api/media/bulk-upload',
-          form([['chatId', chat], ...Array.from({ length: n }, (_, i) => ['files', fixtures.png(), `${i}.png`] as [string, Buffer, string])]),
+          form([
+            ['chatId', chat],
+            ...Array.from({ length: n }, (_, i) => ['files', fixtures.png(), `${i}.png`] as [string, Buffer, string]),
+          ]),
         );
       expect((await batch(carol, 2)).status).toBe(403);
       const tooMany = await batch(alice, 11);
@@ -300,7 +337,14 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
       const mine = await as(alice).get(`/api/media/${fileId}/metadata`);
       expect(mine.status).toBe(200);
       expect(mine.body).toMatchObject({ status: 200, message: 'Metadata retrieved', success: true });
-      expect(mine.body.data).toMatchObject({ fileId, chatId, uploadedBy: alice, mimeType: 'image/png', messageType: 'image', storage: kind });
+      expect(mine.body.data).toMatchObject({
+        fileId,
+        chatId,
+        uploadedBy: alice,
+        mimeType: 'image/png',
+        messageType: 'image',
+        storage: kind,
+      });
       if (kind === 'imagekit') expect(mine.body.data).toMatchObject({ width: 2, height: 2, pHash: expect.any(String) });
       expect((await as(bob).get(`/api/media/${fileId}/metadata`)).status).toBe(200);
       const stranger = await as(carol).get(`/api/media/${fileId}/metadata`);
@@ -338,12 +382,20 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
       const ok = await check(uploaded.fileId, chatId, alice);
       expect(ok).toEqual({
         ok: true,
-        media: { url: uploaded.url, fileId: uploaded.fileId, fileName: 'photo.png', fileSize: uploaded.fileSize, mimeType: 'image/png' },
+        media: {
+          url: uploaded.url,
+          fileId: uploaded.fileId,
+          fileName: 'photo.png',
+          fileSize: uploaded.fileSize,
+          mimeType: 'image/png',
+        },
       });
       expect(await check(uploaded.fileId, chatId, bob)).toEqual({ ok: false });
       expect(await check(uploaded.fileId, otherChatId, alice)).toEqual({ ok: false });
       expect(await check('someone-elses-file', chatId, alice)).toEqual({ ok: false });
-      await expect(bus.request(mediaFileCheck, { fileId: uploaded.fileId, chatId, userId: alice }, {})).rejects.toMatchObject({ status: 401 });
+      await expect(
+        bus.request(mediaFileCheck, { fileId: uploaded.fileId, chatId, userId: alice }, {}),
+      ).rejects.toMatchObject({ status: 401 });
       await as(alice).post('/api/media/delete', { fileId: uploaded.fileId });
       expect(await check(uploaded.fileId, chatId, alice)).toEqual({ ok: false });
     });
@@ -367,6 +419,46 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
         expect(paths).toContain('GET /v1/files/:id/metadata');
         expect(paths).toContain('DELETE /v1/files/:id');
         expect(fake!.calls.filter((c) => c.status === 401)).toEqual([]);
+      });
+
+      it('when ImageKit refuses the key, an upload is 503 and a bulk upload reports 503 per file; nothing is recorded', async () => {
+        const config = parseConfig(mediaConfigSchema, {
+          ...infra.env,
+          ...fake!.env,
+          Image_Kit_Private_Key_Owner: 'not-the-key',
+          MEDIA_STORAGE_DIR: storageDir,
+          PORT: '0',
+        });
+        const service = await startMediaService(config, createLogger('media-test', 'silent'));
+        try {
+          const direct = api(`http://127.0.0.1:${service.port}`, tokenFor(alice));
+          const before = (await records()).length;
+          const single = await direct.post(
+            '/api/media/upload-chat-media',
+            form([
+              ['chatId', chatId],
+              ['file', fixtures.png(), 'a.png'],
+            ]),
+          );
+          expect(single.status).toBe(503);
+          expect(single.body).toEqual({ status: 503, message: 'Media storage is unavailable, try again' });
+          const bulk = await direct.post(
+            '/api/media/bulk-upload',
+            form([
+              ['chatId', chatId],
+              ['files', fixtures.png(), 'a.png'],
+              ['files', fixtures.pdf(), 'b.pdf'],
+            ]),
+          );
+          expect(bulk.status).toBe(200);
+          expect(bulk.body.summary).toEqual({ totalAttempted: 2, successful: 0, failed: 2 });
+          expect(bulk.body.failed.map((f: { status: number }) => f.status)).toEqual([503, 503]);
+          expect((await records()).length).toBe(before);
+          expect(fake!.calls.filter((c) => c.status === 401).length).toBe(3);
+          expect(tmpFiles()).toEqual([]);
+        } finally {
+          await service.close();
+        }
       });
     } else {
       it('get-upload-token is 501 with a clear message without ImageKit', async () => {
@@ -397,7 +489,12 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
       });
 
       it('local file names that are not ours, or whose record is gone, are 404', async () => {
-        for (const name of ['short.png', `${'a'.repeat(32)}.png`, '..%2F..%2Fetc%2Fpasswd', `${'a'.repeat(32)}.png.html`]) {
+        for (const name of [
+          'short.png',
+          `${'a'.repeat(32)}.png`,
+          '..%2F..%2Fetc%2Fpasswd',
+          `${'a'.repeat(32)}.png.html`,
+        ]) {
           expect((await fetch(`${edge.url}/api/media/files/${name}`)).status).toBe(404);
         }
       });

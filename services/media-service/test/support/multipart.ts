@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 
 /** A FormData with the parts in the given order (the order matters to a streaming parser). */
-export function form(parts: Array<[name: string, value: string] | [name: string, bytes: Buffer, fileName: string, type?: string]>): FormData {
+export function form(
+  parts: Array<[name: string, value: string] | [name: string, bytes: Buffer, fileName: string, type?: string]>,
+): FormData {
   const fd = new FormData();
   for (const part of parts) {
     if (part.length === 2) fd.append(part[0], part[1]);
-    else fd.append(part[0], new Blob([new Uint8Array(part[1])], { type: part[3] ?? 'application/octet-stream' }), part[2]);
+    else
+      fd.append(part[0], new Blob([new Uint8Array(part[1])], { type: part[3] ?? 'application/octet-stream' }), part[2]);
   }
   return fd;
 }
