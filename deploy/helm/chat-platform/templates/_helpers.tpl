@@ -1,0 +1,70 @@
+{{/* Chart name, truncated to the 63 characters of a DNS label. */}}
+{{- define "chat-platform.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Release-qualified prefix of every object name. */}}
+{{- define "chat-platform.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Name of one service's objects. Usage: include "chat-platform.component" (dict "root" $ "name" "chat-api") */}}
+{{- define "chat-platform.component" -}}
+{{- printf "%s-%s" (include "chat-platform.fullname" .root) .name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "chat-platform.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels shared by all objects of the release. */}}
+{{- define "chat-platform.commonLabels" -}}
+helm.sh/chart: {{ include "chat-platform.chart" . }}
+app.kubernetes.io/part-of: chat-platform
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end -}}
+
+{{/* Selector labels of one service. Usage: (dict "root" $ "name" "chat-api") */}}
+{{- define "chat-platform.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "chat-platform.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{- define "chat-platform.labels" -}}
+{{ include "chat-platform.commonLabels" .root }}
+{{ include "chat-platform.selectorLabels" . }}
+{{- end -}}
+
+{{- define "chat-platform.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "chat-platform.configName" -}}
+{{- printf "%s-config" (include "chat-platform.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The Secret the pods read: the chart's own when secrets.create, else existingSecret. */}}
+{{- define "chat-platform.secretName" -}}
+{{- if .Values.secrets.create -}}
+{{- printf "%s-secrets" (include "chat-platform.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- required "secrets.existingSecret must name a Secret holding JWT_SECRET (or set secrets.create=true)" .Values.secrets.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{/* In-cluster URL of one service. Usage: (dict "root" $ "name" "chat-api") */}}
+{{- define "chat-platform.url" -}}
+{{- $svc := index .root.Values.services .name -}}
+{{- printf "http://%s:%v" (include "chat-platform.component" .) $svc.port -}}
+{{- end -}}
