@@ -212,7 +212,7 @@ ensure_mongo() {
   bash "$ROOT/deploy/local/build-ferretdb.sh" 9>&- || die "could not build FerretDB (see the go error above)"
 
   local args=(--listen-addr="$listen" --debug-addr=- --telemetry=disable
-    --state-dir="$LOCAL/ferretdb-state" --log-level=warn)
+    --state-dir="$LOCAL/ferretdb-state" --log-level=error)
   if [[ $FERRETDB_HANDLER != sqlite ]] && reason="$(ensure_postgres)"; then
     [[ -n $reason ]] && echo "$reason" # the "started PostgreSQL" line
     args+=(--handler=postgresql --postgresql-url=postgres://postgres@127.0.0.1:5432/ferretdb)
