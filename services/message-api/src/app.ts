@@ -2,7 +2,7 @@ import { STREAMS } from '@chat/contracts';
 import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
 import type { MessageApiConfig } from './config.js';
 import { openCollections } from './data/models.js';
-import { ChatCounters } from './data/counters.js';
+import { ChatLocks } from './data/chat-lock.js';
 import { MessageRepository } from './data/messages.js';
 import { busAccessGate, type AccessGate } from './bus/access.js';
 import type { EventPublisher } from './bus/events.js';
@@ -31,13 +31,14 @@ export async function startMessageApi(config: MessageApiConfig, logger: Logger, 
   await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
   const collections = await openCollections(links.mongo);
   const repo = new MessageRepository(collections.messages);
-  const outbox = new EventOutbox(overrides.publisher ?? links.bus, repo, collections.readOutbox, logger, metrics, {
+  const locks = new ChatLocks(collections.locks, config.CHAT_LOCK_TTL_MS);
+  const outbox = new EventOutbox(overrides.publisher ?? links.bus, repo, locks, collections.readOutbox, logger, metrics, {
     intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
     afterMs: config.OUTBOX_RELAY_AFTER_MS,
   });
   const deps: MessageDeps = {
     repo,
-    counters: new ChatCounters(collections.counters, config.REV_PENDING_TTL_MS),
+    locks,
     outbox,
     readOutbox: collections.readOutbox,
     access: overrides.access ?? busAccessGate(links.bus),

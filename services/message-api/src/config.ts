@@ -10,7 +10,7 @@ export const messageApiConfigSchema = baseConfigSchema.extend({
   OUTBOX_RELAY_INTERVAL_MS: msVar(2_000),
   /** An event still pending this long after its write is republished by the relay. */
   OUTBOX_RELAY_AFTER_MS: msVar(3_000),
-  /** A per-chat `rev` allocated this long ago without being released is treated as abandoned (crashed writer). */
-  REV_PENDING_TTL_MS: msVar(10_000),
+  /** A chat write lock older than this is treated as abandoned by a crashed replica. */
+  CHAT_LOCK_TTL_MS: msVar(10_000),
 });
 export type MessageApiConfig = z.infer<typeof messageApiConfigSchema>;

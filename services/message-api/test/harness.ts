@@ -92,7 +92,7 @@ export async function startWorld(opts: { publisher?: (bus: Bus) => EventPublishe
       const chatId = created.body.data._id as string;
       const step = async (user: TestUser, action: string) => {
         const res = await user.http.post(`/api/chats/${chatId}/${action}`);
-        if (res.status !== 200) throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}`);
+        if (res.status !== 200) throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}\n${chatApi.output().slice(-3000)}`);
       };
       if (state === 'accepted') await step(b, 'accept');
       if (state === 'rejected') await step(b, 'reject');

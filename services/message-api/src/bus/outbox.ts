@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { Logger, Metrics } from '@chat/platform';
+import type { ChatLocks } from '../data/chat-lock.js';
 import type { MessageRepository } from '../data/messages.js';
 import type { ReadOutboxDoc } from '../data/models.js';
 import { decodeEvent, messageEvent, type EventPublisher } from './events.js';
@@ -24,6 +25,7 @@ export class EventOutbox {
   constructor(
     private readonly publisher: EventPublisher,
     private readonly messages: MessageRepository,
+    private readonly locks: ChatLocks,
     private readonly readOutbox: Collection<ReadOutboxDoc>,
     private readonly logger: Logger,
     metrics: Metrics,
@@ -33,7 +35,7 @@ export class EventOutbox {
   }
 
   /** Publishes a message's pending events; failures stay pending for the relay. */
-  async flushMessage(messageId: string, rawEvents: string[]): Promise<void> {
+  async flushMessage(chatId: string, messageId: string, rawEvents: string[]): Promise<void> {
     for (const raw of rawEvents) {
       const { subject, event } = decodeEvent(raw);
       try {
@@ -43,7 +45,10 @@ export class EventOutbox {
         this.logger.warn({ err: (err as Error).message, subject, eventId: event.eventId }, 'event publish failed, the relay will retry');
         continue;
       }
-      await this.messages.clearPendingEvent(messageId, raw).catch((err: unknown) => this.logger.warn({ err }, 'outbox cleanup failed'));
+      // Under the chat lock: on FerretDB a concurrent update of the message could otherwise be lost.
+      await this.locks
+        .withLock(chatId, () => this.messages.clearPendingEvent(messageId, raw))
+        .catch((err: unknown) => this.logger.warn({ err }, 'outbox cleanup failed, the relay will retry'));
     }
   }
 
@@ -52,12 +57,21 @@ export class EventOutbox {
     const chatId = row.chatId.toHexString();
     const readerId = row.readerId.toHexString();
     const messageIds = row.messageIds.map((id) => id.toHexString());
-    if (opts.reapply) await this.messages.markRead(chatId, readerId, messageIds, row.revs, row.readAt);
+    let revs = row.revs;
+    if (opts.reapply) {
+      // Fresh revs: the row's may be older than changes written since.
+      revs = await this.locks.withLock(chatId, async () => {
+        const { rev } = await this.messages.lastNumbers(chatId);
+        const fresh = messageIds.map((_, i) => rev + 1 + i);
+        await this.messages.markRead(chatId, readerId, messageIds, fresh, row.readAt);
+        return fresh;
+      });
+    }
     const unreadCount = await this.messages.visibleTo({ chatId, userId: readerId, clearedAt: row.clearedAt }).unreadCount();
     const { subject, event } = messageEvent(
       'read',
       chatId,
-      { rev: Math.max(...row.revs), messageIds, readBy: readerId, timestamp: row.readAt.toISOString(), unreadCount },
+      { rev: Math.max(...revs), messageIds, readBy: readerId, timestamp: row.readAt.toISOString(), unreadCount },
       row._id,
     );
     try {
@@ -74,8 +88,8 @@ export class EventOutbox {
   async relayOnce(): Promise<void> {
     const cutoff = new Date(Date.now() - this.opts.afterMs);
     for (const m of await this.messages.withPendingEvents(cutoff, 200)) {
-      if (m.pendingEvents.length === 0) await this.messages.clearPendingEvent(m.id, '');
-      else await this.flushMessage(m.id, m.pendingEvents);
+      if (m.pendingEvents.length === 0) await this.locks.withLock(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
+      else await this.flushMessage(m.chatId, m.id, m.pendingEvents);
     }
     const rows = await this.readOutbox.find({ createdAt: { $lte: cutoff } }).sort({ createdAt: 1 }).limit(200).toArray();
     for (const row of rows) await this.flushRead(row, { reapply: true });

@@ -164,6 +164,15 @@ export class MessageRepository {
     return docs.map(toStored);
   }
 
+  /** The chat's highest seq and rev so far (call under the chat lock, then use the next ones). */
+  async lastNumbers(chatId: string): Promise<{ seq: number; rev: number }> {
+    const [bySeq, byRev] = await Promise.all([
+      this.messages.find({ chatId: oid(chatId) }, { projection: { seq: 1 } }).sort({ seq: -1 }).limit(1).next(),
+      this.messages.find({ chatId: oid(chatId) }, { projection: { rev: 1 } }).sort({ rev: -1 }).limit(1).next(),
+    ]);
+    return { seq: bySeq?.seq ?? 0, rev: byRev?.rev ?? 0 };
+  }
+
   /** Inserts a new message; false when its clientMessageId was already used (unique index). */
   async insert(doc: MessageDoc): Promise<boolean> {
     try {
@@ -181,7 +190,10 @@ export class MessageRepository {
     return res.matchedCount === 1;
   }
 
-  /** Adds the reader once to each message's readBy (those the reader received), each with its own rev. */
+  /**
+   * Adds the reader once to each message's readBy (those the reader received), each with its
+   * own rev, in rev order (ordered), so a concurrent `/changes` reader sees a prefix, never a gap.
+   */
   async markRead(chatId: string, readerId: string, ids: string[], revs: number[], readAt: Date): Promise<void> {
     if (ids.length === 0) return;
     await this.messages.bulkWrite(
@@ -190,19 +202,18 @@ export class MessageRepository {
           filter: { _id: oid(id), chatId: oid(chatId), receiverId: oid(readerId), 'readBy.userId': { $ne: oid(readerId) } },
           update: {
             $push: { readBy: { userId: oid(readerId), readAt } },
-            $max: { rev: revs[i] as number },
-            $set: { updatedAt: readAt },
+            $set: { updatedAt: readAt, rev: revs[i] as number },
           },
         },
       })),
-      { ordered: false },
+      { ordered: true },
     );
   }
 
-  /** Messages of the chat whose latest change is in (since, upTo], in rev order. */
-  async changedBetween(chatId: string, since: number, upTo: number, limit: number): Promise<StoredMessage[]> {
+  /** Messages of the chat whose latest change came after `since`, in rev order. */
+  async changedSince(chatId: string, since: number, limit: number): Promise<StoredMessage[]> {
     const docs = await this.messages
-      .find({ chatId: oid(chatId), rev: { $gt: since, $lte: upTo } })
+      .find({ chatId: oid(chatId), rev: { $gt: since } })
       .sort({ rev: 1, _id: 1 })
       .limit(limit)
       .toArray();
@@ -211,7 +222,7 @@ export class MessageRepository {
 
   // ---- outbox ----
 
-  /** The event was published: drop it, and stop the relay looking once none is left. */
+  /** The event was published: drop it, and stop the relay looking once none is left (call under the chat lock). */
   async clearPendingEvent(messageId: string, raw: string): Promise<void> {
     await this.messages.updateOne({ _id: oid(messageId) }, { $pullAll: { pendingEvents: [raw] } });
     await this.messages.updateOne({ _id: oid(messageId), pendingEvents: { $size: 0 } }, { $unset: { outboxAt: '' } });

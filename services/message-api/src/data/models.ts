@@ -1,6 +1,7 @@
 import { Schema, type Connection } from 'mongoose';
 import type { Collection, ObjectId } from 'mongodb';
 import type { Media, MessageType } from '@chat/contracts';
+import type { LockDoc } from './chat-lock.js';
 
 /** A message as stored. Ids are ObjectIds; `pendingEvents` is the outbox (JSON strings, see bus/outbox.ts). */
 export interface MessageDoc {
@@ -34,15 +35,6 @@ export interface MessageDoc {
   updatedAt: Date;
 }
 
-/** Per-chat counters and the revs handed out but not yet written (`<rev>:<expiresAtMs>`). */
-export interface CounterDoc {
-  _id: string;
-  seq: number;
-  rev: number;
-  /** Bumped by every change, so allocations can compare-and-set. */
-  v: number;
-  pending: string[];
-}
 
 /** A `read` event to publish, kept until published (a read touches many messages). */
 export interface ReadOutboxDoc {
@@ -87,17 +79,16 @@ const messageSchema = new Schema(
 messageSchema.index({ chatId: 1, createdAt: -1, _id: -1 });
 // Idempotent send: a retried clientMessageId of the same sender in the same chat is refused.
 messageSchema.index({ chatId: 1, senderId: 1, clientMessageId: 1 }, { unique: true });
-// GET /changes: messages of a chat changed after a rev, in rev order.
+// GET /changes: messages of a chat changed after a rev, in rev order; also the chat's latest rev.
 messageSchema.index({ chatId: 1, rev: 1 });
+// The chat's latest seq, read (under the chat lock) to number a new message.
+messageSchema.index({ chatId: 1, seq: -1 });
 // The reader's unread count after mark-read (chatId + receiverId).
 messageSchema.index({ chatId: 1, receiverId: 1, createdAt: -1 });
 // Outbox relay: messages whose events were not confirmed published.
 messageSchema.index({ outboxAt: 1 });
 
-const counterSchema = new Schema(
-  { _id: String, seq: Number, rev: Number, v: Number, pending: [String] },
-  { collection: 'chat_counters', versionKey: false },
-);
+const lockSchema = new Schema({ _id: String, owner: String, expiresAt: Date }, { collection: 'chat_locks', versionKey: false });
 
 const readOutboxSchema = new Schema(
   {
@@ -117,7 +108,7 @@ readOutboxSchema.index({ createdAt: 1 });
 
 export interface Collections {
   messages: Collection<MessageDoc>;
-  counters: Collection<CounterDoc>;
+  locks: Collection<LockDoc>;
   readOutbox: Collection<ReadOutboxDoc>;
 }
 
@@ -128,12 +119,12 @@ export interface Collections {
  */
 export async function openCollections(conn: Connection): Promise<Collections> {
   const Message = conn.model('Message', messageSchema);
-  const Counter = conn.model('ChatCounter', counterSchema);
+  const Lock = conn.model('ChatLock', lockSchema);
   const ReadOutbox = conn.model('ReadOutbox', readOutboxSchema);
-  await Promise.all([Message.createIndexes(), Counter.createIndexes(), ReadOutbox.createIndexes()]);
+  await Promise.all([Message.createIndexes(), Lock.createIndexes(), ReadOutbox.createIndexes()]);
   return {
     messages: Message.collection as unknown as Collection<MessageDoc>,
-    counters: Counter.collection as unknown as Collection<CounterDoc>,
+    locks: Lock.collection as unknown as Collection<LockDoc>,
     readOutbox: ReadOutbox.collection as unknown as Collection<ReadOutboxDoc>,
   };
 }

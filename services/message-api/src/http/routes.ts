@@ -4,6 +4,16 @@ import { badRequest, callerOf, parseInput, requireAuth } from '@chat/platform';
 import type { MessageDeps } from '../usecases/deps.js';
 import { listChanges, listMessages, searchMessages } from '../usecases/queries.js';
 
+/**
+ * Express 5 parses `?limit[$gt]=1` as a key named `limit[$gt]`; an unknown key would just be
+ * ignored, but a key shaped like an operator or a nested field is a client bug or a probe: 400.
+ */
+function parseQuery<S extends Parameters<typeof parseInput>[0]>(schema: S, query: Record<string, unknown>) {
+  const odd = Object.keys(query).filter((k) => /[[\]$.]/.test(k));
+  if (odd.length) throw badRequest(`Invalid query: unexpected parameter ${odd[0]}`, odd.map((field) => ({ field, message: 'not allowed' })));
+  return parseInput(schema, query, 'query');
+}
+
 /** Endpoints 11 and 12, plus the catch-up feed `/changes`. */
 export function messageRoutes(deps: MessageDeps, jwtSecret: string) {
   const router = Router();
@@ -11,7 +21,7 @@ export function messageRoutes(deps: MessageDeps, jwtSecret: string) {
 
   router.get('/api/chats/:chatId/messages', async (req, res) => {
     const { chatId } = parseInput(chatIdParams, req.params, 'path');
-    const query = parseInput(listMessagesQuery, req.query, 'query');
+    const query = parseQuery(listMessagesQuery, req.query);
     if (query.before && query.after) throw badRequest('Use either before or after, not both', [{ field: 'before', message: 'conflicts with after' }]);
     const result = await listMessages(deps, callerOf(res), { chatId, page: query.page ?? 1, limit: query.limit ?? 50, before: query.before, after: query.after });
     res.status(200).json({ status: 200, message: `Messages loaded for chatId: ${chatId}`, ...result });
@@ -19,14 +29,14 @@ export function messageRoutes(deps: MessageDeps, jwtSecret: string) {
 
   router.get('/api/chats/:chatId/search', async (req, res) => {
     const { chatId } = parseInput(chatIdParams, req.params, 'path');
-    const query = parseInput(searchMessagesQuery, req.query, 'query');
+    const query = parseQuery(searchMessagesQuery, req.query);
     const result = await searchMessages(deps, callerOf(res), { chatId, q: query.q, page: query.page ?? 1, limit: query.limit ?? 20 });
     res.status(200).json({ status: 200, message: 'Messages found', ...result });
   });
 
   router.get('/api/chats/:chatId/changes', async (req, res) => {
     const { chatId } = parseInput(chatIdParams, req.params, 'path');
-    const query = parseInput(messageChangesQuery, req.query, 'query');
+    const query = parseQuery(messageChangesQuery, req.query);
     const data = await listChanges(deps, callerOf(res), { chatId, since: query.since ?? 0, limit: query.limit ?? 100 });
     res.status(200).json({ status: 200, message: 'Changes fetched', data });
   });

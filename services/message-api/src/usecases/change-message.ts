@@ -18,8 +18,8 @@ export async function loadTarget(deps: MessageDeps, userId: string, chatId: stri
 }
 
 /**
- * Writes one change to one message: takes a rev, applies `update` only if `condition` still
- * holds (with the event stored in the same update), releases the rev, then publishes.
+ * Writes one change to one message under the chat lock: the next rev, `update` applied only if
+ * `condition` still holds, the event stored by the same update; then publishes it.
  * Returns false when the condition no longer held (nothing written, no event).
  */
 export async function applyChange(
@@ -29,24 +29,21 @@ export async function applyChange(
   change: (rev: number, at: Date) => { update: UpdateFilter<MessageDoc>; event: OutgoingEvent },
 ): Promise<boolean> {
   const { chatId } = target.viewer;
-  const allocation = await deps.counters.allocate(chatId, { seq: false, revs: 1 });
-  const at = new Date();
-  const { update, event } = change(allocation.revs[0] as number, at);
-  const raw = encodeEvent(event);
-  let matched: boolean;
-  try {
-    matched = await deps.repo.update(chatId, target.message.id, condition, {
+  const written = await deps.locks.withLock(chatId, async () => {
+    const { rev } = await deps.repo.lastNumbers(chatId);
+    const at = new Date();
+    const { update, event } = change(rev + 1, at);
+    const raw = encodeEvent(event);
+    const matched = await deps.repo.update(chatId, target.message.id, condition, {
       ...update,
-      $set: { ...(update.$set ?? {}), updatedAt: at },
-      $max: { rev: allocation.revs[0] as number },
+      $set: { ...(update.$set ?? {}), updatedAt: at, rev: rev + 1 },
       $push: { ...(update.$push ?? {}), pendingEvents: raw },
       $min: { outboxAt: at },
     });
-  } finally {
-    await deps.counters.release(allocation);
-  }
-  if (matched) await deps.outbox.flushMessage(target.message.id, [raw]);
-  return matched;
+    return matched ? raw : null;
+  });
+  if (written) await deps.outbox.flushMessage(chatId, target.message.id, [written]);
+  return written !== null;
 }
 
 export async function editMessage(deps: MessageDeps, userId: string, input: { chatId: string; messageId: string; newContent: string }) {

@@ -11,28 +11,27 @@ import { viewerOf, type MessageDeps } from './deps.js';
 export async function markMessagesRead(deps: MessageDeps, userId: string, input: { chatId: string; messageIds: string[] }) {
   const access = await deps.access.check(input.chatId, userId, 'read');
   const viewer = viewerOf(access, userId);
-  const unread = await deps.repo.visibleTo(viewer).unreadAmong([...new Set(input.messageIds)]);
   const readAt = new Date();
-  if (unread.length === 0) return { chatId: access.chatId, messageIds: [], timestamp: readAt.toISOString() };
-
-  const allocation = await deps.counters.allocate(access.chatId, { seq: false, revs: unread.length });
-  const row: ReadOutboxDoc = {
-    _id: randomUUID(),
-    chatId: oid(access.chatId),
-    readerId: oid(userId),
-    messageIds: unread.map(oid),
-    revs: allocation.revs,
-    readAt,
-    clearedAt: viewer.clearedAt,
-    createdAt: readAt,
-  };
-  try {
+  const row = await deps.locks.withLock(access.chatId, async () => {
+    const unread = await deps.repo.visibleTo(viewer).unreadAmong([...new Set(input.messageIds)]);
+    if (unread.length === 0) return null;
+    const { rev } = await deps.repo.lastNumbers(access.chatId);
+    const read: ReadOutboxDoc = {
+      _id: randomUUID(),
+      chatId: oid(access.chatId),
+      readerId: oid(userId),
+      messageIds: unread.map(oid),
+      revs: unread.map((_, i) => rev + 1 + i),
+      readAt,
+      clearedAt: viewer.clearedAt,
+      createdAt: readAt,
+    };
     // The row first: if we crash after it, the relay applies the read and publishes it.
-    await deps.readOutbox.insertOne(row);
-    await deps.repo.markRead(access.chatId, userId, unread, allocation.revs, readAt);
-  } finally {
-    await deps.counters.release(allocation);
-  }
+    await deps.readOutbox.insertOne(read);
+    await deps.repo.markRead(access.chatId, userId, unread, read.revs, readAt);
+    return read;
+  });
+  if (!row) return { chatId: access.chatId, messageIds: [], timestamp: readAt.toISOString() };
   await deps.outbox.flushRead(row, { reapply: false });
-  return { chatId: access.chatId, messageIds: unread, timestamp: readAt.toISOString() };
+  return { chatId: access.chatId, messageIds: row.messageIds.map((id) => id.toHexString()), timestamp: readAt.toISOString() };
 }

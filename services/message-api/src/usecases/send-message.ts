@@ -37,8 +37,8 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
       : validContent(input.content, deps.contentMax, 'content')
     : validContent(input.content ?? '', deps.contentMax, 'content');
   const clientMessageId = input.clientMessageId ?? randomUUID();
-
-  const earlier = await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId);
+  // A retry answers the first message even if its reply target or file has gone since.
+  const earlier = input.clientMessageId ? await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId) : null;
   if (earlier) return duplicateAck(earlier);
 
   if (input.replyToId) {
@@ -54,33 +54,54 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
     media = stored;
   }
 
-  const allocation = await deps.counters.allocate(access.chatId, { seq: true, revs: 1 });
+  const written = await deps.locks.withLock(access.chatId, async (): Promise<{ doc: MessageDoc } | { duplicate: StoredMessage }> => {
+    // Under the chat lock: a retry finds the first message; the unique index stays the backstop.
+    const raced = await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId);
+    if (raced) return { duplicate: raced };
+    const last = await deps.repo.lastNumbers(access.chatId);
+    const doc = newMessage({ ...input, chatId: access.chatId, senderId: userId, receiverId: access.otherUserId, content, media, clientMessageId }, last);
+    if (await deps.repo.insert(doc)) return { doc };
+    const first = await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId);
+    if (!first) throw new Error('duplicate clientMessageId but no message found');
+    return { duplicate: first };
+  });
+  if ('duplicate' in written) return duplicateAck(written.duplicate);
+  const { doc } = written;
+  await deps.outbox.flushMessage(access.chatId, doc._id.toHexString(), doc.pendingEvents);
+  return { messageId: doc._id.toHexString(), chatId: access.chatId, timestamp: doc.createdAt.toISOString() };
+}
+
+/** The document of a new message numbered after `last`, carrying its `created` event. */
+function newMessage(
+  m: { chatId: string; senderId: string; receiverId: string; content: string; messageType: MessageType; media: Media | null; clientMessageId: string; replyToId?: string },
+  last: { seq: number; rev: number },
+): MessageDoc {
   const id = new ObjectId();
   const now = new Date();
-  const rev = allocation.revs[0] as number;
-  const seq = allocation.seq as number;
-  const event = messageEvent('created', access.chatId, {
+  const seq = last.seq + 1;
+  const rev = last.rev + 1;
+  const event = messageEvent('created', m.chatId, {
     messageId: id.toHexString(),
     rev,
     seq,
-    senderId: userId,
-    receiverId: access.otherUserId,
-    content,
-    messageType: input.messageType,
-    media,
-    clientMessageId,
-    replyTo: input.replyToId ?? null,
+    senderId: m.senderId,
+    receiverId: m.receiverId,
+    content: m.content,
+    messageType: m.messageType,
+    media: m.media,
+    clientMessageId: m.clientMessageId,
+    replyTo: m.replyToId ?? null,
     createdAt: now.toISOString(),
   });
-  const doc: MessageDoc = {
+  return {
     _id: id,
-    chatId: oid(access.chatId),
-    senderId: oid(userId),
-    receiverId: oid(access.otherUserId),
-    content,
-    messageType: input.messageType,
-    media,
-    clientMessageId,
+    chatId: oid(m.chatId),
+    senderId: oid(m.senderId),
+    receiverId: oid(m.receiverId),
+    content: m.content,
+    messageType: m.messageType,
+    media: m.media,
+    clientMessageId: m.clientMessageId,
     seq,
     rev,
     isEdited: false,
@@ -89,7 +110,7 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
     deletedBy: [],
     deletedForEveryone: false,
     deletedAt: null,
-    replyTo: input.replyToId ? oid(input.replyToId) : null,
+    replyTo: m.replyToId ? oid(m.replyToId) : null,
     reactions: [],
     reactionKeys: [],
     pendingEvents: [encodeEvent(event)],
@@ -97,18 +118,4 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
     createdAt: now,
     updatedAt: now,
   };
-  let inserted: boolean;
-  try {
-    inserted = await deps.repo.insert(doc);
-  } finally {
-    await deps.counters.release(allocation);
-  }
-  if (!inserted) {
-    // A concurrent retry won the unique index: answer its message (our seq is skipped).
-    const first = await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId);
-    if (!first) throw new Error('duplicate clientMessageId but no message found');
-    return duplicateAck(first);
-  }
-  await deps.outbox.flushMessage(doc._id.toHexString(), doc.pendingEvents);
-  return { messageId: id.toHexString(), chatId: access.chatId, timestamp: now.toISOString() };
 }

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObjectId } from 'mongodb';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { messageDelete, messageEdit, messageReact, messageRead, messageSend, messageUnreact, STREAMS } from '@chat/contracts';
+import type { Bus } from '@chat/platform';
+import { startWorld, type TestUser, type World } from './harness.js';
+
+/** Publishes through the test's bus, but fails while `failing` is on (NATS down, stream missing...). */
+function flakyPublisher(bus: Bus) {
+  const state = { failing: false, failures: 0 };
+  return {
+    state,
+    publisher: {
+      async publish(subject: string, event: { eventId: string }) {
+        if (state.failing) {
+          state.failures++;
+          throw new Error('simulated: JetStream unavailable');
+        }
+        await bus.publish(subject, event);
+      },
+    },
+  };
+}
+
+let w: World;
+let flaky: ReturnType<typeof flakyPublisher>;
+let alice: TestUser;
+let bob: TestUser;
+
+beforeAll(async () => {
+  w = await startWorld({
+    publisher: (bus) => {
+      flaky = flakyPublisher(bus);
+      return flaky.publisher;
+    },
+  });
+  [alice, bob] = [w.newUser(), w.newUser()];
+});
+afterAll(async () => {
+  await w?.stop();
+});
+
+/** Replays `/changes` from rev 0, page by page, into a map of what the client would hold. */
+async function rebuildFromChanges(user: TestUser, chatId: string, pageSize: number) {
+  const state = new Map<string, any>();
+  let since = 0;
+  for (let guard = 0; guard < 1_000; guard++) {
+    const res = await user.http.get(`/api/chats/${chatId}/changes?since=${since}&limit=${pageSize}`);
+    expect(res.status).toBe(200);
+    for (const change of res.body.data.changes) {
+      expect(change.rev).toBeGreaterThan(since);
+      if (change.isDeleted) state.delete(change._id);
+      else state.set(change._id, change);
+    }
+    since = res.body.data.rev;
+    if (!res.body.data.hasMore) return { state, rev: since };
+  }
+  throw new Error('changes never ended');
+}
+
+describe('GET /api/chats/:chatId/changes', () => {
+  it('rebuilds, from rev 0, exactly what /messages shows after sends, edits, deletes, reactions and reads', async () => {
+    [alice, bob] = [w.newUser(), w.newUser()];
+    const chatId = await w.chat(alice, bob);
+    const ids: string[] = [];
+    for (let i = 0; i < 14; i++) {
+      const from = i % 3 === 0 ? bob : alice;
+      ids.push((await w.command(messageSend, from, { chatId, content: `m${i}`, ...(i === 5 ? { replyToId: ids[1] } : {}) })).messageId);
+    }
+    const at = (i: number) => ids[i] as string;
+    await w.command(messageEdit, alice, { chatId, messageId: at(1), newContent: 'm1 edited' });
+    await w.command(messageEdit, alice, { chatId, messageId: at(2), newContent: 'm2 edited' });
+    await w.command(messageDelete, alice, { chatId, messageId: at(4) }); // for everyone
+    await w.command(messageDelete, bob, { chatId, messageId: at(7) }); // hidden for bob only
+    await w.command(messageReact, bob, { chatId, messageId: at(1), emoji: '👍' });
+    await w.command(messageReact, alice, { chatId, messageId: at(8), emoji: '🔥' });
+    await w.command(messageReact, bob, { chatId, messageId: at(8), emoji: '🔥' });
+    await w.command(messageUnreact, alice, { chatId, messageId: at(8), emoji: '🔥' });
+    await w.command(messageRead, bob, { chatId, messageIds: [at(1), at(2), at(4), at(10)] });
+    await w.command(messageSend, bob, { chatId, content: 'late' });
+    await w.command(messageEdit, alice, { chatId, messageId: at(1), newContent: 'm1 edited twice' });
+
+    for (const user of [alice, bob]) {
+      const shown = await user.http.get(`/api/chats/${chatId}/messages?limit=100`);
+      for (const pageSize of [1, 4, 100]) {
+        const { state, rev } = await rebuildFromChanges(user, chatId, pageSize);
+        const rebuilt = [...state.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a._id < b._id ? 1 : -1));
+        expect(rebuilt).toEqual(shown.body.data);
+        expect(rev).toBe(Math.max(...shown.body.data.map((m: any) => m.rev), rev));
+      }
+    }
+    // Nothing missed, nothing repeated: asking again from the last rev returns nothing.
+    const { rev } = await rebuildFromChanges(alice, chatId, 100);
+    const tail = await alice.http.get(`/api/chats/${chatId}/changes?since=${rev}`);
+    expect(tail.body.data).toEqual({ changes: [], rev, hasMore: false });
+    // What bob hid comes to him as a tombstone without content; alice gets the message.
+    const bobAll = await bob.http.get(`/api/chats/${chatId}/changes?since=0`);
+    const hidden = bobAll.body.data.changes.find((c: any) => c._id === at(7));
+    expect(hidden).toEqual({ _id: at(7), chatId, rev: expect.any(Number), seq: expect.any(Number), isDeleted: true });
+  });
+
+  it('numbers concurrent sends of both participants with distinct seq increasing in createdAt order, and distinct revs', async () => {
+    const [c, d] = [w.newUser(), w.newUser()];
+    const chatId = await w.chat(c, d);
+    await Promise.all(Array.from({ length: 12 }, (_, i) => w.command(messageSend, i % 2 ? c : d, { chatId, content: `p${i}` })));
+    const docs = await w.stored({ chatId: new ObjectId(chatId) }); // sorted by createdAt
+    expect(docs.map((m) => m.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(new Set(docs.map((m) => m.rev)).size).toBe(12);
+  });
+
+  it('keeps every concurrent change to one message (no lost update) and gives each its own rev', async () => {
+    const [c, d] = [w.newUser(), w.newUser()];
+    const chatId = await w.chat(c, d);
+    const { messageId } = await w.command(messageSend, c, { chatId, content: 'busy message' });
+    const emojis = ['1', '2', '3', '4', '5', '6'];
+    await Promise.all([
+      ...emojis.map((emoji) => w.command(messageReact, d, { chatId, messageId, emoji })),
+      ...emojis.map((emoji) => w.command(messageReact, c, { chatId, messageId, emoji })),
+      w.command(messageRead, d, { chatId, messageIds: [messageId] }),
+      w.command(messageEdit, c, { chatId, messageId, newContent: 'edited while busy' }),
+    ]);
+    const [doc] = await w.stored({ _id: new ObjectId(messageId) });
+    expect(doc?.reactions).toHaveLength(12);
+    expect(doc?.readBy.map((r: any) => String(r.userId))).toEqual([d.id]);
+    expect(doc?.content).toBe('edited while busy');
+    expect(doc?.rev).toBe(1 + 12 + 1 + 1);
+  });
+
+  it('refuses bad since/limit values and outsiders', async () => {
+    const chatId = await w.chat(alice, w.newUser());
+    for (const q of ['since=-1', 'since=abc', 'limit=0', 'limit=101', 'since[$gt]=0', 'since=1&since=2']) {
+      expect((await alice.http.get(`/api/chats/${chatId}/changes?${q}`)).status, q).toBe(400);
+    }
+    expect((await w.newUser().http.get(`/api/chats/${chatId}/changes`)).status).toBe(403);
+  });
+});
+
+describe('idempotent send', () => {
+  it('stores one message when the same clientMessageId is sent concurrently, and answers every retry with it', async () => {
+    [alice, bob] = [w.newUser(), w.newUser()];
+    const chatId = await w.chat(alice, bob);
+    const clientMessageId = 'retry-me-1';
+    const acks = await Promise.all(
+      Array.from({ length: 10 }, () => w.command(messageSend, alice, { chatId, content: 'only once', clientMessageId })),
+    );
+    const stored = await w.stored({ chatId: new ObjectId(chatId) });
+    expect(stored).toHaveLength(1);
+    const id = String(stored[0]?._id);
+    expect(new Set(acks.map((a) => a.messageId))).toEqual(new Set([id]));
+    expect(acks.filter((a) => !a.duplicate)).toHaveLength(1);
+    // Even after it was deleted, a retry stores nothing and answers the first id.
+    await w.command(messageDelete, alice, { chatId, messageId: id });
+    const late = await w.command(messageSend, alice, { chatId, content: 'only once', clientMessageId });
+    expect(late).toMatchObject({ messageId: id, duplicate: true });
+    expect(await w.stored({ chatId: new ObjectId(chatId) })).toHaveLength(1);
+    // One created event, not ten.
+    await w.waitForEvent((e) => e.event.type === 'deleted' && e.event.data.messageId === id);
+    expect(w.events.filter((e) => e.event.type === 'created' && e.event.data.messageId === id)).toHaveLength(1);
+    // The same id from the other participant is their own message.
+    const bobs = await w.command(messageSend, bob, { chatId, content: 'mine', clientMessageId });
+    expect(bobs.messageId).not.toBe(id);
+  });
+});
+
+describe('outbox', () => {
+  it('acknowledges a send while publishing fails, and the event reaches the MESSAGES stream once the relay retries', async () => {
+    [alice, bob] = [w.newUser(), w.newUser()];
+    const chatId = await w.chat(alice, bob);
+    flaky.state.failing = true;
+    const ack = await w.command(messageSend, alice, { chatId, content: 'survives an outage' });
+    const edit = await w.command(messageEdit, alice, { chatId, messageId: ack.messageId, newContent: 'edited in the outage' });
+    const read = await w.command(messageRead, bob, { chatId, messageIds: [ack.messageId] });
+    expect(edit.newContent).toBe('edited in the outage');
+    expect(read.messageIds).toEqual([ack.messageId]);
+    expect(flaky.state.failures).toBeGreaterThanOrEqual(3);
+    const [doc] = await w.stored({ _id: new ObjectId(ack.messageId) });
+    expect(doc?.pendingEvents).toHaveLength(2); // created + edited wait in the message itself
+    expect(w.events.some((e) => e.event.data?.messageId === ack.messageId)).toBe(false);
+
+    flaky.state.failing = false;
+    const created = await w.waitForEvent((e) => e.event.type === 'created' && e.event.data.messageId === ack.messageId);
+    await w.waitForEvent((e) => e.event.type === 'edited' && e.event.data.messageId === ack.messageId);
+    await w.waitForEvent((e) => e.event.type === 'read' && e.event.data.messageIds.includes(ack.messageId));
+    expect(created.event.data).toMatchObject({ content: 'survives an outage', senderId: alice.id });
+
+    // Stored in JetStream (not only seen on the wire), and the outbox is empty again.
+    const jsm = await jetstreamManager(w.bus.nc);
+    const last = await jsm.streams.getMessage(STREAMS.messages.name, { last_by_subj: `messages.${chatId}.created` });
+    expect(JSON.parse(new TextDecoder().decode(last!.data)).data.messageId).toBe(ack.messageId);
+    await expect.poll(async () => (await w.stored({ _id: new ObjectId(ack.messageId) }))[0]?.pendingEvents).toEqual([]);
+    await expect.poll(async () => (await w.db.collection('read_outbox').countDocuments())).toBe(0);
+  });
+
+  it('publishes a relayed event once even when the relay runs twice (JetStream de-duplicates by event id)', async () => {
+    [alice, bob] = [w.newUser(), w.newUser()];
+    const chatId = await w.chat(alice, bob);
+    flaky.state.failing = true;
+    const ack = await w.command(messageSend, bob, { chatId, content: 'twice?' });
+    const [doc] = await w.stored({ _id: new ObjectId(ack.messageId) });
+    flaky.state.failing = false;
+    // Publish the stored event by hand as a crashed replica would have, then let the relay run.
+    const pending = JSON.parse(doc?.pendingEvents[0]);
+    await w.bus.publish(pending.subject, pending.event);
+    await w.messageApi.relayOnce();
+    await expect.poll(async () => (await w.stored({ _id: new ObjectId(ack.messageId) }))[0]?.pendingEvents).toEqual([]);
+    const jsm = await jetstreamManager(w.bus.nc);
+    const info = await jsm.streams.info(STREAMS.messages.name, { subjects_filter: `messages.${chatId}.created` });
+    expect(info.state.subjects?.[`messages.${chatId}.created`]).toBe(1);
+  });
+});
