@@ -55,6 +55,7 @@ export function uploadMiddleware(kind: 'single' | 'bulk', opts: UploadMiddleware
     // A bulk request may carry bytes it will refuse (a file over its type's limit is read to
     // its end and reported alone), but never more than a full batch of the largest files.
     requestBudget: maxFiles * largest,
+    failFast: kind === 'single',
     beforeFile: async (req) => {
       const chatId = objectId.safeParse(req.body?.chatId);
       if (chatId.success) await ensureChatAccess(req, opts.chatAccess, chatId.data);

@@ -32,6 +32,11 @@ export interface StagingOptions {
   allowExecutables: boolean;
   /** Bytes one request may carry in all its files before it is refused whole (413). */
   requestBudget: number;
+  /**
+   * Refuse the whole request at the first refused file (single upload: no need to read the
+   * rest), instead of draining that file and reporting it alone (bulk upload).
+   */
+  failFast: boolean;
   /** Runs before a file's bytes are read (the early access check when `chatId` came first). */
   beforeFile?: (req: Request) => Promise<void>;
 }
@@ -53,9 +58,16 @@ const budgets = new WeakMap<Request, { bytes: number }>();
 export function createStagingEngine(opts: StagingOptions): StorageEngine {
   return {
     _handleFile(req, file, callback) {
-      stage(req as Request, file.stream, file.originalname, opts).then(
-        (result) => callback(null, { staging: result } as never),
-        (err: unknown) => callback(err),
+      let settled = false;
+      const settle = (err: unknown, result?: StagingResult) => {
+        if (settled) return;
+        settled = true;
+        if (err) callback(err);
+        else callback(null, { staging: result } as never);
+      };
+      stage(req as Request, file.stream, file.originalname, opts, (err) => settle(err)).then(
+        (result) => settle(null, result),
+        (err: unknown) => settle(err),
       );
     },
     _removeFile(_req, file, callback) {
@@ -73,11 +85,16 @@ export function createStagingEngine(opts: StagingOptions): StorageEngine {
 export const stagingOf = (file: Express.Multer.File): StagingResult =>
   (file as unknown as { staging: StagingResult }).staging;
 
+/**
+ * `failNow` reports an error to multer at once, before the loop below lets go of the file
+ * stream: leaving a `for await` destroys the stream, and multer must not see that abort first.
+ */
 async function stage(
   req: Request,
   stream: NodeJS.ReadableStream,
   originalName: string,
   opts: StagingOptions,
+  failNow: (err: unknown) => void,
 ): Promise<StagingResult> {
   if (opts.beforeFile) await opts.beforeFile(req);
   let budget = budgets.get(req);
@@ -115,23 +132,28 @@ async function stage(
 
   try {
     for await (const data of stream) {
-      const chunk = data as Buffer;
-      size += chunk.length;
-      budget.bytes += chunk.length;
-      if (budget.bytes > opts.requestBudget) throw tooLarge(opts.requestBudget, 'Upload');
-      if (rejection) continue; // drain the rest of a refused file
-      if (!kind) {
-        head.push(chunk);
-        headBytes += chunk.length;
-        if (headBytes >= SNIFF_BYTES) await decide();
+      try {
+        const chunk = data as Buffer;
+        size += chunk.length;
+        budget.bytes += chunk.length;
+        if (budget.bytes > opts.requestBudget) throw tooLarge(opts.requestBudget, 'Upload');
+        if (rejection) continue; // drain the rest of a refused file
+        if (!kind) {
+          head.push(chunk);
+          headBytes += chunk.length;
+          if (headBytes >= SNIFF_BYTES) await decide();
+        }
+        if (!rejection && size > limit) {
+          rejection = tooLarge(limit);
+          await discard();
+        }
+        if (rejection && opts.failFast) throw rejection;
         if (rejection) continue;
+        if (out && !out.write(chunk)) await once(out, 'drain');
+      } catch (err) {
+        failNow(err);
+        throw err;
       }
-      if (size > limit) {
-        rejection = tooLarge(limit);
-        await discard();
-        continue;
-      }
-      if (out && !out.write(chunk)) await once(out, 'drain');
     }
     if (!kind && !rejection) await decide();
     if (!rejection && size === 0) {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mediaFileCheck } from '@chat/contracts';
 import { Bus, createLogger, parseConfig } from '@chat/platform';
 import { startMediaService } from '../../src/app.js';
@@ -280,13 +280,39 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
         totalBytes: 150 * MB,
       });
       expect(res.status).toBe(413);
-      expect(res.body).toMatchObject({ status: 413 });
+      // Cut off at the image limit, the moment the PNG passed it.
+      expect(res.body).toMatchObject({ status: 413, message: `File too large: the limit is ${25 * MB} bytes` });
       const growth = (await rss()) - rssBefore;
       console.info(`media-service RSS growth over a 150 MB upload: ${(growth / MB).toFixed(1)} MB`);
       // A bound, not a timing: whatever the process keeps, it is far from the 150 MB it read.
       expect(growth).toBeLessThan(50 * MB);
       expect((await records()).length).toBe(before);
       expect(tmpFiles()).toEqual([]);
+    });
+
+    it('an upload the client abandons midway leaves no staged file and no record behind', async () => {
+      const before = (await records()).length;
+      const controller = new AbortController();
+      let stagedWhileStreaming = 0;
+      const upload = postGeneratedFile(`${edge.url}/api/media/upload-chat-media`, tokenFor(alice), {
+        chatId,
+        fileName: 'abandoned.mp4',
+        head: fixtures.mp4(),
+        totalBytes: 60 * MB,
+        signal: controller.signal,
+        pauseAt: {
+          bytes: 8 * MB,
+          run: async () => {
+            await vi.waitFor(() => expect(tmpFiles().length).toBe(1), { timeout: 10_000, interval: 50 });
+            stagedWhileStreaming = tmpFiles().length;
+            controller.abort();
+          },
+        },
+      });
+      await expect(upload).rejects.toThrow();
+      expect(stagedWhileStreaming).toBe(1);
+      await vi.waitFor(() => expect(tmpFiles()).toEqual([]), { timeout: 10_000, interval: 50 });
+      expect((await records()).length).toBe(before);
     });
 
     it('bulk upload reports per file: one bad file in three fails alone', async () => {

@@ -13,6 +13,16 @@ export function form(
   return fd;
 }
 
+export interface GeneratedFileOptions {
+  chatId: string;
+  fileName: string;
+  head: Buffer;
+  totalBytes: number;
+  /** Called once after this many bytes of the file were handed to fetch (the body pauses meanwhile). */
+  pauseAt?: { bytes: number; run: () => Promise<void> };
+  signal?: AbortSignal;
+}
+
 /**
  * POSTs a multipart body whose file part is `totalBytes` long, generated chunk by chunk
  * (one 1 MiB buffer reused), so neither the test nor the server ever needs it whole.
@@ -20,7 +30,7 @@ export function form(
 export async function postGeneratedFile(
   url: string,
   token: string,
-  opts: { chatId: string; fileName: string; head: Buffer; totalBytes: number },
+  opts: GeneratedFileOptions,
 ): Promise<{ status: number; body: any }> {
   const boundary = `----gen${randomBytes(8).toString('hex')}`;
   const filler = Buffer.alloc(1024 * 1024, 0x41);
@@ -30,11 +40,16 @@ export async function postGeneratedFile(
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${opts.fileName}"\r\nContent-Type: image/png\r\n\r\n`,
     );
     yield opts.head;
-    let left = opts.totalBytes - opts.head.length;
-    while (left > 0) {
-      const n = Math.min(left, filler.length);
+    let sent = opts.head.length;
+    let paused = false;
+    while (sent < opts.totalBytes) {
+      const n = Math.min(opts.totalBytes - sent, filler.length);
       yield n === filler.length ? filler : filler.subarray(0, n);
-      left -= n;
+      sent += n;
+      if (opts.pauseAt && !paused && sent >= opts.pauseAt.bytes) {
+        paused = true;
+        await opts.pauseAt.run();
+      }
     }
     yield Buffer.from(`\r\n--${boundary}--\r\n`);
   }
@@ -43,6 +58,7 @@ export async function postGeneratedFile(
     headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
     body: body() as unknown as BodyInit,
     duplex: 'half',
+    signal: opts.signal,
   } as RequestInit);
   const text = await res.text();
   let parsed: unknown = text;
