@@ -341,6 +341,26 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
       expect(tmpFiles()).toEqual([]);
     });
 
+    it('bulk upload: a file over its type limit fails alone with 413 while the others are kept', async () => {
+      const big = Buffer.concat([fixtures.png(), Buffer.alloc(25 * MB + 1 - fixtures.png().length, 0x41)]);
+      const res = await as(alice).post(
+        '/api/media/bulk-upload',
+        form([
+          ['chatId', chatId],
+          ['files', fixtures.png(), 'small.png'],
+          ['files', big, 'big.png'],
+          ['files', fixtures.mp4(), 'clip.mp4'],
+        ]),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.summary).toEqual({ totalAttempted: 3, successful: 2, failed: 1 });
+      expect(res.body.failed).toEqual([
+        { index: 1, fileName: 'big.png', status: 413, message: `File too large: the limit is ${25 * MB} bytes` },
+      ]);
+      expect(res.body.data.map((f: { messageType: string }) => f.messageType)).toEqual(['image', 'video']);
+      expect(tmpFiles()).toEqual([]);
+    });
+
     it('bulk upload: a stranger is 403 for the whole batch, too many files is 400, none is 400', async () => {
       const batch = (user: string, n: number, chat = chatId) =>
         as(user).post(
