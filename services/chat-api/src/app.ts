@@ -3,6 +3,7 @@ import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logg
 import type { ChatApiConfig } from './config.js';
 import { chatModel } from './data/chat-model.js';
 import { chatRepository } from './data/chat-repository.js';
+import { chatWriteLock } from './data/chat-write-lock.js';
 import { chatEventPublisher } from './bus/chat-events.js';
 import { serveChatQueries } from './bus/chat-queries.js';
 import { startMessageProjection } from './bus/message-projection.js';
@@ -20,12 +21,13 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
   try {
     const Chat = chatModel(links.mongo);
     await Chat.syncIndexes();
-    const chats = chatRepository(Chat);
+    const lock = await chatWriteLock(links.mongo, config.CHAT_WRITE_LOCK, logger);
+    const chats = chatRepository(Chat, lock);
     await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
 
     const deps: ChatDeps = { chats, publish: chatEventPublisher(links.bus, logger), now: () => new Date() };
     serveChatQueries(links.bus, chats);
-    await startMessageProjection({ bus: links.bus, Chat, logger, durable: config.PROJECTION_DURABLE });
+    await startMessageProjection({ bus: links.bus, Chat, lock, logger, durable: config.PROJECTION_DURABLE });
 
     const metrics = createMetrics('chat-api');
     const app = createHttpApp({

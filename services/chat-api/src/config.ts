@@ -6,5 +6,10 @@ export const chatApiConfigSchema = baseConfigSchema.extend({
   PORT: portVar(3001),
   /** Durable JetStream consumer that projects message events onto chats. */
   PROJECTION_DURABLE: z.string().min(1).default('chat-api-projection'),
+  /**
+   * How writes to one chat are serialized: `shared` (a lease across replicas, needed on FerretDB
+   * whose updates are not atomic), `process` (in-process only: enough on MongoDB), `auto` (shared on FerretDB).
+   */
+  CHAT_WRITE_LOCK: z.enum(['auto', 'process', 'shared']).default('auto'),
 });
 export type ChatApiConfig = z.infer<typeof chatApiConfigSchema>;

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatStatus } from '@chat/contracts';
-import { decideRequest, decideSend, decideTransition, type ChatAction, type ChatState } from '../src/domain/chat-state.js';
+import {
+  decideRequest,
+  decideSend,
+  decideTransition,
+  type ChatAction,
+  type ChatState,
+} from '../src/domain/chat-state.js';
 
 const A = 'a'.repeat(24); // requester
 const B = 'b'.repeat(24); // recipient
@@ -27,7 +33,11 @@ describe('accept and reject', () => {
   });
 
   it('the recipient rejects a pending request: rejected, event rejected', () => {
-    expect(decideTransition(state('pending'), 'reject', B, NOW)).toEqual({ ok: true, change: { status: 'rejected' }, event: 'rejected' });
+    expect(decideTransition(state('pending'), 'reject', B, NOW)).toEqual({
+      ok: true,
+      change: { status: 'rejected' },
+      event: 'rejected',
+    });
   });
 
   it.each(['accept', 'reject'] as const)('the requester cannot %s their own request (FORBIDDEN)', (action) => {
@@ -71,7 +81,10 @@ describe('block and unblock', () => {
   }
 
   it('the blocked user cannot unblock (FORBIDDEN)', () => {
-    expect(decideTransition(state('blocked', { blockedBy: B }), 'unblock', A, NOW)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(decideTransition(state('blocked', { blockedBy: B }), 'unblock', A, NOW)).toMatchObject({
+      ok: false,
+      code: 'FORBIDDEN',
+    });
   });
 
   for (const status of statuses.filter((s) => s !== 'blocked')) {
@@ -147,6 +160,7 @@ describe('who may send', () => {
   });
 
   it('never a non-participant', () => {
-    for (const status of statuses) expect(decideSend(state(status), C)).toMatchObject({ ok: false, reason: 'NOT_PARTICIPANT' });
+    for (const status of statuses)
+      expect(decideSend(state(status), C)).toMatchObject({ ok: false, reason: 'NOT_PARTICIPANT' });
   });
 });

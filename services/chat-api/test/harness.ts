@@ -1,6 +1,14 @@
 import mongoose, { type Connection } from 'mongoose';
 import { parseConfig, createLogger } from '@chat/platform';
-import { api, spawnService, startTestInfra, tokenFor, newUserId, type SpawnedService, type TestInfra } from '@chat/testkit';
+import {
+  api,
+  spawnService,
+  startTestInfra,
+  tokenFor,
+  newUserId,
+  type SpawnedService,
+  type TestInfra,
+} from '@chat/testkit';
 import { chatApiConfigSchema, startChatApi, type RunningChatApi } from '../src/index.js';
 
 /** One test file's world: its own NATS/Redis/database, chat-api in this process, the real edge in front. */

@@ -43,7 +43,11 @@ describe('accept', () => {
     const chatId = await request(a, b);
     const res = await b.http.post(`/api/chats/${chatId}/accept`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 200, message: 'Chat request accepted', data: { _id: chatId, status: 'accepted' } });
+    expect(res.body).toMatchObject({
+      status: 200,
+      message: 'Chat request accepted',
+      data: { _id: chatId, status: 'accepted' },
+    });
     expect(res.body.data.acceptedAt).toEqual(expect.any(String));
     const doc = await stored(chatId);
     expect(doc.status).toBe('accepted');
@@ -72,7 +76,9 @@ describe('accept', () => {
     const chatId = await request(a, b);
     for (const action of ['accept', 'reject', 'block', 'unblock', 'archive']) {
       expect((await c.http.post(`/api/chats/${chatId}/${action}`)).status, action).toBe(404);
-      expect((await a.http.post(`/api/chats/${new Types.ObjectId().toHexString()}/${action}`)).status, action).toBe(404);
+      expect((await a.http.post(`/api/chats/${new Types.ObjectId().toHexString()}/${action}`)).status, action).toBe(
+        404,
+      );
     }
     expect((await c.http.delete(`/api/chats/${chatId}`)).status).toBe(404);
     const doc = await stored(chatId);
@@ -137,14 +143,20 @@ describe('block and unblock', () => {
     await b.http.post(`/api/chats/${chatId}/accept`);
     const blocked = await a.http.post(`/api/chats/${chatId}/block`);
     expect(blocked.status).toBe(200);
-    expect(blocked.body).toMatchObject({ message: 'User blocked successfully', data: { status: 'blocked', blockedBy: a.id } });
+    expect(blocked.body).toMatchObject({
+      message: 'User blocked successfully',
+      data: { status: 'blocked', blockedBy: a.id },
+    });
     expect((await b.http.post(`/api/chats/${chatId}/block`)).status).toBe(409);
     const byBlocked = await b.http.post(`/api/chats/${chatId}/unblock`);
     expect(byBlocked.status).toBe(403);
     expect((await stored(chatId)).status).toBe('blocked');
     const unblocked = await a.http.post(`/api/chats/${chatId}/unblock`);
     expect(unblocked.status).toBe(200);
-    expect(unblocked.body).toMatchObject({ message: 'User unblocked successfully', data: { status: 'accepted', blockedBy: null } });
+    expect(unblocked.body).toMatchObject({
+      message: 'User unblocked successfully',
+      data: { status: 'accepted', blockedBy: null },
+    });
     const doc = await stored(chatId);
     expect(doc.status).toBe('accepted');
     expect(doc.blockedBy).toBeNull();
@@ -154,7 +166,10 @@ describe('block and unblock', () => {
   it('the recipient blocks a pending request; unblocking returns it to pending', async () => {
     const [a, b] = users();
     const chatId = await request(a, b);
-    expect((await b.http.post(`/api/chats/${chatId}/block`)).body.data).toMatchObject({ status: 'blocked', blockedBy: b.id });
+    expect((await b.http.post(`/api/chats/${chatId}/block`)).body.data).toMatchObject({
+      status: 'blocked',
+      blockedBy: b.id,
+    });
     expect((await b.http.post(`/api/chats/${chatId}/accept`)).status).toBe(409);
     // Asking again while blocked changes nothing.
     const again = await a.http.post('/api/chats/or-create', { recipientId: b.id });
@@ -171,7 +186,10 @@ describe('archive', () => {
     expect(ids(await a.http.get('/api/chats/active'))).toEqual([chatId]);
     const archived = await a.http.post(`/api/chats/${chatId}/archive`);
     expect(archived.status).toBe(200);
-    expect(archived.body).toMatchObject({ message: 'Chat archived successfully', data: { _id: chatId, isArchived: true } });
+    expect(archived.body).toMatchObject({
+      message: 'Chat archived successfully',
+      data: { _id: chatId, isArchived: true },
+    });
     expect((await stored(chatId)).archivedBy.map(String)).toEqual([a.id]);
     expect(ids(await a.http.get('/api/chats/active'))).toEqual([]);
     expect(ids(await b.http.get('/api/chats/active'))).toEqual([chatId]);
@@ -272,10 +290,17 @@ describe('active chats and history lists', () => {
         expect(res.body.status).toBe(400);
       }
     }
-    for (const q of ['includeArchived=yes', 'includeArchived=1', 'includeArchived[$ne]=x', 'includeArchived=true&includeArchived=false']) {
+    for (const q of [
+      'includeArchived=yes',
+      'includeArchived=1',
+      'includeArchived[$ne]=x',
+      'includeArchived=true&includeArchived=false',
+    ]) {
       expect((await a.http.get(`/api/chats/user/${a.id}/history?${q}`)).status, q).toBe(400);
     }
-    expect((await a.http.get(`/api/chats/user/${a.id}/history?includeArchived=false&limit=100&page=3`)).status).toBe(200);
+    expect((await a.http.get(`/api/chats/user/${a.id}/history?includeArchived=false&limit=100&page=3`)).status).toBe(
+      200,
+    );
   });
 
   it('operator objects in action query strings are refused', async () => {

@@ -11,7 +11,12 @@ const events: { subject: string; event: ChatEvent }[] = [];
 
 beforeAll(async () => {
   world = await startWorld();
-  bus = await Bus.connect({ url: world.infra.natsUrl, name: 'chat-api-test', logger: createLogger('test', 'silent'), timeoutMs: 3000 });
+  bus = await Bus.connect({
+    url: world.infra.natsUrl,
+    name: 'chat-api-test',
+    logger: createLogger('test', 'silent'),
+    timeoutMs: 3000,
+  });
   bus.nc.subscribe('chats.>', {
     callback: (_err, msg) => {
       const parsed = chatEventSchema.safeParse(msg.json());
@@ -28,7 +33,8 @@ async function request(from: TestUser, to: TestUser): Promise<string> {
   const res = await from.http.post('/api/chats/or-create', { recipientId: to.id });
   return res.body.data._id as string;
 }
-const check = (chatId: string, userId: string, action: 'read' | 'send') => bus.request(chatAccessCheck, { chatId, userId, action });
+const check = (chatId: string, userId: string, action: 'read' | 'send') =>
+  bus.request(chatAccessCheck, { chatId, userId, action });
 
 async function eventsFor(chatId: string, count: number): Promise<ChatEvent[]> {
   const deadline = Date.now() + 5_000;
@@ -43,7 +49,10 @@ describe('chat.access.check', () => {
   it('unknown chat and non-participant are distinct answers', async () => {
     const [a, b, c] = [newUser(world.edgeUrl), newUser(world.edgeUrl), newUser(world.edgeUrl)];
     const chatId = await request(a, b);
-    expect(await check(new Types.ObjectId().toHexString(), a.id, 'read')).toMatchObject({ allowed: false, reason: 'NOT_FOUND' });
+    expect(await check(new Types.ObjectId().toHexString(), a.id, 'read')).toMatchObject({
+      allowed: false,
+      reason: 'NOT_FOUND',
+    });
     const stranger = await check(chatId, c.id, 'read');
     expect(stranger).toMatchObject({ allowed: false, reason: 'NOT_PARTICIPANT' });
     expect('chat' in stranger && stranger.chat).toBeFalsy();
@@ -55,15 +64,34 @@ describe('chat.access.check', () => {
     // pending: the requester may send (a message request), the recipient only read
     expect(await check(chatId, a.id, 'send')).toMatchObject({
       allowed: true,
-      chat: { chatId, participants: [a.id, b.id].sort(), otherUserId: b.id, status: 'pending', requestedBy: a.id, blockedBy: null, clearedAt: null },
+      chat: {
+        chatId,
+        participants: [a.id, b.id].sort(),
+        otherUserId: b.id,
+        status: 'pending',
+        requestedBy: a.id,
+        blockedBy: null,
+        clearedAt: null,
+      },
     });
-    expect(await check(chatId, b.id, 'send')).toMatchObject({ allowed: false, reason: 'STATUS', chat: { status: 'pending' } });
+    expect(await check(chatId, b.id, 'send')).toMatchObject({
+      allowed: false,
+      reason: 'STATUS',
+      chat: { status: 'pending' },
+    });
     expect(await check(chatId, b.id, 'read')).toMatchObject({ allowed: true });
     await b.http.post(`/api/chats/${chatId}/accept`);
-    expect(await check(chatId, b.id, 'send')).toMatchObject({ allowed: true, chat: { status: 'accepted', otherUserId: a.id } });
+    expect(await check(chatId, b.id, 'send')).toMatchObject({
+      allowed: true,
+      chat: { status: 'accepted', otherUserId: a.id },
+    });
     await b.http.post(`/api/chats/${chatId}/block`);
     for (const u of [a, b]) {
-      expect(await check(chatId, u.id, 'send')).toMatchObject({ allowed: false, reason: 'STATUS', chat: { status: 'blocked', blockedBy: b.id } });
+      expect(await check(chatId, u.id, 'send')).toMatchObject({
+        allowed: false,
+        reason: 'STATUS',
+        chat: { status: 'blocked', blockedBy: b.id },
+      });
       expect(await check(chatId, u.id, 'read')).toMatchObject({ allowed: true });
     }
     await b.http.post(`/api/chats/${chatId}/unblock`);
@@ -125,8 +153,20 @@ describe('chat events on the CHATS stream', () => {
     await a.http.delete(`/api/chats/${chatId}`);
     await a.http.post('/api/chats/or-create', { recipientId: b.id });
     const got = await eventsFor(chatId, 8);
-    expect(got.map((e) => e.type)).toEqual(['created', 'auto_accepted', 'blocked', 'unblocked', 'archived', 'unarchived', 'deleted', 'restored']);
-    expect(got[0]).toMatchObject({ chatId, data: { chatId, status: 'pending', requestedBy: a.id, actorId: a.id, participants: [a.id, b.id].sort() } });
+    expect(got.map((e) => e.type)).toEqual([
+      'created',
+      'auto_accepted',
+      'blocked',
+      'unblocked',
+      'archived',
+      'unarchived',
+      'deleted',
+      'restored',
+    ]);
+    expect(got[0]).toMatchObject({
+      chatId,
+      data: { chatId, status: 'pending', requestedBy: a.id, actorId: a.id, participants: [a.id, b.id].sort() },
+    });
     expect(got[2]).toMatchObject({ data: { status: 'blocked', blockedBy: a.id, actorId: a.id } });
     expect(got[4]).toMatchObject({ data: { actorId: b.id } });
     expect(new Set(got.map((e) => e.eventId)).size).toBe(8);

@@ -106,7 +106,9 @@ describe('POST /api/chats/or-create through the edge', () => {
     const a = newUser(world.edgeUrl);
     expect((await a.http.post('/api/chats/or-create', '{"recipientId":')).status).toBe(400);
     expect((await a.http.post('/api/chats/or-create', '[]')).status).toBe(400);
-    expect((await a.http.post('/api/chats/or-create', '{"__proto__":{"recipientId":"aaaaaaaaaaaaaaaaaaaaaaaa"}}')).status).toBe(400);
+    expect(
+      (await a.http.post('/api/chats/or-create', '{"__proto__":{"recipientId":"aaaaaaaaaaaaaaaaaaaaaaaa"}}')).status,
+    ).toBe(400);
   });
 });
 
@@ -119,7 +121,12 @@ describe('GET /api/chats/:chatId through the edge', () => {
       const res = await user.http.get(`/api/chats/${created.body.data._id}`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 200, message: 'Chat details retrieved' });
-      expect(res.body.data).toMatchObject({ _id: created.body.data._id, status: 'pending', messageCount: 0, unreadCount: 0 });
+      expect(res.body.data).toMatchObject({
+        _id: created.body.data._id,
+        status: 'pending',
+        messageCount: 0,
+        unreadCount: 0,
+      });
     }
   });
 

@@ -37,7 +37,10 @@ describe('counters a deleted message takes one from', () => {
   });
 
   it('for everyone, already read: both message counts only', () => {
-    expect(countersToDecrement(chat(), { ...base, wasUnread: false })).toEqual({ messageCount: [S, R], unreadCount: [] });
+    expect(countersToDecrement(chat(), { ...base, wasUnread: false })).toEqual({
+      messageCount: [S, R],
+      unreadCount: [],
+    });
   });
 
   it('for me by the sender: only the sender count', () => {
@@ -45,7 +48,10 @@ describe('counters a deleted message takes one from', () => {
   });
 
   it('for me by the receiver of an unread message: their count and their unread', () => {
-    expect(countersToDecrement(chat(), { ...base, scope: 'me', deletedBy: R })).toEqual({ messageCount: [R], unreadCount: [R] });
+    expect(countersToDecrement(chat(), { ...base, scope: 'me', deletedBy: R })).toEqual({
+      messageCount: [R],
+      unreadCount: [R],
+    });
   });
 
   it('never below zero', () => {
@@ -57,17 +63,29 @@ describe('counters a deleted message takes one from', () => {
 
   it('skips a user who had deleted the chat after the message was created', () => {
     const cleared = chat({ clearedAt: { [R]: new Date('2026-01-02T00:00:00Z') } });
-    expect(countersToDecrement(cleared, { ...base, createdAt: '2026-01-01T00:00:00Z' })).toEqual({ messageCount: [S], unreadCount: [] });
-    expect(countersToDecrement(cleared, { ...base, createdAt: '2026-01-03T00:00:00Z' })).toEqual({ messageCount: [S, R], unreadCount: [R] });
+    expect(countersToDecrement(cleared, { ...base, createdAt: '2026-01-01T00:00:00Z' })).toEqual({
+      messageCount: [S],
+      unreadCount: [],
+    });
+    expect(countersToDecrement(cleared, { ...base, createdAt: '2026-01-03T00:00:00Z' })).toEqual({
+      messageCount: [S, R],
+      unreadCount: [R],
+    });
   });
 
   it('skips users who had already hidden the message for themselves', () => {
-    expect(countersToDecrement(chat(), { ...base, alreadyHiddenFor: [R] })).toEqual({ messageCount: [S], unreadCount: [] });
+    expect(countersToDecrement(chat(), { ...base, alreadyHiddenFor: [R] })).toEqual({
+      messageCount: [S],
+      unreadCount: [],
+    });
   });
 
   it('ignores users who are not participants', () => {
     const X = 'c'.repeat(24);
-    expect(countersToDecrement(chat(), { ...base, scope: 'me', deletedBy: X })).toEqual({ messageCount: [], unreadCount: [] });
+    expect(countersToDecrement(chat(), { ...base, scope: 'me', deletedBy: X })).toEqual({
+      messageCount: [],
+      unreadCount: [],
+    });
   });
 });
 
@@ -118,8 +136,15 @@ describe('chat.access.check decisions', () => {
     for (const status of ['pending', 'accepted', 'auto_accepted', 'rejected', 'blocked'] as const) {
       expect(decideAccess(record({ status }), R, 'read')).toMatchObject({ allowed: true });
     }
-    expect(decideAccess(record({ status: 'pending' }), R, 'send')).toMatchObject({ allowed: false, reason: 'STATUS', chat: { status: 'pending' } });
-    expect(decideAccess(record({ status: 'pending' }), S, 'send')).toMatchObject({ allowed: true, chat: { otherUserId: R } });
+    expect(decideAccess(record({ status: 'pending' }), R, 'send')).toMatchObject({
+      allowed: false,
+      reason: 'STATUS',
+      chat: { status: 'pending' },
+    });
+    expect(decideAccess(record({ status: 'pending' }), S, 'send')).toMatchObject({
+      allowed: true,
+      chat: { otherUserId: R },
+    });
   });
 
   it('carries the caller clearedAt', () => {

@@ -11,7 +11,12 @@ const unread: UnreadChangedEvent[] = [];
 
 beforeAll(async () => {
   world = await startWorld();
-  bus = await Bus.connect({ url: world.infra.natsUrl, name: 'projection-test', logger: createLogger('test', 'silent'), timeoutMs: 3000 });
+  bus = await Bus.connect({
+    url: world.infra.natsUrl,
+    name: 'projection-test',
+    logger: createLogger('test', 'silent'),
+    timeoutMs: 3000,
+  });
   bus.nc.subscribe('chats.*.unread_changed', {
     callback: (_err, msg) => {
       const parsed = unreadChangedEvent.safeParse(msg.json());
@@ -35,14 +40,26 @@ async function acceptedChat(): Promise<{ a: TestUser; b: TestUser; chatId: strin
 }
 
 /** Publishes to MESSAGES the way message-api does; a fresh JetStream msgID lets a test deliver the same event twice. */
-async function publish(chatId: string, type: string, data: Record<string, unknown>, eventId = randomUUID()): Promise<string> {
+async function publish(
+  chatId: string,
+  type: string,
+  data: Record<string, unknown>,
+  eventId = randomUUID(),
+): Promise<string> {
   const event = { eventId, type, chatId, occurredAt: new Date().toISOString(), data };
   await bus.js.publish(messageSubjects.event(chatId, type as never), JSON.stringify(event), { msgID: randomUUID() });
   return eventId;
 }
 
 let seq = 0;
-function created(chatId: string, from: TestUser, to: TestUser, content: string, messageType: MessageType = 'text', eventId?: string) {
+function created(
+  chatId: string,
+  from: TestUser,
+  to: TestUser,
+  content: string,
+  messageType: MessageType = 'text',
+  eventId?: string,
+) {
   seq += 1;
   return publish(
     chatId,
@@ -82,7 +99,12 @@ describe('projection of message events', () => {
     const text = 'x'.repeat(150);
     await created(chatId, a, b, text);
     const forB = await until(b, chatId, (d) => d.unreadCount === 1);
-    expect(forB).toMatchObject({ lastMessage: 'x'.repeat(100), lastMessageType: 'text', lastSenderId: a.id, messageCount: 1 });
+    expect(forB).toMatchObject({
+      lastMessage: 'x'.repeat(100),
+      lastMessageType: 'text',
+      lastSenderId: a.id,
+      messageCount: 1,
+    });
     expect(forB.lastMessageAt).toEqual(expect.any(String));
     expect((await a.http.get(`/api/chats/${chatId}`)).body.data).toMatchObject({ unreadCount: 0, messageCount: 1 });
     const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
@@ -102,7 +124,11 @@ describe('projection of message events', () => {
       await created(chatId, b, a, 'caption', type);
       await until(a, chatId, (d) => d.lastMessage === marker && d.lastMessageType === type);
     }
-    expect((await a.http.get(`/api/chats/${chatId}`)).body.data).toMatchObject({ unreadCount: 3, messageCount: 3, lastSenderId: b.id });
+    expect((await a.http.get(`/api/chats/${chatId}`)).body.data).toMatchObject({
+      unreadCount: 3,
+      messageCount: 3,
+      lastSenderId: b.id,
+    });
   });
 
   it('replaying the same message event twice moves the counts once', async () => {
@@ -142,7 +168,16 @@ describe('projection of message events', () => {
     for (let i = 0; i < 3; i++) await created(chatId, a, b, `m${i}`);
     await until(b, chatId, (d) => d.unreadCount === 3);
     const del = (over: Record<string, unknown>) =>
-      publish(chatId, 'deleted', { messageId: oid(), rev: 2, deletedBy: a.id, scope: 'everyone', senderId: a.id, receiverId: b.id, wasUnread: true, ...over });
+      publish(chatId, 'deleted', {
+        messageId: oid(),
+        rev: 2,
+        deletedBy: a.id,
+        scope: 'everyone',
+        senderId: a.id,
+        receiverId: b.id,
+        wasUnread: true,
+        ...over,
+      });
     await del({});
     await until(b, chatId, (d) => d.unreadCount === 2 && d.messageCount === 2);
     expect((await a.http.get(`/api/chats/${chatId}`)).body.data.messageCount).toBe(2);
@@ -160,7 +195,15 @@ describe('projection of message events', () => {
     await created(chatId, a, b, 'only one');
     await until(b, chatId, (d) => d.unreadCount === 1);
     for (let i = 0; i < 3; i++) {
-      await publish(chatId, 'deleted', { messageId: oid(), rev: 2, deletedBy: a.id, scope: 'everyone', senderId: a.id, receiverId: b.id, wasUnread: true });
+      await publish(chatId, 'deleted', {
+        messageId: oid(),
+        rev: 2,
+        deletedBy: a.id,
+        scope: 'everyone',
+        senderId: a.id,
+        receiverId: b.id,
+        wasUnread: true,
+      });
     }
     await created(chatId, b, a, 'marker');
     await until(a, chatId, (d) => d.lastMessage === 'marker');
@@ -173,13 +216,36 @@ describe('projection of message events', () => {
     const { a, b, chatId } = await acceptedChat();
     const id1 = oid();
     await publish(chatId, 'created', {
-      messageId: id1, rev: 1, seq: 1, senderId: a.id, receiverId: b.id, content: 'secret', messageType: 'text', media: null,
-      clientMessageId: 'c1', replyTo: null, createdAt: new Date().toISOString(),
+      messageId: id1,
+      rev: 1,
+      seq: 1,
+      senderId: a.id,
+      receiverId: b.id,
+      content: 'secret',
+      messageType: 'text',
+      media: null,
+      clientMessageId: 'c1',
+      replyTo: null,
+      createdAt: new Date().toISOString(),
     });
     await until(b, chatId, (d) => d.lastMessage === 'secret');
-    await publish(chatId, 'edited', { messageId: id1, rev: 2, newContent: 'edited text', editedAt: new Date().toISOString(), editedBy: a.id });
+    await publish(chatId, 'edited', {
+      messageId: id1,
+      rev: 2,
+      newContent: 'edited text',
+      editedAt: new Date().toISOString(),
+      editedBy: a.id,
+    });
     await until(b, chatId, (d) => d.lastMessage === 'edited text');
-    await publish(chatId, 'deleted', { messageId: id1, rev: 3, deletedBy: a.id, scope: 'everyone', senderId: a.id, receiverId: b.id, wasUnread: false });
+    await publish(chatId, 'deleted', {
+      messageId: id1,
+      rev: 3,
+      deletedBy: a.id,
+      scope: 'everyone',
+      senderId: a.id,
+      receiverId: b.id,
+      wasUnread: false,
+    });
     await until(b, chatId, (d) => d.lastMessage === null && d.messageCount === 0);
   });
 
@@ -224,13 +290,36 @@ describe('projection of message events', () => {
   it('skips malformed events, unknown chats and non-participant senders without blocking the stream', async () => {
     const { a, b, chatId } = await acceptedChat();
     const stranger = newUser(world.edgeUrl);
-    await bus.js.publish(messageSubjects.event(chatId, 'created'), JSON.stringify({ type: 'created', chatId, nonsense: true }), { msgID: randomUUID() });
+    await bus.js.publish(
+      messageSubjects.event(chatId, 'created'),
+      JSON.stringify({ type: 'created', chatId, nonsense: true }),
+      { msgID: randomUUID() },
+    );
     await bus.js.publish(messageSubjects.event(chatId, 'created'), 'not json', { msgID: randomUUID() });
     await created(oid(), a, b, 'unknown chat');
     await created(chatId, stranger, b, 'from a stranger');
     await created(chatId, a, b, 'real');
     await until(b, chatId, (d) => d.lastMessage === 'real');
     expect((await b.http.get(`/api/chats/${chatId}`)).body.data).toMatchObject({ unreadCount: 1, messageCount: 1 });
+  });
+});
+
+describe('concurrent writes to one chat', () => {
+  it('archives by both users while messages arrive lose nothing (writes are serialized per chat)', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    const sends = Array.from({ length: 10 }, (_, i) => created(chatId, a, b, `burst ${i}`));
+    const [archA, archB] = await Promise.all([
+      a.http.post(`/api/chats/${chatId}/archive`),
+      b.http.post(`/api/chats/${chatId}/archive`),
+      ...sends,
+    ]);
+    expect(archA.status).toBe(200);
+    expect(archB.status).toBe(200);
+    await until(b, chatId, (d) => d.unreadCount === 10);
+    const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(doc!.archivedBy.map(String).sort()).toEqual([a.id, b.id].sort());
+    expect(doc!.messageCount).toEqual({ [a.id]: 10, [b.id]: 10 });
+    expect(doc!.unreadCount).toEqual({ [b.id]: 10 });
   });
 });
 

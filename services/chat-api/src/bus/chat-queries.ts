@@ -12,7 +12,9 @@ export function serveChatQueries(bus: Bus, chats: ChatRepository) {
     bus.handle(chatAccessCheck, QUEUE_GROUPS.chatApi, async ({ chatId, userId, action }) =>
       decideAccess(await chats.findById(chatId), userId, action),
     ),
-    bus.handle(chatListForUser, QUEUE_GROUPS.chatApi, async ({ userId }) => ({ chatIds: await chats.chatIdsOf(userId) })),
+    bus.handle(chatListForUser, QUEUE_GROUPS.chatApi, async ({ userId }) => ({
+      chatIds: await chats.chatIdsOf(userId),
+    })),
   ];
   return {
     stop: () => {

@@ -1,7 +1,16 @@
 import type { z } from 'zod';
-import { STREAMS, chatSubjects, messageEventSchema, messageEvents, messageSubjects, type MessageEvent, type UnreadChangedEvent } from '@chat/contracts';
+import {
+  STREAMS,
+  chatSubjects,
+  messageEventSchema,
+  messageEvents,
+  messageSubjects,
+  type MessageEvent,
+  type UnreadChangedEvent,
+} from '@chat/contracts';
 import type { Bus, Logger, RunningConsumer } from '@chat/platform';
 import type { ChatModel } from '../data/chat-model.js';
+import type { ChatWriteLock } from '../data/chat-write-lock.js';
 import type { ChatRecord } from '../data/chat-record.js';
 import { isObjectId, projectionRepository, type ProjectionRepository } from '../data/projection-repository.js';
 import { previewOf } from '../domain/projection.js';
@@ -19,7 +28,12 @@ async function publishUnread(bus: Bus, sourceEventId: string, chat: ChatRecord, 
     type: 'unread_changed',
     chatId: chat.id,
     occurredAt: new Date().toISOString(),
-    data: { userId, unreadCount: view.unreadCount, lastMessage: view.lastMessage ?? null, senderId: view.lastSenderId ?? null },
+    data: {
+      userId,
+      unreadCount: view.unreadCount,
+      lastMessage: view.lastMessage ?? null,
+      senderId: view.lastSenderId ?? null,
+    },
   };
   await bus.publish(chatSubjects.unread(chat.id), event);
 }
@@ -58,8 +72,13 @@ export async function projectMessageEvent(
       });
       if (!result.applied) {
         // A redelivery after a crash between the write and the publish: publish again (deduplicated).
-        if (result.reason === 'ALREADY_APPLIED' && result.chat) await publishUnread(bus, event.eventId, result.chat, receiverId);
-        else logger.warn({ eventId: event.eventId, chatId: event.chatId }, 'message event for an unknown chat or non-participants, skipped');
+        if (result.reason === 'ALREADY_APPLIED' && result.chat)
+          await publishUnread(bus, event.eventId, result.chat, receiverId);
+        else
+          logger.warn(
+            { eventId: event.eventId, chatId: event.chatId },
+            'message event for an unknown chat or non-participants, skipped',
+          );
         return;
       }
       for (const userId of result.before.hiddenFor.filter((u) => u === senderId || u === receiverId)) {
@@ -99,7 +118,11 @@ export async function projectMessageEvent(
     }
     case 'edited': {
       const d = (event as EventOf<'edited'>).data;
-      await repo.applyEdited({ chatId: event.chatId, messageId: d.messageId, preview: previewOf('text', d.newContent) });
+      await repo.applyEdited({
+        chatId: event.chatId,
+        messageId: d.messageId,
+        preview: previewOf('text', d.newContent),
+      });
       return;
     }
     case 'reaction_added':
@@ -109,10 +132,16 @@ export async function projectMessageEvent(
 }
 
 /** The durable consumer of the MESSAGES stream that keeps chats' last message and counters. */
-export async function startMessageProjection(opts: { bus: Bus; Chat: ChatModel; logger: Logger; durable: string }): Promise<RunningConsumer> {
+export async function startMessageProjection(opts: {
+  bus: Bus;
+  Chat: ChatModel;
+  lock: ChatWriteLock;
+  logger: Logger;
+  durable: string;
+}): Promise<RunningConsumer> {
   const deps = {
     bus: opts.bus,
-    repo: projectionRepository(opts.Chat),
+    repo: projectionRepository(opts.Chat, opts.lock),
     publishChat: chatEventPublisher(opts.bus, opts.logger),
     logger: opts.logger,
   };

@@ -13,9 +13,12 @@ export type AccessReply = z.input<typeof chatAccessCheck.reply>;
  */
 export function decideAccess(chat: ChatRecord | null, userId: string, action: 'read' | 'send'): AccessReply {
   if (!chat) return { allowed: false, reason: 'NOT_FOUND', message: 'Chat not found' };
-  if (!isParticipant(chat, userId)) return { allowed: false, reason: 'NOT_PARTICIPANT', message: 'Not a participant of this chat' };
+  if (!isParticipant(chat, userId))
+    return { allowed: false, reason: 'NOT_PARTICIPANT', message: 'Not a participant of this chat' };
   const access = toChatAccess(chat, userId);
   if (action === 'read') return { allowed: true, chat: access };
   const send = decideSend(chat, userId);
-  return send.ok ? { allowed: true, chat: access } : { allowed: false, reason: send.reason, message: send.message, chat: access };
+  return send.ok
+    ? { allowed: true, chat: access }
+    : { allowed: false, reason: send.reason, message: send.message, chat: access };
 }

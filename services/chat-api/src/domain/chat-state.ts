@@ -34,7 +34,8 @@ export type Transition = { ok: true; change: StateChangeSpec; event: ChatEventTy
 
 const refuse = (code: Refusal['code'], message: string): Refusal => ({ ok: false, code, message });
 
-export const isParticipant = (state: Pick<ChatState, 'participants'>, userId: string): boolean => state.participants.includes(userId);
+export const isParticipant = (state: Pick<ChatState, 'participants'>, userId: string): boolean =>
+  state.participants.includes(userId);
 
 export const otherParticipant = (state: Pick<ChatState, 'participants'>, userId: string): string =>
   state.participants.find((p) => p !== userId) ?? userId;
@@ -47,7 +48,8 @@ export function decideTransition(state: ChatState, action: ChatAction, actor: st
     case 'accept':
     case 'reject': {
       if (state.status !== 'pending') return refuse('CONFLICT', `Chat is ${state.status}, not pending`);
-      if (state.requestedBy === actor) return refuse('FORBIDDEN', `Only the recipient of a chat request can ${action} it`);
+      if (state.requestedBy === actor)
+        return refuse('FORBIDDEN', `Only the recipient of a chat request can ${action} it`);
       return action === 'accept'
         ? { ok: true, change: { status: 'accepted', acceptedAt: now }, event: 'accepted' }
         : { ok: true, change: { status: 'rejected' }, event: 'rejected' };
@@ -76,7 +78,11 @@ export function decideTransition(state: ChatState, action: ChatAction, actor: st
  * What `or-create` by `actor` does to the pair's existing chat: nothing (the chat is returned
  * as it is), or a change. Never a refusal: the caller always gets the pair's chat back.
  */
-export function decideRequest(state: ChatState, actor: string, now: Date): { ok: true; change: StateChangeSpec; event: ChatEventType } | null {
+export function decideRequest(
+  state: ChatState,
+  actor: string,
+  now: Date,
+): { ok: true; change: StateChangeSpec; event: ChatEventType } | null {
   if (!isParticipant(state, actor)) return null;
   // The other side already asked: both want to talk.
   if (state.status === 'pending' && state.requestedBy !== actor) {
@@ -93,7 +99,8 @@ export type SendDenial = { ok: false; reason: 'NOT_PARTICIPANT' | 'STATUS'; mess
 
 /** Who may send: both sides of an accepted chat; only the requester while pending; nobody if rejected or blocked. */
 export function decideSend(state: ChatState, userId: string): { ok: true } | SendDenial {
-  if (!isParticipant(state, userId)) return { ok: false, reason: 'NOT_PARTICIPANT', message: 'Not a participant of this chat' };
+  if (!isParticipant(state, userId))
+    return { ok: false, reason: 'NOT_PARTICIPANT', message: 'Not a participant of this chat' };
   switch (state.status) {
     case 'accepted':
     case 'auto_accepted':

@@ -40,7 +40,10 @@ export interface DeletedMessage {
  * unread if they are the receiver and had not read it). Counters already at zero, and users for
  * whom the message was hidden anyway (deleted chat, or hidden by them before), are left alone.
  */
-export function countersToDecrement(chat: ChatCounters, msg: DeletedMessage): { messageCount: string[]; unreadCount: string[] } {
+export function countersToDecrement(
+  chat: ChatCounters,
+  msg: DeletedMessage,
+): { messageCount: string[]; unreadCount: string[] } {
   const visibleTo = (userId: string) => {
     if (!chat.participants.includes(userId)) return false;
     if (msg.alreadyHiddenFor?.includes(userId)) return false;
@@ -51,6 +54,8 @@ export function countersToDecrement(chat: ChatCounters, msg: DeletedMessage): { 
   const messageCount = [...new Set(users)].filter((u) => visibleTo(u) && (chat.messageCount[u] ?? 0) > 0);
   const receiverLosesUnread = msg.wasUnread && (msg.scope === 'everyone' || msg.deletedBy === msg.receiverId);
   const unreadCount =
-    receiverLosesUnread && visibleTo(msg.receiverId) && (chat.unreadCount[msg.receiverId] ?? 0) > 0 ? [msg.receiverId] : [];
+    receiverLosesUnread && visibleTo(msg.receiverId) && (chat.unreadCount[msg.receiverId] ?? 0) > 0
+      ? [msg.receiverId]
+      : [];
   return { messageCount, unreadCount };
 }

@@ -17,8 +17,15 @@ export async function loadChatFor(deps: ChatDeps, chatId: string, callerId: stri
  * none; otherwise applies the request rules (auto-accept, re-request after own rejection) and
  * brings the chat back if the caller had deleted it.
  */
-export async function getOrCreateChat(deps: ChatDeps, callerId: string, recipientId: string): Promise<{ chat: ChatRecord; created: boolean }> {
-  if (callerId === recipientId) throw badRequest('You cannot start a chat with yourself', [{ field: 'recipientId', message: 'must not be yourself' }]);
+export async function getOrCreateChat(
+  deps: ChatDeps,
+  callerId: string,
+  recipientId: string,
+): Promise<{ chat: ChatRecord; created: boolean }> {
+  if (callerId === recipientId)
+    throw badRequest('You cannot start a chat with yourself', [
+      { field: 'recipientId', message: 'must not be yourself' },
+    ]);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let chat = await deps.chats.findByPair(callerId, recipientId);
     if (!chat) {
@@ -44,7 +51,12 @@ export async function getOrCreateChat(deps: ChatDeps, callerId: string, recipien
 }
 
 /** accept / reject / block / unblock: the state machine's decision, stored compare-and-set. */
-export async function applyChatAction(deps: ChatDeps, chatId: string, callerId: string, action: ChatAction): Promise<ChatRecord> {
+export async function applyChatAction(
+  deps: ChatDeps,
+  chatId: string,
+  callerId: string,
+  action: ChatAction,
+): Promise<ChatRecord> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const chat = await loadChatFor(deps, chatId, callerId);
     const decision = decideTransition(chat, action, callerId, deps.now());
@@ -57,10 +69,14 @@ export async function applyChatAction(deps: ChatDeps, chatId: string, callerId: 
   throw conflict('The chat is changing too fast, try again');
 }
 
-export const acceptChatRequest = (deps: ChatDeps, chatId: string, callerId: string) => applyChatAction(deps, chatId, callerId, 'accept');
-export const rejectChatRequest = (deps: ChatDeps, chatId: string, callerId: string) => applyChatAction(deps, chatId, callerId, 'reject');
-export const blockChat = (deps: ChatDeps, chatId: string, callerId: string) => applyChatAction(deps, chatId, callerId, 'block');
-export const unblockChat = (deps: ChatDeps, chatId: string, callerId: string) => applyChatAction(deps, chatId, callerId, 'unblock');
+export const acceptChatRequest = (deps: ChatDeps, chatId: string, callerId: string) =>
+  applyChatAction(deps, chatId, callerId, 'accept');
+export const rejectChatRequest = (deps: ChatDeps, chatId: string, callerId: string) =>
+  applyChatAction(deps, chatId, callerId, 'reject');
+export const blockChat = (deps: ChatDeps, chatId: string, callerId: string) =>
+  applyChatAction(deps, chatId, callerId, 'block');
+export const unblockChat = (deps: ChatDeps, chatId: string, callerId: string) =>
+  applyChatAction(deps, chatId, callerId, 'unblock');
 
 /** Toggles the caller's own archive flag; the other participant's view is untouched. */
 export async function toggleArchive(deps: ChatDeps, chatId: string, callerId: string): Promise<ChatRecord> {
