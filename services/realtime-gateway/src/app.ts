@@ -1,11 +1,22 @@
 import { STREAMS } from '@chat/contracts';
-import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
+import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger, type Redis } from '@chat/platform';
 import type { GatewayConfig } from './config.js';
 import { startBroadcasting } from './bus/broadcast.js';
 import { Presence } from './presence/presence.js';
 import { PresenceStore } from './presence/presence-store.js';
 import { createSocketServer, handleConnections } from './socket/server.js';
 import { TypingTracker } from './socket/typing.js';
+
+function untilReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('Redis not ready in time (REDIS_URL)')), timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 export interface RunningGateway {
   port: number;
@@ -23,8 +34,11 @@ export interface RunningGateway {
 /** A gateway node: Socket.IO on the service's HTTP server, shared rooms via Redis, broadcasts from JetStream. */
 export async function startRealtimeGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const links = await openLinks(config, 'realtime-gateway', logger, { nats: true, redis: true });
+  // The adapter's subscriber must be connected before it subscribes: a subscription queued
+  // during the handshake puts the client in subscriber mode before its ready check runs.
   const redisSub = links.redis.duplicate();
   redisSub.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis (subscriber) error'));
+  await Promise.all([untilReady(links.redis), untilReady(redisSub)]);
   await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
 
   let draining = false;

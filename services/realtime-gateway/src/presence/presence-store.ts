@@ -40,6 +40,10 @@ return 0`;
 const DUE = `${NOW}
 return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))`;
 
+/** Live sockets of a user. */
+const LIVE = `${NOW}
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
+
 const USERS = 'presence:users';
 const userKey = (userId: string) => `presence:u:${userId}`;
 
@@ -77,8 +81,8 @@ export class PresenceStore {
     return (await this.redis.set('presence:sweeper', nodeId, 'PX', ms, 'NX')) === 'OK';
   }
 
+  /** Whether the user has a live socket now (by the Redis clock, like the expiries). */
   async isOnline(userId: string): Promise<boolean> {
-    const now = Date.now();
-    return (await this.redis.zcount(userKey(userId), now, '+inf')) > 0;
+    return ((await this.redis.eval(LIVE, 1, userKey(userId))) as number) > 0;
   }
 }

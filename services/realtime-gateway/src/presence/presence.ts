@@ -56,7 +56,9 @@ export class Presence {
   private async sweep(leaseMs: number): Promise<void> {
     try {
       if (!(await this.store.acquireSweepLease(this.opts.nodeId, leaseMs))) return;
-      for (const userId of await this.store.sweepExpired()) await this.announce(userId, 'user_offline');
+      const gone = await this.store.sweepExpired();
+      this.opts.logger.trace({ gone }, 'presence sweep');
+      for (const userId of gone) await this.announce(userId, 'user_offline');
     } catch (err) {
       this.opts.logger.warn({ err: (err as Error).message }, 'presence sweep failed');
     }
@@ -66,6 +68,9 @@ export class Presence {
   private async announce(userId: string, event: 'user_online' | 'user_offline'): Promise<void> {
     try {
       const { chatIds } = await this.bus.request(chatListForUser, { userId }, { userId });
+      // Another socket may have come or gone while we asked: announce only what is still true.
+      if ((await this.store.isOnline(userId)) !== (event === 'user_online')) return;
+      this.opts.logger.debug({ userId, event, chats: chatIds.length }, 'presence change');
       const timestamp = new Date().toISOString();
       for (const chatId of chatIds) {
         this.io.to(rooms.chat(chatId)).except(rooms.user(userId)).emit(event, { userId, chatId, timestamp });

@@ -22,14 +22,30 @@ export function recordEvents(socket: Socket): { event: string; payload: any }[] 
   return log;
 }
 
-/** A socket.io-client that reconnects by itself (as browsers do), resolving once first connected. */
-export function connectReconnecting(url: string, token: string, transports: ('polling' | 'websocket')[] = ['polling', 'websocket']): Promise<Socket> {
-  const socket = io(url, { auth: { token }, transports, forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 500, timeout: 3_000 });
+/**
+ * A socket.io-client that reconnects by itself (as browsers do). Resolves once connected;
+ * connect errors are retried by the client, so only `timeoutMs` without a connection fails.
+ */
+export function connectReconnecting(url: string, token: string, opts: { reconnectionDelayMs?: number; timeoutMs?: number } = {}): Promise<Socket> {
+  const delay = opts.reconnectionDelayMs ?? 100;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const socket = io(url, {
+    auth: { token },
+    transports: ['polling', 'websocket'],
+    forceNew: true,
+    reconnectionDelay: delay,
+    reconnectionDelayMax: Math.max(delay, 500),
+    randomizationFactor: 0,
+    timeout: 3_000,
+  });
   return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (err) => {
+    const timer = setTimeout(() => {
       socket.close();
-      reject(err);
+      reject(new Error(`no connection to ${url} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
     });
   });
 }
