@@ -25,17 +25,29 @@ export interface MessageApiOverrides {
 }
 
 /** Owns every message: REST history/search/changes, the message.* commands, MESSAGES events. */
-export async function startMessageApi(config: MessageApiConfig, logger: Logger, overrides: MessageApiOverrides = {}): Promise<RunningMessageApi> {
+export async function startMessageApi(
+  config: MessageApiConfig,
+  logger: Logger,
+  overrides: MessageApiOverrides = {},
+): Promise<RunningMessageApi> {
   const links = await openLinks(config, 'message-api', logger, { nats: true, mongo: true });
   const metrics = createMetrics('message-api');
   await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
   const collections = await openCollections(links.mongo);
   const repo = new MessageRepository(collections.messages);
   const locks = new ChatLocks(collections.locks, config.CHAT_LOCK_TTL_MS);
-  const outbox = new EventOutbox(overrides.publisher ?? links.bus, repo, locks, collections.readOutbox, logger, metrics, {
-    intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
-    afterMs: config.OUTBOX_RELAY_AFTER_MS,
-  });
+  const outbox = new EventOutbox(
+    overrides.publisher ?? links.bus,
+    repo,
+    locks,
+    collections.readOutbox,
+    logger,
+    metrics,
+    {
+      intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
+      afterMs: config.OUTBOX_RELAY_AFTER_MS,
+    },
+  );
   const deps: MessageDeps = {
     repo,
     locks,

@@ -36,11 +36,25 @@ describe('send', () => {
     const ack = await send(alice, '  hello bob  ');
     expect(ack).toMatchObject({ chatId, messageId: expect.any(String), timestamp: expect.any(String) });
     const doc = await storedOne(ack.messageId);
-    expect(doc).toMatchObject({ content: 'hello bob', messageType: 'text', seq: expect.any(Number), rev: expect.any(Number) });
+    expect(doc).toMatchObject({
+      content: 'hello bob',
+      messageType: 'text',
+      seq: expect.any(Number),
+      rev: expect.any(Number),
+    });
     expect(doc.senderId.toHexString()).toBe(alice.id);
     expect(doc.receiverId.toHexString()).toBe(bob.id);
-    const { event } = await w.waitForEvent((e) => e.event.type === 'created' && e.event.data.messageId === ack.messageId);
-    expect(event.data).toMatchObject({ senderId: alice.id, receiverId: bob.id, content: 'hello bob', seq: doc.seq, rev: doc.rev, replyTo: null });
+    const { event } = await w.waitForEvent(
+      (e) => e.event.type === 'created' && e.event.data.messageId === ack.messageId,
+    );
+    expect(event.data).toMatchObject({
+      senderId: alice.id,
+      receiverId: bob.id,
+      content: 'hello bob',
+      seq: doc.seq,
+      rev: doc.rev,
+      replyTo: null,
+    });
   });
 
   it('gives later messages of the chat a higher seq and rev', async () => {
@@ -59,7 +73,9 @@ describe('send', () => {
     const carol = w.newUser();
     const otherChat = await w.chat(carol, alice);
     const foreign = await w.command(messageSend, carol, { chatId: otherChat, content: 'elsewhere' });
-    expect(await w.refusal(messageSend, bob, { chatId, content: 'x', replyToId: foreign.messageId })).toBe('VALIDATION');
+    expect(await w.refusal(messageSend, bob, { chatId, content: 'x', replyToId: foreign.messageId })).toBe(
+      'VALIDATION',
+    );
   });
 
   it('refuses empty, whitespace-only and over-long content with VALIDATION and stores nothing', async () => {
@@ -98,7 +114,9 @@ describe('send', () => {
   it('lets the requester of a pending chat send, but not its recipient until they accept', async () => {
     const [req, rec] = [w.newUser(), w.newUser()];
     const pending = await w.chat(req, rec, 'pending');
-    await expect(w.command(messageSend, req, { chatId: pending, content: 'hi, may I?' })).resolves.toMatchObject({ chatId: pending });
+    await expect(w.command(messageSend, req, { chatId: pending, content: 'hi, may I?' })).resolves.toMatchObject({
+      chatId: pending,
+    });
     expect(await w.refusal(messageSend, rec, { chatId: pending, content: 'hi back' })).toBe('FORBIDDEN');
   });
 
@@ -106,7 +124,12 @@ describe('send', () => {
     const [a, b, c, d] = [w.newUser(), w.newUser(), w.newUser(), w.newUser()];
     const rejected = await w.chat(a, b, 'rejected');
     const blocked = await w.chat(c, d, 'blocked');
-    for (const [user, chat] of [[a, rejected], [b, rejected], [c, blocked], [d, blocked]] as const) {
+    for (const [user, chat] of [
+      [a, rejected],
+      [b, rejected],
+      [c, blocked],
+      [d, blocked],
+    ] as const) {
       expect(await w.refusal(messageSend, user, { chatId: chat, content: 'x' })).toBe('FORBIDDEN');
     }
     expect(await w.stored({ chatId: new ObjectId(blocked) })).toHaveLength(0);
@@ -124,22 +147,38 @@ describe('send media', () => {
     const doc = await storedOne(ack.messageId);
     expect(doc.messageType).toBe('image');
     expect(doc.media).toMatchObject({ fileId: file.fileId, url: file.url, mimeType: 'image/png' });
-    const { event } = await w.waitForEvent((e) => e.event.type === 'created' && e.event.data.messageId === ack.messageId);
+    const { event } = await w.waitForEvent(
+      (e) => e.event.type === 'created' && e.event.data.messageId === ack.messageId,
+    );
     expect(event.data.media.url).toBe(file.url);
   });
 
   it('refuses a file that was not uploaded to this chat by the sender', async () => {
     const file = await uploadImage(alice, chatId);
     expect(
-      await w.refusal(messageSendMedia, bob, { chatId, messageType: 'image', media: { url: file.url, fileId: file.fileId } }),
+      await w.refusal(messageSendMedia, bob, {
+        chatId,
+        messageType: 'image',
+        media: { url: file.url, fileId: file.fileId },
+      }),
     ).toBe('NOT_FOUND');
     expect(
-      await w.refusal(messageSendMedia, alice, { chatId, messageType: 'image', media: { url: 'u', fileId: 'unknown-file' } }),
+      await w.refusal(messageSendMedia, alice, {
+        chatId,
+        messageType: 'image',
+        media: { url: 'u', fileId: 'unknown-file' },
+      }),
     ).toBe('NOT_FOUND');
     expect(
-      await w.refusal(messageSendMedia, eve, { chatId, messageType: 'image', media: { url: file.url, fileId: file.fileId } }),
+      await w.refusal(messageSendMedia, eve, {
+        chatId,
+        messageType: 'image',
+        media: { url: file.url, fileId: file.fileId },
+      }),
     ).toBe('FORBIDDEN');
-    expect(await w.refusal(messageSendMedia, alice, { chatId, messageType: 'exe', media: { url: 'u', fileId: 'f' } })).toBe('VALIDATION');
+    expect(
+      await w.refusal(messageSendMedia, alice, { chatId, messageType: 'exe', media: { url: 'u', fileId: 'f' } }),
+    ).toBe('VALIDATION');
   });
 });
 
@@ -160,14 +199,24 @@ describe('edit', () => {
     expect(await w.refusal(messageEdit, eve, { chatId, messageId, newContent: 'hacked' })).toBe('FORBIDDEN');
     const carol = w.newUser();
     const other = await w.chat(alice, carol);
-    expect(await w.refusal(messageEdit, alice, { chatId: other, messageId, newContent: 'wrong chat' })).toBe('NOT_FOUND');
+    expect(await w.refusal(messageEdit, alice, { chatId: other, messageId, newContent: 'wrong chat' })).toBe(
+      'NOT_FOUND',
+    );
     expect(await w.refusal(messageEdit, alice, { chatId, messageId, newContent: '   ' })).toBe('VALIDATION');
-    expect(await w.refusal(messageEdit, alice, { chatId, messageId, newContent: 'x'.repeat(5_001) })).toBe('VALIDATION');
+    expect(await w.refusal(messageEdit, alice, { chatId, messageId, newContent: 'x'.repeat(5_001) })).toBe(
+      'VALIDATION',
+    );
     expect((await storedOne(messageId)).content).toBe('mine');
 
     const file = await uploadImage(alice, chatId);
-    const media = await w.command(messageSendMedia, alice, { chatId, messageType: 'image', media: { url: file.url, fileId: file.fileId } });
-    expect(await w.refusal(messageEdit, alice, { chatId, messageId: media.messageId, newContent: 'caption' })).toBe('VALIDATION');
+    const media = await w.command(messageSendMedia, alice, {
+      chatId,
+      messageType: 'image',
+      media: { url: file.url, fileId: file.fileId },
+    });
+    expect(await w.refusal(messageEdit, alice, { chatId, messageId: media.messageId, newContent: 'caption' })).toBe(
+      'VALIDATION',
+    );
 
     await w.command(messageDelete, alice, { chatId, messageId });
     expect(await w.refusal(messageEdit, alice, { chatId, messageId, newContent: 'after delete' })).toBe('NOT_FOUND');
@@ -181,7 +230,13 @@ describe('delete', () => {
     expect(ack).toMatchObject({ messageId, scope: 'everyone' });
     expect((await storedOne(messageId)).deletedForEveryone).toBe(true);
     const { event } = await w.waitForEvent((e) => e.event.type === 'deleted' && e.event.data.messageId === messageId);
-    expect(event.data).toMatchObject({ scope: 'everyone', deletedBy: alice.id, senderId: alice.id, receiverId: bob.id, wasUnread: true });
+    expect(event.data).toMatchObject({
+      scope: 'everyone',
+      deletedBy: alice.id,
+      senderId: alice.id,
+      receiverId: bob.id,
+      wasUnread: true,
+    });
   });
 
   it('hides for the receiver only by default, and refuses the receiver deleting for everyone', async () => {
@@ -194,7 +249,9 @@ describe('delete', () => {
     expect(doc.deletedBy.map(String)).toEqual([bob.id]);
     // Gone for bob: a second delete finds nothing; alice still sees it and may delete it for herself.
     expect(await w.refusal(messageDelete, bob, { chatId, messageId })).toBe('NOT_FOUND');
-    await expect(w.command(messageDelete, alice, { chatId, messageId, scope: 'me' })).resolves.toMatchObject({ scope: 'me' });
+    await expect(w.command(messageDelete, alice, { chatId, messageId, scope: 'me' })).resolves.toMatchObject({
+      scope: 'me',
+    });
   });
 
   it('refuses an outsider and a message of another chat', async () => {
@@ -216,8 +273,12 @@ describe('reactions', () => {
     await w.command(messageReact, alice, { chatId, messageId, emoji: '👍' });
     await w.command(messageReact, bob, { chatId, messageId, emoji: '🎉' });
     const doc = await storedOne(messageId);
-    expect(doc.reactions.map((r: any) => `${r.userId}:${r.emoji}`).sort()).toEqual([`${alice.id}:👍`, `${bob.id}:🎉`, `${bob.id}:👍`].sort());
-    await w.waitForEvent((e) => e.event.type === 'reaction_added' && e.event.data.messageId === messageId && e.event.data.emoji === '🎉');
+    expect(doc.reactions.map((r: any) => `${r.userId}:${r.emoji}`).sort()).toEqual(
+      [`${alice.id}:👍`, `${bob.id}:🎉`, `${bob.id}:👍`].sort(),
+    );
+    await w.waitForEvent(
+      (e) => e.event.type === 'reaction_added' && e.event.data.messageId === messageId && e.event.data.emoji === '🎉',
+    );
     const added = w.events.filter((e) => e.event.type === 'reaction_added' && e.event.data.messageId === messageId);
     expect(added).toHaveLength(3);
   });
@@ -230,7 +291,9 @@ describe('reactions', () => {
     const doc = await storedOne(messageId);
     expect(doc.reactions.map((r: any) => String(r.userId))).toEqual([alice.id]);
     expect(doc.reactionKeys).toEqual([`${alice.id}:❤️`]);
-    const { event } = await w.waitForEvent((e) => e.event.type === 'reaction_removed' && e.event.data.messageId === messageId);
+    const { event } = await w.waitForEvent(
+      (e) => e.event.type === 'reaction_removed' && e.event.data.messageId === messageId,
+    );
     expect(event.data).toMatchObject({ userId: bob.id, emoji: '❤️' });
   });
 
@@ -262,16 +325,25 @@ describe('mark read', () => {
     const other = await w.chat(alice, carol);
     const foreign = await w.command(messageSend, alice, { chatId: other, content: 'other chat' });
 
-    const ack = await w.command(messageRead, bob, { chatId, messageIds: [m1.messageId, m2.messageId, own.messageId, foreign.messageId, newUserId()] });
+    const ack = await w.command(messageRead, bob, {
+      chatId,
+      messageIds: [m1.messageId, m2.messageId, own.messageId, foreign.messageId, newUserId()],
+    });
     expect(ack.messageIds.sort()).toEqual([m1.messageId, m2.messageId].sort());
-    for (const id of [m1.messageId, m2.messageId]) expect((await storedOne(id)).readBy.map((r: any) => String(r.userId))).toEqual([bob.id]);
+    for (const id of [m1.messageId, m2.messageId])
+      expect((await storedOne(id)).readBy.map((r: any) => String(r.userId))).toEqual([bob.id]);
     expect((await storedOne(own.messageId)).readBy).toEqual([]);
     expect((await storedOne(foreign.messageId)).readBy).toEqual([]);
 
-    const unreadLeft = (await w.stored({ chatId: new ObjectId(chatId), receiverId: new ObjectId(bob.id), deletedForEveryone: false })).filter(
-      (m) => !m.readBy.some((r: any) => String(r.userId) === bob.id) && !m.deletedBy.some((u: any) => String(u) === bob.id),
+    const unreadLeft = (
+      await w.stored({ chatId: new ObjectId(chatId), receiverId: new ObjectId(bob.id), deletedForEveryone: false })
+    ).filter(
+      (m) =>
+        !m.readBy.some((r: any) => String(r.userId) === bob.id) && !m.deletedBy.some((u: any) => String(u) === bob.id),
     ).length;
-    const { event } = await w.waitForEvent((e) => e.event.type === 'read' && e.event.data.messageIds.includes(m1.messageId));
+    const { event } = await w.waitForEvent(
+      (e) => e.event.type === 'read' && e.event.data.messageIds.includes(m1.messageId),
+    );
     expect(event.data).toMatchObject({ readBy: bob.id, unreadCount: unreadLeft });
     expect(unreadLeft).toBeGreaterThan(0); // m3 is still unread
 

@@ -5,7 +5,15 @@ import mongoose, { type Connection } from 'mongoose';
 import type { z } from 'zod';
 import type { RequestDef } from '@chat/contracts';
 import { AppError, Bus, createLogger, parseConfig } from '@chat/platform';
-import { api, newUserId, spawnService, startTestInfra, tokenFor, type SpawnedService, type TestInfra } from '@chat/testkit';
+import {
+  api,
+  newUserId,
+  spawnService,
+  startTestInfra,
+  tokenFor,
+  type SpawnedService,
+  type TestInfra,
+} from '@chat/testkit';
 import { messageApiConfigSchema, startMessageApi, type EventPublisher, type RunningMessageApi } from '../src/index.js';
 
 /**
@@ -23,12 +31,25 @@ export interface World {
   newUser(): TestUser;
   /** A chat between `a` (requester) and `b` in the given state, made through chat-api's REST endpoints. */
   chat(a: TestUser, b: TestUser, state?: 'accepted' | 'pending' | 'rejected' | 'blocked'): Promise<string>;
-  command<Req extends z.ZodType, Res extends z.ZodType>(def: RequestDef<Req, Res>, user: TestUser, data: z.input<Req>): Promise<z.output<Res>>;
+  command<Req extends z.ZodType, Res extends z.ZodType>(
+    def: RequestDef<Req, Res>,
+    user: TestUser,
+    data: z.input<Req>,
+  ): Promise<z.output<Res>>;
   /** The command's error code (fails the test when it succeeds). */
-  refusal<Req extends z.ZodType, Res extends z.ZodType>(def: RequestDef<Req, Res>, user: TestUser, data: unknown): Promise<string>;
+  refusal<Req extends z.ZodType, Res extends z.ZodType>(
+    def: RequestDef<Req, Res>,
+    user: TestUser,
+    data: unknown,
+  ): Promise<string>;
   /** Resolves once an event matching `match` was seen (or fails after `timeoutMs`). */
-  waitForEvent(match: (e: { subject: string; event: any }) => boolean, timeoutMs?: number): Promise<{ subject: string; event: any }>;
+  waitForEvent(
+    match: (e: { subject: string; event: any }) => boolean,
+    timeoutMs?: number,
+  ): Promise<{ subject: string; event: any }>;
   stored(filter?: Record<string, unknown>): Promise<Record<string, any>[]>;
+  /** Starts another message-api replica on the same NATS and database (stopped with the world). */
+  addReplica(): Promise<RunningMessageApi>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +59,9 @@ export interface TestUser {
   http: ReturnType<typeof api>;
 }
 
-export async function startWorld(opts: { publisher?: (bus: Bus) => EventPublisher; env?: Record<string, string> } = {}): Promise<World> {
+export async function startWorld(
+  opts: { publisher?: (bus: Bus) => EventPublisher; env?: Record<string, string> } = {},
+): Promise<World> {
   const infra = await startTestInfra();
   const logger = createLogger('message-api-test', infra.env.LOG_LEVEL ?? 'silent');
   const mediaDir = mkdtempSync(join(tmpdir(), 'message-api-media-'));
@@ -63,6 +86,7 @@ export async function startWorld(opts: { publisher?: (bus: Bus) => EventPublishe
   });
   const db = await mongoose.createConnection(infra.mongoUrl).asPromise();
 
+  const replicas: RunningMessageApi[] = [];
   const events: { subject: string; event: any }[] = [];
   const waiters = new Set<() => void>();
   bus.nc.subscribe('messages.>', {
@@ -92,7 +116,8 @@ export async function startWorld(opts: { publisher?: (bus: Bus) => EventPublishe
       const chatId = created.body.data._id as string;
       const step = async (user: TestUser, action: string) => {
         const res = await user.http.post(`/api/chats/${chatId}/${action}`);
-        if (res.status !== 200) throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}\n${chatApi.output().slice(-3000)}`);
+        if (res.status !== 200)
+          throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}\n${chatApi.output().slice(-3000)}`);
       };
       if (state === 'accepted') await step(b, 'accept');
       if (state === 'rejected') await step(b, 'reject');
@@ -129,9 +154,17 @@ export async function startWorld(opts: { publisher?: (bus: Bus) => EventPublishe
         if (!check()) waiters.add(check);
       });
     },
+    async addReplica() {
+      const started = await startMessageApi(config, logger);
+      let closing: Promise<void> | undefined;
+      const replica = { ...started, close: () => (closing ??= started.close()) };
+      replicas.push(replica);
+      return replica;
+    },
     stored: (filter = {}) => db.collection('messages').find(filter).sort({ createdAt: 1 }).toArray(),
     async stop() {
       await edge.stop();
+      for (const r of replicas) await r.close();
       await messageApi.close();
       await Promise.all([chatApi.stop(), media.stop()]);
       await bus.drain();

@@ -40,8 +40,17 @@ describe('GET /api/chats/:chatId/messages through the edge', () => {
     const page3 = await alice.http.get(`/api/chats/${chatId}/messages?limit=5&page=3`);
     expect(ids(page3.body)).toEqual(sent.slice(0, 2).reverse());
     const first = res.body.data[0];
-    expect(first).toMatchObject({ chatId, content: 'message 12', messageType: 'text', readBy: [], reactions: [], replyTo: null, isEdited: false });
-    for (const hidden of ['deletedBy', 'deletedForEveryone', 'pendingEvents', 'reactionKeys', 'outboxAt']) expect(first).not.toHaveProperty(hidden);
+    expect(first).toMatchObject({
+      chatId,
+      content: 'message 12',
+      messageType: 'text',
+      readBy: [],
+      reactions: [],
+      replyTo: null,
+      isEdited: false,
+    });
+    for (const hidden of ['deletedBy', 'deletedForEveryone', 'pendingEvents', 'reactionKeys', 'outboxAt'])
+      expect(first).not.toHaveProperty(hidden);
   });
 
   it('pages with before (older, newest first) and after (newer, oldest first)', async () => {
@@ -58,7 +67,17 @@ describe('GET /api/chats/:chatId/messages through the edge', () => {
     const foreign = await w.command(messageSend, alice, { chatId: other, content: 'elsewhere' });
     expect((await alice.http.get(`/api/chats/${chatId}/messages?before=${foreign.messageId}`)).status).toBe(404);
     expect((await alice.http.get(`/api/chats/${chatId}/messages?before=${sent[1]}&after=${sent[2]}`)).status).toBe(400);
-    for (const q of ['limit=0', 'limit=101', 'limit=abc', 'page=0', 'page=-1', 'limit=1e3', 'limit[$gt]=1', 'before=xyz', 'page=1&page=2']) {
+    for (const q of [
+      'limit=0',
+      'limit=101',
+      'limit=abc',
+      'page=0',
+      'page=-1',
+      'limit=1e3',
+      'limit[$gt]=1',
+      'before=xyz',
+      'page=1&page=2',
+    ]) {
       const res = await alice.http.get(`/api/chats/${chatId}/messages?${q}`);
       expect(res.status, q).toBe(400);
       expect(res.body).toMatchObject({ status: 400, message: expect.any(String) });
@@ -78,7 +97,9 @@ describe('GET /api/chats/:chatId/messages through the edge', () => {
   it('never shows messages hidden by the caller or deleted for everyone; shows readBy, reactions and replyTo previews', async () => {
     const [c, d] = [w.newUser(), w.newUser()];
     const chat = await w.chat(c, d);
-    const m1 = (await w.command(messageSend, c, { chatId: chat, content: 'the original question, long enough to matter' })).messageId;
+    const m1 = (
+      await w.command(messageSend, c, { chatId: chat, content: 'the original question, long enough to matter' })
+    ).messageId;
     const m2 = (await w.command(messageSend, d, { chatId: chat, content: 'a reply', replyToId: m1 })).messageId;
     const m3 = (await w.command(messageSend, c, { chatId: chat, content: 'deleted for all' })).messageId;
     const m4 = (await w.command(messageSend, c, { chatId: chat, content: 'hidden by d' })).messageId;
@@ -91,7 +112,12 @@ describe('GET /api/chats/:chatId/messages through the edge', () => {
     expect(ids(forD.body)).toEqual([m2, m1]);
     expect(forD.body.pagination.total).toBe(2);
     const [reply, original] = forD.body.data;
-    expect(reply.replyTo).toEqual({ messageId: m1, senderId: c.id, content: 'the original question, long enough to matter', messageType: 'text' });
+    expect(reply.replyTo).toEqual({
+      messageId: m1,
+      senderId: c.id,
+      content: 'the original question, long enough to matter',
+      messageType: 'text',
+    });
     expect(original.readBy).toEqual([{ userId: d.id, readAt: expect.any(String) }]);
     expect(original.reactions).toEqual([{ userId: d.id, emoji: '👍', createdAt: expect.any(String) }]);
     const forC = await c.http.get(`/api/chats/${chat}/messages`);
@@ -100,7 +126,13 @@ describe('GET /api/chats/:chatId/messages through the edge', () => {
     // Once the replied message is deleted for everyone, the preview keeps only who and what kind.
     await w.command(messageDelete, c, { chatId: chat, messageId: m1 });
     const after = await d.http.get(`/api/chats/${chat}/messages`);
-    expect(after.body.data[0].replyTo).toEqual({ messageId: m1, senderId: c.id, content: '', messageType: 'text', isDeleted: true });
+    expect(after.body.data[0].replyTo).toEqual({
+      messageId: m1,
+      senderId: c.id,
+      content: '',
+      messageType: 'text',
+      isDeleted: true,
+    });
   });
 
   it('hides the history before the caller deleted the chat, but shows newer messages', async () => {
@@ -123,18 +155,31 @@ describe('GET /api/chats/:chatId/search through the edge', () => {
   beforeAll(async () => {
     [c, d] = [w.newUser(), w.newUser()];
     chat = await w.chat(c, d);
-    for (const content of ['Price is $5 (approx.)', 'a.b.c', 'path C:\\temp\\x', 'array [1] here', 'anything goes', '$where: 1', 'CASE Insensitive']) {
+    for (const content of [
+      'Price is $5 (approx.)',
+      'a.b.c',
+      'path C:\\temp\\x',
+      'array [1] here',
+      'anything goes',
+      '$where: 1',
+      'CASE Insensitive',
+    ]) {
       await w.command(messageSend, c, { chatId: chat, content });
     }
     await w.command(messageSend, c, { chatId: await w.chat(c, eve), content: 'case insensitive elsewhere' });
   });
-  const search = (user: TestUser, q: string, extra = '') => user.http.get(`/api/chats/${chat}/search?q=${encodeURIComponent(q)}${extra}`);
+  const search = (user: TestUser, q: string, extra = '') =>
+    user.http.get(`/api/chats/${chat}/search?q=${encodeURIComponent(q)}${extra}`);
   const contents = (res: any) => res.body.data.map((m: any) => m.content);
 
   it('matches literally and case-insensitively, only in this chat, newest first, paginated', async () => {
     const res = await search(d, 'case insensitive');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 200, message: 'Messages found', pagination: { total: 1, page: 1, limit: 20 } });
+    expect(res.body).toMatchObject({
+      status: 200,
+      message: 'Messages found',
+      pagination: { total: 1, page: 1, limit: 20 },
+    });
     expect(contents(res)).toEqual(['CASE Insensitive']);
     const paged = await search(d, 'a', '&limit=2&page=2');
     expect(paged.body.pagination).toEqual({ total: expect.any(Number), page: 2, limit: 2 });
@@ -152,7 +197,16 @@ describe('GET /api/chats/:chatId/search through the edge', () => {
   });
 
   it('refuses a missing, empty, array, object or over-long q (10,000 characters) with 400', async () => {
-    const bad = ['', '?q=', '?q=a&q=b', '?q[$regex]=.*', `?q=${'x'.repeat(201)}`, `?q=${'(a+)+'.repeat(2_000)}`, '?q=ok&limit=101', '?q=ok&page=0'];
+    const bad = [
+      '',
+      '?q=',
+      '?q=a&q=b',
+      '?q[$regex]=.*',
+      `?q=${'x'.repeat(201)}`,
+      `?q=${'(a+)+'.repeat(2_000)}`,
+      '?q=ok&limit=101',
+      '?q=ok&page=0',
+    ];
     for (const query of bad) {
       const res = await d.http.get(`/api/chats/${chat}/search${query}`);
       expect(res.status, query.slice(0, 40)).toBe(400);

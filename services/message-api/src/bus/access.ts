@@ -17,7 +17,8 @@ export function busAccessGate(bus: Bus): AccessGate {
       const reply = await bus.request(chatAccessCheck, { chatId, userId, action }, { userId });
       if (reply.allowed) return reply.chat;
       if (reply.reason === 'NOT_FOUND') throw notFound(reply.message || 'Chat not found');
-      if (reply.reason === 'NOT_PARTICIPANT') throw forbidden(reply.message || 'You are not a participant of this chat');
+      if (reply.reason === 'NOT_PARTICIPANT')
+        throw forbidden(reply.message || 'You are not a participant of this chat');
       throw forbidden(reply.message || 'Not allowed in this chat right now');
     },
     async mediaFile(fileId, chatId, userId) {

@@ -15,7 +15,12 @@ export interface OutgoingEvent {
   event: { eventId: string; type: MessageEventType; chatId: string; occurredAt: string; data: unknown };
 }
 
-export function messageEvent<T extends MessageEventType>(type: T, chatId: string, data: EventData<T>, eventId: string = randomUUID()): OutgoingEvent {
+export function messageEvent<T extends MessageEventType>(
+  type: T,
+  chatId: string,
+  data: EventData<T>,
+  eventId: string = randomUUID(),
+): OutgoingEvent {
   return {
     subject: messageSubjects.event(chatId, type),
     event: { eventId, type, chatId, occurredAt: new Date().toISOString(), data },

@@ -31,7 +31,10 @@ export class EventOutbox {
     metrics: Metrics,
     private readonly opts: { intervalMs: number; afterMs: number },
   ) {
-    this.failures = metrics.counter('message_event_publish_failures_total', 'Events whose publish failed (the relay retries them)');
+    this.failures = metrics.counter(
+      'message_event_publish_failures_total',
+      'Events whose publish failed (the relay retries them)',
+    );
   }
 
   /** Publishes a message's pending events; failures stay pending for the relay. */
@@ -42,7 +45,10 @@ export class EventOutbox {
         await this.publisher.publish(subject, event);
       } catch (err) {
         this.failures.inc();
-        this.logger.warn({ err: (err as Error).message, subject, eventId: event.eventId }, 'event publish failed, the relay will retry');
+        this.logger.warn(
+          { err: (err as Error).message, subject, eventId: event.eventId },
+          'event publish failed, the relay will retry',
+        );
         continue;
       }
       // Under the chat lock: on FerretDB a concurrent update of the message could otherwise be lost.
@@ -67,7 +73,9 @@ export class EventOutbox {
         return fresh;
       });
     }
-    const unreadCount = await this.messages.visibleTo({ chatId, userId: readerId, clearedAt: row.clearedAt }).unreadCount();
+    const unreadCount = await this.messages
+      .visibleTo({ chatId, userId: readerId, clearedAt: row.clearedAt })
+      .unreadCount();
     const { subject, event } = messageEvent(
       'read',
       chatId,
@@ -78,7 +86,10 @@ export class EventOutbox {
       await this.publisher.publish(subject, event);
     } catch (err) {
       this.failures.inc();
-      this.logger.warn({ err: (err as Error).message, subject, eventId: event.eventId }, 'read event publish failed, the relay will retry');
+      this.logger.warn(
+        { err: (err as Error).message, subject, eventId: event.eventId },
+        'read event publish failed, the relay will retry',
+      );
       return;
     }
     await this.readOutbox.deleteOne({ _id: row._id });
@@ -88,10 +99,15 @@ export class EventOutbox {
   async relayOnce(): Promise<void> {
     const cutoff = new Date(Date.now() - this.opts.afterMs);
     for (const m of await this.messages.withPendingEvents(cutoff, 200)) {
-      if (m.pendingEvents.length === 0) await this.locks.withLock(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
+      if (m.pendingEvents.length === 0)
+        await this.locks.withLock(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
       else await this.flushMessage(m.chatId, m.id, m.pendingEvents);
     }
-    const rows = await this.readOutbox.find({ createdAt: { $lte: cutoff } }).sort({ createdAt: 1 }).limit(200).toArray();
+    const rows = await this.readOutbox
+      .find({ createdAt: { $lte: cutoff } })
+      .sort({ createdAt: 1 })
+      .limit(200)
+      .toArray();
     for (const row of rows) await this.flushRead(row, { reapply: true });
   }
 

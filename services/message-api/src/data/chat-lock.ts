@@ -19,6 +19,9 @@ export interface LockDoc {
  * A holder that crashed is ignored once `expiresAt` has passed.
  */
 export class ChatLocks {
+  /** Writers of this process queue here first, so only one per chat polls the database. */
+  private readonly queues = new Map<string, Promise<void>>();
+
   constructor(
     private readonly locks: Collection<LockDoc>,
     private readonly ttlMs: number,
@@ -26,6 +29,20 @@ export class ChatLocks {
   ) {}
 
   async withLock<T>(chatId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(chatId) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = previous.then(() => new Promise<void>((resolve) => (done = resolve)));
+    this.queues.set(chatId, mine);
+    await previous;
+    try {
+      return await this.withSharedLock(chatId, fn);
+    } finally {
+      done();
+      if (this.queues.get(chatId) === mine) this.queues.delete(chatId);
+    }
+  }
+
+  private async withSharedLock<T>(chatId: string, fn: () => Promise<T>): Promise<T> {
     const owner = randomUUID();
     const deadline = Date.now() + this.waitMs;
     for (let attempt = 0; ; attempt++) {

@@ -48,7 +48,11 @@ function toStored(d: MessageDoc): StoredMessage {
     deletedBy: (d.deletedBy ?? []).map((u) => u.toHexString()),
     deletedForEveryone: d.deletedForEveryone ?? false,
     replyTo: d.replyTo ? d.replyTo.toHexString() : null,
-    reactions: (d.reactions ?? []).map((r) => ({ userId: r.userId.toHexString(), emoji: r.emoji, createdAt: r.createdAt })),
+    reactions: (d.reactions ?? []).map((r) => ({
+      userId: r.userId.toHexString(),
+      emoji: r.emoji,
+      createdAt: r.createdAt,
+    })),
     reactionKeys: d.reactionKeys ?? [],
     pendingEvents: d.pendingEvents ?? [],
     createdAt: d.createdAt,
@@ -152,7 +156,11 @@ export class MessageRepository {
     return new VisibleMessages(this.messages, viewer);
   }
 
-  async findByClientMessageId(chatId: string, senderId: string, clientMessageId: string): Promise<StoredMessage | null> {
+  async findByClientMessageId(
+    chatId: string,
+    senderId: string,
+    clientMessageId: string,
+  ): Promise<StoredMessage | null> {
     const doc = await this.messages.findOne({ chatId: oid(chatId), senderId: oid(senderId), clientMessageId });
     return doc ? toStored(doc) : null;
   }
@@ -167,8 +175,16 @@ export class MessageRepository {
   /** The chat's highest seq and rev so far (call under the chat lock, then use the next ones). */
   async lastNumbers(chatId: string): Promise<{ seq: number; rev: number }> {
     const [bySeq, byRev] = await Promise.all([
-      this.messages.find({ chatId: oid(chatId) }, { projection: { seq: 1 } }).sort({ seq: -1 }).limit(1).next(),
-      this.messages.find({ chatId: oid(chatId) }, { projection: { rev: 1 } }).sort({ rev: -1 }).limit(1).next(),
+      this.messages
+        .find({ chatId: oid(chatId) }, { projection: { seq: 1 } })
+        .sort({ seq: -1 })
+        .limit(1)
+        .next(),
+      this.messages
+        .find({ chatId: oid(chatId) }, { projection: { rev: 1 } })
+        .sort({ rev: -1 })
+        .limit(1)
+        .next(),
     ]);
     return { seq: bySeq?.seq ?? 0, rev: byRev?.rev ?? 0 };
   }
@@ -185,7 +201,12 @@ export class MessageRepository {
   }
 
   /** A conditional update of one message of one chat; true when it matched. */
-  async update(chatId: string, messageId: string, condition: Filter<MessageDoc>, update: UpdateFilter<MessageDoc>): Promise<boolean> {
+  async update(
+    chatId: string,
+    messageId: string,
+    condition: Filter<MessageDoc>,
+    update: UpdateFilter<MessageDoc>,
+  ): Promise<boolean> {
     const res = await this.messages.updateOne({ ...condition, _id: oid(messageId), chatId: oid(chatId) }, update);
     return res.matchedCount === 1;
   }
@@ -199,7 +220,12 @@ export class MessageRepository {
     await this.messages.bulkWrite(
       ids.map((id, i) => ({
         updateOne: {
-          filter: { _id: oid(id), chatId: oid(chatId), receiverId: oid(readerId), 'readBy.userId': { $ne: oid(readerId) } },
+          filter: {
+            _id: oid(id),
+            chatId: oid(chatId),
+            receiverId: oid(readerId),
+            'readBy.userId': { $ne: oid(readerId) },
+          },
           update: {
             $push: { readBy: { userId: oid(readerId), readAt } },
             $set: { updatedAt: readAt, rev: revs[i] as number },
@@ -230,7 +256,11 @@ export class MessageRepository {
 
   /** Messages with events pending since before `cutoff`. */
   async withPendingEvents(cutoff: Date, limit: number): Promise<StoredMessage[]> {
-    const docs = await this.messages.find({ outboxAt: { $lte: cutoff } }).sort({ outboxAt: 1 }).limit(limit).toArray();
+    const docs = await this.messages
+      .find({ outboxAt: { $lte: cutoff } })
+      .sort({ outboxAt: 1 })
+      .limit(limit)
+      .toArray();
     return docs.map(toStored);
   }
 }

@@ -35,7 +35,6 @@ export interface MessageDoc {
   updatedAt: Date;
 }
 
-
 /** A `read` event to publish, kept until published (a read touches many messages). */
 export interface ReadOutboxDoc {
   _id: string; // the event id
@@ -88,7 +87,10 @@ messageSchema.index({ chatId: 1, receiverId: 1, createdAt: -1 });
 // Outbox relay: messages whose events were not confirmed published.
 messageSchema.index({ outboxAt: 1 });
 
-const lockSchema = new Schema({ _id: String, owner: String, expiresAt: Date }, { collection: 'chat_locks', versionKey: false });
+const lockSchema = new Schema(
+  { _id: String, owner: String, expiresAt: Date },
+  { collection: 'chat_locks', versionKey: false },
+);
 
 const readOutboxSchema = new Schema(
   {

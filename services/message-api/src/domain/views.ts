@@ -37,8 +37,17 @@ export function toMessageView(m: StoredMessage, replies: Map<string, ReplyPrevie
   };
 }
 
-export const toTombstone = (m: StoredMessage): MessageTombstone => ({ _id: m.id, chatId: m.chatId, rev: m.rev, seq: m.seq, isDeleted: true });
+export const toTombstone = (m: StoredMessage): MessageTombstone => ({
+  _id: m.id,
+  chatId: m.chatId,
+  rev: m.rev,
+  seq: m.seq,
+  isDeleted: true,
+});
 
 /** A change as `/changes` reports it to this viewer: the message, or a tombstone if it is gone for them. */
-export const toChange = (m: StoredMessage, viewer: Viewer, replies: Map<string, ReplyPreview>): MessageView | MessageTombstone =>
-  isVisibleTo(m, viewer) ? toMessageView(m, replies) : toTombstone(m);
+export const toChange = (
+  m: StoredMessage,
+  viewer: Viewer,
+  replies: Map<string, ReplyPreview>,
+): MessageView | MessageTombstone => (isVisibleTo(m, viewer) ? toMessageView(m, replies) : toTombstone(m));

@@ -10,7 +10,11 @@ import { listChanges, listMessages, searchMessages } from '../usecases/queries.j
  */
 function parseQuery<S extends Parameters<typeof parseInput>[0]>(schema: S, query: Record<string, unknown>) {
   const odd = Object.keys(query).filter((k) => /[[\]$.]/.test(k));
-  if (odd.length) throw badRequest(`Invalid query: unexpected parameter ${odd[0]}`, odd.map((field) => ({ field, message: 'not allowed' })));
+  if (odd.length)
+    throw badRequest(
+      `Invalid query: unexpected parameter ${odd[0]}`,
+      odd.map((field) => ({ field, message: 'not allowed' })),
+    );
   return parseInput(schema, query, 'query');
 }
 
@@ -22,15 +26,27 @@ export function messageRoutes(deps: MessageDeps, jwtSecret: string) {
   router.get('/api/chats/:chatId/messages', async (req, res) => {
     const { chatId } = parseInput(chatIdParams, req.params, 'path');
     const query = parseQuery(listMessagesQuery, req.query);
-    if (query.before && query.after) throw badRequest('Use either before or after, not both', [{ field: 'before', message: 'conflicts with after' }]);
-    const result = await listMessages(deps, callerOf(res), { chatId, page: query.page ?? 1, limit: query.limit ?? 50, before: query.before, after: query.after });
+    if (query.before && query.after)
+      throw badRequest('Use either before or after, not both', [{ field: 'before', message: 'conflicts with after' }]);
+    const result = await listMessages(deps, callerOf(res), {
+      chatId,
+      page: query.page ?? 1,
+      limit: query.limit ?? 50,
+      before: query.before,
+      after: query.after,
+    });
     res.status(200).json({ status: 200, message: `Messages loaded for chatId: ${chatId}`, ...result });
   });
 
   router.get('/api/chats/:chatId/search', async (req, res) => {
     const { chatId } = parseInput(chatIdParams, req.params, 'path');
     const query = parseQuery(searchMessagesQuery, req.query);
-    const result = await searchMessages(deps, callerOf(res), { chatId, q: query.q, page: query.page ?? 1, limit: query.limit ?? 20 });
+    const result = await searchMessages(deps, callerOf(res), {
+      chatId,
+      q: query.q,
+      page: query.page ?? 1,
+      limit: query.limit ?? 20,
+    });
     res.status(200).json({ status: 200, message: 'Messages found', ...result });
   });
 

@@ -9,7 +9,13 @@ import { reactionKey, resolveDeleteScope, type Viewer } from '../domain/visibili
 import { validContent, viewerOf, type MessageDeps } from './deps.js';
 
 /** The message `messageId` of `chatId` as the caller sees it, after checking the caller may `action` there. */
-export async function loadTarget(deps: MessageDeps, userId: string, chatId: string, messageId: string, action: ChatAction) {
+export async function loadTarget(
+  deps: MessageDeps,
+  userId: string,
+  chatId: string,
+  messageId: string,
+  action: ChatAction,
+) {
   const access = await deps.access.check(chatId, userId, action);
   const viewer = viewerOf(access, userId);
   const message = await deps.repo.visibleTo(viewer).findById(messageId);
@@ -46,25 +52,44 @@ export async function applyChange(
   return written !== null;
 }
 
-export async function editMessage(deps: MessageDeps, userId: string, input: { chatId: string; messageId: string; newContent: string }) {
+export async function editMessage(
+  deps: MessageDeps,
+  userId: string,
+  input: { chatId: string; messageId: string; newContent: string },
+) {
   const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'send');
   const { message } = target;
   if (message.senderId !== userId) throw forbidden('Only the sender can edit this message');
   if (message.messageType !== 'text') throw badRequest('Only text messages can be edited');
   const newContent = validContent(input.newContent, deps.contentMax, 'newContent');
   let editedAt = new Date();
-  const ok = await applyChange(deps, target, { senderId: oid(userId), messageType: 'text', deletedForEveryone: { $ne: true } }, (rev, at) => {
-    editedAt = at;
-    return {
-      update: { $set: { content: newContent, isEdited: true, editedAt: at } },
-      event: eventOf('edited', message, { rev, newContent, editedAt: at.toISOString(), editedBy: userId }),
-    };
-  });
+  const ok = await applyChange(
+    deps,
+    target,
+    { senderId: oid(userId), messageType: 'text', deletedForEveryone: { $ne: true } },
+    (rev, at) => {
+      editedAt = at;
+      return {
+        update: { $set: { content: newContent, isEdited: true, editedAt: at } },
+        event: eventOf('edited', message, { rev, newContent, editedAt: at.toISOString(), editedBy: userId }),
+      };
+    },
+  );
   if (!ok) throw notFound('Message not found in this chat');
-  return { messageId: message.id, chatId: message.chatId, timestamp: editedAt.toISOString(), newContent, editedAt: editedAt.toISOString() };
+  return {
+    messageId: message.id,
+    chatId: message.chatId,
+    timestamp: editedAt.toISOString(),
+    newContent,
+    editedAt: editedAt.toISOString(),
+  };
 }
 
-export async function deleteMessage(deps: MessageDeps, userId: string, input: { chatId: string; messageId: string; scope?: DeleteScope }) {
+export async function deleteMessage(
+  deps: MessageDeps,
+  userId: string,
+  input: { chatId: string; messageId: string; scope?: DeleteScope },
+) {
   const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'read');
   const { message } = target;
   const scope = resolveDeleteScope(input.scope, message.senderId === userId);
@@ -83,17 +108,27 @@ export async function deleteMessage(deps: MessageDeps, userId: string, input: { 
     scope === 'everyone'
       ? await applyChange(deps, target, { deletedForEveryone: { $ne: true } }, (rev, at) => {
           timestamp = at;
-          return { update: { $set: { deletedForEveryone: true, deletedAt: at } }, event: eventOf('deleted', message, { rev, ...common }) };
+          return {
+            update: { $set: { deletedForEveryone: true, deletedAt: at } },
+            event: eventOf('deleted', message, { rev, ...common }),
+          };
         })
       : await applyChange(deps, target, { deletedBy: { $ne: oid(userId) } }, (rev, at) => {
           timestamp = at;
-          return { update: { $push: { deletedBy: oid(userId) } }, event: eventOf('deleted', message, { rev, ...common }) };
+          return {
+            update: { $push: { deletedBy: oid(userId) } },
+            event: eventOf('deleted', message, { rev, ...common }),
+          };
         });
   if (!ok) throw notFound('Message not found in this chat');
   return { messageId: message.id, chatId: message.chatId, timestamp: timestamp.toISOString(), scope };
 }
 
-export async function addReaction(deps: MessageDeps, userId: string, input: { chatId: string; messageId: string; emoji: string }) {
+export async function addReaction(
+  deps: MessageDeps,
+  userId: string,
+  input: { chatId: string; messageId: string; emoji: string },
+) {
   const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'send');
   const { message } = target;
   const key = reactionKey(userId, input.emoji);
@@ -111,7 +146,11 @@ export async function addReaction(deps: MessageDeps, userId: string, input: { ch
   return { messageId: message.id, chatId: message.chatId, timestamp: timestamp.toISOString(), emoji: input.emoji };
 }
 
-export async function removeReaction(deps: MessageDeps, userId: string, input: { chatId: string; messageId: string; emoji: string }) {
+export async function removeReaction(
+  deps: MessageDeps,
+  userId: string,
+  input: { chatId: string; messageId: string; emoji: string },
+) {
   const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'send');
   const { message } = target;
   const key = reactionKey(userId, input.emoji);
@@ -132,6 +171,10 @@ export async function removeReaction(deps: MessageDeps, userId: string, input: {
 }
 
 type PerMessage = 'edited' | 'deleted' | 'reaction_added' | 'reaction_removed';
-function eventOf<T extends PerMessage>(type: T, message: StoredMessage, data: Omit<EventData<T>, 'messageId'>): OutgoingEvent {
+function eventOf<T extends PerMessage>(
+  type: T,
+  message: StoredMessage,
+  data: Omit<EventData<T>, 'messageId'>,
+): OutgoingEvent {
   return messageEvent(type, message.chatId, { messageId: message.id, ...data } as EventData<T>);
 }

@@ -28,6 +28,9 @@ export const viewerOf = (access: ChatAccess, userId: string): Viewer => ({
 /** Trimmed text of 1..contentMax code points, else a 400 naming the field. */
 export function validContent(text: string, max: number, field: string): string {
   const parsed = messageContent(max).safeParse(text);
-  if (!parsed.success) throw badRequest(`Invalid ${field}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, [{ field, message: parsed.error.issues[0]?.message }]);
+  if (!parsed.success)
+    throw badRequest(`Invalid ${field}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, [
+      { field, message: parsed.error.issues[0]?.message },
+    ]);
   return parsed.data;
 }

@@ -8,7 +8,11 @@ import { viewerOf, type MessageDeps } from './deps.js';
  * can see and have not read; other ids are ignored (API.md). Publishes one `read` event with
  * the reader's unread count left. Answers the ids that this call marked.
  */
-export async function markMessagesRead(deps: MessageDeps, userId: string, input: { chatId: string; messageIds: string[] }) {
+export async function markMessagesRead(
+  deps: MessageDeps,
+  userId: string,
+  input: { chatId: string; messageIds: string[] },
+) {
   const access = await deps.access.check(input.chatId, userId, 'read');
   const viewer = viewerOf(access, userId);
   const readAt = new Date();
@@ -33,5 +37,9 @@ export async function markMessagesRead(deps: MessageDeps, userId: string, input:
   });
   if (!row) return { chatId: access.chatId, messageIds: [], timestamp: readAt.toISOString() };
   await deps.outbox.flushRead(row, { reapply: false });
-  return { chatId: access.chatId, messageIds: row.messageIds.map((id) => id.toHexString()), timestamp: readAt.toISOString() };
+  return {
+    chatId: access.chatId,
+    messageIds: row.messageIds.map((id) => id.toHexString()),
+    timestamp: readAt.toISOString(),
+  };
 }

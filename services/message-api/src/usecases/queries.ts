@@ -5,7 +5,11 @@ import { toChange, toMessageView, toReplyPreview } from '../domain/views.js';
 import { escapeRegex, type Viewer } from '../domain/visibility.js';
 import { viewerOf, type MessageDeps } from './deps.js';
 
-async function replyPreviews(deps: MessageDeps, viewer: Viewer, items: StoredMessage[]): Promise<Map<string, ReplyPreview>> {
+async function replyPreviews(
+  deps: MessageDeps,
+  viewer: Viewer,
+  items: StoredMessage[],
+): Promise<Map<string, ReplyPreview>> {
   const ids = [...new Set(items.map((m) => m.replyTo).filter((id): id is string => id !== null))];
   const replied = await deps.repo.findInChat(viewer.chatId, ids);
   return new Map(replied.map((r) => [r.id, toReplyPreview(r, viewer)]));
@@ -26,7 +30,10 @@ export async function listMessages(
 ) {
   const access = await deps.access.check(input.chatId, userId, 'read');
   const viewer = viewerOf(access, userId);
-  const [before, after] = await Promise.all([cursorOf(deps, access.chatId, input.before), cursorOf(deps, access.chatId, input.after)]);
+  const [before, after] = await Promise.all([
+    cursorOf(deps, access.chatId, input.before),
+    cursorOf(deps, access.chatId, input.after),
+  ]);
   const { items, total } = await deps.repo
     .visibleTo(viewer)
     .page({ before, after, skip: (input.page - 1) * input.limit, limit: input.limit });
@@ -39,7 +46,11 @@ export async function listMessages(
 }
 
 /** Endpoint 12: literal, case-insensitive substring of the content, newest first. */
-export async function searchMessages(deps: MessageDeps, userId: string, input: { chatId: string; q: string; page: number; limit: number }) {
+export async function searchMessages(
+  deps: MessageDeps,
+  userId: string,
+  input: { chatId: string; q: string; page: number; limit: number },
+) {
   const access = await deps.access.check(input.chatId, userId, 'read');
   const viewer = viewerOf(access, userId);
   const { items, total } = await deps.repo
@@ -58,7 +69,11 @@ export async function searchMessages(deps: MessageDeps, userId: string, input: {
  * chat lock and written before the next one, so a client that stores `rev` and asks again
  * from it never misses a change.
  */
-export async function listChanges(deps: MessageDeps, userId: string, input: { chatId: string; since: number; limit: number }): Promise<MessageChanges> {
+export async function listChanges(
+  deps: MessageDeps,
+  userId: string,
+  input: { chatId: string; since: number; limit: number },
+): Promise<MessageChanges> {
   const access = await deps.access.check(input.chatId, userId, 'read');
   const viewer = viewerOf(access, userId);
   const found = await deps.repo.changedSince(access.chatId, input.since, input.limit + 1);

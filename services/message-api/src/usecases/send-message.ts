@@ -38,33 +38,53 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
     : validContent(input.content ?? '', deps.contentMax, 'content');
   const clientMessageId = input.clientMessageId ?? randomUUID();
   // A retry answers the first message even if its reply target or file has gone since.
-  const earlier = input.clientMessageId ? await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId) : null;
+  const earlier = input.clientMessageId
+    ? await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId)
+    : null;
   if (earlier) return duplicateAck(earlier);
 
   if (input.replyToId) {
     const replied = await deps.repo.visibleTo(viewerOf(access, userId)).findById(input.replyToId);
-    if (!replied) throw badRequest('replyToId must be a message of this chat', [{ field: 'replyToId', message: 'not a message of this chat' }]);
+    if (!replied)
+      throw badRequest('replyToId must be a message of this chat', [
+        { field: 'replyToId', message: 'not a message of this chat' },
+      ]);
   }
   let media: Media | null = null;
   if (isMedia) {
-    if (!input.media) throw badRequest('media is required for a media message', [{ field: 'media', message: 'required' }]);
+    if (!input.media)
+      throw badRequest('media is required for a media message', [{ field: 'media', message: 'required' }]);
     const stored = await deps.access.mediaFile(input.media.fileId, access.chatId, userId);
     if (!stored) throw notFound('Media file not found: upload it to this chat first');
     // The server's file record is the truth (url, size, type); the client's copy is not trusted.
     media = stored;
   }
 
-  const written = await deps.locks.withLock(access.chatId, async (): Promise<{ doc: MessageDoc } | { duplicate: StoredMessage }> => {
-    // Under the chat lock: a retry finds the first message; the unique index stays the backstop.
-    const raced = await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId);
-    if (raced) return { duplicate: raced };
-    const last = await deps.repo.lastNumbers(access.chatId);
-    const doc = newMessage({ ...input, chatId: access.chatId, senderId: userId, receiverId: access.otherUserId, content, media, clientMessageId }, last);
-    if (await deps.repo.insert(doc)) return { doc };
-    const first = await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId);
-    if (!first) throw new Error('duplicate clientMessageId but no message found');
-    return { duplicate: first };
-  });
+  const written = await deps.locks.withLock(
+    access.chatId,
+    async (): Promise<{ doc: MessageDoc } | { duplicate: StoredMessage }> => {
+      // Under the chat lock: a retry finds the first message; the unique index stays the backstop.
+      const raced = await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId);
+      if (raced) return { duplicate: raced };
+      const last = await deps.repo.lastNumbers(access.chatId);
+      const doc = newMessage(
+        {
+          ...input,
+          chatId: access.chatId,
+          senderId: userId,
+          receiverId: access.otherUserId,
+          content,
+          media,
+          clientMessageId,
+        },
+        last,
+      );
+      if (await deps.repo.insert(doc)) return { doc };
+      const first = await deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId);
+      if (!first) throw new Error('duplicate clientMessageId but no message found');
+      return { duplicate: first };
+    },
+  );
   if ('duplicate' in written) return duplicateAck(written.duplicate);
   const { doc } = written;
   await deps.outbox.flushMessage(access.chatId, doc._id.toHexString(), doc.pendingEvents);
@@ -73,7 +93,16 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
 
 /** The document of a new message numbered after `last`, carrying its `created` event. */
 function newMessage(
-  m: { chatId: string; senderId: string; receiverId: string; content: string; messageType: MessageType; media: Media | null; clientMessageId: string; replyToId?: string },
+  m: {
+    chatId: string;
+    senderId: string;
+    receiverId: string;
+    content: string;
+    messageType: MessageType;
+    media: Media | null;
+    clientMessageId: string;
+    replyToId?: string;
+  },
   last: { seq: number; rev: number },
 ): MessageDoc {
   const id = new ObjectId();
