@@ -56,7 +56,7 @@ export async function postGeneratedFile(
   const res = await fetch(url, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
-    body: body() as unknown as BodyInit,
+    body: body() as unknown as RequestInit['body'],
     duplex: 'half',
     signal: opts.signal,
   } as RequestInit);
