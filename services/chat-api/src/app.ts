@@ -4,7 +4,7 @@ import type { ChatApiConfig } from './config.js';
 import { chatModel } from './data/chat-model.js';
 import { chatRepository } from './data/chat-repository.js';
 import { chatWriteLock } from './data/chat-write-lock.js';
-import { chatEventPublisher } from './bus/chat-events.js';
+import { chatEvents } from './bus/chat-events.js';
 import { serveChatQueries } from './bus/chat-queries.js';
 import { startMessageProjection } from './bus/message-projection.js';
 import { chatRoutes } from './http/chat-routes.js';
@@ -25,9 +25,11 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
     const chats = chatRepository(Chat, lock);
     await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
 
-    const deps: ChatDeps = { chats, publish: chatEventPublisher(links.bus, logger), now: () => new Date() };
+    const events = chatEvents(links.bus, chats, logger);
+    const deps: ChatDeps = { chats, events, now: () => new Date() };
     serveChatQueries(links.bus, chats);
-    await startMessageProjection({ bus: links.bus, Chat, lock, logger, durable: config.PROJECTION_DURABLE });
+    await startMessageProjection({ bus: links.bus, Chat, lock, events, logger, durable: config.PROJECTION_DURABLE });
+    const relay = events.startRelay({ intervalMs: config.OUTBOX_RELAY_INTERVAL_MS, staleMs: config.OUTBOX_STALE_MS });
 
     const metrics = createMetrics('chat-api');
     const app = createHttpApp({
@@ -47,6 +49,7 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
         // Stop taking requests first; draining NATS then stops the queries and lets the
         // projection finish its current event before the connection closes.
         await closeServer(server);
+        await relay.stop();
         await links.close();
       },
     };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigSchema, portVar } from '@chat/platform';
+import { baseConfigSchema, msVar, portVar } from '@chat/platform';
 
 /** chat-api needs Mongo (the `chats` collection) and NATS; it uses no Redis. */
 export const chatApiConfigSchema = baseConfigSchema.extend({
@@ -11,5 +11,8 @@ export const chatApiConfigSchema = baseConfigSchema.extend({
    * whose updates are not atomic), `process` (in-process only: enough on MongoDB), `auto` (shared on FerretDB).
    */
   CHAT_WRITE_LOCK: z.enum(['auto', 'process', 'shared']).default('auto'),
+  /** How often the outbox relay looks for chat events left unpublished, and how old they must be. */
+  OUTBOX_RELAY_INTERVAL_MS: msVar(5_000),
+  OUTBOX_STALE_MS: msVar(5_000),
 });
 export type ChatApiConfig = z.infer<typeof chatApiConfigSchema>;

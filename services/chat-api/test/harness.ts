@@ -29,9 +29,9 @@ export interface ChatApiWorld {
   stop(): Promise<void>;
 }
 
-export async function startWorld(): Promise<ChatApiWorld> {
+export async function startWorld(env: Record<string, string> = {}): Promise<ChatApiWorld> {
   const infra = await startTestInfra();
-  const config = parseConfig(chatApiConfigSchema, { ...infra.env, PORT: '0' });
+  const config = parseConfig(chatApiConfigSchema, { ...infra.env, ...env, PORT: '0' });
   const logger = createLogger('chat-api', infra.env.LOG_LEVEL ?? 'silent');
   let chatApi = await startChatApi(config, logger);
   const chatApiUrl = () => `http://127.0.0.1:${chatApi.port}`;

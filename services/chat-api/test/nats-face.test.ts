@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -10,7 +11,7 @@ let bus: Bus;
 const events: { subject: string; event: ChatEvent }[] = [];
 
 beforeAll(async () => {
-  world = await startWorld();
+  world = await startWorld({ OUTBOX_RELAY_INTERVAL_MS: '200', OUTBOX_STALE_MS: '300' });
   bus = await Bus.connect({
     url: world.infra.natsUrl,
     name: 'chat-api-test',
@@ -185,6 +186,40 @@ describe('chat events on the CHATS stream', () => {
     const jsm = await jetstreamManager(bus.nc);
     const info = await jsm.streams.info(STREAMS.chats.name);
     expect(info.state.messages).toBeGreaterThanOrEqual(events.length);
+  });
+
+  it('leaves no event behind in the chat outbox after a successful publish', async () => {
+    const [a, b] = [newUser(world.edgeUrl), newUser(world.edgeUrl)];
+    const chatId = await request(a, b);
+    await b.http.post(`/api/chats/${chatId}/accept`);
+    await eventsFor(chatId, 2);
+    const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(doc!.outbox).toEqual([]);
+  });
+
+  it('the relay publishes an event a crashed writer left in the outbox, once', async () => {
+    const [a, b] = [newUser(world.edgeUrl), newUser(world.edgeUrl)];
+    const chatId = await request(a, b);
+    await eventsFor(chatId, 1);
+    // As if chat-api died between the write (status and outbox entry) and the publish.
+    const eventId = randomUUID();
+    await world.db.collection('chats').updateOne({ _id: new Types.ObjectId(chatId) }, {
+      $set: { status: 'blocked', blockedBy: new Types.ObjectId(a.id), statusBeforeBlock: 'pending' },
+      $push: { outbox: { eventId, type: 'blocked', actorId: a.id, at: new Date(Date.now() - 10_000) } },
+    } as never);
+    const got = await eventsFor(chatId, 2);
+    expect(got.map((e) => e.type)).toEqual(['created', 'blocked']);
+    expect(got[1]).toMatchObject({ eventId, data: { status: 'blocked', blockedBy: a.id, actorId: a.id } });
+    const deadline = Date.now() + 5_000;
+    while (
+      (await world.storedChats({ _id: new Types.ObjectId(chatId) }))[0]!.outbox.length > 0 &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await world.storedChats({ _id: new Types.ObjectId(chatId) }))[0]!.outbox).toEqual([]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(events.filter((e) => e.event.eventId === eventId)).toHaveLength(1);
   });
 
   it('a refused action publishes nothing', async () => {

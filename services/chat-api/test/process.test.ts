@@ -48,7 +48,8 @@ describe('chat-api as a process', () => {
   });
 
   it('refuses to start without JWT_SECRET, exiting non-zero with a message naming it', async () => {
-    const { JWT_SECRET: _omitted, ...env } = infra.env;
+    const env = { ...infra.env };
+    delete env.JWT_SECRET;
     const { code, output } = await runToExit({ ...env, PORT: '0' });
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();

@@ -15,7 +15,7 @@ import type { ChatRecord } from '../data/chat-record.js';
 import { isObjectId, projectionRepository, type ProjectionRepository } from '../data/projection-repository.js';
 import { previewOf } from '../domain/projection.js';
 import { toChatView } from '../domain/chat-view.js';
-import { chatEventPublisher, type PublishChatEvent } from './chat-events.js';
+import type { ChatEvents } from './chat-events.js';
 
 /**
  * What the gateway needs for `unread_message`. The event id is derived from the source event,
@@ -43,7 +43,7 @@ type EventOf<K extends keyof typeof messageEvents> = z.output<(typeof messageEve
 
 /** Applies one message event to the chat; safe to run twice for the same event. */
 export async function projectMessageEvent(
-  deps: { bus: Bus; repo: ProjectionRepository; publishChat: PublishChatEvent; logger: Logger },
+  deps: { bus: Bus; repo: ProjectionRepository; events: Pick<ChatEvents, 'publishNow'>; logger: Logger },
   event: MessageEvent,
 ): Promise<void> {
   const { bus, repo, logger } = deps;
@@ -82,7 +82,8 @@ export async function projectMessageEvent(
         return;
       }
       for (const userId of result.before.hiddenFor.filter((u) => u === senderId || u === receiverId)) {
-        await deps.publishChat(result.chat, 'restored', userId);
+        // Derived from the message event, so a redelivery re-publishes it under the same id.
+        await deps.events.publishNow(result.chat, 'restored', userId, `${event.eventId}.restored.${userId}`);
       }
       await publishUnread(bus, event.eventId, result.chat, receiverId);
       return;
@@ -136,13 +137,14 @@ export async function startMessageProjection(opts: {
   bus: Bus;
   Chat: ChatModel;
   lock: ChatWriteLock;
+  events: ChatEvents;
   logger: Logger;
   durable: string;
 }): Promise<RunningConsumer> {
   const deps = {
     bus: opts.bus,
     repo: projectionRepository(opts.Chat, opts.lock),
-    publishChat: chatEventPublisher(opts.bus, opts.logger),
+    events: opts.events,
     logger: opts.logger,
   };
   return opts.bus.consume({

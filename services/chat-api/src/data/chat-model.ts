@@ -1,8 +1,27 @@
 import { Schema, type Connection, type Types } from 'mongoose';
-import { chatStatuses, messageTypes, type ChatStatus, type MessageType } from '@chat/contracts';
+import {
+  chatEventTypes,
+  chatStatuses,
+  messageTypes,
+  type ChatEventType,
+  type ChatStatus,
+  type MessageType,
+} from '@chat/contracts';
 
 /** How many applied message-event ids a chat remembers, so a redelivered event changes nothing. */
 export const APPLIED_EVENTS_KEPT = 200;
+
+/**
+ * A chat event written in the same update as the change it reports, removed once published:
+ * a crash between the write and the publish cannot lose it (the outbox relay publishes it later).
+ * Field order matters: entries are removed by exact match (`$pullAll`), which FerretDB supports.
+ */
+export interface OutboxEntry {
+  eventId: string;
+  type: ChatEventType;
+  actorId: string;
+  at: Date;
+}
 
 /**
  * The `chats` collection. Per-user state lives in maps keyed by the user's ObjectId hex
@@ -34,9 +53,20 @@ export interface ChatDoc {
   /** Per user: when they last deleted the chat; older messages stay hidden for them. */
   clearedAt: Map<string, Date>;
   appliedEvents: string[];
+  outbox: OutboxEntry[];
   createdAt: Date;
   updatedAt: Date;
 }
+
+const outboxEntrySchema = new Schema<OutboxEntry>(
+  {
+    eventId: { type: String, required: true },
+    type: { type: String, enum: chatEventTypes, required: true },
+    actorId: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
 
 const chatSchema = new Schema<ChatDoc>(
   {
@@ -59,6 +89,7 @@ const chatSchema = new Schema<ChatDoc>(
     hiddenFor: { type: [Schema.Types.ObjectId], default: [] },
     clearedAt: { type: Map, of: Date, default: () => ({}) },
     appliedEvents: { type: [String], default: [] },
+    outbox: { type: [outboxEntrySchema], default: [] },
   },
   { collection: 'chats', timestamps: true, versionKey: false },
 );
@@ -69,6 +100,8 @@ chatSchema.index({ pairKey: 1 }, { unique: true });
 chatSchema.index({ participants: 1, status: 1, lastMessageAt: -1, updatedAt: -1 });
 // history and chat.user.list without a status filter: a user's chats, newest activity first.
 chatSchema.index({ participants: 1, lastMessageAt: -1, updatedAt: -1 });
+// outbox relay: chats holding chat events older than a few seconds that were not published yet.
+chatSchema.index({ 'outbox.at': 1 });
 
 export function chatModel(conn: Connection) {
   return conn.model<ChatDoc>('Chat', chatSchema);

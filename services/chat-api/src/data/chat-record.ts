@@ -1,4 +1,5 @@
 import type { ChatStatus, MessageType } from '@chat/contracts';
+import type { OutboxEntry } from './chat-model.js';
 
 /** A chat as the rest of the service sees it: plain data, ids as lowercase hex strings. */
 export interface ChatRecord {
@@ -20,6 +21,8 @@ export interface ChatRecord {
   archivedBy: string[];
   hiddenFor: string[];
   clearedAt: Record<string, Date>;
+  /** Chat events written with a change and not published yet. */
+  outbox: OutboxEntry[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -52,6 +55,12 @@ export function toRecord(doc: Record<string, any>): ChatRecord {
     archivedBy: (doc.archivedBy ?? []).map(String),
     hiddenFor: (doc.hiddenFor ?? []).map(String),
     clearedAt: asRecord<Date>(doc.clearedAt),
+    outbox: (doc.outbox ?? []).map((e: OutboxEntry) => ({
+      eventId: e.eventId,
+      type: e.type,
+      actorId: e.actorId,
+      at: e.at,
+    })),
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };

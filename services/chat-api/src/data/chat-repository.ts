@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { ChatStatus } from '@chat/contracts';
-import type { ChatModel } from './chat-model.js';
+import type { ChatModel, OutboxEntry } from './chat-model.js';
 import { toRecord, type ChatRecord } from './chat-record.js';
 import type { ChatWriteLock } from './chat-write-lock.js';
 
@@ -63,13 +63,14 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock) {
     },
 
     /** Inserts a pending chat requested by `requester`; null when the pair already has one. */
-    async insertPending(requester: string, recipient: string): Promise<ChatRecord | null> {
+    async insertPending(requester: string, recipient: string, event: OutboxEntry): Promise<ChatRecord | null> {
       try {
         const doc = await Chat.create({
           participants: [requester, recipient].sort().map(oid),
           pairKey: pairKeyOf(requester, recipient),
           status: 'pending',
           requestedBy: oid(requester),
+          outbox: [event],
         });
         return toRecord(doc.toObject());
       } catch (err) {
@@ -79,7 +80,12 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock) {
     },
 
     /** Applies a status change only if nobody changed the status since `expectedRev`. */
-    async changeState(chatId: string, expectedRev: number, change: StateChange): Promise<ChatRecord | null> {
+    async changeState(
+      chatId: string,
+      expectedRev: number,
+      change: StateChange,
+      event: OutboxEntry,
+    ): Promise<ChatRecord | null> {
       const $set: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(change)) {
         if (value === undefined) continue;
@@ -88,22 +94,29 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock) {
       const doc = await lock.run(chatId, () =>
         Chat.findOneAndUpdate(
           { _id: chatId, stateRev: expectedRev },
-          { $set, $inc: { stateRev: 1 } },
+          { $set, $inc: { stateRev: 1 }, $push: { outbox: event } },
           { returnDocument: 'after' },
         ).lean(),
       );
       return one(doc);
     },
 
-    async setArchived(chatId: string, userId: string, archived: boolean): Promise<ChatRecord | null> {
-      const update = archived ? { $addToSet: { archivedBy: oid(userId) } } : { $pull: { archivedBy: oid(userId) } };
+    async setArchived(
+      chatId: string,
+      userId: string,
+      archived: boolean,
+      event: OutboxEntry,
+    ): Promise<ChatRecord | null> {
+      const update = archived
+        ? { $addToSet: { archivedBy: oid(userId) }, $push: { outbox: event } }
+        : { $pull: { archivedBy: oid(userId) }, $push: { outbox: event } };
       return one(
         await lock.run(chatId, () => Chat.findByIdAndUpdate(chatId, update, { returnDocument: 'after' }).lean()),
       );
     },
 
     /** The user deletes the chat: hidden for them, history before `at` hidden, their counts reset. */
-    async hideFor(chatId: string, userId: string, at: Date): Promise<ChatRecord | null> {
+    async hideFor(chatId: string, userId: string, at: Date, event: OutboxEntry): Promise<ChatRecord | null> {
       const doc = await lock.run(chatId, () =>
         Chat.findByIdAndUpdate(
           chatId,
@@ -111,6 +124,7 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock) {
             $addToSet: { hiddenFor: oid(userId) },
             $pull: { archivedBy: oid(userId) },
             $set: { [`clearedAt.${userId}`]: at, [`unreadCount.${userId}`]: 0, [`messageCount.${userId}`]: 0 },
+            $push: { outbox: event },
           },
           { returnDocument: 'after' },
         ).lean(),
@@ -119,12 +133,32 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock) {
     },
 
     /** The chat comes back for a user who had deleted it (their old history stays hidden). */
-    async unhideFor(chatId: string, userId: string): Promise<ChatRecord | null> {
+    async unhideFor(chatId: string, userId: string, event: OutboxEntry): Promise<ChatRecord | null> {
       return one(
         await lock.run(chatId, () =>
-          Chat.findByIdAndUpdate(chatId, { $pull: { hiddenFor: oid(userId) } }, { returnDocument: 'after' }).lean(),
+          Chat.findByIdAndUpdate(
+            chatId,
+            { $pull: { hiddenFor: oid(userId) }, $push: { outbox: event } },
+            { returnDocument: 'after' },
+          ).lean(),
         ),
       );
+    },
+
+    /** Drops published events from the chat's outbox (exact match, in the stored field order). */
+    async removeFromOutbox(chatId: string, entries: OutboxEntry[]): Promise<void> {
+      const exact = entries.map((e) => ({ eventId: e.eventId, type: e.type, actorId: e.actorId, at: e.at }));
+      await lock.run(chatId, () =>
+        Chat.collection.updateOne({ _id: oid(chatId) }, { $pullAll: { outbox: exact } } as never),
+      );
+    },
+
+    /** Chats whose outbox holds an event written before `before` (its publish failed or its writer died). */
+    async withStaleOutbox(before: Date, limit: number): Promise<ChatRecord[]> {
+      const docs = await Chat.find({ 'outbox.at': { $lt: before } }, WITHOUT_APPLIED)
+        .limit(limit)
+        .lean();
+      return docs.map((d) => toRecord(d as unknown as Record<string, unknown>));
     },
 
     async list(userId: string, list: ChatListKind, page: Page): Promise<{ items: ChatRecord[]; total: number }> {

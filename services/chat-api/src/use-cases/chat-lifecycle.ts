@@ -1,6 +1,7 @@
 import { AppError, badRequest, conflict, notFound } from '@chat/platform';
 import type { ChatRecord } from '../data/chat-record.js';
 import { decideRequest, decideTransition, isParticipant, type ChatAction } from '../domain/chat-state.js';
+import { pendingChatEvent } from '../bus/chat-events.js';
 import type { ChatDeps } from './deps.js';
 
 const MAX_ATTEMPTS = 8;
@@ -29,22 +30,28 @@ export async function getOrCreateChat(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let chat = await deps.chats.findByPair(callerId, recipientId);
     if (!chat) {
-      const inserted = await deps.chats.insertPending(callerId, recipientId);
+      const event = pendingChatEvent('created', callerId, deps.now());
+      const inserted = await deps.chats.insertPending(callerId, recipientId, event);
       if (inserted) {
-        await deps.publish(inserted, 'created', callerId);
+        await deps.events.flush(inserted, [event]);
         return { chat: inserted, created: true };
       }
       continue; // the other side created it at the same moment: re-read and apply the rules
     }
     if (chat.hiddenFor.includes(callerId)) {
-      chat = (await deps.chats.unhideFor(chat.id, callerId)) ?? chat;
-      await deps.publish(chat, 'restored', callerId);
+      const event = pendingChatEvent('restored', callerId, deps.now());
+      const restored = await deps.chats.unhideFor(chat.id, callerId, event);
+      if (restored) {
+        chat = restored;
+        await deps.events.flush(chat, [event]);
+      }
     }
     const decision = decideRequest(chat, callerId, deps.now());
     if (!decision) return { chat, created: false };
-    const changed = await deps.chats.changeState(chat.id, chat.stateRev, decision.change);
+    const event = pendingChatEvent(decision.event, callerId, deps.now());
+    const changed = await deps.chats.changeState(chat.id, chat.stateRev, decision.change, event);
     if (!changed) continue; // someone changed the status meanwhile
-    await deps.publish(changed, decision.event, callerId);
+    await deps.events.flush(changed, [event]);
     return { chat: changed, created: false };
   }
   throw new AppError('CONFLICT', 'The chat is changing too fast, try again');
@@ -61,9 +68,10 @@ export async function applyChatAction(
     const chat = await loadChatFor(deps, chatId, callerId);
     const decision = decideTransition(chat, action, callerId, deps.now());
     if (!decision.ok) throw new AppError(decision.code, decision.message);
-    const changed = await deps.chats.changeState(chat.id, chat.stateRev, decision.change);
+    const event = pendingChatEvent(decision.event, callerId, deps.now());
+    const changed = await deps.chats.changeState(chat.id, chat.stateRev, decision.change, event);
     if (!changed) continue;
-    await deps.publish(changed, decision.event, callerId);
+    await deps.events.flush(changed, [event]);
     return changed;
   }
   throw conflict('The chat is changing too fast, try again');
@@ -82,17 +90,20 @@ export const unblockChat = (deps: ChatDeps, chatId: string, callerId: string) =>
 export async function toggleArchive(deps: ChatDeps, chatId: string, callerId: string): Promise<ChatRecord> {
   const chat = await loadChatFor(deps, chatId, callerId);
   const archive = !chat.archivedBy.includes(callerId);
-  const updated = await deps.chats.setArchived(chat.id, callerId, archive);
+  const event = pendingChatEvent(archive ? 'archived' : 'unarchived', callerId, deps.now());
+  const updated = await deps.chats.setArchived(chat.id, callerId, archive, event);
   if (!updated) throw notFound('Chat not found');
-  await deps.publish(updated, archive ? 'archived' : 'unarchived', callerId);
+  await deps.events.flush(updated, [event]);
   return updated;
 }
 
 /** Hides the chat and its history so far for the caller only. */
 export async function deleteChatForUser(deps: ChatDeps, chatId: string, callerId: string): Promise<ChatRecord> {
   const chat = await loadChatFor(deps, chatId, callerId);
-  const updated = await deps.chats.hideFor(chat.id, callerId, deps.now());
+  const now = deps.now();
+  const event = pendingChatEvent('deleted', callerId, now);
+  const updated = await deps.chats.hideFor(chat.id, callerId, now, event);
   if (!updated) throw notFound('Chat not found');
-  await deps.publish(updated, 'deleted', callerId);
+  await deps.events.flush(updated, [event]);
   return updated;
 }

@@ -1,9 +1,9 @@
 import type { ChatRepository } from '../data/chat-repository.js';
-import type { PublishChatEvent } from '../bus/chat-events.js';
+import type { ChatEvents } from '../bus/chat-events.js';
 
-/** What the chat use cases need: storage, an event publisher and a clock. */
+/** What the chat use cases need: storage, the chat event outbox and a clock. */
 export interface ChatDeps {
   chats: ChatRepository;
-  publish: PublishChatEvent;
+  events: Pick<ChatEvents, 'flush'>;
   now: () => Date;
 }
