@@ -247,11 +247,28 @@ describe('delete', () => {
     const doc = await storedOne(messageId);
     expect(doc.deletedForEveryone).toBe(false);
     expect(doc.deletedBy.map(String)).toEqual([bob.id]);
-    // Gone for bob: a second delete finds nothing; alice still sees it and may delete it for herself.
+    // Gone for bob: a second delete finds nothing.
     expect(await w.refusal(messageDelete, bob, { chatId, messageId })).toBe('NOT_FOUND');
+    // When alice then deletes it for everyone, the event says bob had already hidden it.
+    await w.command(messageDelete, alice, { chatId, messageId });
+    const { event } = await w.waitForEvent(
+      (e) => e.event.type === 'deleted' && e.event.data.messageId === messageId && e.event.data.scope === 'everyone',
+    );
+    expect(event.data.alreadyHiddenFor).toEqual([bob.id]);
+  });
+
+  it('lets the sender hide their own message for themselves only', async () => {
+    const { messageId } = await send(alice, 'hide from me');
     await expect(w.command(messageDelete, alice, { chatId, messageId, scope: 'me' })).resolves.toMatchObject({
       scope: 'me',
     });
+    const doc = await storedOne(messageId);
+    expect(doc.deletedForEveryone).toBe(false);
+    expect(doc.deletedBy.map(String)).toEqual([alice.id]);
+    const forBob = await bob.http.get(`/api/chats/${chatId}/messages?limit=100`);
+    expect(forBob.body.data.map((m: any) => m._id)).toContain(messageId);
+    const forAlice = await alice.http.get(`/api/chats/${chatId}/messages?limit=100`);
+    expect(forAlice.body.data.map((m: any) => m._id)).not.toContain(messageId);
   });
 
   it('refuses an outsider and a message of another chat', async () => {

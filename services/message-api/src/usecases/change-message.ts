@@ -102,6 +102,7 @@ export async function deleteMessage(
     receiverId: message.receiverId,
     wasUnread,
     createdAt: message.createdAt.toISOString(),
+    alreadyHiddenFor: message.deletedBy,
   };
   let timestamp = new Date();
   const ok =
