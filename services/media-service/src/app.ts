@@ -33,9 +33,15 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
   const chatAccess = chatAccessClient(links.bus);
   const fileCheck = serveMediaFileCheck(links.bus, files);
 
+  const metrics = createMetrics('media-service');
+  const uploadsCounter = metrics.counter(
+    'media_uploads_total',
+    'Uploaded files by outcome (stored / refused) and status',
+    ['outcome', 'status'],
+  );
   const app = createHttpApp({
     logger,
-    metrics: createMetrics('media-service'),
+    metrics,
     readiness: links.readiness,
     corsOrigins: config.CORS_ORIGINS,
     bodyLimit: config.BODY_LIMIT,
@@ -56,6 +62,7 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
           },
           allowExecutables: config.MEDIA_ALLOW_EXECUTABLES,
           maxBulkFiles: config.MEDIA_MAX_BULK_FILES,
+          countUpload: (outcome, status) => uploadsCounter.inc({ outcome, status: String(status) }),
         }),
       ),
   });

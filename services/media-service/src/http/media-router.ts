@@ -23,6 +23,8 @@ export interface MediaRouterDeps {
   limits: SizeLimits;
   allowExecutables: boolean;
   maxBulkFiles: number;
+  /** Counts each file's outcome for /metrics. */
+  countUpload?: (outcome: 'stored' | 'refused', status: number) => void;
 }
 
 /** Endpoints 14-18 of the specification, plus the local files under /api/media/files/. */
@@ -43,7 +45,9 @@ export function mediaRouter(deps: MediaRouterDeps): Router {
         );
       }
       await ensureChatAccess(req, deps.chatAccess, chatId);
-      return await storeUploads(deps, { chatId, uploaderId: callerOf(res), uploads });
+      const outcomes = await storeUploads(deps, { chatId, uploaderId: callerOf(res), uploads });
+      for (const o of outcomes) deps.countUpload?.(o.ok ? 'stored' : 'refused', o.ok ? 200 : o.error.status);
+      return outcomes;
     } finally {
       await Promise.all(uploads.map((u) => (u.staged ? unlink(u.staged.path).catch(() => undefined) : undefined)));
     }

@@ -34,6 +34,25 @@ export function fileCases(w: MediaWorld) {
     expect((await api(w.edge.url).get(`/api/media/${fileId}/metadata`)).status).toBe(401);
   });
 
+  it('metadata of a non-media file: ImageKit file details, or the local file facts', async () => {
+    const pdf = fixtures.pdf();
+    const up = await w.upload(w.bob, [
+      ['chatId', w.chatId],
+      ['file', pdf, 'notes.pdf'],
+    ]);
+    const res = await w.as(w.alice).get(`/api/media/${up.body.data.fileId}/metadata`);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({
+      fileName: 'notes.pdf',
+      fileSize: pdf.length,
+      mimeType: 'application/pdf',
+      uploadedBy: w.bob,
+    });
+    if (w.kind === 'imagekit')
+      expect(res.body.data).toMatchObject({ type: 'file', fileType: 'non-image', size: pdf.length });
+    else expect(res.body.data).toMatchObject({ format: 'pdf', size: pdf.length });
+  });
+
   it('delete: a stranger gets 404, the other participant 403, the uploader deletes it from storage and records', async () => {
     const { fileId, url } = (await w.uploadPng(w.alice)).body.data;
     expect((await w.as(w.carol).post('/api/media/delete', { fileId })).status).toBe(404);

@@ -235,6 +235,9 @@ export function uploadCases(w: MediaWorld) {
     ]);
     for (const f of res.body.data)
       expect((await w.records({ fileId: f.fileId, uploaderId: w.bob, chatId: w.chatId })).length).toBe(1);
+    const metrics = await (await fetch(`${w.media.url}/metrics`)).text();
+    expect(metrics).toMatch(/^media_uploads_total\{(?=[^}]*outcome="refused")(?=[^}]*status="415")[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^media_uploads_total\{(?=[^}]*outcome="stored")[^}]*\} [1-9]/m);
     expect(w.tmpFiles()).toEqual([]);
   });
 
