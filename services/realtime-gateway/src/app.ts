@@ -60,8 +60,12 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     ttlMs: config.PRESENCE_TTL_MS,
     logger,
   });
-  const typing = new TypingTracker(io, links.redis, { throttleMs: config.TYPING_THROTTLE_MS, timeoutMs: config.TYPING_TIMEOUT_MS, logger });
-  handleConnections(io, { config, logger, bus: links.bus, redis: links.redis, presence, typing, isDraining });
+  const typing = new TypingTracker(io, links.redis, {
+    throttleMs: config.TYPING_THROTTLE_MS,
+    timeoutMs: config.TYPING_TIMEOUT_MS,
+    logger,
+  });
+  handleConnections(io, { config, metrics, logger, bus: links.bus, redis: links.redis, presence, typing, isDraining });
   presence.start();
   await startBroadcasting(io, links.bus, { maxAgeMs: config.BROADCAST_MAX_AGE_MS, logger });
 

@@ -10,7 +10,11 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   GATEWAY_NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (no dots: it prefixes session ids)')
-    .default(hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64) || 'gw'),
+    .default(
+      hostname()
+        .replace(/[^A-Za-z0-9_-]/g, '-')
+        .slice(0, 64) || 'gw',
+    ),
   /** A socket's presence entry expires this long after its node's last heartbeat. */
   PRESENCE_TTL_MS: msVar(15_000),
   /** Largest Socket.IO packet accepted, in bytes; a bigger one closes that connection. */

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { clientEvents } from '@chat/contracts';
-import { connectSocket, emitAck, newUserId, nextEvent, noEvent, startTestInfra, tokenFor, type TestInfra } from '@chat/testkit';
+import {
+  connectSocket,
+  emitAck,
+  newUserId,
+  nextEvent,
+  noEvent,
+  startTestInfra,
+  tokenFor,
+  type TestInfra,
+} from '@chat/testkit';
 import { FakeBackend } from './support/fake-backend.js';
 import { recordEvents, startNode, type TestNode } from './support/cluster.js';
 
@@ -17,11 +26,35 @@ function malformedPayloads(victimChat: string, victimMessage: string): [string, 
     ['an array', [victimChat]],
     ['a boolean', true],
     ['an empty object', {}],
-    ['{"$ne": null} as the chat id', { chatId: { $ne: null }, messageId: { $ne: null }, content: 'x', emoji: '👍', messageIds: [{ $ne: null }] }],
+    [
+      '{"$ne": null} as the chat id',
+      { chatId: { $ne: null }, messageId: { $ne: null }, content: 'x', emoji: '👍', messageIds: [{ $ne: null }] },
+    ],
     ['{"$gt": ""} as the message id', { chatId: victimChat, messageId: { $gt: '' }, newContent: 'x', emoji: '👍' }],
-    ['a __proto__ key carrying the chat id', JSON.parse(`{"__proto__": {"chatId": "${victimChat}", "messageId": "${victimMessage}"}, "content": "x", "emoji": "x"}`)],
-    ['a constructor.prototype key', JSON.parse(`{"constructor": {"prototype": {"chatId": "${victimChat}"}}, "content": "x"}`)],
-    ['wrong types', { chatId: 12345, messageId: true, content: { text: 'x' }, newContent: ['x'], emoji: 7, messageIds: 'x', scope: 'all', messageType: 'exe', media: 'x' }],
+    [
+      'a __proto__ key carrying the chat id',
+      JSON.parse(
+        `{"__proto__": {"chatId": "${victimChat}", "messageId": "${victimMessage}"}, "content": "x", "emoji": "x"}`,
+      ),
+    ],
+    [
+      'a constructor.prototype key',
+      JSON.parse(`{"constructor": {"prototype": {"chatId": "${victimChat}"}}, "content": "x"}`),
+    ],
+    [
+      'wrong types',
+      {
+        chatId: 12345,
+        messageId: true,
+        content: { text: 'x' },
+        newContent: ['x'],
+        emoji: 7,
+        messageIds: 'x',
+        scope: 'all',
+        messageType: 'exe',
+        media: 'x',
+      },
+    ],
     ['binary data', Buffer.from('garbage')],
     ['a chat id with trailing garbage', { chatId: `${victimChat}x`, content: 'x' }],
   ];
@@ -87,13 +120,22 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     const attacker = await connect(lenient.url, attackerId);
     for (const event of eventNames) {
       for (const [what, payload] of malformedPayloads(chatId, messageId)) {
-        const ack = payload === undefined ? await attacker.timeout(5_000).emitWithAck(event) : await emitAck(attacker, event, payload);
+        const ack =
+          payload === undefined
+            ? await attacker.timeout(5_000).emitWithAck(event)
+            : await emitAck(attacker, event, payload);
         // Where the junk sits in a field this event does not read (a valid chat id plus a bad
         // message id, for join_chat), the rest is a valid request for someone else's chat: FORBIDDEN
         // (or, for leave_chat, a harmless no-op).
         const valid = clientEvents[event as keyof typeof clientEvents].schema.safeParse(payload).success;
         if (valid && event === 'leave_chat') expect(ack).toEqual({ ok: true, chatId });
-        else expect(ack, `${event} with ${what}`).toMatchObject({ ok: false, code: valid ? 'FORBIDDEN' : 'VALIDATION', event, message: expect.any(String) });
+        else
+          expect(ack, `${event} with ${what}`).toMatchObject({
+            ok: false,
+            code: valid ? 'FORBIDDEN' : 'VALIDATION',
+            event,
+            message: expect.any(String),
+          });
       }
     }
     expect(attacker.connected).toBe(true);
@@ -127,8 +169,15 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     const before = fake.snapshot();
     const alice = fake.chats.get(chatId)!.participants[0];
     const s = await connect(lenient.url, alice);
-    expect(await emitAck(s, 'send_message', { chatId, content: 'x'.repeat(20_000) })).toMatchObject({ ok: false, code: 'VALIDATION', event: 'send_message' });
-    expect(await emitAck(s, 'send_message', { chatId, content: '   ' })).toMatchObject({ ok: false, code: 'VALIDATION' });
+    expect(await emitAck(s, 'send_message', { chatId, content: 'x'.repeat(20_000) })).toMatchObject({
+      ok: false,
+      code: 'VALIDATION',
+      event: 'send_message',
+    });
+    expect(await emitAck(s, 'send_message', { chatId, content: '   ' })).toMatchObject({
+      ok: false,
+      code: 'VALIDATION',
+    });
     expect(fake.snapshot()).toBe(before);
   });
 
@@ -165,11 +214,19 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     const onStrict = await connect(strict.url, user);
     const onStrict2 = await connect(strict2.url, user);
     const leave = (s: Socket) => emitAck(s, 'leave_chat', { chatId: 'b'.repeat(24) });
-    const first = [...(await Promise.all(Array.from({ length: 6 }, () => leave(onStrict)))), ...(await Promise.all(Array.from({ length: 4 }, () => leave(onStrict2))))];
+    const first = [
+      ...(await Promise.all(Array.from({ length: 6 }, () => leave(onStrict)))),
+      ...(await Promise.all(Array.from({ length: 4 }, () => leave(onStrict2)))),
+    ];
     expect(first.every((a) => a.ok)).toBe(true);
     // Ten points in the window are spent: the next event is refused on either node.
     const err = nextEvent(onStrict2, 'error');
-    expect(await leave(onStrict2)).toMatchObject({ ok: false, code: 'RATE_LIMITED', event: 'leave_chat', message: expect.stringMatching(/Too many events/) });
+    expect(await leave(onStrict2)).toMatchObject({
+      ok: false,
+      code: 'RATE_LIMITED',
+      event: 'leave_chat',
+      message: expect.stringMatching(/Too many events/),
+    });
     expect(await err).toMatchObject({ code: 'RATE_LIMITED' });
     expect(await leave(onStrict)).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
     // Another user is not affected.
@@ -183,7 +240,11 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     const s = await connect(strict.url, user);
     expect((await emitAck(s, 'join_chat', { chatId: chats[0] })).ok).toBe(true);
     expect((await emitAck(s, 'join_chat', { chatId: chats[1] })).ok).toBe(true);
-    expect(await emitAck(s, 'join_chat', { chatId: chats[2] })).toMatchObject({ ok: false, code: 'CONFLICT', event: 'join_chat' });
+    expect(await emitAck(s, 'join_chat', { chatId: chats[2] })).toMatchObject({
+      ok: false,
+      code: 'CONFLICT',
+      event: 'join_chat',
+    });
     expect((await emitAck(s, 'join_chat', { chatId: chats[1] })).ok).toBe(true); // already in: fine
     await emitAck(s, 'leave_chat', { chatId: chats[0] });
     expect((await emitAck(s, 'join_chat', { chatId: chats[2] })).ok).toBe(true);
@@ -194,7 +255,11 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     await fake.close();
     try {
       const s = await connect(lenient.url, newUserId());
-      expect(await emitAck(s, 'join_chat', { chatId }, 10_000)).toMatchObject({ ok: false, code: 'UNAVAILABLE', event: 'join_chat' });
+      expect(await emitAck(s, 'join_chat', { chatId }, 10_000)).toMatchObject({
+        ok: false,
+        code: 'UNAVAILABLE',
+        event: 'join_chat',
+      });
       expect(await noEvent(s, 'join_chat_success', 100)).toBe(true);
     } finally {
       fake = await FakeBackend.start(infra.natsUrl);

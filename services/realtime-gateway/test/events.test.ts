@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import { badTokens, connectSocket, emitAck, newUserId, nextEvent, noEvent, startTestInfra, tokenFor, type TestInfra } from '@chat/testkit';
+import {
+  badTokens,
+  connectSocket,
+  emitAck,
+  newUserId,
+  nextEvent,
+  noEvent,
+  startTestInfra,
+  tokenFor,
+  type TestInfra,
+} from '@chat/testkit';
 import { FakeBackend } from './support/fake-backend.js';
 import { recordEvents, startNode, type TestNode } from './support/cluster.js';
 
@@ -57,7 +67,12 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
 
     it('accepts the token as an Authorization: Bearer header too, and the session id names the node', async () => {
       const { io } = await import('socket.io-client');
-      const s = io(gw1.url, { transports: ['polling'], extraHeaders: { authorization: `Bearer ${tokenFor(newUserId())}` }, forceNew: true, reconnection: false });
+      const s = io(gw1.url, {
+        transports: ['polling'],
+        extraHeaders: { authorization: `Bearer ${tokenFor(newUserId())}` },
+        forceNew: true,
+        reconnection: false,
+      });
       sockets.push(s);
       await nextEvent(s, 'connect');
       expect(s.io.engine.id.startsWith('gw1.')).toBe(true);
@@ -79,7 +94,11 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       const stranger = await connect(gw2.url, newUserId());
       const log = recordEvents(stranger);
       const err = nextEvent(stranger, 'error');
-      expect(await emitAck(stranger, 'join_chat', { chatId })).toMatchObject({ ok: false, code: 'FORBIDDEN', event: 'join_chat' });
+      expect(await emitAck(stranger, 'join_chat', { chatId })).toMatchObject({
+        ok: false,
+        code: 'FORBIDDEN',
+        event: 'join_chat',
+      });
       expect(await err).toMatchObject({ code: 'FORBIDDEN', event: 'join_chat' });
       await emitAck(a, 'send_message', { chatId, content: 'private' });
       await emitAck(a, 'typing', { chatId });
@@ -109,7 +128,11 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       const unread = nextEvent(b, 'unread_message');
       const success = nextEvent(a, 'send_message_success');
       const ack = await emitAck(a, 'send_message', { chatId, content: '  hello bob  ', clientMessageId: 'c-1' });
-      expect(ack).toMatchObject({ ok: true, messageId: expect.stringMatching(/^[0-9a-f]{24}$/), timestamp: expect.any(String) });
+      expect(ack).toMatchObject({
+        ok: true,
+        messageId: expect.stringMatching(/^[0-9a-f]{24}$/),
+        timestamp: expect.any(String),
+      });
       expect(await success).toEqual({ messageId: ack.messageId, timestamp: ack.timestamp });
       expect(await received).toMatchObject({
         messageId: ack.messageId,
@@ -151,7 +174,13 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
 
     it('send_media reaches the room as media_received with the media object', async () => {
       const { chatId, a, b } = await pair();
-      const media = { url: 'https://cdn.example/x.png', fileId: 'file-1', fileName: 'x.png', fileSize: 10, mimeType: 'image/png' };
+      const media = {
+        url: 'https://cdn.example/x.png',
+        fileId: 'file-1',
+        fileName: 'x.png',
+        fileSize: 10,
+        mimeType: 'image/png',
+      };
       const received = nextEvent(b, 'media_received');
       const ack = await emitAck(a, 'send_media', { chatId, messageType: 'image', media });
       expect(ack).toMatchObject({ ok: true, messageId: expect.any(String) });
@@ -163,7 +192,10 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       const { messageId } = await emitAck(a, 'send_message', { chatId, content: 'read me' });
       const read = nextEvent(a, 'messages_read');
       const unread = nextEvent(b, 'unread_message', 5_000, (p) => p.unreadCount === 0);
-      expect(await emitAck(b, 'mark_as_read', { chatId, messageIds: [messageId] })).toEqual({ ok: true, messageIds: [messageId] });
+      expect(await emitAck(b, 'mark_as_read', { chatId, messageIds: [messageId] })).toEqual({
+        ok: true,
+        messageIds: [messageId],
+      });
       expect(await read).toMatchObject({ messageIds: [messageId], readBy: bob, chatId, timestamp: expect.any(String) });
       expect((await unread).unreadCount).toBe(0);
       expect(fake.messages.get(messageId)!.readBy.has(bob)).toBe(true);
@@ -173,16 +205,29 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       const { alice, chatId, a, b } = await pair();
       const { messageId } = await emitAck(a, 'send_message', { chatId, content: 'typo' });
       const edited = nextEvent(b, 'message_edited');
-      expect(await emitAck(a, 'edit_message', { chatId, messageId, newContent: 'fixed' })).toEqual({ ok: true, messageId });
-      expect(await edited).toMatchObject({ messageId, chatId, newContent: 'fixed', editedBy: alice, editedAt: expect.any(String) });
+      expect(await emitAck(a, 'edit_message', { chatId, messageId, newContent: 'fixed' })).toEqual({
+        ok: true,
+        messageId,
+      });
+      expect(await edited).toMatchObject({
+        messageId,
+        chatId,
+        newContent: 'fixed',
+        editedBy: alice,
+        editedAt: expect.any(String),
+      });
       expect(fake.messages.get(messageId)!.content).toBe('fixed');
     });
 
-    it('editing through a chat id that is not the message\'s is NOT_FOUND and changes nothing', async () => {
+    it("editing through a chat id that is not the message's is NOT_FOUND and changes nothing", async () => {
       const { alice, chatId, a } = await pair();
       const other = fake.addChat(alice, newUserId());
       const { messageId } = await emitAck(a, 'send_message', { chatId, content: 'original' });
-      expect(await emitAck(a, 'edit_message', { chatId: other, messageId, newContent: 'hijack' })).toMatchObject({ ok: false, code: 'NOT_FOUND', event: 'edit_message' });
+      expect(await emitAck(a, 'edit_message', { chatId: other, messageId, newContent: 'hijack' })).toMatchObject({
+        ok: false,
+        code: 'NOT_FOUND',
+        event: 'edit_message',
+      });
       expect(fake.messages.get(messageId)!.content).toBe('original');
     });
 
@@ -212,11 +257,19 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       const { bob, chatId, a, b } = await pair();
       const { messageId } = await emitAck(a, 'send_message', { chatId, content: 'react' });
       const added = nextEvent(a, 'reaction_added');
-      expect(await emitAck(b, 'add_reaction', { chatId, messageId, emoji: '👍' })).toEqual({ ok: true, messageId, emoji: '👍' });
+      expect(await emitAck(b, 'add_reaction', { chatId, messageId, emoji: '👍' })).toEqual({
+        ok: true,
+        messageId,
+        emoji: '👍',
+      });
       expect(await added).toMatchObject({ messageId, chatId, userId: bob, emoji: '👍', timestamp: expect.any(String) });
       const removed = nextEvent(a, 'reaction_removed');
       const success = nextEvent(b, 'reaction_removed_success');
-      expect(await emitAck(b, 'remove_reaction', { chatId, messageId, emoji: '👍' })).toEqual({ ok: true, messageId, emoji: '👍' });
+      expect(await emitAck(b, 'remove_reaction', { chatId, messageId, emoji: '👍' })).toEqual({
+        ok: true,
+        messageId,
+        emoji: '👍',
+      });
       expect(await success).toEqual({ messageId, emoji: '👍' });
       expect(await removed).toMatchObject({ messageId, chatId, userId: bob, emoji: '👍' });
       expect(fake.messages.get(messageId)!.reactions).toEqual([]);
@@ -226,7 +279,11 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       const { chatId, a } = await pair();
       const { messageId } = await emitAck(a, 'send_message', { chatId, content: 'mine' });
       const stranger = await connect(gw2.url, newUserId());
-      expect(await emitAck(stranger, 'add_reaction', { chatId, messageId, emoji: '😈' })).toMatchObject({ ok: false, code: 'FORBIDDEN', event: 'add_reaction' });
+      expect(await emitAck(stranger, 'add_reaction', { chatId, messageId, emoji: '😈' })).toMatchObject({
+        ok: false,
+        code: 'FORBIDDEN',
+        event: 'add_reaction',
+      });
       // Through a chat of their own: the message is not in it.
       const ownChat = fake.addChat(newUserId(), newUserId());
       expect((await emitAck(stranger, 'add_reaction', { chatId: ownChat, messageId, emoji: '😈' })).ok).toBe(false);
@@ -263,14 +320,18 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
     it('typing into a chat the socket has not joined is FORBIDDEN and reaches nobody', async () => {
       const { chatId, b } = await pair();
       const stranger = await connect(gw1.url, newUserId());
-      expect(await emitAck(stranger, 'typing', { chatId })).toMatchObject({ ok: false, code: 'FORBIDDEN', event: 'typing' });
+      expect(await emitAck(stranger, 'typing', { chatId })).toMatchObject({
+        ok: false,
+        code: 'FORBIDDEN',
+        event: 'typing',
+      });
       expect(await noEvent(b, 'user_typing', 400)).toBe(true);
     });
   });
 
   describe('chat state changes', () => {
     it('when a chat is blocked, both users leave its room at once and sending is FORBIDDEN', async () => {
-      const { alice, bob, chatId, a, b } = await pair();
+      const { bob, chatId, a, b } = await pair();
       const bobOther = await connect(gw1.url, bob);
       await emitAck(bobOther, 'join_chat', { chatId });
       await fake.setStatus(chatId, 'blocked', bob);
@@ -278,7 +339,11 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       await expect.poll(async () => (await emitAck(a, 'typing', { chatId })).ok, { timeout: 5_000 }).toBe(false);
       await expect.poll(async () => (await emitAck(bobOther, 'typing', { chatId })).ok, { timeout: 5_000 }).toBe(false);
       const before = fake.snapshot();
-      expect(await emitAck(a, 'send_message', { chatId, content: 'still there?' })).toMatchObject({ ok: false, code: 'FORBIDDEN', event: 'send_message' });
+      expect(await emitAck(a, 'send_message', { chatId, content: 'still there?' })).toMatchObject({
+        ok: false,
+        code: 'FORBIDDEN',
+        event: 'send_message',
+      });
       expect(fake.snapshot()).toBe(before);
       expect(await emitAck(b, 'join_chat', { chatId })).toMatchObject({ ok: false, code: 'FORBIDDEN' });
       expect(await noEvent(b, 'user_typing', 300)).toBe(true);
@@ -293,7 +358,7 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
   });
 
   describe('presence', () => {
-    it('user_online when a user\'s first socket comes, not for the second; user_offline only when the last goes', async () => {
+    it("user_online when a user's first socket comes, not for the second; user_offline only when the last goes", async () => {
       const alice = newUserId();
       const bob = newUserId();
       const chatId = fake.addChat(alice, bob);

@@ -3,11 +3,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
-import { api, connectSocket, emitAck, newUserId, nextEvent, noEvent, spawnService, startTestInfra, tokenFor, type SpawnedService, type TestInfra } from '@chat/testkit';
+import {
+  api,
+  connectSocket,
+  emitAck,
+  newUserId,
+  nextEvent,
+  noEvent,
+  spawnService,
+  startTestInfra,
+  tokenFor,
+  type SpawnedService,
+  type TestInfra,
+} from '@chat/testkit';
 import { connectReconnecting, eventually } from './support/cluster.js';
 
 /** The smallest valid PNG: media-service sniffs types from bytes. */
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000100e5270de40000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000100e5270de40000000049454e44ae426082',
+  'hex',
+);
 const PRESENCE_TTL_MS = 1500;
 
 /**
@@ -30,7 +45,12 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
   let a: Socket; // alice, through the edge
   let b: Socket; // bob, directly on the other node
 
-  const gatewayEnv = (id: string) => ({ ...infra.env, GATEWAY_NODE_ID: id, PRESENCE_TTL_MS: String(PRESENCE_TTL_MS), DRAIN_TIMEOUT_MS: '3000' });
+  const gatewayEnv = (id: string) => ({
+    ...infra.env,
+    GATEWAY_NODE_ID: id,
+    PRESENCE_TTL_MS: String(PRESENCE_TTL_MS),
+    DRAIN_TIMEOUT_MS: '3000',
+  });
   const nodeOf = (s: Socket) => s.io.engine.id.split('.')[0] as 'gw1' | 'gw2';
   const otherNode = (id: 'gw1' | 'gw2') => (id === 'gw1' ? 'gw2' : 'gw1');
   const track = (s: Socket) => (sockets.push(s), s);
@@ -81,7 +101,11 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
 
   it('a stranger cannot join the chat (chat-api says no)', async () => {
     const stranger = track(await connectSocket(edge, tokenFor(newUserId())));
-    expect(await emitAck(stranger, 'join_chat', { chatId })).toMatchObject({ ok: false, event: 'join_chat', code: expect.stringMatching(/FORBIDDEN|NOT_FOUND/) });
+    expect(await emitAck(stranger, 'join_chat', { chatId })).toMatchObject({
+      ok: false,
+      event: 'join_chat',
+      code: expect.stringMatching(/FORBIDDEN|NOT_FOUND/),
+    });
   });
 
   let firstMessageId: string;
@@ -91,7 +115,15 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
     const ack = await emitAck(a, 'send_message', { chatId, content: 'hello from the edge', clientMessageId: 'm-1' });
     expect(ack).toMatchObject({ ok: true, messageId: expect.any(String), timestamp: expect.any(String) });
     firstMessageId = ack.messageId;
-    expect(await received).toMatchObject({ messageId: ack.messageId, chatId, senderId: alice, receiverId: bob, content: 'hello from the edge', messageType: 'text', clientMessageId: 'm-1' });
+    expect(await received).toMatchObject({
+      messageId: ack.messageId,
+      chatId,
+      senderId: alice,
+      receiverId: bob,
+      content: 'hello from the edge',
+      messageType: 'text',
+      clientMessageId: 'm-1',
+    });
     expect(await unread).toMatchObject({ chatId, unreadCount: 1, senderId: alice });
     const stored = await api(edge, bobToken).get(`/api/chats/${chatId}/messages`);
     expect(stored.body.data.map((m: { _id: string }) => m._id)).toContain(ack.messageId);
@@ -105,18 +137,36 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
 
   it('mark_as_read, edit, reactions and delete travel end to end', async () => {
     const read = nextEvent(a, 'messages_read');
-    expect(await emitAck(b, 'mark_as_read', { chatId, messageIds: [firstMessageId] })).toEqual({ ok: true, messageIds: [firstMessageId] });
+    expect(await emitAck(b, 'mark_as_read', { chatId, messageIds: [firstMessageId] })).toEqual({
+      ok: true,
+      messageIds: [firstMessageId],
+    });
     expect(await read).toMatchObject({ messageIds: [firstMessageId], readBy: bob, chatId });
 
     const edited = nextEvent(b, 'message_edited');
-    expect(await emitAck(a, 'edit_message', { chatId, messageId: firstMessageId, newContent: 'hello, edited' })).toEqual({ ok: true, messageId: firstMessageId });
-    expect(await edited).toMatchObject({ messageId: firstMessageId, chatId, newContent: 'hello, edited', editedBy: alice });
+    expect(
+      await emitAck(a, 'edit_message', { chatId, messageId: firstMessageId, newContent: 'hello, edited' }),
+    ).toEqual({ ok: true, messageId: firstMessageId });
+    expect(await edited).toMatchObject({
+      messageId: firstMessageId,
+      chatId,
+      newContent: 'hello, edited',
+      editedBy: alice,
+    });
 
     const added = nextEvent(a, 'reaction_added');
-    expect(await emitAck(b, 'add_reaction', { chatId, messageId: firstMessageId, emoji: '🎉' })).toEqual({ ok: true, messageId: firstMessageId, emoji: '🎉' });
+    expect(await emitAck(b, 'add_reaction', { chatId, messageId: firstMessageId, emoji: '🎉' })).toEqual({
+      ok: true,
+      messageId: firstMessageId,
+      emoji: '🎉',
+    });
     expect(await added).toMatchObject({ messageId: firstMessageId, userId: bob, emoji: '🎉' });
     const removed = nextEvent(a, 'reaction_removed');
-    expect(await emitAck(b, 'remove_reaction', { chatId, messageId: firstMessageId, emoji: '🎉' })).toEqual({ ok: true, messageId: firstMessageId, emoji: '🎉' });
+    expect(await emitAck(b, 'remove_reaction', { chatId, messageId: firstMessageId, emoji: '🎉' })).toEqual({
+      ok: true,
+      messageId: firstMessageId,
+      emoji: '🎉',
+    });
     expect(await removed).toMatchObject({ messageId: firstMessageId, userId: bob, emoji: '🎉' });
 
     const { messageId } = await emitAck(a, 'send_message', { chatId, content: 'to be deleted' });
@@ -127,7 +177,7 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
     expect(list.body.data.map((m: { _id: string }) => m._id)).not.toContain(messageId);
   });
 
-  it('editing through a chat id that is not the message\'s is refused and changes nothing', async () => {
+  it("editing through a chat id that is not the message's is refused and changes nothing", async () => {
     const carol = newUserId();
     const other = (await api(edge, aliceToken).post('/api/chats/or-create', { recipientId: carol })).body.data._id;
     const ack = await emitAck(a, 'edit_message', { chatId: other, messageId: firstMessageId, newContent: 'hijack' });
@@ -145,6 +195,76 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
     expect(await stop).toMatchObject({ userId: alice, chatId });
   });
 
+  it("delete_message scope me by the receiver reaches only the receiver's sockets and hides it only for them", async () => {
+    const { messageId } = await emitAck(a, 'send_message', { chatId, content: 'bob hides this' });
+    const own = nextEvent(b, 'message_deleted', 5_000, (p) => p.messageId === messageId);
+    expect(await emitAck(b, 'delete_message', { chatId, messageId, scope: 'me' })).toEqual({ ok: true, messageId });
+    expect(await own).toEqual({ messageId, chatId, deletedBy: bob, scope: 'me' });
+    expect(await noEvent(a, 'message_deleted', 400)).toBe(true);
+    const forBob = await api(edge, bobToken).get(`/api/chats/${chatId}/messages`);
+    const forAlice = await api(edge, aliceToken).get(`/api/chats/${chatId}/messages`);
+    expect(forBob.body.data.map((m: { _id: string }) => m._id)).not.toContain(messageId);
+    expect(forAlice.body.data.map((m: { _id: string }) => m._id)).toContain(messageId);
+  });
+
+  it('a stranger cannot react to a message of a chat they are not in, directly or through a chat of their own', async () => {
+    const strangerId = newUserId();
+    const strangerToken = tokenFor(strangerId);
+    const stranger = track(await connectSocket(edge, strangerToken));
+    expect(await emitAck(stranger, 'add_reaction', { chatId, messageId: firstMessageId, emoji: '😈' })).toMatchObject({
+      ok: false,
+      event: 'add_reaction',
+      code: expect.stringMatching(/FORBIDDEN|NOT_FOUND/),
+    });
+    const own = (await api(edge, strangerToken).post('/api/chats/or-create', { recipientId: newUserId() })).body.data
+      ._id;
+    expect((await emitAck(stranger, 'add_reaction', { chatId: own, messageId: firstMessageId, emoji: '😈' })).ok).toBe(
+      false,
+    );
+    const list = await api(edge, aliceToken).get(`/api/chats/${chatId}/messages`);
+    expect(list.body.data.find((m: { _id: string }) => m._id === firstMessageId).reactions).toEqual([]);
+  });
+
+  it('malformed payloads through the edge are refused; the node stays up and the chat is untouched', async () => {
+    const before = await api(edge, aliceToken).get(`/api/chats/${chatId}/messages`);
+    const payloads = [
+      undefined,
+      'x',
+      [chatId],
+      { chatId: { $ne: null }, content: 'x' },
+      { chatId, messageId: { $gt: '' }, newContent: 'x', emoji: 'x' },
+      JSON.parse(
+        `{"__proto__": {"chatId": "${chatId}", "messageId": "${firstMessageId}"}, "content": "x", "newContent": "x", "emoji": "x"}`,
+      ),
+    ];
+    // One attacker per event (long-polling, through the edge), staying under the default garbage and rate limits.
+    for (const event of ['send_message', 'edit_message', 'delete_message', 'add_reaction', 'mark_as_read']) {
+      const attacker = track(await connectSocket(edge, tokenFor(newUserId()), { transports: ['polling'] }));
+      for (const payload of payloads) {
+        const ack =
+          payload === undefined
+            ? await attacker.timeout(5_000).emitWithAck(event)
+            : await emitAck(attacker, event, payload);
+        expect(ack).toMatchObject({ ok: false, code: 'VALIDATION', event });
+      }
+      expect(attacker.connected).toBe(true);
+    }
+    const after = await api(edge, aliceToken).get(`/api/chats/${chatId}/messages`);
+    expect(after.body).toEqual(before.body);
+  });
+
+  it('after leave_chat a socket hears nothing more of the chat; joining again resumes', async () => {
+    expect(await emitAck(b, 'leave_chat', { chatId })).toEqual({ ok: true, chatId });
+    await emitAck(a, 'send_message', { chatId, content: 'nobody in the room' });
+    expect(await noEvent(b, 'message_received', 400)).toBe(true);
+    expect((await emitAck(b, 'join_chat', { chatId })).ok).toBe(true);
+  });
+
+  it('gateway metrics count handled events by outcome', async () => {
+    const text = await (await fetch(`${gateways[nodeOf(a)].url}/metrics`)).text();
+    expect(text).toMatch(/socket_events_total\{[^}]*event="send_message"[^}]*outcome="ok"[^}]*\} [1-9]/);
+  });
+
   it('send_media with a file uploaded through the edge reaches the room as media_received', async () => {
     const form = new FormData();
     form.append('chatId', chatId);
@@ -152,11 +272,22 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
     const upload = await api(edge, aliceToken).post('/api/media/upload-chat-media', form);
     expect(upload.status).toBe(200);
     const file = upload.body.data;
-    const media = { url: file.url, fileId: file.fileId, fileName: file.fileName, fileSize: file.fileSize, mimeType: file.mimeType };
+    const media = {
+      url: file.url,
+      fileId: file.fileId,
+      fileName: file.fileName,
+      fileSize: file.fileSize,
+      mimeType: file.mimeType,
+    };
     const received = nextEvent(b, 'media_received');
     const ack = await emitAck(a, 'send_media', { chatId, messageType: 'image', media });
     expect(ack).toMatchObject({ ok: true, messageId: expect.any(String) });
-    expect(await received).toMatchObject({ messageId: ack.messageId, chatId, messageType: 'image', media: { fileId: file.fileId } });
+    expect(await received).toMatchObject({
+      messageId: ack.messageId,
+      chatId,
+      messageType: 'image',
+      media: { fileId: file.fileId },
+    });
   });
 
   it('when bob blocks the chat, both leave its room and sending into it is FORBIDDEN; after unblock they rejoin', async () => {
@@ -164,7 +295,11 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
     await expect.poll(async () => (await emitAck(a, 'typing', { chatId })).ok, { timeout: 10_000 }).toBe(false);
     await expect.poll(async () => (await emitAck(b, 'typing', { chatId })).ok, { timeout: 10_000 }).toBe(false);
     const before = await api(edge, bobToken).get(`/api/chats/${chatId}/messages`);
-    expect(await emitAck(a, 'send_message', { chatId, content: 'let me in' })).toMatchObject({ ok: false, code: 'FORBIDDEN', event: 'send_message' });
+    expect(await emitAck(a, 'send_message', { chatId, content: 'let me in' })).toMatchObject({
+      ok: false,
+      code: 'FORBIDDEN',
+      event: 'send_message',
+    });
     const after = await api(edge, bobToken).get(`/api/chats/${chatId}/messages`);
     expect(after.body.pagination.total).toBe(before.body.pagination.total);
     expect((await api(edge, bobToken).post(`/api/chats/${chatId}/unblock`)).status).toBe(200);

@@ -13,7 +13,11 @@ const chatStreamEventSchema = z.union([chatEventSchema, unreadChangedEvent]);
  * gateway node, so each event is handled by one node and the Redis adapter carries the
  * emission to the sockets on all the others.
  */
-export async function startBroadcasting(io: GatewayServer, bus: Bus, opts: { maxAgeMs: number; logger: Logger }): Promise<RunningConsumer[]> {
+export async function startBroadcasting(
+  io: GatewayServer,
+  bus: Bus,
+  opts: { maxAgeMs: number; logger: Logger },
+): Promise<RunningConsumer[]> {
   const apply = async (broadcasts: Broadcast[]) => {
     for (const b of broadcasts) {
       if (b.kind === 'emit') emitLoose(io.to(b.to), b.event, b.payload);

@@ -1,8 +1,18 @@
 import type { z } from 'zod';
-import { rooms, type messageEvents, type ChatEvent, type MessageEvent, type ServerEventName, type ServerEventPayloads, type UnreadChangedEvent } from '@chat/contracts';
+import {
+  rooms,
+  type messageEvents,
+  type ChatEvent,
+  type MessageEvent,
+  type ServerEventName,
+  type ServerEventPayloads,
+  type UnreadChangedEvent,
+} from '@chat/contracts';
 
 /** One socket emission to a room. */
-export type Emission = { [E in ServerEventName]: { kind: 'emit'; to: string; event: E; payload: ServerEventPayloads[E] } }[ServerEventName];
+export type Emission = {
+  [E in ServerEventName]: { kind: 'emit'; to: string; event: E; payload: ServerEventPayloads[E] };
+}[ServerEventName];
 /** Removes a user's sockets (on every node) from a chat room. */
 export interface RoomExit {
   kind: 'leave';
@@ -14,7 +24,8 @@ export type Broadcast = Emission | RoomExit;
 /** The contract's event envelopes type `type` as a plain string, so each case names its own shape. */
 type Ev<K extends keyof typeof messageEvents> = z.output<(typeof messageEvents)[K]>;
 
-const emit = <E extends ServerEventName>(to: string, event: E, payload: ServerEventPayloads[E]) => ({ kind: 'emit', to, event, payload }) as Emission;
+const emit = <E extends ServerEventName>(to: string, event: E, payload: ServerEventPayloads[E]) =>
+  ({ kind: 'emit', to, event, payload }) as Emission;
 
 /** What the sockets see when a message event happens (specification "Server → Client Events"). */
 export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
@@ -58,11 +69,26 @@ export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
     case 'reaction_added':
     case 'reaction_removed': {
       const { messageId, userId, emoji, timestamp } = (e as Ev<'reaction_added'>).data;
-      return [emit(chatRoom, e.type === 'reaction_added' ? 'reaction_added' : 'reaction_removed', { messageId, chatId: e.chatId, userId, emoji, timestamp })];
+      return [
+        emit(chatRoom, e.type === 'reaction_added' ? 'reaction_added' : 'reaction_removed', {
+          messageId,
+          chatId: e.chatId,
+          userId,
+          emoji,
+          timestamp,
+        }),
+      ];
     }
     case 'read': {
       const d = (e as Ev<'read'>).data;
-      return [emit(chatRoom, 'messages_read', { messageIds: d.messageIds, readBy: d.readBy, chatId: e.chatId, timestamp: d.timestamp })];
+      return [
+        emit(chatRoom, 'messages_read', {
+          messageIds: d.messageIds,
+          readBy: d.readBy,
+          chatId: e.chatId,
+          timestamp: d.timestamp,
+        }),
+      ];
     }
     default:
       return [];
@@ -78,7 +104,14 @@ export function broadcastsForChatEvent(e: ChatEvent | UnreadChangedEvent): Broad
   switch (e.type) {
     case 'unread_changed': {
       const d = (e as UnreadChangedEvent).data;
-      return [emit(rooms.user(d.userId), 'unread_message', { chatId: e.chatId, unreadCount: d.unreadCount, lastMessage: d.lastMessage, senderId: d.senderId })];
+      return [
+        emit(rooms.user(d.userId), 'unread_message', {
+          chatId: e.chatId,
+          unreadCount: d.unreadCount,
+          lastMessage: d.lastMessage,
+          senderId: d.senderId,
+        }),
+      ];
     }
     case 'blocked':
     case 'rejected':

@@ -55,7 +55,15 @@ export class PresenceStore {
 
   /** Registers or refreshes one socket; `cameOnline` when it is the user's only live socket and was not live before. */
   async touch(userId: string, socketId: string): Promise<{ cameOnline: boolean }> {
-    const [others, existed] = (await this.redis.eval(TOUCH, 2, userKey(userId), USERS, socketId, userId, this.ttlMs)) as [number, number];
+    const [others, existed] = (await this.redis.eval(
+      TOUCH,
+      2,
+      userKey(userId),
+      USERS,
+      socketId,
+      userId,
+      this.ttlMs,
+    )) as [number, number];
     return { cameOnline: others === 0 && existed === 0 };
   }
 

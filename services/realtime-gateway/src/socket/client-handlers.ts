@@ -43,7 +43,9 @@ export function clientHandlers(socket: GatewaySocket, deps: HandlerDeps): Handle
       }
       const access = await bus.request(chatAccessCheck, { chatId, userId, action: 'read' }, as);
       if (!access.allowed) {
-        throw access.reason === 'NOT_FOUND' ? notFound('Chat not found') : forbidden(access.message || 'You may not read this chat');
+        throw access.reason === 'NOT_FOUND'
+          ? notFound('Chat not found')
+          : forbidden(access.message || 'You may not read this chat');
       }
       await socket.join(room);
       return { chatId, message: 'Joined chat' };

@@ -11,6 +11,8 @@ export interface EventGuards {
   logger: Logger;
   /** Called when the socket has sent too much garbage. */
   onGarbageLimit: () => void;
+  /** Counts each handled event by outcome (`ok` or the error code), for /metrics. */
+  count: (event: string, outcome: string) => void;
 }
 
 /** Socket.IO passes the ack as the last argument; a payload-less emit puts it first. Non-functions are not acks. */
@@ -42,11 +44,13 @@ export function onClientEvent<E extends ClientEventName>(
         const result = await handler(input);
         if (def.success) emitLoose(socket, def.success, result);
         ack?.({ ok: true, ...result });
+        guards.count(event, 'ok');
       } catch (err) {
         const appError = toAppError(err, guards.logger);
         const error = toSocketError(appError, event);
         socket.emit('error', error);
         ack?.({ ok: false, ...error });
+        guards.count(event, error.code);
         if (appError.code === 'VALIDATION' && guards.garbage.strike()) guards.onGarbageLimit();
       }
     });

@@ -3,7 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { clientEvents, rooms, type ClientEventName } from '@chat/contracts';
-import { AppError, csv, handshakeToken, verifyToken, type Bus, type Logger, type Redis } from '@chat/platform';
+import {
+  AppError,
+  csv,
+  handshakeToken,
+  verifyToken,
+  type Bus,
+  type Logger,
+  type Metrics,
+  type Redis,
+} from '@chat/platform';
 import type { GatewayConfig } from '../config.js';
 import type { Presence } from '../presence/presence.js';
 import { clientHandlers } from './client-handlers.js';
@@ -31,7 +40,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     maxHttpBufferSize: config.SOCKET_MAX_PAYLOAD_BYTES,
     cors: { origin: config.CORS_ORIGINS.trim() === '*' ? '*' : csv(config.CORS_ORIGINS) },
     // A draining node takes no new sessions; the client retries and the edge sends it elsewhere.
-    allowRequest: (_req, callback) => callback(deps.isDraining() ? 'Server is shutting down' : null, !deps.isDraining()),
+    allowRequest: (_req, callback) =>
+      callback(deps.isDraining() ? 'Server is shutting down' : null, !deps.isDraining()),
     adapter: createAdapter(deps.redis, deps.redisSub, { key: 'socket.io' }),
   });
   // The edge routes long-polling requests to the node named by this prefix.
@@ -58,6 +68,7 @@ function authError(message: string): Error {
 
 export interface ConnectionDeps {
   config: GatewayConfig;
+  metrics: Metrics;
   logger: Logger;
   bus: Bus;
   redis: Redis;
@@ -70,18 +81,31 @@ export interface ConnectionDeps {
 export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void {
   const { config, logger } = deps;
   const limiter = createEventRateLimiter(deps.redis, config);
+  const events = deps.metrics.counter('socket_events_total', 'Client events handled, by event and outcome', [
+    'event',
+    'outcome',
+  ]);
+  const connections = deps.metrics.counter('socket_connections_total', 'Sockets accepted, and closed by reason', [
+    'phase',
+  ]);
+  const count = (event: string, outcome: string) => events.inc({ event, outcome });
 
   io.on('connection', (socket: GatewaySocket) => {
     const userId = socket.data.userId;
+    connections.inc({ phase: 'connected' });
     void socket.join(rooms.user(userId));
-    const arrived = deps.presence.connected(socket).catch((err: unknown) => logger.warn({ err, userId }, 'presence connect failed'));
+    const arrived = deps.presence
+      .connected(socket)
+      .catch((err: unknown) => logger.warn({ err, userId }, 'presence connect failed'));
 
     const guards: EventGuards = {
       limiter,
       logger,
+      count,
       garbage: new GarbageMeter(config.SOCKET_GARBAGE_LIMIT, config.SOCKET_GARBAGE_WINDOW_MS),
       onGarbageLimit: () => {
         logger.warn({ userId, socketId: socket.id }, 'disconnecting a socket that sends too many invalid events');
+        connections.inc({ phase: 'cut_for_garbage' });
         socket.disconnect(true);
       },
     };
@@ -93,15 +117,19 @@ export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void
       if (typeof event === 'string' && (eventNames as string[]).includes(event)) return;
       const name = typeof event === 'string' ? event.slice(0, 64) : 'unknown';
       socket.emit('error', { message: `Unknown event ${name}`, code: 'VALIDATION', event: name });
+      count('unknown', 'VALIDATION');
       if (guards.garbage.strike()) guards.onGarbageLimit();
     });
 
     socket.on('disconnecting', () => deps.typing.socketGone(socket));
     socket.on('disconnect', () => {
+      connections.inc({ phase: 'disconnected' });
       // A draining node leaves its sockets' presence to expire: the clients are reconnecting
       // elsewhere, and their peers should not see them flicker offline.
       if (deps.isDraining()) return;
-      void arrived.then(() => deps.presence.disconnected(socket)).catch((err: unknown) => logger.warn({ err, userId }, 'presence disconnect failed'));
+      void arrived
+        .then(() => deps.presence.disconnected(socket))
+        .catch((err: unknown) => logger.warn({ err, userId }, 'presence disconnect failed'));
     });
   });
 }

@@ -31,7 +31,10 @@ export class TypingTracker {
     );
     const first = await this.redis.set(`typing:${chatId}:${userId}`, '1', 'PX', this.opts.throttleMs, 'NX');
     if (first === 'OK') {
-      this.io.to(room).except(rooms.user(userId)).emit('user_typing', { userId, chatId, timestamp: new Date().toISOString() });
+      this.io
+        .to(room)
+        .except(rooms.user(userId))
+        .emit('user_typing', { userId, chatId, timestamp: new Date().toISOString() });
     }
   }
 

@@ -26,7 +26,11 @@ export function recordEvents(socket: Socket): { event: string; payload: any }[] 
  * A socket.io-client that reconnects by itself (as browsers do). Resolves once connected;
  * connect errors are retried by the client, so only `timeoutMs` without a connection fails.
  */
-export function connectReconnecting(url: string, token: string, opts: { reconnectionDelayMs?: number; timeoutMs?: number } = {}): Promise<Socket> {
+export function connectReconnecting(
+  url: string,
+  token: string,
+  opts: { reconnectionDelayMs?: number; timeoutMs?: number } = {},
+): Promise<Socket> {
   const delay = opts.reconnectionDelayMs ?? 100;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const socket = io(url, {

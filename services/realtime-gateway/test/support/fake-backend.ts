@@ -62,7 +62,12 @@ export class FakeBackend {
   private constructor(readonly bus: Bus) {}
 
   static async start(natsUrl: string): Promise<FakeBackend> {
-    const bus = await Bus.connect({ url: natsUrl, name: 'fake-backend', logger: createLogger('fake', 'silent'), timeoutMs: 3000 });
+    const bus = await Bus.connect({
+      url: natsUrl,
+      name: 'fake-backend',
+      logger: createLogger('fake', 'silent'),
+      timeoutMs: 3000,
+    });
     await bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
     const fake = new FakeBackend(bus);
     fake.serve();
@@ -75,12 +80,23 @@ export class FakeBackend {
 
   addChat(a: string, b: string, status: ChatStatus = 'accepted'): string {
     const chatId = oid();
-    this.chats.set(chatId, { chatId, participants: [a, b], status, requestedBy: a, blockedBy: null, deletedFor: new Set() });
+    this.chats.set(chatId, {
+      chatId,
+      participants: [a, b],
+      status,
+      requestedBy: a,
+      blockedBy: null,
+      deletedFor: new Set(),
+    });
     return chatId;
   }
 
   /** Changes a chat's status as chat-api would, and publishes the chat event. */
-  async setStatus(chatId: string, type: 'blocked' | 'rejected' | 'unblocked' | 'accepted', actorId: string): Promise<void> {
+  async setStatus(
+    chatId: string,
+    type: 'blocked' | 'rejected' | 'unblocked' | 'accepted',
+    actorId: string,
+  ): Promise<void> {
     const chat = this.chats.get(chatId)!;
     chat.status = type === 'unblocked' ? 'accepted' : type;
     chat.blockedBy = type === 'blocked' ? actorId : null;
@@ -95,7 +111,9 @@ export class FakeBackend {
 
   /** A snapshot of the stored messages, to prove a refused command changed nothing. */
   snapshot(): string {
-    return JSON.stringify([...this.messages.values()].map((m) => ({ ...m, readBy: [...m.readBy], hiddenFor: [...m.hiddenFor] })));
+    return JSON.stringify(
+      [...this.messages.values()].map((m) => ({ ...m, readBy: [...m.readBy], hiddenFor: [...m.hiddenFor] })),
+    );
   }
 
   private async publishChatEvent(chat: FakeChat, type: ChatEventType, actorId: string) {
@@ -104,16 +122,31 @@ export class FakeBackend {
       type,
       chatId: chat.chatId,
       occurredAt: new Date().toISOString(),
-      data: { chatId: chat.chatId, participants: chat.participants, status: chat.status, requestedBy: chat.requestedBy, blockedBy: chat.blockedBy, actorId },
+      data: {
+        chatId: chat.chatId,
+        participants: chat.participants,
+        status: chat.status,
+        requestedBy: chat.requestedBy,
+        blockedBy: chat.blockedBy,
+        actorId,
+      },
     });
   }
 
   private async publishMessageEvent(chatId: string, type: MessageEventType, data: object) {
-    await this.bus.publish(messageSubjects.event(chatId, type), { eventId: randomUUID(), type, chatId, occurredAt: new Date().toISOString(), data });
+    await this.bus.publish(messageSubjects.event(chatId, type), {
+      eventId: randomUUID(),
+      type,
+      chatId,
+      occurredAt: new Date().toISOString(),
+      data,
+    });
   }
 
   private async publishUnread(chatId: string, userId: string, lastMessage: string | null, senderId: string | null) {
-    const unreadCount = [...this.messages.values()].filter((m) => m.chatId === chatId && m.receiverId === userId && !m.readBy.has(userId) && !m.deleted).length;
+    const unreadCount = [...this.messages.values()].filter(
+      (m) => m.chatId === chatId && m.receiverId === userId && !m.readBy.has(userId) && !m.deleted,
+    ).length;
     await this.bus.publish(chatSubjects.unread(chatId), {
       eventId: randomUUID(),
       type: 'unread_changed',
@@ -126,7 +159,12 @@ export class FakeBackend {
   private access(chatId: string, userId: string, action: 'read' | 'send') {
     const chat = this.chats.get(chatId);
     if (!chat) return { allowed: false as const, reason: 'NOT_FOUND' as const, message: 'Chat not found' };
-    if (!chat.participants.includes(userId)) return { allowed: false as const, reason: 'NOT_PARTICIPANT' as const, message: 'You are not a participant of this chat' };
+    if (!chat.participants.includes(userId))
+      return {
+        allowed: false as const,
+        reason: 'NOT_PARTICIPANT' as const,
+        message: 'You are not a participant of this chat',
+      };
     const view = {
       chatId,
       participants: chat.participants,
@@ -136,7 +174,10 @@ export class FakeBackend {
       blockedBy: chat.blockedBy,
       clearedAt: null,
     };
-    const open = chat.status === 'accepted' || chat.status === 'auto_accepted' || (chat.status === 'pending' && (action === 'read' || chat.requestedBy === userId));
+    const open =
+      chat.status === 'accepted' ||
+      chat.status === 'auto_accepted' ||
+      (chat.status === 'pending' && (action === 'read' || chat.requestedBy === userId));
     if (!open || (action === 'read' && chat.deletedFor.has(userId))) {
       return { allowed: false as const, reason: 'STATUS' as const, message: `Chat is ${chat.status}`, chat: view };
     }
@@ -167,12 +208,24 @@ export class FakeBackend {
       return this.access(d.chatId, d.userId, d.action);
     });
     bus.handle(chatListForUser, QUEUE_GROUPS.chatApi, async (d) => ({
-      chatIds: [...this.chats.values()].filter((c) => c.participants.includes(d.userId) && !c.deletedFor.has(d.userId)).map((c) => c.chatId),
+      chatIds: [...this.chats.values()]
+        .filter((c) => c.participants.includes(d.userId) && !c.deletedFor.has(d.userId))
+        .map((c) => c.chatId),
     }));
 
-    const store = async (userId: string, d: { chatId: string; replyToId?: string; clientMessageId?: string }, body: Pick<FakeMessage, 'content' | 'messageType' | 'media'>) => {
+    const store = async (
+      userId: string,
+      d: { chatId: string; replyToId?: string; clientMessageId?: string },
+      body: Pick<FakeMessage, 'content' | 'messageType' | 'media'>,
+    ) => {
       const chat = this.requireAccess(d.chatId, userId, 'send');
-      const dup = [...this.messages.values()].find((m) => m.chatId === d.chatId && m.senderId === userId && d.clientMessageId && m.clientMessageId === d.clientMessageId);
+      const dup = [...this.messages.values()].find(
+        (m) =>
+          m.chatId === d.chatId &&
+          m.senderId === userId &&
+          d.clientMessageId &&
+          m.clientMessageId === d.clientMessageId,
+      );
       if (dup) return { messageId: dup.messageId, chatId: d.chatId, timestamp: dup.createdAt, duplicate: true };
       if (d.replyToId) this.messageOf(d.chatId, d.replyToId);
       const m: FakeMessage = {
@@ -222,7 +275,13 @@ export class FakeBackend {
       if (m.senderId !== userId) throw forbidden('Only the sender may edit a message');
       m.content = parseInput(messageContent(), d.newContent, 'newContent');
       const editedAt = new Date().toISOString();
-      await this.publishMessageEvent(d.chatId, 'edited', { messageId: m.messageId, rev: 2, newContent: m.content, editedAt, editedBy: userId });
+      await this.publishMessageEvent(d.chatId, 'edited', {
+        messageId: m.messageId,
+        rev: 2,
+        newContent: m.content,
+        editedAt,
+        editedBy: userId,
+      });
       return { messageId: m.messageId, chatId: d.chatId, timestamp: editedAt, newContent: m.content, editedAt };
     });
     bus.handle(messageDelete, QUEUE_GROUPS.messageApi, async (d, ctx) => {
@@ -230,26 +289,42 @@ export class FakeBackend {
       this.requireAccess(d.chatId, userId, 'read');
       const m = this.messageOf(d.chatId, d.messageId);
       const scope = d.scope ?? (m.senderId === userId ? 'everyone' : 'me');
-      if (scope === 'everyone' && m.senderId !== userId) throw forbidden('Only the sender may delete a message for everyone');
+      if (scope === 'everyone' && m.senderId !== userId)
+        throw forbidden('Only the sender may delete a message for everyone');
       if (scope === 'everyone') m.deleted = true;
       else m.hiddenFor.add(userId);
       const wasUnread = !m.readBy.has(m.receiverId);
-      await this.publishMessageEvent(d.chatId, 'deleted', { messageId: m.messageId, rev: 3, deletedBy: userId, scope, senderId: m.senderId, receiverId: m.receiverId, wasUnread });
+      await this.publishMessageEvent(d.chatId, 'deleted', {
+        messageId: m.messageId,
+        rev: 3,
+        deletedBy: userId,
+        scope,
+        senderId: m.senderId,
+        receiverId: m.receiverId,
+        wasUnread,
+      });
       return { messageId: m.messageId, chatId: d.chatId, timestamp: new Date().toISOString(), scope };
     });
-    const react = (add: boolean) => async (d: { chatId: string; messageId: string; emoji: string }, ctx: RequestContext) => {
-      const userId = user(ctx, add ? messageReact.subject : messageUnreact.subject, d);
-      this.requireAccess(d.chatId, userId, 'send');
-      const m = this.messageOf(d.chatId, d.messageId);
-      const has = m.reactions.findIndex((r) => r.userId === userId && r.emoji === d.emoji);
-      const timestamp = new Date().toISOString();
-      if (add && has < 0) m.reactions.push({ userId, emoji: d.emoji });
-      if (!add && has >= 0) m.reactions.splice(has, 1);
-      if (add ? has < 0 : has >= 0) {
-        await this.publishMessageEvent(d.chatId, add ? 'reaction_added' : 'reaction_removed', { messageId: m.messageId, rev: 4, userId, emoji: d.emoji, timestamp });
-      }
-      return { messageId: m.messageId, chatId: d.chatId, timestamp, emoji: d.emoji };
-    };
+    const react =
+      (add: boolean) => async (d: { chatId: string; messageId: string; emoji: string }, ctx: RequestContext) => {
+        const userId = user(ctx, add ? messageReact.subject : messageUnreact.subject, d);
+        this.requireAccess(d.chatId, userId, 'send');
+        const m = this.messageOf(d.chatId, d.messageId);
+        const has = m.reactions.findIndex((r) => r.userId === userId && r.emoji === d.emoji);
+        const timestamp = new Date().toISOString();
+        if (add && has < 0) m.reactions.push({ userId, emoji: d.emoji });
+        if (!add && has >= 0) m.reactions.splice(has, 1);
+        if (add ? has < 0 : has >= 0) {
+          await this.publishMessageEvent(d.chatId, add ? 'reaction_added' : 'reaction_removed', {
+            messageId: m.messageId,
+            rev: 4,
+            userId,
+            emoji: d.emoji,
+            timestamp,
+          });
+        }
+        return { messageId: m.messageId, chatId: d.chatId, timestamp, emoji: d.emoji };
+      };
     bus.handle(messageReact, QUEUE_GROUPS.messageApi, react(true));
     bus.handle(messageUnreact, QUEUE_GROUPS.messageApi, react(false));
     bus.handle(messageRead, QUEUE_GROUPS.messageApi, async (d, ctx) => {
@@ -261,11 +336,18 @@ export class FakeBackend {
       });
       ids.forEach((id) => this.messages.get(id)!.readBy.add(userId));
       const timestamp = new Date().toISOString();
-      const unreadCount = [...this.messages.values()].filter((m) => m.chatId === d.chatId && m.receiverId === userId && !m.readBy.has(userId)).length;
-      await this.publishMessageEvent(d.chatId, 'read', { rev: 5, messageIds: ids, readBy: userId, timestamp, unreadCount });
+      const unreadCount = [...this.messages.values()].filter(
+        (m) => m.chatId === d.chatId && m.receiverId === userId && !m.readBy.has(userId),
+      ).length;
+      await this.publishMessageEvent(d.chatId, 'read', {
+        rev: 5,
+        messageIds: ids,
+        readBy: userId,
+        timestamp,
+        unreadCount,
+      });
       await this.publishUnread(d.chatId, userId, null, null);
       return { chatId: d.chatId, messageIds: ids, timestamp };
     });
   }
 }
-

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatEvent, MessageEvent, UnreadChangedEvent } from '@chat/contracts';
+import { broadcastsForChatEvent, broadcastsForMessageEvent } from '../src/domain/broadcasts.js';
+import { GarbageMeter } from '../src/socket/guards.js';
+
+const chatId = 'c'.repeat(24);
+const alice = 'a'.repeat(24);
+const bob = 'b'.repeat(24);
+const envelope = { eventId: 'e1', chatId, occurredAt: '2026-01-01T00:00:00.000Z' };
+const msg = (type: string, data: object) => ({ ...envelope, type, data }) as unknown as MessageEvent;
+const chat = (type: string, actorId = alice) =>
+  ({
+    ...envelope,
+    type,
+    data: { chatId, participants: [alice, bob], status: 'blocked', requestedBy: alice, blockedBy: bob, actorId },
+  }) as unknown as ChatEvent;
+
+describe('which sockets hear which domain event', () => {
+  const created = {
+    messageId: 'm1',
+    rev: 1,
+    seq: 1,
+    senderId: alice,
+    receiverId: bob,
+    content: 'hi',
+    clientMessageId: 'k',
+    replyTo: null,
+    createdAt: envelope.occurredAt,
+  };
+
+  it('a text message goes to the chat room as message_received', () => {
+    expect(broadcastsForMessageEvent(msg('created', { ...created, messageType: 'text', media: null }))).toEqual([
+      {
+        kind: 'emit',
+        to: `chat:${chatId}`,
+        event: 'message_received',
+        payload: {
+          messageId: 'm1',
+          chatId,
+          senderId: alice,
+          receiverId: bob,
+          content: 'hi',
+          messageType: 'text',
+          createdAt: created.createdAt,
+          replyTo: null,
+          seq: 1,
+          clientMessageId: 'k',
+        },
+      },
+    ]);
+  });
+
+  it('a media message goes to the chat room as media_received, with its media', () => {
+    const media = { url: 'u', fileId: 'f' };
+    const [b] = broadcastsForMessageEvent(msg('created', { ...created, messageType: 'video', media }));
+    expect(b).toMatchObject({
+      kind: 'emit',
+      to: `chat:${chatId}`,
+      event: 'media_received',
+      payload: { messageType: 'video', media },
+    });
+    expect((b as { payload: object }).payload).not.toHaveProperty('content');
+  });
+
+  it("a delete for everyone goes to the room; a delete for me only to the deleter's own room", () => {
+    const base = { messageId: 'm1', rev: 2, senderId: alice, receiverId: bob, wasUnread: false };
+    expect(broadcastsForMessageEvent(msg('deleted', { ...base, deletedBy: alice, scope: 'everyone' }))).toEqual([
+      {
+        kind: 'emit',
+        to: `chat:${chatId}`,
+        event: 'message_deleted',
+        payload: { messageId: 'm1', chatId, deletedBy: alice, scope: 'everyone' },
+      },
+    ]);
+    expect(broadcastsForMessageEvent(msg('deleted', { ...base, deletedBy: bob, scope: 'me' }))).toEqual([
+      {
+        kind: 'emit',
+        to: `user:${bob}`,
+        event: 'message_deleted',
+        payload: { messageId: 'm1', chatId, deletedBy: bob, scope: 'me' },
+      },
+    ]);
+  });
+
+  it("edits, reactions and reads go to the room with the specification's fields", () => {
+    expect(
+      broadcastsForMessageEvent(
+        msg('edited', { messageId: 'm1', rev: 3, newContent: 'x', editedAt: 't', editedBy: alice }),
+      )[0],
+    ).toMatchObject({
+      event: 'message_edited',
+      payload: { messageId: 'm1', chatId, newContent: 'x', editedAt: 't', editedBy: alice },
+    });
+    for (const type of ['reaction_added', 'reaction_removed']) {
+      expect(
+        broadcastsForMessageEvent(msg(type, { messageId: 'm1', rev: 4, userId: bob, emoji: '👍', timestamp: 't' }))[0],
+      ).toEqual({
+        kind: 'emit',
+        to: `chat:${chatId}`,
+        event: type,
+        payload: { messageId: 'm1', chatId, userId: bob, emoji: '👍', timestamp: 't' },
+      });
+    }
+    expect(
+      broadcastsForMessageEvent(
+        msg('read', { rev: 5, messageIds: ['m1'], readBy: bob, timestamp: 't', unreadCount: 0 }),
+      )[0],
+    ).toMatchObject({
+      event: 'messages_read',
+      payload: { messageIds: ['m1'], readBy: bob, chatId, timestamp: 't' },
+    });
+  });
+
+  it("an unread change goes to the user's own room as unread_message", () => {
+    const e = {
+      ...envelope,
+      type: 'unread_changed',
+      data: { userId: bob, unreadCount: 3, lastMessage: 'hi', senderId: alice },
+    } as UnreadChangedEvent;
+    expect(broadcastsForChatEvent(e)).toEqual([
+      {
+        kind: 'emit',
+        to: `user:${bob}`,
+        event: 'unread_message',
+        payload: { chatId, unreadCount: 3, lastMessage: 'hi', senderId: alice },
+      },
+    ]);
+  });
+
+  it('blocked and rejected chats empty the room of both users; a deleted chat only of the deleter', () => {
+    for (const type of ['blocked', 'rejected']) {
+      expect(broadcastsForChatEvent(chat(type))).toEqual([
+        { kind: 'leave', userId: alice, chatId },
+        { kind: 'leave', userId: bob, chatId },
+      ]);
+    }
+    expect(broadcastsForChatEvent(chat('deleted', bob))).toEqual([{ kind: 'leave', userId: bob, chatId }]);
+  });
+
+  it('other chat events change nothing live', () => {
+    for (const type of ['created', 'accepted', 'auto_accepted', 'unblocked', 'archived', 'unarchived', 'restored']) {
+      expect(broadcastsForChatEvent(chat(type))).toEqual([]);
+    }
+  });
+});
+
+describe('garbage meter', () => {
+  it('trips at the limit within the window, and forgets strikes older than the window', () => {
+    let now = 0;
+    const meter = new GarbageMeter(3, 1000, () => now);
+    expect(meter.strike()).toBe(false);
+    expect(meter.strike()).toBe(false);
+    now = 1500; // both earlier strikes are out of the window
+    expect(meter.strike()).toBe(false);
+    expect(meter.strike()).toBe(false);
+    expect(meter.strike()).toBe(true);
+  });
+});
