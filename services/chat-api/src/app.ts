@@ -4,6 +4,7 @@ import type { ChatApiConfig } from './config.js';
 import { chatModel } from './data/chat-model.js';
 import { chatRepository } from './data/chat-repository.js';
 import { chatWriteLock } from './data/chat-write-lock.js';
+import { chatCache } from './data/chat-cache.js';
 import { chatEvents } from './bus/chat-events.js';
 import { serveChatQueries } from './bus/chat-queries.js';
 import { startMessageProjection } from './bus/message-projection.js';
@@ -22,12 +23,13 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
     const Chat = chatModel(links.mongo);
     await Chat.syncIndexes();
     const lock = await chatWriteLock(links.mongo, config.CHAT_WRITE_LOCK, logger);
-    const chats = chatRepository(Chat, lock);
+    const cache = chatCache({ ttlMs: config.ACCESS_CACHE_TTL_MS });
+    const chats = chatRepository(Chat, lock, cache);
     await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
 
     const events = chatEvents(links.bus, chats, logger);
     const deps: ChatDeps = { chats, events, now: () => new Date() };
-    serveChatQueries(links.bus, chats);
+    serveChatQueries(links.bus, chats, cache);
     await startMessageProjection({ bus: links.bus, Chat, lock, events, logger, durable: config.PROJECTION_DURABLE });
     const relay = events.startRelay({ intervalMs: config.OUTBOX_RELAY_INTERVAL_MS, staleMs: config.OUTBOX_STALE_MS });
 

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { chatAccessCheck, chatEventSchema, chatListForUser, STREAMS, type ChatEvent } from '@chat/contracts';
-import { AppError, Bus, createLogger } from '@chat/platform';
+import { AppError, Bus, createLogger, parseConfig } from '@chat/platform';
+import { chatApiConfigSchema, startChatApi } from '../src/index.js';
 import { newUser, startWorld, type ChatApiWorld, type TestUser } from './harness.js';
 
 let world: ChatApiWorld;
@@ -102,6 +103,27 @@ describe('chat.access.check', () => {
     expect(afterDelete.allowed && afterDelete.chat.clearedAt).toEqual(expect.any(String));
   });
 
+  it('a second replica never answers from a stale cache after the first one changes the chat', async () => {
+    const second = await startChatApi(
+      parseConfig(chatApiConfigSchema, { ...world.infra.env, PORT: '0' }),
+      createLogger('replica-2', 'silent'),
+    );
+    try {
+      const [a, b] = [newUser(world.edgeUrl), newUser(world.edgeUrl)];
+      const chatId = await request(a, b);
+      await b.http.post(`/api/chats/${chatId}/accept`);
+      // Both replicas answer (queue group) and cache the chat.
+      for (let i = 0; i < 20; i++) expect(await check(chatId, b.id, 'send')).toMatchObject({ allowed: true });
+      await a.http.post(`/api/chats/${chatId}/block`);
+      for (let i = 0; i < 20; i++)
+        expect(await check(chatId, b.id, 'send')).toMatchObject({ allowed: false, reason: 'STATUS' });
+      await a.http.post(`/api/chats/${chatId}/unblock`);
+      for (let i = 0; i < 20; i++) expect(await check(chatId, b.id, 'send')).toMatchObject({ allowed: true });
+    } finally {
+      await second.close();
+    }
+  });
+
   it('refuses malformed questions with VALIDATION', async () => {
     for (const bad of [
       { chatId: 'x', userId: new Types.ObjectId().toHexString(), action: 'read' },
@@ -183,9 +205,11 @@ describe('chat events on the CHATS stream', () => {
     await c.http.post(`/api/chats/${ac}/reject`);
     expect((await eventsFor(ab, 2)).map((e) => e.type)).toEqual(['created', 'accepted']);
     expect((await eventsFor(ac, 2)).map((e) => e.type)).toEqual(['created', 'rejected']);
+    // Stored in the stream (what the gateway's durable consumer reads), not only sent to live subscribers.
     const jsm = await jetstreamManager(bus.nc);
-    const info = await jsm.streams.info(STREAMS.chats.name);
-    expect(info.state.messages).toBeGreaterThanOrEqual(events.length);
+    const accepted = (await eventsFor(ab, 2))[1]!;
+    const stored = await jsm.streams.getMessage(STREAMS.chats.name, { last_by_subj: `chats.${ab}.accepted` });
+    expect(stored?.json<ChatEvent>().eventId).toBe(accepted.eventId);
   });
 
   it('leaves no event behind in the chat outbox after a successful publish', async () => {

@@ -1,17 +1,25 @@
-import { QUEUE_GROUPS, chatAccessCheck, chatListForUser } from '@chat/contracts';
+import { QUEUE_GROUPS, chatAccessCheck, chatListForUser, chatSubjects } from '@chat/contracts';
 import type { Bus } from '@chat/platform';
 import type { ChatRepository } from '../data/chat-repository.js';
+import type { ChatCache } from '../data/chat-cache.js';
 import { decideAccess } from '../domain/access.js';
 
 /**
  * The NATS face other services use instead of reading `chats`. The user in question is in the
  * payload (services ask about the user they act for); one indexed lookup per question.
  */
-export function serveChatQueries(bus: Bus, chats: ChatRepository) {
+export function serveChatQueries(bus: Bus, chats: ChatRepository, cache: ChatCache) {
   const subs = [
     bus.handle(chatAccessCheck, QUEUE_GROUPS.chatApi, async ({ chatId, userId, action }) =>
-      decideAccess(await chats.findById(chatId), userId, action),
+      decideAccess(await chats.findForAccess(chatId), userId, action),
     ),
+    // Every replica hears every chat event (no queue group): another replica changed that chat.
+    bus.nc.subscribe(chatSubjects.all, {
+      callback: (_err, msg) => {
+        const chatId = msg.subject.split('.')[1];
+        if (chatId) cache.invalidate(chatId);
+      },
+    }),
     bus.handle(chatListForUser, QUEUE_GROUPS.chatApi, async ({ userId }) => ({
       chatIds: await chats.chatIdsOf(userId),
     })),

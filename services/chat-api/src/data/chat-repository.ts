@@ -3,6 +3,7 @@ import type { ChatStatus } from '@chat/contracts';
 import type { ChatModel, OutboxEntry } from './chat-model.js';
 import { toRecord, type ChatRecord } from './chat-record.js';
 import type { ChatWriteLock } from './chat-write-lock.js';
+import type { ChatCache } from './chat-cache.js';
 
 export const pairKeyOf = (a: string, b: string): string => [a, b].sort().join(':');
 const oid = (id: string) => new Types.ObjectId(id);
@@ -50,12 +51,25 @@ const NEWEST_FIRST = { lastMessageAt: -1, updatedAt: -1, _id: -1 } as const;
 const WITHOUT_APPLIED = { appliedEvents: 0 } as const;
 
 /** Reads are plain; every write of an existing chat runs under the chat's write lock. */
-export function chatRepository(Chat: ChatModel, lock: ChatWriteLock) {
+export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: ChatCache) {
   const one = (doc: unknown): ChatRecord | null => (doc ? toRecord(doc as Record<string, unknown>) : null);
+  /** A write of an existing chat: serialized per chat, and the cached copy dropped once it is done. */
+  const write = async <T>(chatId: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await lock.run(chatId, run);
+    } finally {
+      cache.invalidate(chatId);
+    }
+  };
 
   return {
     async findById(chatId: string): Promise<ChatRecord | null> {
       return one(await Chat.findById(chatId, WITHOUT_APPLIED).lean());
+    },
+
+    /** For chat.access.check: possibly a cached copy (see ChatCache for how fresh). */
+    async findForAccess(chatId: string): Promise<ChatRecord | null> {
+      return cache.get(chatId, async () => one(await Chat.findById(chatId, WITHOUT_APPLIED).lean()));
     },
 
     async findByPair(a: string, b: string): Promise<ChatRecord | null> {
@@ -91,7 +105,7 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock) {
         if (value === undefined) continue;
         $set[key] = (key === 'requestedBy' || key === 'blockedBy') && typeof value === 'string' ? oid(value) : value;
       }
-      const doc = await lock.run(chatId, () =>
+      const doc = await write(chatId, () =>
         Chat.findOneAndUpdate(
           { _id: chatId, stateRev: expectedRev },
           { $set, $inc: { stateRev: 1 }, $push: { outbox: event } },
@@ -110,14 +124,12 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock) {
       const update = archived
         ? { $addToSet: { archivedBy: oid(userId) }, $push: { outbox: event } }
         : { $pull: { archivedBy: oid(userId) }, $push: { outbox: event } };
-      return one(
-        await lock.run(chatId, () => Chat.findByIdAndUpdate(chatId, update, { returnDocument: 'after' }).lean()),
-      );
+      return one(await write(chatId, () => Chat.findByIdAndUpdate(chatId, update, { returnDocument: 'after' }).lean()));
     },
 
     /** The user deletes the chat: hidden for them, history before `at` hidden, their counts reset. */
     async hideFor(chatId: string, userId: string, at: Date, event: OutboxEntry): Promise<ChatRecord | null> {
-      const doc = await lock.run(chatId, () =>
+      const doc = await write(chatId, () =>
         Chat.findByIdAndUpdate(
           chatId,
           {
@@ -135,7 +147,7 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock) {
     /** The chat comes back for a user who had deleted it (their old history stays hidden). */
     async unhideFor(chatId: string, userId: string, event: OutboxEntry): Promise<ChatRecord | null> {
       return one(
-        await lock.run(chatId, () =>
+        await write(chatId, () =>
           Chat.findByIdAndUpdate(
             chatId,
             { $pull: { hiddenFor: oid(userId) }, $push: { outbox: event } },
@@ -148,7 +160,7 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock) {
     /** Drops published events from the chat's outbox (exact match, in the stored field order). */
     async removeFromOutbox(chatId: string, entries: OutboxEntry[]): Promise<void> {
       const exact = entries.map((e) => ({ eventId: e.eventId, type: e.type, actorId: e.actorId, at: e.at }));
-      await lock.run(chatId, () =>
+      await write(chatId, () =>
         Chat.collection.updateOne({ _id: oid(chatId) }, { $pullAll: { outbox: exact } } as never),
       );
     },
