@@ -155,29 +155,39 @@ describe('idempotent send', () => {
     [alice, bob] = [w.newUser(), w.newUser()];
     const chatId = await w.chat(alice, bob);
     const replica = await w.addReplica(); // the queue group now spreads commands over two message-api instances
-    const clientMessageId = 'retry-me-1';
-    const acks = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        w.command(messageSend, alice, { chatId, content: 'only once', clientMessageId }),
-      ),
-    );
-    const stored = await w.stored({ chatId: new ObjectId(chatId) });
-    expect(stored).toHaveLength(1);
-    const id = String(stored[0]?._id);
-    expect(new Set(acks.map((a) => a.messageId))).toEqual(new Set([id]));
-    expect(acks.filter((a) => !a.duplicate)).toHaveLength(1);
-    // Even after it was deleted, a retry stores nothing and answers the first id.
-    await w.command(messageDelete, alice, { chatId, messageId: id });
-    const late = await w.command(messageSend, alice, { chatId, content: 'only once', clientMessageId });
-    expect(late).toMatchObject({ messageId: id, duplicate: true });
-    expect(await w.stored({ chatId: new ObjectId(chatId) })).toHaveLength(1);
-    // One created event, not ten.
-    await w.waitForEvent((e) => e.event.type === 'deleted' && e.event.data.messageId === id);
-    expect(w.events.filter((e) => e.event.type === 'created' && e.event.data.messageId === id)).toHaveLength(1);
-    // The same id from the other participant is their own message.
-    const bobs = await w.command(messageSend, bob, { chatId, content: 'mine', clientMessageId });
-    expect(bobs.messageId).not.toBe(id);
-    await replica.close();
+    try {
+      const clientMessageId = 'retry-me-1';
+      const acks = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          w.command(messageSend, alice, { chatId, content: 'only once', clientMessageId }),
+        ),
+      );
+      const stored = await w.stored({ chatId: new ObjectId(chatId) });
+      expect(stored).toHaveLength(1);
+      const id = String(stored[0]?._id);
+      expect(new Set(acks.map((a) => a.messageId))).toEqual(new Set([id]));
+      expect(acks.filter((a) => !a.duplicate)).toHaveLength(1);
+      // Even after it was deleted, a retry stores nothing and answers the first id.
+      await w.command(messageDelete, alice, { chatId, messageId: id });
+      const late = await w.command(messageSend, alice, { chatId, content: 'only once', clientMessageId });
+      expect(late).toMatchObject({ messageId: id, duplicate: true });
+      expect(await w.stored({ chatId: new ObjectId(chatId) })).toHaveLength(1);
+      // One created event stored, not ten (the relay may re-send it; JetStream keeps one per event id).
+      await w.waitForEvent((e) => e.event.type === 'deleted' && e.event.data.messageId === id);
+      const createdIds = new Set(
+        w.events.filter((e) => e.event.type === 'created' && e.event.data.messageId === id).map((e) => e.event.eventId),
+      );
+      expect(createdIds.size).toBe(1);
+      const jsm = await jetstreamManager(w.bus.nc);
+      const subject = `messages.${chatId}.created`;
+      const info = await jsm.streams.info(STREAMS.messages.name, { subjects_filter: subject });
+      expect(info.state.subjects?.[subject]).toBe(1);
+      // The same id from the other participant is their own message.
+      const bobs = await w.command(messageSend, bob, { chatId, content: 'mine', clientMessageId });
+      expect(bobs.messageId).not.toBe(id);
+    } finally {
+      await replica.close();
+    }
   });
 });
 

@@ -32,13 +32,22 @@ export async function applyChange(
   deps: MessageDeps,
   target: { viewer: Viewer; message: StoredMessage },
   condition: Filter<MessageDoc>,
-  change: (rev: number, at: Date) => { update: UpdateFilter<MessageDoc>; event: OutgoingEvent },
+  change: (
+    rev: number,
+    at: Date,
+    current: StoredMessage,
+  ) => { update: UpdateFilter<MessageDoc>; event: OutgoingEvent } | null,
 ): Promise<boolean> {
   const { chatId } = target.viewer;
   const written = await deps.locks.withLock(chatId, async () => {
+    // Read again under the lock: what the change depends on may have changed meanwhile.
+    const current = await deps.repo.visibleTo(target.viewer).findById(target.message.id);
+    if (!current) return null;
     const { rev } = await deps.repo.lastNumbers(chatId);
     const at = new Date();
-    const { update, event } = change(rev + 1, at);
+    const planned = change(rev + 1, at, current);
+    if (!planned) return null;
+    const { update, event } = planned;
     const raw = encodeEvent(event);
     const matched = await deps.repo.update(chatId, target.message.id, condition, {
       ...update,
@@ -155,13 +164,15 @@ export async function removeReaction(
   const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'send');
   const { message } = target;
   const key = reactionKey(userId, input.emoji);
-  const existing = message.reactions.find((r) => r.userId === userId && r.emoji === input.emoji);
   let timestamp = new Date();
-  if (existing && message.reactionKeys.includes(key)) {
-    // The exact stored entry (same field order): FerretDB only $pulls by equality.
-    const entry = { userId: oid(userId), emoji: existing.emoji, createdAt: existing.createdAt };
-    await applyChange(deps, target, { reactionKeys: key }, (rev, at) => {
+  // Removing a reaction that is not there changes nothing (and publishes nothing).
+  if (message.reactionKeys.includes(key)) {
+    await applyChange(deps, target, { reactionKeys: key }, (rev, at, current) => {
+      const existing = current.reactions.find((r) => r.userId === userId && r.emoji === input.emoji);
+      if (!existing) return null;
       timestamp = at;
+      // The exact stored entry (same field order): FerretDB only $pulls by equality.
+      const entry = { userId: oid(userId), emoji: existing.emoji, createdAt: existing.createdAt };
       return {
         update: { $pullAll: { reactions: [entry], reactionKeys: [key] } },
         event: eventOf('reaction_removed', message, { rev, userId, emoji: input.emoji, timestamp: at.toISOString() }),
