@@ -146,6 +146,8 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       });
       expect(await unread).toEqual({ chatId, unreadCount: 1, lastMessage: 'hello bob', senderId: alice });
       expect(fake.messages.get(ack.messageId)).toMatchObject({ chatId, senderId: alice, content: 'hello bob' });
+      // Both nodes consume the stream, yet the event is broadcast once.
+      expect(await noEvent(b, 'message_received', 400)).toBe(true);
     });
 
     it('the receiver gets unread_message on every socket even without joining the chat', async () => {

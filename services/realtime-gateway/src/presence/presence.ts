@@ -41,11 +41,17 @@ export class Presence {
   }
 
   private async refreshLocalSockets(): Promise<void> {
-    for (const socket of this.io.of('/').sockets.values()) {
+    const local = [...this.io.of('/').sockets.values()];
+    // In batches: the commands of a batch share round trips without flooding Redis.
+    for (let i = 0; i < local.length; i += 100) {
       try {
-        // A socket the sweeper dropped during a stall comes back: say so.
-        const { cameOnline } = await this.store.touch(socket.data.userId, socket.id);
-        if (cameOnline) await this.announce(socket.data.userId, 'user_online');
+        await Promise.all(
+          local.slice(i, i + 100).map(async (socket) => {
+            // A socket the sweeper dropped during a stall comes back: say so.
+            const { cameOnline } = await this.store.touch(socket.data.userId, socket.id);
+            if (cameOnline) await this.announce(socket.data.userId, 'user_online');
+          }),
+        );
       } catch (err) {
         this.opts.logger.warn({ err: (err as Error).message }, 'presence heartbeat failed');
         return;
