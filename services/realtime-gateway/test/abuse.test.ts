@@ -191,6 +191,37 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     expect(await emitAck(s, 'leave_chat', { chatId: 'a'.repeat(24) })).toMatchObject({ ok: true });
   });
 
+  it('raw malformed Socket.IO packets (bad JSON, reserved event names, dangling binary placeholders) do not crash the node', async () => {
+    const { listener } = await victims();
+    const raw = async (body: string, sid?: string) => {
+      const url = `${lenient.url}/socket.io/?EIO=4&transport=polling${sid ? `&sid=${encodeURIComponent(sid)}` : ''}`;
+      const res = await fetch(url, body ? { method: 'POST', body, headers: { 'content-type': 'text/plain' } } : {});
+      return { status: res.status, text: await res.text() };
+    };
+    const garbage = [
+      '42[',
+      '42["disconnect"]',
+      '42["connect_error",{}]',
+      '42{"chatId":1}',
+      '42[123456789,{"chatId":"x"}]',
+      '451-["send_message",{"_placeholder":true,"num":7}]',
+      '42["send_message",{"chatId":{"_placeholder":true,"num":0}}]',
+      '4' + '2'.repeat(1000),
+      '9999',
+    ];
+    for (const packet of garbage) {
+      const handshake = await raw('');
+      const { sid } = JSON.parse(handshake.text.slice(1)) as { sid: string };
+      expect(sid.startsWith('lenient.')).toBe(true);
+      await raw(`40${JSON.stringify({ token: tokenFor(newUserId()) })}`, sid);
+      await raw(packet, sid);
+    }
+    // The node still serves, and the other users' sockets are untouched.
+    expect(listener.connected).toBe(true);
+    const s = await connect(lenient.url, newUserId());
+    expect(await emitAck(s, 'leave_chat', { chatId: 'a'.repeat(24) })).toMatchObject({ ok: true });
+  });
+
   it('a payload over the size limit closes only that connection; the node and other sockets go on', async () => {
     const { chatId, listener } = await victims();
     const s = await connect(strict.url, newUserId());

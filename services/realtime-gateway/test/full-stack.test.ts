@@ -99,6 +99,13 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
     expect(await emitAck(b, 'join_chat', { chatId })).toEqual({ ok: true, chatId, message: 'Joined chat' });
   });
 
+  it('through the edge, a socket without a valid token is refused with connect_error', async () => {
+    await expect(connectSocket(edge, undefined, { transports: ['polling'] })).rejects.toThrow(
+      /Authentication required/,
+    );
+    await expect(connectSocket(edge, 'not-a-jwt')).rejects.toThrow(/Invalid token/);
+  });
+
   it('a stranger cannot join the chat (chat-api says no)', async () => {
     const stranger = track(await connectSocket(edge, tokenFor(newUserId())));
     expect(await emitAck(stranger, 'join_chat', { chatId })).toMatchObject({
