@@ -46,6 +46,7 @@ export async function startMessageApi(
     {
       intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
       afterMs: config.OUTBOX_RELAY_AFTER_MS,
+      publishWaitMs: config.OUTBOX_PUBLISH_WAIT_MS,
     },
   );
   const deps: MessageDeps = {

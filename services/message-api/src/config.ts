@@ -10,6 +10,8 @@ export const messageApiConfigSchema = baseConfigSchema.extend({
   OUTBOX_RELAY_INTERVAL_MS: msVar(2_000),
   /** An event still pending this long after its write is republished by the relay. */
   OUTBOX_RELAY_AFTER_MS: msVar(3_000),
+  /** The longest a command waits for its event's publish before answering (the publish goes on). */
+  OUTBOX_PUBLISH_WAIT_MS: msVar(1_000),
   /** A chat write lock older than this is treated as abandoned by a crashed replica. */
   CHAT_LOCK_TTL_MS: msVar(10_000),
 });

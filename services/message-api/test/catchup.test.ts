@@ -269,6 +269,28 @@ describe('outbox', () => {
   });
 });
 
+describe('stream outage', () => {
+  it('stores the event once the MESSAGES stream is back after JetStream refused it (stream deleted mid-send)', async () => {
+    [alice, bob] = [w.newUser(), w.newUser()];
+    const chatId = await w.chat(alice, bob);
+    const jsm = await jetstreamManager(w.bus.nc);
+    await jsm.streams.delete(STREAMS.messages.name);
+    try {
+      const ack = await w.command(messageSend, alice, { chatId, content: 'sent while the stream was gone' });
+      const [doc] = await w.stored({ _id: new ObjectId(ack.messageId) });
+      expect(doc?.pendingEvents).toHaveLength(1);
+      await w.bus.ensureStreams([STREAMS.messages]);
+      await expect
+        .poll(async () => (await w.stored({ _id: new ObjectId(ack.messageId) }))[0]?.pendingEvents, { timeout: 10_000 })
+        .toEqual([]);
+      const last = await jsm.streams.getMessage(STREAMS.messages.name, { last_by_subj: `messages.${chatId}.created` });
+      expect(JSON.parse(new TextDecoder().decode(last!.data)).data.messageId).toBe(ack.messageId);
+    } finally {
+      await w.bus.ensureStreams([STREAMS.messages]);
+    }
+  });
+});
+
 describe('chat lock', () => {
   it('takes over a lock left by a crashed replica once it has expired', async () => {
     [alice, bob] = [w.newUser(), w.newUser()];

@@ -21,6 +21,8 @@ export class EventOutbox {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly failures;
+  /** Publishes still running after their command was answered. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly publisher: EventPublisher,
@@ -29,12 +31,29 @@ export class EventOutbox {
     private readonly readOutbox: Collection<ReadOutboxDoc>,
     private readonly logger: Logger,
     metrics: Metrics,
-    private readonly opts: { intervalMs: number; afterMs: number },
+    private readonly opts: { intervalMs: number; afterMs: number; publishWaitMs: number },
   ) {
     this.failures = metrics.counter(
       'message_event_publish_failures_total',
       'Events whose publish failed (the relay retries them)',
     );
+  }
+
+  /**
+   * Publishes right after a write, waiting at most `publishWaitMs`: the command is answered
+   * once its write is durable, and a slow or hanging JetStream (stream missing, NATS cut off)
+   * must not hold the answer. A publish that has not finished goes on in the background.
+   */
+  async afterWrite(publish: () => Promise<void>): Promise<void> {
+    const running = publish().catch((err: unknown) => this.logger.warn({ err }, 'publish after write failed'));
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      running,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.opts.publishWaitMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Publishes a message's pending events; failures stay pending for the relay. */
@@ -127,5 +146,6 @@ export class EventOutbox {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
+    await Promise.all([...this.inFlight]);
   }
 }

@@ -57,7 +57,7 @@ export async function applyChange(
     });
     return matched ? raw : null;
   });
-  if (written) await deps.outbox.flushMessage(chatId, target.message.id, [written]);
+  if (written) await deps.outbox.afterWrite(() => deps.outbox.flushMessage(chatId, target.message.id, [written]));
   return written !== null;
 }
 

@@ -36,7 +36,7 @@ export async function markMessagesRead(
     return read;
   });
   if (!row) return { chatId: access.chatId, messageIds: [], timestamp: readAt.toISOString() };
-  await deps.outbox.flushRead(row, { reapply: false });
+  await deps.outbox.afterWrite(() => deps.outbox.flushRead(row, { reapply: false }));
   return {
     chatId: access.chatId,
     messageIds: row.messageIds.map((id) => id.toHexString()),

@@ -87,7 +87,7 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
   );
   if ('duplicate' in written) return duplicateAck(written.duplicate);
   const { doc } = written;
-  await deps.outbox.flushMessage(access.chatId, doc._id.toHexString(), doc.pendingEvents);
+  await deps.outbox.afterWrite(() => deps.outbox.flushMessage(access.chatId, doc._id.toHexString(), doc.pendingEvents));
   return { messageId: doc._id.toHexString(), chatId: access.chatId, timestamp: doc.createdAt.toISOString() };
 }
 
