@@ -146,6 +146,31 @@ describe('projection of message events', () => {
     expect(doc!.appliedEvents.filter((id: string) => id === eventId)).toHaveLength(1);
   });
 
+  it('an older message delivered late counts but does not replace a newer preview', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    const message = (content: string, createdAt: string) =>
+      publish(chatId, 'created', {
+        messageId: oid(),
+        rev: 1,
+        seq: 1,
+        senderId: a.id,
+        receiverId: b.id,
+        content,
+        messageType: 'text',
+        media: null,
+        clientMessageId: randomUUID(),
+        replyTo: null,
+        createdAt,
+      });
+    await message('newer', new Date().toISOString());
+    await message('older', new Date(Date.now() - 60_000).toISOString());
+    await until(b, chatId, (d) => d.unreadCount === 2);
+    expect((await b.http.get(`/api/chats/${chatId}`)).body.data).toMatchObject({
+      lastMessage: 'newer',
+      messageCount: 2,
+    });
+  });
+
   it('a read event sets the reader unread count (replayed: unchanged) and publishes unread_changed', async () => {
     const { a, b, chatId } = await acceptedChat();
     for (let i = 0; i < 3; i++) await created(chatId, a, b, `m${i}`);

@@ -68,6 +68,18 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
      */
     applyCreated: (m: NewMessage): Promise<Applied<{ before: ChatRecord }> | NotApplied> =>
       lock.run(m.chatId, async () => {
+        // A redelivered older message (after a failed attempt) counts, but must not replace a newer preview.
+        const current = await read(m.chatId);
+        const isLatest = !current?.lastMessageAt || new Date(current.lastMessageAt) <= m.createdAt;
+        const last = isLatest
+          ? {
+              lastMessage: m.preview,
+              lastMessageAt: m.createdAt,
+              lastMessageType: m.messageType,
+              lastSenderId: oid(m.senderId),
+              lastMessageId: m.messageId,
+            }
+          : {};
         const before = await col.findOneAndUpdate(
           {
             _id: oid(m.chatId),
@@ -75,14 +87,7 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
             participants: { $all: [oid(m.senderId), oid(m.receiverId)] },
           },
           update({
-            $set: {
-              lastMessage: m.preview,
-              lastMessageAt: m.createdAt,
-              lastMessageType: m.messageType,
-              lastSenderId: oid(m.senderId),
-              lastMessageId: m.messageId,
-              updatedAt: new Date(),
-            },
+            $set: { ...last, updatedAt: new Date() },
             $inc: {
               [`unreadCount.${m.receiverId}`]: 1,
               [`messageCount.${m.senderId}`]: 1,
