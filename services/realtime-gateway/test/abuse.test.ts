@@ -186,6 +186,11 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     const err = nextEvent(s, 'error');
     s.emit('__proto__', { chatId: 'x' });
     expect(await err).toMatchObject({ code: 'VALIDATION' });
+    expect(await emitAck(s, 'no_such_event', { chatId: 'x' })).toMatchObject({
+      ok: false,
+      code: 'VALIDATION',
+      event: 'no_such_event',
+    });
     s.emit('constructor', {});
     s.emit('hasOwnProperty', {});
     expect(await emitAck(s, 'leave_chat', { chatId: 'a'.repeat(24) })).toMatchObject({ ok: true });

@@ -113,10 +113,13 @@ export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void
     for (const name of eventNames) onClientEvent(socket, name, guards, handlers[name] as never);
 
     // Events the contract does not know are answered once and count as garbage.
-    socket.onAny((event: unknown) => {
+    socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && (eventNames as string[]).includes(event)) return;
       const name = typeof event === 'string' ? event.slice(0, 64) : 'unknown';
-      socket.emit('error', { message: `Unknown event ${name}`, code: 'VALIDATION', event: name });
+      const error = { message: `Unknown event ${name}`, code: 'VALIDATION' as const, event: name };
+      socket.emit('error', error);
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') ack({ ok: false, ...error });
       count('unknown', 'VALIDATION');
       if (guards.garbage.strike()) guards.onGarbageLimit();
     });
