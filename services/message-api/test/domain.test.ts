@@ -41,3 +41,16 @@ describe('small helpers', () => {
     expect(reactionKey('u1', '👍')).not.toBe(reactionKey('u2', '👍'));
   });
 });
+
+describe('asUnavailable', () => {
+  it('turns a database outage into UNAVAILABLE and leaves other errors alone', async () => {
+    const { asUnavailable } = await import('../src/bus/infra-errors.js');
+    const outage = Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoServerSelectionError' });
+    expect(asUnavailable(outage)).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+    expect(asUnavailable(new Error('Operation `messages.find()` buffering timed out after 10000ms'))).toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    const bug = new TypeError('x is undefined');
+    expect(asUnavailable(bug)).toBe(bug);
+  });
+});

@@ -1,4 +1,5 @@
-import { Router, type Express } from 'express';
+import { Router, type Express, type NextFunction, type Request, type Response } from 'express';
+import { asUnavailable } from '../bus/infra-errors.js';
 import { chatIdParams, listMessagesQuery, messageChangesQuery, searchMessagesQuery } from '@chat/contracts';
 import { badRequest, callerOf, parseInput, requireAuth } from '@chat/platform';
 import type { MessageDeps } from '../usecases/deps.js';
@@ -56,6 +57,8 @@ export function messageRoutes(deps: MessageDeps, jwtSecret: string) {
     const data = await listChanges(deps, callerOf(res), { chatId, since: query.since ?? 0, limit: query.limit ?? 100 });
     res.status(200).json({ status: 200, message: 'Changes fetched', data });
   });
+
+  router.use((err: unknown, _req: Request, _res: Response, next: NextFunction) => next(asUnavailable(err)));
 
   return (app: Express) => {
     app.use(router);
