@@ -351,6 +351,14 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       expect(await noEvent(b, 'user_typing', 300)).toBe(true);
     });
 
+    it('when a chat is rejected, both users leave its room and hear nothing more of it', async () => {
+      const { alice, chatId, a, b } = await pair();
+      await fake.setStatus(chatId, 'rejected', alice);
+      await expect.poll(async () => (await emitAck(b, 'typing', { chatId })).ok, { timeout: 5_000 }).toBe(false);
+      await expect.poll(async () => (await emitAck(a, 'typing', { chatId })).ok, { timeout: 5_000 }).toBe(false);
+      expect(await noEvent(b, 'user_typing', 300)).toBe(true);
+    });
+
     it('when a user deletes a chat, only their sockets leave the room', async () => {
       const { bob, chatId, a, b } = await pair();
       await fake.deleteChatFor(chatId, bob);
