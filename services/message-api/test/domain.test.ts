@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { asUnavailable } from '../src/bus/infra-errors.js';
 import { escapeRegex, isVisibleTo, preview, reactionKey, resolveDeleteScope } from '../src/domain/visibility.js';
 
 const viewer = { chatId: 'c', userId: 'u1', clearedAt: null };
@@ -43,8 +44,7 @@ describe('small helpers', () => {
 });
 
 describe('asUnavailable', () => {
-  it('turns a database outage into UNAVAILABLE and leaves other errors alone', async () => {
-    const { asUnavailable } = await import('../src/bus/infra-errors.js');
+  it('turns a database outage into UNAVAILABLE and leaves other errors alone', () => {
     const outage = Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoServerSelectionError' });
     expect(asUnavailable(outage)).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     expect(asUnavailable(new Error('Operation `messages.find()` buffering timed out after 10000ms'))).toMatchObject({

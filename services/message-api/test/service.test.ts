@@ -24,7 +24,7 @@ describe('message-api as a process', () => {
   });
 
   it('refuses to start without JWT_SECRET and names it', async () => {
-    const { JWT_SECRET: _omit, ...env } = infra.env;
+    const env = Object.fromEntries(Object.entries(infra.env).filter(([key]) => key !== 'JWT_SECRET'));
     const child = spawn(process.execPath, ['services/message-api/dist/main.js'], {
       cwd: fileURLToPath(new URL('../../../', import.meta.url)),
       env: { PATH: process.env.PATH ?? '', ...env, PORT: '0' },
