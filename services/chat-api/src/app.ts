@@ -27,13 +27,21 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
     const chats = chatRepository(Chat, lock, cache);
     await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
 
+    const metrics = createMetrics('chat-api');
     const events = chatEvents(links.bus, chats, logger);
     const deps: ChatDeps = { chats, events, now: () => new Date() };
-    serveChatQueries(links.bus, chats, cache);
-    await startMessageProjection({ bus: links.bus, Chat, lock, events, logger, durable: config.PROJECTION_DURABLE });
+    serveChatQueries(links.bus, chats, cache, metrics);
+    await startMessageProjection({
+      bus: links.bus,
+      Chat,
+      lock,
+      events,
+      logger,
+      metrics,
+      durable: config.PROJECTION_DURABLE,
+    });
     const relay = events.startRelay({ intervalMs: config.OUTBOX_RELAY_INTERVAL_MS, staleMs: config.OUTBOX_STALE_MS });
 
-    const metrics = createMetrics('chat-api');
     const app = createHttpApp({
       logger,
       metrics,

@@ -43,7 +43,10 @@ describe('chat-api as a process', () => {
     expect(await ready.json()).toMatchObject({ ready: true, checks: { mongo: true, nats: true } });
     const metrics = await fetch(`${svc.url}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('process_cpu_user_seconds_total');
+    const text = await metrics.text();
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('chat_access_checks_total');
+    expect(text).toContain('chat_projection_events_total');
     expect(await svc.stop('SIGTERM')).toBe(0);
   });
 

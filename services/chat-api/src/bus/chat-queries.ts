@@ -1,5 +1,5 @@
 import { QUEUE_GROUPS, chatAccessCheck, chatListForUser, chatSubjects } from '@chat/contracts';
-import type { Bus } from '@chat/platform';
+import type { Bus, Metrics } from '@chat/platform';
 import type { ChatRepository } from '../data/chat-repository.js';
 import type { ChatCache } from '../data/chat-cache.js';
 import { decideAccess } from '../domain/access.js';
@@ -8,11 +8,17 @@ import { decideAccess } from '../domain/access.js';
  * The NATS face other services use instead of reading `chats`. The user in question is in the
  * payload (services ask about the user they act for); one indexed lookup per question.
  */
-export function serveChatQueries(bus: Bus, chats: ChatRepository, cache: ChatCache) {
+export function serveChatQueries(bus: Bus, chats: ChatRepository, cache: ChatCache, metrics: Metrics) {
+  const answers = metrics.counter('chat_access_checks_total', 'chat.access.check answers, by action and outcome', [
+    'action',
+    'outcome',
+  ]);
   const subs = [
-    bus.handle(chatAccessCheck, QUEUE_GROUPS.chatApi, async ({ chatId, userId, action }) =>
-      decideAccess(await chats.findForAccess(chatId), userId, action),
-    ),
+    bus.handle(chatAccessCheck, QUEUE_GROUPS.chatApi, async ({ chatId, userId, action }) => {
+      const reply = decideAccess(await chats.findForAccess(chatId), userId, action);
+      answers.inc({ action, outcome: reply.allowed ? 'allowed' : reply.reason });
+      return reply;
+    }),
     // Every replica hears every chat event (no queue group): another replica changed that chat.
     bus.nc.subscribe(chatSubjects.all, {
       callback: (_err, msg) => {

@@ -8,7 +8,7 @@ import {
   type MessageEvent,
   type UnreadChangedEvent,
 } from '@chat/contracts';
-import type { Bus, Logger, RunningConsumer } from '@chat/platform';
+import type { Bus, Logger, Metrics, RunningConsumer } from '@chat/platform';
 import type { ChatModel } from '../data/chat-model.js';
 import type { ChatWriteLock } from '../data/chat-write-lock.js';
 import type { ChatRecord } from '../data/chat-record.js';
@@ -139,8 +139,14 @@ export async function startMessageProjection(opts: {
   lock: ChatWriteLock;
   events: ChatEvents;
   logger: Logger;
+  metrics: Metrics;
   durable: string;
 }): Promise<RunningConsumer> {
+  const projected = opts.metrics.counter(
+    'chat_projection_events_total',
+    'Message events projected onto chats, by type',
+    ['type'],
+  );
   const deps = {
     bus: opts.bus,
     repo: projectionRepository(opts.Chat, opts.lock),
@@ -152,6 +158,9 @@ export async function startMessageProjection(opts: {
     durable: opts.durable,
     filterSubjects: [messageSubjects.all],
     schema: messageEventSchema,
-    handler: (event) => projectMessageEvent(deps, event),
+    handler: async (event) => {
+      await projectMessageEvent(deps, event);
+      projected.inc({ type: event.type });
+    },
   });
 }
