@@ -24,6 +24,8 @@ const PNG = Buffer.from(
   'hex',
 );
 const PRESENCE_TTL_MS = 1500;
+/** Six processes start at once, maybe beside other test files: allow them time. */
+const slow = { readyTimeoutMs: 45_000 };
 
 /**
  * The real stack, every service a process: chat-api, message-api, media-service, two
@@ -59,11 +61,11 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
     infra = await startTestInfra();
     mediaDir = mkdtempSync(join(tmpdir(), 'gw-media-'));
     const [chat, message, media, gw1, gw2] = await Promise.all([
-      spawnService('chat-api', infra.env),
-      spawnService('message-api', infra.env),
-      spawnService('media-service', { ...infra.env, MEDIA_STORAGE_DIR: mediaDir }),
-      spawnService('realtime-gateway', gatewayEnv('gw1')),
-      spawnService('realtime-gateway', gatewayEnv('gw2')),
+      spawnService('chat-api', infra.env, slow),
+      spawnService('message-api', infra.env, slow),
+      spawnService('media-service', { ...infra.env, MEDIA_STORAGE_DIR: mediaDir }, slow),
+      spawnService('realtime-gateway', gatewayEnv('gw1'), slow),
+      spawnService('realtime-gateway', gatewayEnv('gw2'), slow),
     ]);
     Object.assign(services, { chat, message, media });
     Object.assign(gateways, { gw1, gw2 });
