@@ -96,7 +96,7 @@ const row = (name, r, base) =>
   `${name.padEnd(34)} ${String(r.count).padStart(6)} ${r.perSecond.toFixed(0).padStart(8)}/s ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)}   x${(r.perSecond / base.perSecond).toFixed(2)} throughput, x${(r.p95 / base.p95).toFixed(2)} p95`;
 
 const infra = await startTestInfra();
-const env = { ...infra.env, LOG_LEVEL: 'warn', GATEWAY_RATE_LIMIT_POINTS: '100000' };
+const env = { ...infra.env, LOG_LEVEL: 'warn', SOCKET_RATE_LIMIT_POINTS: '100000' };
 const running = [];
 try {
   const spawn = async (name, extra = {}) => {
