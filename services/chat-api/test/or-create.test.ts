@@ -147,6 +147,10 @@ describe('GET /api/chats/:chatId through the edge', () => {
     expect((await a.http.get('/api/chats/not-an-id')).status).toBe(400);
     expect((await a.http.get('/api/chats/%7B%22%24gt%22%3A%22%22%7D')).status).toBe(400);
     expect((await a.http.get(`/api/chats/${'a'.repeat(25)}`)).status).toBe(400);
+    const b = newUser(world.edgeUrl);
+    const created = await a.http.post('/api/chats/or-create', { recipientId: b.id });
+    expect((await a.http.get(`/api/chats/${created.body.data._id}?participants[$ne]=x`)).status).toBe(400);
+    expect((await a.http.post(`/api/chats/or-create?recipientId[$gt]=`, { recipientId: b.id })).status).toBe(400);
   });
 });
 

@@ -66,7 +66,9 @@ export function chatRoutes(deps: ChatDeps, jwtSecret: string): Router {
   // Non-participants get 404, like unknown ids: the API does not reveal which chats exist.
   router.get('/:chatId', async (req, res) => {
     const caller = callerOf(res);
-    const chat = await loadChatFor(deps, chatIdOf(req), caller);
+    const chatId = chatIdOf(req);
+    parseInput(emptyQuery, req.query, 'query');
+    const chat = await loadChatFor(deps, chatId, caller);
     send(res, 200, 'Chat details retrieved', { data: toChatView(chat, caller) });
   });
 

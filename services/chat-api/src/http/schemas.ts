@@ -16,5 +16,5 @@ export const historyQuery = paginationQuery(50)
   })
   .strict();
 
-/** Bodies of the action endpoints carry nothing; anything but an empty object or none is refused. */
+/** Endpoints without query parameters refuse any (an operator such as `?status[$ne]=x` is a 400, not ignored). */
 export const emptyQuery = z.object({}).strict();
