@@ -4,6 +4,7 @@ import { Types } from 'mongoose';
 import { messageSubjects, unreadChangedEvent, type MessageType, type UnreadChangedEvent } from '@chat/contracts';
 import { Bus, createLogger } from '@chat/platform';
 import { newUser, startWorld, type ChatApiWorld, type TestUser } from './harness.js';
+import { APPLIED_EVENTS_KEPT } from '../src/data/chat-model.js';
 
 let world: ChatApiWorld;
 let bus: Bus;
@@ -183,6 +184,16 @@ describe('projection of message events', () => {
       lastMessage: 'newer',
       messageCount: 2,
     });
+  });
+
+  it('remembers a bounded number of applied event ids per chat', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    const total = APPLIED_EVENTS_KEPT + 5;
+    for (let i = 0; i < total; i++) await created(chatId, a, b, `n${i}`);
+    await until(b, chatId, (d) => d.unreadCount === total);
+    const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(doc!.appliedEvents).toHaveLength(APPLIED_EVENTS_KEPT);
+    expect(doc!.messageCount).toEqual({ [a.id]: total, [b.id]: total });
   });
 
   it('a read event sets the reader unread count (replayed: unchanged) and publishes unread_changed', async () => {

@@ -50,12 +50,13 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
     };
   };
 
-  /** Keeps the applied-event list bounded ($push with $slice is ignored by FerretDB 1.24, so pop one). */
-  const trim = async (chatId: string) => {
-    await col.updateOne(
-      { _id: oid(chatId), [`appliedEvents.${APPLIED_EVENTS_KEPT}`]: { $exists: true } },
-      { $pop: { appliedEvents: -1 } },
-    );
+  /**
+   * Keeps the applied-event list bounded: `$push` with `$slice` is ignored by FerretDB 1.24, so
+   * pop the oldest one when an update left more than the limit (`after` is the updated document).
+   */
+  const trim = async (chatId: string, after: { appliedEvents?: unknown[] }) => {
+    if ((after.appliedEvents?.length ?? 0) <= APPLIED_EVENTS_KEPT) return;
+    await col.updateOne({ _id: oid(chatId) }, { $pop: { appliedEvents: -1 } });
   };
 
   return {
@@ -63,14 +64,16 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
 
     /**
      * A new message: last-message fields, the receiver's unread +1, both message counts +1, and
-     * the chat comes back for whichever of the two had deleted it. Answers the chat as it was
-     * before, so the caller knows the exact new counts and who got the chat back.
+     * the chat comes back for whichever of the two had deleted it. Answers the chat before and
+     * after, so the caller knows the exact new counts and who got the chat back.
      */
     applyCreated: (m: NewMessage): Promise<Applied<{ before: ChatRecord }> | NotApplied> =>
       lock.run(m.chatId, async () => {
-        // A redelivered older message (after a failed attempt) counts, but must not replace a newer preview.
+        // Under the chat's write lock, this read is the state the update applies to.
         const current = await read(m.chatId);
-        const isLatest = !current?.lastMessageAt || new Date(current.lastMessageAt) <= m.createdAt;
+        if (!current) return { applied: false as const, reason: 'NO_CHAT' as const, chat: null };
+        // A redelivered older message (after a failed attempt) counts, but must not replace a newer preview.
+        const isLatest = !current.lastMessageAt || new Date(current.lastMessageAt) <= m.createdAt;
         const last = isLatest
           ? {
               lastMessage: m.preview,
@@ -80,7 +83,7 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
               lastMessageId: m.messageId,
             }
           : {};
-        const before = await col.findOneAndUpdate(
+        const after = await col.findOneAndUpdate(
           {
             _id: oid(m.chatId),
             appliedEvents: { $ne: m.eventId },
@@ -97,12 +100,11 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
             $pullAll: { hiddenFor: [oid(m.senderId), oid(m.receiverId)] },
             $push: { appliedEvents: m.eventId },
           }),
-          { returnDocument: 'before' },
+          { returnDocument: 'after' },
         );
-        if (!before) return notApplied(m.chatId, m.eventId);
-        await trim(m.chatId);
-        const after = await read(m.chatId);
-        return { applied: true as const, before: toRecord(before), chat: toRecord(after ?? before) };
+        if (!after) return notApplied(m.chatId, m.eventId);
+        await trim(m.chatId, after);
+        return { applied: true as const, before: toRecord(current), chat: toRecord(after) };
       }),
 
     /** The reader's unread count, as message-api counted it after the read. */
@@ -119,7 +121,7 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
           { returnDocument: 'after' },
         );
         if (!after) return notApplied(e.chatId, e.eventId);
-        await trim(e.chatId);
+        await trim(e.chatId, after);
         return { applied: true as const, chat: toRecord(after) };
       }),
 
@@ -154,7 +156,7 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
           if (e.scope === 'everyone' && chat.lastMessageId === e.messageId) change.$set = { lastMessage: null };
           const after = await col.findOneAndUpdate(filter, change, { returnDocument: 'after' });
           if (!after) continue;
-          await trim(e.chatId);
+          await trim(e.chatId, after);
           return { applied: true as const, chat: toRecord(after), unreadChangedFor: dec.unreadCount };
         }
         throw new Error(`could not apply delete event ${e.eventId}: chat ${e.chatId} kept changing`);
