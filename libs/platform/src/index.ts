@@ -12,3 +12,4 @@ export * from './mongo.js';
 export * from './redis.js';
 export * from './links.js';
 export * from './shutdown.js';
+export * from './keyed-lock.js';

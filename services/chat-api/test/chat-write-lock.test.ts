@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mongoose, { type Connection } from 'mongoose';
-import { createLogger } from '@chat/platform';
+import { createLogger, leaseLock, processLock } from '@chat/platform';
 import { dropDatabase, testMongoUrl } from '@chat/testkit';
-import { chatWriteLock, processLock, sharedLock } from '../src/data/chat-write-lock.js';
+import { chatWriteLock } from '../src/data/chat-write-lock.js';
+
+const sharedLock = (conn: Connection) => leaseLock(conn, 'chat_write_locks');
 
 const url = testMongoUrl();
 let replicaA: Connection;
@@ -62,6 +64,6 @@ describe('chat write lock', () => {
   it('auto mode picks the shared lock on FerretDB and the process lock on MongoDB', async () => {
     const info = await replicaA.db!.admin().command({ buildInfo: 1 });
     const lock = await chatWriteLock(replicaA, 'auto', createLogger('test', 'silent'));
-    expect(lock.kind).toBe('ferretdbVersion' in info ? 'shared' : 'process');
+    expect(lock.kind).toBe('ferretdbVersion' in info ? 'lease' : 'process');
   });
 });

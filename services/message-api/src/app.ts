@@ -1,8 +1,7 @@
 import { STREAMS } from '@chat/contracts';
-import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
+import { closeServer, createHttpApp, createMetrics, leaseLock, listen, openLinks, type Logger } from '@chat/platform';
 import type { MessageApiConfig } from './config.js';
 import { openCollections } from './data/models.js';
-import { ChatLocks } from './data/chat-lock.js';
 import { MessageRepository } from './data/messages.js';
 import { busAccessGate, type AccessGate } from './bus/access.js';
 import type { EventPublisher } from './bus/events.js';
@@ -35,7 +34,7 @@ export async function startMessageApi(
   await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
   const collections = await openCollections(links.mongo);
   const repo = new MessageRepository(collections.messages);
-  const locks = new ChatLocks(collections.locks, config.CHAT_LOCK_TTL_MS);
+  const locks = leaseLock(links.mongo, 'chat_locks', { leaseMs: config.CHAT_LOCK_TTL_MS });
   const outbox = new EventOutbox(
     overrides.publisher ?? links.bus,
     repo,

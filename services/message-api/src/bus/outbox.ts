@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { Logger, Metrics } from '@chat/platform';
-import type { ChatLocks } from '../data/chat-lock.js';
+import type { KeyedLock } from '@chat/platform';
 import type { MessageRepository } from '../data/messages.js';
 import type { ReadOutboxDoc } from '../data/models.js';
 import { decodeEvent, messageEvent, type EventPublisher } from './events.js';
@@ -27,7 +27,7 @@ export class EventOutbox {
   constructor(
     private readonly publisher: EventPublisher,
     private readonly messages: MessageRepository,
-    private readonly locks: ChatLocks,
+    private readonly locks: KeyedLock,
     private readonly readOutbox: Collection<ReadOutboxDoc>,
     private readonly logger: Logger,
     metrics: Metrics,
@@ -72,7 +72,7 @@ export class EventOutbox {
       }
       // Under the chat lock: on FerretDB a concurrent update of the message could otherwise be lost.
       await this.locks
-        .withLock(chatId, () => this.messages.clearPendingEvent(messageId, raw))
+        .run(chatId, () => this.messages.clearPendingEvent(messageId, raw))
         .catch((err: unknown) => this.logger.warn({ err }, 'outbox cleanup failed, the relay will retry'));
     }
   }
@@ -85,7 +85,7 @@ export class EventOutbox {
     let revs = row.revs;
     if (opts.reapply) {
       // Fresh revs: the row's may be older than changes written since.
-      revs = await this.locks.withLock(chatId, async () => {
+      revs = await this.locks.run(chatId, async () => {
         const { rev } = await this.messages.lastNumbers(chatId);
         const fresh = messageIds.map((_, i) => rev + 1 + i);
         await this.messages.markRead(chatId, readerId, messageIds, fresh, row.readAt);
@@ -119,7 +119,7 @@ export class EventOutbox {
     const cutoff = new Date(Date.now() - this.opts.afterMs);
     for (const m of await this.messages.withPendingEvents(cutoff, 200)) {
       if (m.pendingEvents.length === 0)
-        await this.locks.withLock(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
+        await this.locks.run(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
       else await this.flushMessage(m.chatId, m.id, m.pendingEvents);
     }
     const rows = await this.readOutbox

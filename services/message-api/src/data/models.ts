@@ -1,7 +1,6 @@
 import { Schema, type Connection } from 'mongoose';
 import type { Collection, ObjectId } from 'mongodb';
 import type { Media, MessageType } from '@chat/contracts';
-import type { LockDoc } from './chat-lock.js';
 
 /** A message as stored. Ids are ObjectIds; `pendingEvents` is the outbox (JSON strings, see bus/outbox.ts). */
 export interface MessageDoc {
@@ -87,11 +86,6 @@ messageSchema.index({ chatId: 1, receiverId: 1, createdAt: -1 });
 // Outbox relay: messages whose events were not confirmed published.
 messageSchema.index({ outboxAt: 1 });
 
-const lockSchema = new Schema(
-  { _id: String, owner: String, expiresAt: Date },
-  { collection: 'chat_locks', versionKey: false },
-);
-
 const readOutboxSchema = new Schema(
   {
     _id: String,
@@ -110,7 +104,6 @@ readOutboxSchema.index({ createdAt: 1 });
 
 export interface Collections {
   messages: Collection<MessageDoc>;
-  locks: Collection<LockDoc>;
   readOutbox: Collection<ReadOutboxDoc>;
 }
 
@@ -121,12 +114,10 @@ export interface Collections {
  */
 export async function openCollections(conn: Connection): Promise<Collections> {
   const Message = conn.model('Message', messageSchema);
-  const Lock = conn.model('ChatLock', lockSchema);
   const ReadOutbox = conn.model('ReadOutbox', readOutboxSchema);
-  await Promise.all([Message.createIndexes(), Lock.createIndexes(), ReadOutbox.createIndexes()]);
+  await Promise.all([Message.createIndexes(), ReadOutbox.createIndexes()]);
   return {
     messages: Message.collection as unknown as Collection<MessageDoc>,
-    locks: Lock.collection as unknown as Collection<LockDoc>,
     readOutbox: ReadOutbox.collection as unknown as Collection<ReadOutboxDoc>,
   };
 }

@@ -39,7 +39,7 @@ export async function applyChange(
   ) => { update: UpdateFilter<MessageDoc>; event: OutgoingEvent } | null,
 ): Promise<boolean> {
   const { chatId } = target.viewer;
-  const written = await deps.locks.withLock(chatId, async () => {
+  const written = await deps.locks.run(chatId, async () => {
     // Read again under the lock: what the change depends on may have changed meanwhile.
     const current = await deps.repo.visibleTo(target.viewer).findById(target.message.id);
     if (!current) return null;

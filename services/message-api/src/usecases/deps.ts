@@ -4,7 +4,7 @@ import { badRequest } from '@chat/platform';
 import { messageContent } from '@chat/contracts';
 import type { AccessGate } from '../bus/access.js';
 import type { EventOutbox } from '../bus/outbox.js';
-import type { ChatLocks } from '../data/chat-lock.js';
+import type { KeyedLock } from '@chat/platform';
 import type { MessageRepository } from '../data/messages.js';
 import type { ReadOutboxDoc } from '../data/models.js';
 import type { Viewer } from '../domain/visibility.js';
@@ -12,7 +12,7 @@ import type { Viewer } from '../domain/visibility.js';
 /** Everything a use case may touch, passed in (tests swap the publisher inside `outbox`). */
 export interface MessageDeps {
   repo: MessageRepository;
-  locks: ChatLocks;
+  locks: KeyedLock;
   outbox: EventOutbox;
   readOutbox: Collection<ReadOutboxDoc>;
   access: AccessGate;

@@ -16,7 +16,7 @@ export async function markMessagesRead(
   const access = await deps.access.check(input.chatId, userId, 'read');
   const viewer = viewerOf(access, userId);
   const readAt = new Date();
-  const row = await deps.locks.withLock(access.chatId, async () => {
+  const row = await deps.locks.run(access.chatId, async () => {
     const unread = await deps.repo.visibleTo(viewer).unreadAmong([...new Set(input.messageIds)]);
     if (unread.length === 0) return null;
     const { rev } = await deps.repo.lastNumbers(access.chatId);

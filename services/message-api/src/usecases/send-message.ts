@@ -60,7 +60,7 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
     media = stored;
   }
 
-  const written = await deps.locks.withLock(
+  const written = await deps.locks.run(
     access.chatId,
     async (): Promise<{ doc: MessageDoc } | { duplicate: StoredMessage }> => {
       // Under the chat lock: a retry finds the first message; the unique index stays the backstop.
