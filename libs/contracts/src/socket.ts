@@ -71,6 +71,8 @@ export interface ServerEventPayloads {
     createdAt: string;
     replyTo: string | null;
     seq: number;
+    /** The message's change number (see GET /changes): apply an update only if its rev is newer. */
+    rev: number;
     clientMessageId: string;
   };
   media_received: {
@@ -83,15 +85,16 @@ export interface ServerEventPayloads {
     createdAt: string;
     replyTo: string | null;
     seq: number;
+    rev: number;
     clientMessageId: string;
   };
-  messages_read: { messageIds: string[]; readBy: string; chatId: string; timestamp: string };
+  messages_read: { messageIds: string[]; readBy: string; chatId: string; timestamp: string; rev: number };
   user_typing: { userId: string; chatId: string; timestamp: string };
   user_stop_typing: { userId: string; chatId: string; timestamp: string };
-  message_edited: { messageId: string; chatId: string; newContent: string; editedAt: string; editedBy: string };
-  message_deleted: { messageId: string; chatId: string; deletedBy: string; scope?: 'everyone' | 'me' };
-  reaction_added: { messageId: string; chatId: string; userId: string; emoji: string; timestamp: string };
-  reaction_removed: { messageId: string; chatId: string; userId: string; emoji: string; timestamp: string };
+  message_edited: { messageId: string; chatId: string; newContent: string; editedAt: string; editedBy: string; rev: number };
+  message_deleted: { messageId: string; chatId: string; deletedBy: string; scope?: 'everyone' | 'me'; rev: number };
+  reaction_added: { messageId: string; chatId: string; userId: string; emoji: string; timestamp: string; rev: number };
+  reaction_removed: { messageId: string; chatId: string; userId: string; emoji: string; timestamp: string; rev: number };
   user_online: { userId: string; chatId: string; timestamp: string };
   user_offline: { userId: string; chatId: string; timestamp: string };
   unread_message: { chatId: string; unreadCount: number; lastMessage: string | null; senderId: string | null };

@@ -44,6 +44,7 @@ describe('which sockets hear which domain event', () => {
           createdAt: created.createdAt,
           replyTo: null,
           seq: 1,
+          rev: 1,
           clientMessageId: 'k',
         },
       },
@@ -69,7 +70,7 @@ describe('which sockets hear which domain event', () => {
         kind: 'emit',
         to: `chat:${chatId}`,
         event: 'message_deleted',
-        payload: { messageId: 'm1', chatId, deletedBy: alice, scope: 'everyone' },
+        payload: { messageId: 'm1', chatId, deletedBy: alice, scope: 'everyone', rev: 2 },
       },
     ]);
     expect(broadcastsForMessageEvent(msg('deleted', { ...base, deletedBy: bob, scope: 'me' }))).toEqual([
@@ -77,19 +78,19 @@ describe('which sockets hear which domain event', () => {
         kind: 'emit',
         to: `user:${bob}`,
         event: 'message_deleted',
-        payload: { messageId: 'm1', chatId, deletedBy: bob, scope: 'me' },
+        payload: { messageId: 'm1', chatId, deletedBy: bob, scope: 'me', rev: 2 },
       },
     ]);
   });
 
-  it("edits, reactions and reads go to the room with the specification's fields", () => {
+  it("edits, reactions and reads go to the room with the specification's fields and the change number rev", () => {
     expect(
       broadcastsForMessageEvent(
         msg('edited', { messageId: 'm1', rev: 3, newContent: 'x', editedAt: 't', editedBy: alice }),
       )[0],
     ).toMatchObject({
       event: 'message_edited',
-      payload: { messageId: 'm1', chatId, newContent: 'x', editedAt: 't', editedBy: alice },
+      payload: { messageId: 'm1', chatId, newContent: 'x', editedAt: 't', editedBy: alice, rev: 3 },
     });
     for (const type of ['reaction_added', 'reaction_removed']) {
       expect(
@@ -98,7 +99,7 @@ describe('which sockets hear which domain event', () => {
         kind: 'emit',
         to: `chat:${chatId}`,
         event: type,
-        payload: { messageId: 'm1', chatId, userId: bob, emoji: '👍', timestamp: 't' },
+        payload: { messageId: 'm1', chatId, userId: bob, emoji: '👍', timestamp: 't', rev: 4 },
       });
     }
     expect(
@@ -107,7 +108,7 @@ describe('which sockets hear which domain event', () => {
       )[0],
     ).toMatchObject({
       event: 'messages_read',
-      payload: { messageIds: ['m1'], readBy: bob, chatId, timestamp: 't' },
+      payload: { messageIds: ['m1'], readBy: bob, chatId, timestamp: 't', rev: 5 },
     });
   });
 

@@ -250,7 +250,7 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       const { messageId } = await emitAck(a, 'send_message', { chatId, content: 'hide me' });
       const own = nextEvent(bobOther, 'message_deleted');
       expect(await emitAck(b, 'delete_message', { chatId, messageId, scope: 'me' })).toEqual({ ok: true, messageId });
-      expect(await own).toEqual({ messageId, chatId, deletedBy: bob, scope: 'me' });
+      expect(await own).toEqual({ messageId, chatId, deletedBy: bob, scope: 'me', rev: expect.any(Number) });
       expect(await noEvent(a, 'message_deleted', 400)).toBe(true);
       expect(fake.messages.get(messageId)!.deleted).toBe(false);
     });

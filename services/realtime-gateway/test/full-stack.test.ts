@@ -208,7 +208,7 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
     const { messageId } = await emitAck(a, 'send_message', { chatId, content: 'bob hides this' });
     const own = nextEvent(b, 'message_deleted', 5_000, (p) => p.messageId === messageId);
     expect(await emitAck(b, 'delete_message', { chatId, messageId, scope: 'me' })).toEqual({ ok: true, messageId });
-    expect(await own).toEqual({ messageId, chatId, deletedBy: bob, scope: 'me' });
+    expect(await own).toEqual({ messageId, chatId, deletedBy: bob, scope: 'me', rev: expect.any(Number) });
     expect(await noEvent(a, 'message_deleted', 400)).toBe(true);
     const forBob = await api(edge, bobToken).get(`/api/chats/${chatId}/messages`);
     const forAlice = await api(edge, aliceToken).get(`/api/chats/${chatId}/messages`);

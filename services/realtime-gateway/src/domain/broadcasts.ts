@@ -42,6 +42,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
         createdAt: d.createdAt,
         replyTo: d.replyTo,
         seq: d.seq,
+        rev: d.rev,
         clientMessageId: d.clientMessageId,
       };
       return d.messageType === 'text'
@@ -57,18 +58,19 @@ export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
           newContent: d.newContent,
           editedAt: d.editedAt,
           editedBy: d.editedBy,
+          rev: d.rev,
         }),
       ];
     }
     case 'deleted': {
       const d = (e as Ev<'deleted'>).data;
-      const payload = { messageId: d.messageId, chatId: e.chatId, deletedBy: d.deletedBy, scope: d.scope };
+      const payload = { messageId: d.messageId, chatId: e.chatId, deletedBy: d.deletedBy, scope: d.scope, rev: d.rev };
       // Hiding a message for oneself is nobody else's business: only the hider's own sockets hear it.
       return [emit(d.scope === 'me' ? rooms.user(d.deletedBy) : chatRoom, 'message_deleted', payload)];
     }
     case 'reaction_added':
     case 'reaction_removed': {
-      const { messageId, userId, emoji, timestamp } = (e as Ev<'reaction_added'>).data;
+      const { messageId, userId, emoji, timestamp, rev } = (e as Ev<'reaction_added'>).data;
       return [
         emit(chatRoom, e.type === 'reaction_added' ? 'reaction_added' : 'reaction_removed', {
           messageId,
@@ -76,6 +78,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
           userId,
           emoji,
           timestamp,
+          rev,
         }),
       ];
     }
@@ -87,6 +90,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
           readBy: d.readBy,
           chatId: e.chatId,
           timestamp: d.timestamp,
+          rev: d.rev,
         }),
       ];
     }
