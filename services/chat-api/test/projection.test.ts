@@ -82,9 +82,9 @@ function created(
   );
 }
 
-/** Polls the chat (as `user`, through the edge) until `done` holds. */
+/** Polls the chat (as `user`, through the edge) until `done` holds; the deadline only bounds a failing run. */
 async function until(user: TestUser, chatId: string, done: (data: any) => boolean): Promise<any> {
-  const deadline = Date.now() + 8_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const res = await user.http.get(`/api/chats/${chatId}`);
     if (res.status === 200 && done(res.body.data)) return res.body.data;
