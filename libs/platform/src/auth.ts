@@ -2,6 +2,8 @@ import jwt from 'jsonwebtoken';
 import type { NextFunction, Request, Response } from 'express';
 import { unauthorized } from './errors.js';
 import { runWithContext, currentContext, requestIdFrom } from './context.js';
+import { rateLimiter } from './rate-limit.js';
+import type { BaseConfig } from './config.js';
 
 const OBJECT_ID = /^[0-9a-fA-F]{24}$/;
 
@@ -30,14 +32,19 @@ export function bearerToken(header: unknown): string | undefined {
   return match?.[1];
 }
 
-/** Express middleware: 401 unless a valid bearer token; sets `res.locals.userId` and the request context. */
-export function requireAuth(secret: string) {
-  return (req: Request, res: Response, next: NextFunction) => {
+/**
+ * Express middleware: 401 unless a valid bearer token, then 429 past the caller's rate limit;
+ * sets `res.locals.userId` and the request context. The limit is keyed by the verified user,
+ * so nobody can spend another user's budget with a forged token.
+ */
+export function requireAuth(secret: string, limit?: (userId: string) => Promise<void>) {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) return next(unauthorized('Missing bearer token'));
     let userId: string;
     try {
       userId = verifyToken(token, secret);
+      await limit?.(userId);
     } catch (err) {
       return next(err);
     }
@@ -46,6 +53,14 @@ export function requireAuth(secret: string) {
     runWithContext({ requestId, userId }, () => next());
   };
 }
+
+/**
+ * The authentication every REST service puts in front of its routes: the token rules of
+ * API.md and the per-user request limit from the configuration.
+ * @example router.use(authenticate(config));
+ */
+export const authenticate = (config: Pick<BaseConfig, 'JWT_SECRET' | 'HTTP_RATE_LIMIT_POINTS' | 'HTTP_RATE_LIMIT_WINDOW_S'>) =>
+  requireAuth(config.JWT_SECRET, rateLimiter({ points: config.HTTP_RATE_LIMIT_POINTS, windowS: config.HTTP_RATE_LIMIT_WINDOW_S }, 'http-user'));
 
 /** The authenticated caller of a request that passed `requireAuth`. */
 export const callerOf = (res: Response): string => res.locals.userId as string;

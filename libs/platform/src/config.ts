@@ -14,6 +14,9 @@ export const baseConfigSchema = z.object({
   CORS_ORIGINS: z.string().default('*'),
   BODY_LIMIT: z.string().default('100kb'),
   NATS_REQUEST_TIMEOUT_MS: ms(3000),
+  /** REST requests per user per window, per replica (429 with Retry-After past it). */
+  HTTP_RATE_LIMIT_POINTS: z.coerce.number().int().positive().default(200),
+  HTTP_RATE_LIMIT_WINDOW_S: z.coerce.number().int().positive().default(10),
   SHUTDOWN_TIMEOUT_MS: ms(10_000),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;

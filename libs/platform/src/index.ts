@@ -3,6 +3,7 @@ export * from './context.js';
 export * from './logger.js';
 export * from './errors.js';
 export * from './validation.js';
+export * from './rate-limit.js';
 export * from './auth.js';
 export * from './metrics.js';
 export * from './health.js';

@@ -78,3 +78,39 @@ describe('createHttpApp', () => {
     expect(res.body.checks).toEqual({ flag: false });
   });
 });
+
+describe('requireAuth with a rate limit', () => {
+  it('answers 429 with Retry-After past the limit, counting each verified user apart', async () => {
+    const { Router } = await import('express');
+    const { requireAuth, rateLimiter } = await import('@chat/platform');
+    const { tokenFor, newUserId, TEST_JWT_SECRET } = await import('@chat/testkit');
+    const app = createHttpApp({
+      logger: createLogger('rl-test', 'silent'),
+      metrics: createMetrics('rl-test'),
+      readiness: [],
+      corsOrigins: '*',
+      bodyLimit: '1kb',
+      routes: (a) => {
+        const r = Router();
+        r.use(requireAuth(TEST_JWT_SECRET, rateLimiter({ points: 2, windowS: 60 }, 'test')));
+        r.get('/me', (_req, res) => {
+          res.json({ ok: true });
+        });
+        a.use(r);
+      },
+    });
+    const { server, port } = await listen(app, 0, '127.0.0.1');
+    const base = `http://127.0.0.1:${port}`;
+    const alice = api(base, tokenFor(newUserId()));
+    expect((await alice.get('/me')).status).toBe(200);
+    expect((await alice.get('/me')).status).toBe(200);
+    const limited = await alice.get('/me');
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ status: 429, message: 'Too many requests, slow down' });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Another user keeps their own budget; a bad token is a 401 that spends nobody's.
+    expect((await api(base, tokenFor(newUserId())).get('/me')).status).toBe(200);
+    expect((await api(base, 'forged').get('/me')).status).toBe(401);
+    await closeServer(server);
+  });
+});

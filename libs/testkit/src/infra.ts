@@ -106,6 +106,8 @@ export async function startTestInfra(): Promise<TestInfra> {
       MONGO_URL: mongoUrl,
       NATS_URL: nats.url,
       REDIS_URL: redis.url,
+      // Tests poll and fan out quickly; the limit itself is tested with its own low setting.
+      HTTP_RATE_LIMIT_POINTS: '100000',
     },
     stop: async () => {
       await Promise.all([nats.stop(), redis.stop(), dropDatabase(mongoUrl).catch(() => undefined)]);

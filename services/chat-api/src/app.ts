@@ -1,5 +1,5 @@
 import { STREAMS } from '@chat/contracts';
-import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
+import { authenticate, closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
 import type { ChatApiConfig } from './config.js';
 import { chatModel } from './data/chat-model.js';
 import { chatRepository } from './data/chat-repository.js';
@@ -49,7 +49,7 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
       corsOrigins: config.CORS_ORIGINS,
       bodyLimit: config.BODY_LIMIT,
       routes: (a) => {
-        a.use('/api/chats', chatRoutes(deps, config.JWT_SECRET));
+        a.use('/api/chats', chatRoutes(deps, authenticate(config)));
       },
     });
     const { server, port } = await listen(app, config.PORT);

@@ -1,6 +1,6 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { chatIdParams, orCreateChatBody, userIdParams } from '@chat/contracts';
-import { callerOf, parseInput, requireAuth } from '@chat/platform';
+import { callerOf, parseInput } from '@chat/platform';
 import type { ChatRecord } from '../data/chat-record.js';
 import { toChatView } from '../domain/chat-view.js';
 import type { ChatDeps } from '../use-cases/deps.js';
@@ -24,9 +24,9 @@ const send = (res: Response, status: number, message: string, extra: Record<stri
 const chatIdOf = (req: Request) => parseInput(chatIdParams, req.params, 'chatId').chatId;
 
 /** Endpoints 1-10 and 13 of the specification, all behind a bearer token. */
-export function chatRoutes(deps: ChatDeps, jwtSecret: string): Router {
+export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
   const router = Router();
-  router.use(requireAuth(jwtSecret));
+  router.use(auth);
   const view = (chats: ChatRecord[], caller: string) => chats.map((c) => toChatView(c, caller));
 
   // Fixed paths first, so `requests`, `active` and `or-create` never reach `/:chatId`.
