@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { STREAMS } from '@chat/contracts';
-import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
+import { authenticate, closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
 import type { MediaConfig } from './config.js';
 import { mediaFileModel } from './data/media-file.model.js';
 import { mediaFileRepository } from './data/media-file.repository.js';
@@ -48,7 +48,7 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
     routes: (app) =>
       app.use(
         mediaRouter({
-          jwtSecret: config.JWT_SECRET,
+          auth: authenticate(config),
           storage,
           local,
           files,

@@ -1,5 +1,5 @@
 import { STREAMS } from '@chat/contracts';
-import { closeServer, createHttpApp, createMetrics, leaseLock, listen, openLinks, type Logger } from '@chat/platform';
+import { authenticate, closeServer, createHttpApp, createMetrics, leaseLock, listen, openLinks, type Logger } from '@chat/platform';
 import type { MessageApiConfig } from './config.js';
 import { openCollections } from './data/models.js';
 import { MessageRepository } from './data/messages.js';
@@ -64,7 +64,7 @@ export async function startMessageApi(
     readiness: links.readiness,
     corsOrigins: config.CORS_ORIGINS,
     bodyLimit: config.BODY_LIMIT,
-    routes: messageRoutes(deps, config.JWT_SECRET),
+    routes: messageRoutes(deps, authenticate(config)),
   });
   const { server, port } = await listen(app, config.PORT);
   return {

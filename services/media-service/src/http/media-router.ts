@@ -1,7 +1,7 @@
 import { unlink } from 'node:fs/promises';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { deleteMediaBody, fileIdParams, uploadFields } from '@chat/contracts';
-import { AppError, badRequest, callerOf, notFound, parseInput, requireAuth, type Logger } from '@chat/platform';
+import { AppError, badRequest, callerOf, notFound, parseInput, type Logger } from '@chat/platform';
 import type { ChatAccessClient } from '../bus/chat-access.js';
 import type { MediaFileRepository } from '../data/media-file.repository.js';
 import type { SizeLimits } from '../domain/file-kind.js';
@@ -13,7 +13,7 @@ import { serveLocalFile } from './serve-local-file.js';
 import { ensureChatAccess, uploadMiddleware, uploadsOf } from './upload-middleware.js';
 
 export interface MediaRouterDeps {
-  jwtSecret: string;
+  auth: RequestHandler;
   storage: MediaStorage;
   local?: LocalStorage;
   files: MediaFileRepository;
@@ -30,7 +30,7 @@ export interface MediaRouterDeps {
 /** Endpoints 14-18 of the specification, plus the local files under /api/media/files/. */
 export function mediaRouter(deps: MediaRouterDeps): Router {
   const router = Router();
-  const auth = requireAuth(deps.jwtSecret);
+  const auth = deps.auth;
 
   /** Validates the form, checks the caller is in the chat, stores; always removes the staged files. */
   const handleUploads = async (req: Request, res: Response, kind: 'single' | 'bulk') => {

@@ -1,7 +1,7 @@
-import { Router, type Express, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { asUnavailable } from '../bus/infra-errors.js';
 import { chatIdParams, listMessagesQuery, messageChangesQuery, searchMessagesQuery } from '@chat/contracts';
-import { badRequest, callerOf, parseInput, requireAuth } from '@chat/platform';
+import { badRequest, callerOf, parseInput } from '@chat/platform';
 import type { MessageDeps } from '../usecases/deps.js';
 import { listChanges, listMessages, searchMessages } from '../usecases/queries.js';
 
@@ -20,9 +20,9 @@ function parseQuery<S extends Parameters<typeof parseInput>[0]>(schema: S, query
 }
 
 /** Endpoints 11 and 12, plus the catch-up feed `/changes`. */
-export function messageRoutes(deps: MessageDeps, jwtSecret: string) {
+export function messageRoutes(deps: MessageDeps, auth: RequestHandler) {
   const router = Router();
-  router.use(requireAuth(jwtSecret));
+  router.use(auth);
 
   router.get('/api/chats/:chatId/messages', async (req, res) => {
     const { chatId } = parseInput(chatIdParams, req.params, 'path');
