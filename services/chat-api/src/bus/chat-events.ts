@@ -34,8 +34,6 @@ export function toChatEvent(chat: ChatRecord, entry: OutboxEntry): ChatEvent {
 export interface ChatEvents {
   /** Publishes events already written to the chat's outbox, in order, then drops them from it. */
   flush(chat: ChatRecord, entries: OutboxEntry[]): Promise<void>;
-  /** Publishes an event that has no outbox entry (derived, re-derivable events such as `restored` by a message). */
-  publishNow(chat: ChatRecord, type: ChatEventType, actorId: string, eventId: string): Promise<void>;
   /** Publishes what stayed in outboxes (failed publish, crashed writer) every `intervalMs`. */
   startRelay(opts: { intervalMs: number; staleMs: number }): { stop(): Promise<void> };
 }
@@ -70,16 +68,6 @@ export function chatEvents(bus: Bus, chats: ChatRepository, logger: Logger): Cha
 
   return {
     flush,
-    async publishNow(chat, type, actorId, eventId) {
-      try {
-        await bus.publish(
-          chatSubjects.event(chat.id, type),
-          toChatEvent(chat, { eventId, type, actorId, at: new Date() }),
-        );
-      } catch (err) {
-        logger.error({ err, chatId: chat.id, type }, 'failed to publish chat event');
-      }
-    },
     startRelay({ intervalMs, staleMs }) {
       let running: Promise<void> = Promise.resolve();
       const tick = async () => {

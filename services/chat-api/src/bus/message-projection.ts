@@ -43,7 +43,7 @@ type EventOf<K extends keyof typeof messageEvents> = z.output<(typeof messageEve
 
 /** Applies one message event to the chat; safe to run twice for the same event. */
 export async function projectMessageEvent(
-  deps: { bus: Bus; repo: ProjectionRepository; events: Pick<ChatEvents, 'publishNow'>; logger: Logger },
+  deps: { bus: Bus; repo: ProjectionRepository; events: Pick<ChatEvents, 'flush'>; logger: Logger },
   event: MessageEvent,
 ): Promise<void> {
   const { bus, repo, logger } = deps;
@@ -81,10 +81,7 @@ export async function projectMessageEvent(
           );
         return;
       }
-      for (const userId of result.before.hiddenFor.filter((u) => u === senderId || u === receiverId)) {
-        // Derived from the message event, so a redelivery re-publishes it under the same id.
-        await deps.events.publishNow(result.chat, 'restored', userId, `${event.eventId}.restored.${userId}`);
-      }
+      await deps.events.flush(result.chat, result.restored);
       await publishUnread(bus, event.eventId, result.chat, receiverId);
       return;
     }

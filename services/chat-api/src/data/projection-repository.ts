@@ -1,6 +1,6 @@
 import { Types, type mongo } from 'mongoose';
 import type { MessageType } from '@chat/contracts';
-import { APPLIED_EVENTS_KEPT, type ChatModel } from './chat-model.js';
+import { APPLIED_EVENTS_KEPT, type ChatModel, type OutboxEntry } from './chat-model.js';
 import { toRecord, type ChatRecord } from './chat-record.js';
 import { countersToDecrement, type DeletedMessage } from '../domain/projection.js';
 import type { ChatWriteLock } from './chat-write-lock.js';
@@ -67,7 +67,7 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
      * the chat comes back for whichever of the two had deleted it. Answers the chat before and
      * after, so the caller knows the exact new counts and who got the chat back.
      */
-    applyCreated: (m: NewMessage): Promise<Applied<{ before: ChatRecord }> | NotApplied> =>
+    applyCreated: (m: NewMessage): Promise<Applied<{ before: ChatRecord; restored: OutboxEntry[] }> | NotApplied> =>
       lock.run(m.chatId, async () => {
         // Under the chat's write lock, this read is the state the update applies to.
         const current = await read(m.chatId);
@@ -83,6 +83,12 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
               lastMessageId: m.messageId,
             }
           : {};
+        const before = toRecord(current);
+        // The chat comes back for a participant who had deleted it: the `restored` event is written
+        // with the change (outbox), so a failed publish is retried by the relay, never lost.
+        const restored: OutboxEntry[] = before.hiddenFor
+          .filter((u) => u === m.senderId || u === m.receiverId)
+          .map((userId) => ({ eventId: `${m.eventId}.restored.${userId}`, type: 'restored', actorId: userId, at: new Date() }));
         const after = await col.findOneAndUpdate(
           {
             _id: oid(m.chatId),
@@ -98,13 +104,15 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
             },
             // $pull with a condition ({ $in }) is ignored by FerretDB 1.24; $pullAll works on both.
             $pullAll: { hiddenFor: [oid(m.senderId), oid(m.receiverId)] },
-            $push: { appliedEvents: m.eventId },
+            $push: restored.length
+              ? { appliedEvents: m.eventId, outbox: { $each: restored } }
+              : { appliedEvents: m.eventId },
           }),
           { returnDocument: 'after' },
         );
         if (!after) return notApplied(m.chatId, m.eventId);
         await trim(m.chatId, after);
-        return { applied: true as const, before: toRecord(current), chat: toRecord(after) };
+        return { applied: true as const, before, restored, chat: toRecord(after) };
       }),
 
     /** The reader's unread count, as message-api counted it after the read. */

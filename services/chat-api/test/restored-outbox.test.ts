@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Types } from 'mongoose';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { STREAMS, chatEventSchema, messageSubjects, type ChatEvent } from '@chat/contracts';
+import { Bus, createLogger } from '@chat/platform';
+import { newUser, startWorld, type ChatApiWorld } from './harness.js';
+
+let world: ChatApiWorld;
+let bus: Bus;
+
+beforeAll(async () => {
+  world = await startWorld({ OUTBOX_RELAY_INTERVAL_MS: '200', OUTBOX_STALE_MS: '200' });
+  bus = await Bus.connect({ url: world.infra.natsUrl, name: 'restored-test', logger: createLogger('t', 'silent'), timeoutMs: 3000 });
+});
+afterAll(async () => {
+  await bus?.drain();
+  await world?.stop();
+});
+
+describe('a chat brought back by a new message', () => {
+  it('publishes restored through the outbox, so an event whose first publish failed still arrives', async () => {
+    const a = newUser(world.edgeUrl);
+    const b = newUser(world.edgeUrl);
+    const chatId = (await a.http.post('/api/chats/or-create', { recipientId: b.id })).body.data._id as string;
+    await b.http.post(`/api/chats/${chatId}/accept`);
+    expect((await b.http.delete(`/api/chats/${chatId}`)).status).toBe(200);
+
+    // CHATS is gone while the message arrives: the first publish of `restored` fails.
+    const jsm = await jetstreamManager(bus.nc);
+    await jsm.streams.delete(STREAMS.chats.name);
+    const event = {
+      eventId: randomUUID(),
+      type: 'created',
+      chatId,
+      occurredAt: new Date().toISOString(),
+      data: {
+        messageId: new Types.ObjectId().toHexString(),
+        rev: 1,
+        seq: 1,
+        senderId: a.id,
+        receiverId: b.id,
+        content: 'are you there?',
+        messageType: 'text',
+        media: null,
+        clientMessageId: randomUUID(),
+        replyTo: null,
+        createdAt: new Date().toISOString(),
+      },
+    };
+    await bus.js.publish(messageSubjects.event(chatId, 'created'), JSON.stringify(event), { msgID: event.eventId });
+    await expect
+      .poll(async () => (await b.http.get('/api/chats/active')).body.data.map((c: { _id: string }) => c._id), { timeout: 20_000 })
+      .toContain(chatId);
+
+    // A live subscriber would have seen the failed publish; what counts is what the stream stores.
+    await bus.ensureStreams([STREAMS.chats]);
+    const storedRestored = async (): Promise<ChatEvent | null> => {
+      const stored = await jsm.streams
+        .getMessage(STREAMS.chats.name, { last_by_subj: `chats.${chatId}.restored` })
+        .catch(() => null);
+      return stored ? chatEventSchema.parse(stored.json()) : null;
+    };
+    await expect.poll(storedRestored, { timeout: 20_000, interval: 200 }).not.toBeNull();
+    expect(await storedRestored()).toMatchObject({ type: 'restored', chatId, data: { actorId: b.id, chatId } });
+  });
+});
