@@ -56,20 +56,26 @@ export class EventOutbox {
     clearTimeout(timer);
   }
 
+  /** Publishes one event; a failure is counted and logged and leaves it for the relay. */
+  private async tryPublish(subject: string, event: { eventId: string }): Promise<boolean> {
+    try {
+      await this.publisher.publish(subject, event);
+      return true;
+    } catch (err) {
+      this.failures.inc();
+      this.logger.warn(
+        { err: (err as Error).message, subject, eventId: event.eventId },
+        'event publish failed, the relay will retry',
+      );
+      return false;
+    }
+  }
+
   /** Publishes a message's pending events; failures stay pending for the relay. */
   async flushMessage(chatId: string, messageId: string, rawEvents: string[]): Promise<void> {
     for (const raw of rawEvents) {
       const { subject, event } = decodeEvent(raw);
-      try {
-        await this.publisher.publish(subject, event);
-      } catch (err) {
-        this.failures.inc();
-        this.logger.warn(
-          { err: (err as Error).message, subject, eventId: event.eventId },
-          'event publish failed, the relay will retry',
-        );
-        continue;
-      }
+      if (!(await this.tryPublish(subject, event))) continue;
       // Under the chat lock: on FerretDB a concurrent update of the message could otherwise be lost.
       await this.locks
         .run(chatId, () => this.messages.clearPendingEvent(messageId, raw))
@@ -101,17 +107,7 @@ export class EventOutbox {
       { rev: Math.max(...revs), messageIds, readBy: readerId, timestamp: row.readAt.toISOString(), unreadCount },
       row._id,
     );
-    try {
-      await this.publisher.publish(subject, event);
-    } catch (err) {
-      this.failures.inc();
-      this.logger.warn(
-        { err: (err as Error).message, subject, eventId: event.eventId },
-        'read event publish failed, the relay will retry',
-      );
-      return;
-    }
-    await this.readOutbox.deleteOne({ _id: row._id });
+    if (await this.tryPublish(subject, event)) await this.readOutbox.deleteOne({ _id: row._id });
   }
 
   /** One pass over everything pending for longer than `afterMs`. */
