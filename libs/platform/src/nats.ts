@@ -140,7 +140,7 @@ export class Bus {
   }
 
   /** Publishes a domain event to JetStream; `eventId` is the de-duplication id. Throws if not stored. */
-  async publish(subject: string, event: { eventId: string }): Promise<void> {
+  async publish<E extends { eventId: string }>(subject: string, event: E): Promise<void> {
     await this.js.publish(subject, JSON.stringify(event), { msgID: event.eventId });
   }
 

@@ -108,6 +108,7 @@ const record = (over: Partial<ChatRecord> = {}): ChatRecord => ({
   archivedBy: [S],
   hiddenFor: [],
   clearedAt: {},
+  outbox: [],
   createdAt: new Date('2026-01-01T00:00:00Z'),
   updatedAt: new Date('2026-01-01T10:00:00Z'),
   ...over,

@@ -45,7 +45,7 @@ async function publish(
   chatId: string,
   type: string,
   data: Record<string, unknown>,
-  eventId = randomUUID(),
+  eventId: string = randomUUID(),
 ): Promise<string> {
   const event = { eventId, type, chatId, occurredAt: new Date().toISOString(), data };
   await bus.js.publish(messageSubjects.event(chatId, type as never), JSON.stringify(event), { msgID: randomUUID() });
