@@ -2,17 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { clientEvents } from '@chat/contracts';
 import {
-  connectSocket,
   emitAck,
   newUserId,
   nextEvent,
   noEvent,
-  startTestInfra,
   tokenFor,
-  type TestInfra,
 } from '@chat/testkit';
 import { FakeBackend } from './support/fake-backend.js';
-import { recordEvents, startNode, type TestNode } from './support/cluster.js';
+import { recordEvents, type TestNode } from './support/cluster.js';
+import { startFakeCluster, type FakeCluster } from './support/fake-cluster.js';
 
 const eventNames = Object.keys(clientEvents);
 
@@ -61,21 +59,14 @@ function malformedPayloads(victimChat: string, victimMessage: string): [string, 
 }
 
 describe('realtime-gateway: refusals and abuse limits', () => {
-  let infra: TestInfra;
+  let cluster: FakeCluster<'lenient' | 'strict' | 'strict2'>;
   let fake: FakeBackend;
   let lenient: TestNode;
   let strict: TestNode;
   let strict2: TestNode;
-  const sockets: Socket[] = [];
-  const connect = async (url: string, userId: string) => {
-    const s = await connectSocket(url, tokenFor(userId));
-    sockets.push(s);
-    return s;
-  };
+  const connect = (url: string, userId: string) => cluster.connect(url, userId);
 
   beforeAll(async () => {
-    infra = await startTestInfra();
-    fake = await FakeBackend.start(infra.natsUrl);
     const strictEnv = {
       SOCKET_RATE_LIMIT_POINTS: '10',
       SOCKET_RATE_LIMIT_WINDOW_S: '5',
@@ -83,19 +74,16 @@ describe('realtime-gateway: refusals and abuse limits', () => {
       SOCKET_MAX_ROOMS: '2',
       SOCKET_MAX_PAYLOAD_BYTES: '16384',
     };
-    [lenient, strict, strict2] = await Promise.all([
-      startNode(infra, 'lenient', { SOCKET_RATE_LIMIT_POINTS: '100000', SOCKET_GARBAGE_LIMIT: '100000' }),
-      startNode(infra, 'strict', strictEnv),
-      startNode(infra, 'strict2', strictEnv),
-    ]);
+    cluster = await startFakeCluster({
+      lenient: { SOCKET_RATE_LIMIT_POINTS: '100000', SOCKET_GARBAGE_LIMIT: '100000' },
+      strict: strictEnv,
+      strict2: strictEnv,
+    });
+    ({ fake } = cluster);
+    ({ lenient, strict, strict2 } = cluster.nodes);
   });
 
-  afterAll(async () => {
-    sockets.forEach((s) => s.close());
-    await Promise.all([lenient?.close(), strict?.close(), strict2?.close()]);
-    await fake?.close();
-    await infra?.stop();
-  });
+  afterAll(() => cluster?.close());
 
   /** A chat between two other users, with a message in it, and one of them listening. */
   async function victims() {
@@ -298,7 +286,7 @@ describe('realtime-gateway: refusals and abuse limits', () => {
       });
       expect(await noEvent(s, 'join_chat_success', 100)).toBe(true);
     } finally {
-      fake = await FakeBackend.start(infra.natsUrl);
+      fake = cluster.fake = await FakeBackend.start(cluster.infra.natsUrl);
     }
   });
 });

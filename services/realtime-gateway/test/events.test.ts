@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
 import {
   badTokens,
   connectSocket,
@@ -7,42 +6,31 @@ import {
   newUserId,
   nextEvent,
   noEvent,
-  startTestInfra,
   tokenFor,
-  type TestInfra,
 } from '@chat/testkit';
 import { FakeBackend } from './support/fake-backend.js';
-import { recordEvents, startNode, type TestNode } from './support/cluster.js';
+import { recordEvents, type TestNode } from './support/cluster.js';
+import { startFakeCluster, type FakeCluster } from './support/fake-cluster.js';
 
 /**
  * Two gateway nodes at once against chat-api / message-api stand-ins on NATS: the sender
  * on one node, the receiver on the other, every client event and broadcast end to end.
  */
 describe('realtime-gateway: client events and broadcasts across two nodes', () => {
-  let infra: TestInfra;
+  let cluster: FakeCluster<'gw1' | 'gw2'>;
   let fake: FakeBackend;
   let gw1: TestNode;
   let gw2: TestNode;
-  const sockets: Socket[] = [];
-  const connect = async (url: string, userId: string) => {
-    const s = await connectSocket(url, tokenFor(userId));
-    sockets.push(s);
-    return s;
-  };
+  const connect = (url: string, userId: string) => cluster.connect(url, userId);
   const env = { SOCKET_RATE_LIMIT_POINTS: '1000', SOCKET_GARBAGE_LIMIT: '1000' };
 
   beforeAll(async () => {
-    infra = await startTestInfra();
-    fake = await FakeBackend.start(infra.natsUrl);
-    [gw1, gw2] = await Promise.all([startNode(infra, 'gw1', env), startNode(infra, 'gw2', env)]);
+    cluster = await startFakeCluster({ gw1: env, gw2: env });
+    ({ fake } = cluster);
+    ({ gw1, gw2 } = cluster.nodes);
   });
 
-  afterAll(async () => {
-    sockets.forEach((s) => s.close());
-    await Promise.all([gw1?.close(), gw2?.close()]);
-    await fake?.close();
-    await infra?.stop();
-  });
+  afterAll(() => cluster?.close());
 
   /** alice on gw1 and bob on gw2, both in a fresh accepted chat. */
   async function pair() {
@@ -73,7 +61,7 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
         forceNew: true,
         reconnection: false,
       });
-      sockets.push(s);
+      cluster.track(s);
       await nextEvent(s, 'connect');
       expect(s.io.engine.id.startsWith('gw1.')).toBe(true);
     });
