@@ -5,7 +5,11 @@
 #   MongoDB wire     at MONGO_URL (default mongodb://127.0.0.1:27017/chat): whatever already
 #                    answers there (a real mongod, a running FerretDB), else FerretDB built by
 #                    build-ferretdb.sh, on the local PostgreSQL, or on SQLite when PostgreSQL
-#                    is not available (FERRETDB_HANDLER=sqlite forces SQLite).
+#                    is not available (FERRETDB_HANDLER=sqlite forces SQLite). With
+#                    PostgreSQL, ferretdb-indexes.sql (GIN indexes for FerretDB's lookups,
+#                    plan_cache_mode) is applied to its database first; a FerretDB this script
+#                    started before that setting existed is restarted once to pick it up
+#                    (FERRETDB_PG_INDEXES=off skips both).
 # Idempotent and silent when everything already runs; prints one line per thing it starts.
 # Daemons it starts keep running after it exits (stop FerretDB with
 # `kill $(cat .local/ferretdb.pid)`). Works from any directory.
@@ -20,6 +24,7 @@ REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}"
 MONGO_URL="${MONGO_URL:-mongodb://127.0.0.1:27017/chat}"
 FERRETDB_HANDLER="${FERRETDB_HANDLER:-auto}"
+FERRETDB_PG_INDEXES="${FERRETDB_PG_INDEXES:-on}"
 
 say() { echo "infra-up: $*"; }
 die() {
@@ -195,16 +200,96 @@ ferretdb_pid_alive() {
     [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *ferretdb* ]]
 }
 
+# ---------------------------------------------------------------- FerretDB on PostgreSQL
+FERRETDB_PG_URL=postgres://postgres@127.0.0.1:5432/ferretdb
+FERRETDB_INDEXES_SQL="$ROOT/deploy/local/ferretdb-indexes.sql"
+# Touched when plan_cache_mode was set: a FerretDB started before it still has connections
+# without it (the setting reaches new connections only).
+FERRETDB_SETTINGS_STAMP="$LOCAL/ferretdb-pg-settings.stamp"
+
+ferretdb_psql() {
+  PGOPTIONS="-c client_min_messages=warning -c lock_timeout=5s" \
+    psql "$FERRETDB_PG_URL" -X -q -w -tA -v ON_ERROR_STOP=1 "$@"
+}
+
+# Makes sure deploy/local/ferretdb-indexes.sql is in place in FerretDB's PostgreSQL database:
+# applies it when its event trigger is missing or older than the file, or plan_cache_mode is
+# not set; else only backfills GIN indexes that are missing (none, normally). Silent when it
+# changes nothing; on failure prints a warning and returns 1 (FerretDB works without it, slower).
+ensure_ferretdb_pg_indexes() {
+  local version state trigger_ok setting_ok created
+  [[ $FERRETDB_PG_INDEXES != off ]] || return 1
+  version="$(md5sum "$FERRETDB_INDEXES_SQL" | cut -c1-32)"
+  if ! state="$(ferretdb_psql -F ' ' -v version="$version" 2>&1 <<'SQL'
+SELECT coalesce((SELECT evtenabled = 'O' AND obj_description(oid, 'pg_event_trigger') = :'version'
+                 FROM pg_event_trigger WHERE evtname = 'ferretdb_gin_indexes'), false),
+       EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+               WHERE d.datname = current_database() AND s.setrole = 0
+                 AND 'plan_cache_mode=force_custom_plan' = ANY (s.setconfig));
+SQL
+  )"; then
+    echo "infra-up: warning: cannot check ferretdb-indexes.sql in $FERRETDB_PG_URL: $state" >&2
+    return 1
+  fi
+  read -r trigger_ok setting_ok <<<"$state"
+  if [[ $trigger_ok == t && $setting_ok == t ]]; then
+    created="$(ferretdb_psql -c 'CALL public.ferretdb_gin_backfill()')" || {
+      echo "infra-up: warning: the GIN index backfill of ferretdb-indexes.sql failed" >&2
+      return 1
+    }
+    ((${created:-0} == 0)) || say "added $created missing GIN indexes for FerretDB (ferretdb-indexes.sql)"
+    return 0
+  fi
+  if ! created="$(ferretdb_psql -v ferretdb_indexes_version="$version" -f "$FERRETDB_INDEXES_SQL")"; then
+    echo "infra-up: warning: applying deploy/local/ferretdb-indexes.sql to $FERRETDB_PG_URL failed; FerretDB lookups scan tables" >&2
+    return 1
+  fi
+  [[ $setting_ok == t && -f $FERRETDB_SETTINGS_STAMP ]] || touch "$FERRETDB_SETTINGS_STAMP"
+  say "applied ferretdb-indexes.sql to PostgreSQL database ferretdb (GIN index trigger, plan_cache_mode; ${created:-0} GIN indexes added)"
+}
+
+# True when the FerretDB of the pid file runs on our PostgreSQL database and listens on $1.
+ferretdb_ours_on_pg() {
+  local cmdline
+  ferretdb_pid_alive || return 1
+  cmdline="$(tr '\0' ' ' <"/proc/$(<"$LOCAL/ferretdb.pid")/cmdline" 2>/dev/null)" || return 1
+  [[ $cmdline == *"--handler=postgresql "* && $cmdline == *"--postgresql-url=$FERRETDB_PG_URL "* &&
+    $cmdline == *"--listen-addr=$1 "* ]]
+}
+
+# True when the FerretDB of the pid file started before plan_cache_mode was set.
+ferretdb_predates_settings() {
+  local pid ran age
+  [[ -f $FERRETDB_SETTINGS_STAMP ]] || return 1
+  pid="$(<"$LOCAL/ferretdb.pid")"
+  ran="$(ps -o etimes= -p "$pid" 2>/dev/null)" || return 1
+  age=$(($(date +%s) - $(stat -c %Y "$FERRETDB_SETTINGS_STAMP")))
+  ((ran > age))
+}
+
+not_running() { ! running "$1"; }
+
 ensure_mongo() {
   local host port listen pid reason backend rc=0 err
   read -r host port < <(url_host_port "$MONGO_URL" 27017)
+  [[ $host == ::1 ]] && listen="[::1]:$port" || listen="127.0.0.1:$port"
   if tcp_open "$host" "$port"; then
     err="$(mongo_ping 2>&1)" || rc=$?
-    ((rc == 0 || rc == 3)) && return 0
-    die "something listens on $host:$port (MONGO_URL) but does not answer a MongoDB ping: $err"
+    ((rc == 0 || rc == 3)) || die "something listens on $host:$port (MONGO_URL) but does not answer a MongoDB ping: $err"
+    # A real mongod or a FerretDB someone else started: left alone.
+    ferretdb_ours_on_pg "$listen" || return 0
+    ensure_ferretdb_pg_indexes || return 0
+    ferretdb_predates_settings || return 0
+    pid="$(<"$LOCAL/ferretdb.pid")"
+    say "restarting FerretDB (pid $pid) so that its PostgreSQL connections get plan_cache_mode=force_custom_plan"
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! wait_for 15 not_running "$pid"; then
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_for 5 not_running "$pid" || die "FerretDB (pid $pid) does not stop"
+    fi
+    # on to starting it again
   fi
   is_local "$host" || die "MongoDB at $host:$port (MONGO_URL) does not answer; infra-up starts FerretDB only on this machine"
-  [[ $host == ::1 ]] && listen="[::1]:$port" || listen="127.0.0.1:$port"
 
   # A FerretDB this script started earlier may still be starting up.
   if ferretdb_pid_alive && wait_for 15 mongo_answers "$host" "$port"; then return 0; fi
@@ -215,7 +300,8 @@ ensure_mongo() {
     --state-dir="$LOCAL/ferretdb-state" --log-level=error)
   if [[ $FERRETDB_HANDLER != sqlite ]] && reason="$(ensure_postgres)"; then
     [[ -n $reason ]] && echo "$reason" # the "started PostgreSQL" line
-    args+=(--handler=postgresql --postgresql-url=postgres://postgres@127.0.0.1:5432/ferretdb)
+    ensure_ferretdb_pg_indexes || true
+    args+=(--handler=postgresql --postgresql-url="$FERRETDB_PG_URL")
     backend="PostgreSQL database ferretdb"
   else
     [[ $FERRETDB_HANDLER == sqlite ]] || say "PostgreSQL is not available (${reason:-?}); FerretDB uses SQLite instead"
