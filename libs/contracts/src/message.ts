@@ -83,6 +83,8 @@ export const searchMessagesQuery = z.object({
     .refine((s) => s.length <= SEARCH_QUERY_MAX * 2 && codePoints(s) >= 1 && codePoints(s) <= SEARCH_QUERY_MAX, `must be 1 to ${SEARCH_QUERY_MAX} characters`),
   limit: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1).max(100)).optional(),
   page: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1)).optional(),
+  /** Continue an earlier search below this seq (its response's `window.beforeSeq`). */
+  beforeSeq: z.string().regex(/^\d{1,15}$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(1)).optional(),
 });
 
 /** `GET /api/chats/:chatId/changes` query: changes after `since` (a per-chat `rev`), at most `limit`. */

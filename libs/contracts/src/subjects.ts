@@ -252,11 +252,10 @@ export const messageEvents = {
     'read',
     z.object({
       rev: z.number().int(),
+      /** Messages this read marked: each is marked once per reader, so chat-api takes exactly these off the unread count. */
       messageIds: z.array(z.string()),
       readBy: z.string(),
       timestamp: z.string(),
-      /** The reader's unread messages left in this chat after this read. */
-      unreadCount: z.number().int().nonnegative(),
     }),
   ),
 } as const;

@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 export interface RequestContext {
   requestId: string;
   userId?: string;
+  /** When the caller stops waiting (epoch ms): work still queued past it is dropped. */
+  deadline?: number;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -18,3 +20,7 @@ export const newRequestId = (): string => randomUUID();
 /** Accepts a client's request id only when it is short and plain, else makes one. */
 export const requestIdFrom = (value: unknown): string =>
   typeof value === 'string' && /^[\w.:-]{1,100}$/.test(value) ? value : newRequestId();
+
+/** Whether the current request's caller has already given up waiting. */
+export const pastDeadline = (ctx: RequestContext | undefined = currentContext(), now = Date.now()): boolean =>
+  ctx?.deadline !== undefined && now >= ctx.deadline;

@@ -14,3 +14,6 @@ export * from './redis.js';
 export * from './links.js';
 export * from './shutdown.js';
 export * from './keyed-lock.js';
+export * from './ttl-cache.js';
+export * from './group-commit.js';
+export * from './deadline.js';

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
+import type { Redis } from 'ioredis';
 import { unavailable } from './errors.js';
 
 /**
  * Runs writes one at a time per key (a chat id). MongoDB applies each update atomically, but
  * FerretDB 1.24 reads, modifies and writes a document back without a row lock: concurrent
- * `$inc` or compare-and-set updates of one document silently lose writes. The one primitive it
- * keeps exclusive is an insert checked by a unique index, which the lease lock builds on.
+ * updates of one document silently lose writes. Writers that change an existing document
+ * therefore take the document's key first.
  */
 export interface KeyedLock {
-  readonly kind: 'process' | 'lease';
-  run<T>(key: string, write: () => Promise<T>): Promise<T>;
+  readonly kind: 'process' | 'redis';
+  /** Runs `write` holding `key`; `fence` grows with every acquisition of that key (0 in-process). */
+  run<T>(key: string, write: (fence: number) => Promise<T>): Promise<T>;
 }
 
 /** One write per key at a time within this process (a promise chain per key). */
@@ -26,7 +28,7 @@ export function processLock(): KeyedLock {
       tails.set(key, tail);
       await previous;
       try {
-        return await write();
+        return await write(0);
       } finally {
         release();
         if (tails.get(key) === tail) tails.delete(key);
@@ -35,54 +37,50 @@ export function processLock(): KeyedLock {
   };
 }
 
-interface LeaseDoc {
-  _id: string;
-  owner: string;
-  expiresAt: Date;
-}
+// Takes the lock when free; answers the new fencing token (a per-key counter), or 0 when held.
+const ACQUIRE = `
+if redis.call('exists', KEYS[1]) == 1 then return 0 end
+local fence = redis.call('incr', KEYS[2])
+redis.call('set', KEYS[1], ARGV[1] .. ':' .. fence, 'PX', ARGV[2])
+return fence`;
+// Releases only our own hold: a lock that expired and was taken over is left to its new owner.
+const RELEASE = `
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0`;
 
 /**
- * One write per key at a time across every replica: a lease document whose `_id` is the key
- * in `collection`. A lease left by a crashed replica is taken over once `leaseMs` has passed;
- * a writer that waits longer than `waitMs` gets a 503. Same-process writers queue in memory
- * first, so only one of them polls the database.
- * @example const lock = leaseLock(conn, 'chat_locks'); await lock.run(chatId, () => write());
+ * One writer per key across every replica, held in Redis (never in the document store: a lease
+ * document on FerretDB costs several round trips and its owner check is not atomic). Each hold
+ * gets a fencing token that only grows, so a writer can tell a newer holder's work from its own.
+ * A hold left by a crashed replica expires after `leaseMs`; a writer that cannot get the key
+ * within `waitMs` gets a 503. Same-process writers queue in memory, so only one of them polls.
+ * @example const lock = redisLock(redis, 'msg-lock'); await lock.run(chatId, (fence) => write(fence));
  */
-export function leaseLock(conn: Connection, collection: string, opts: { leaseMs?: number; waitMs?: number } = {}): KeyedLock {
+export function redisLock(redis: Redis, prefix: string, opts: { leaseMs?: number; waitMs?: number } = {}): KeyedLock {
   const leaseMs = opts.leaseMs ?? 10_000;
-  const waitMs = opts.waitMs ?? 5_000;
-  const leases = conn.db!.collection<LeaseDoc>(collection);
+  const waitMs = opts.waitMs ?? 2_000;
   const local = processLock();
+  const owner = randomUUID();
 
-  async function acquire(key: string): Promise<string> {
-    const owner = randomUUID();
+  async function acquire(key: string): Promise<number> {
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
-      try {
-        await leases.insertOne({ _id: key, owner, expiresAt: new Date(Date.now() + leaseMs) });
-        return owner;
-      } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
-      }
-      const held = await leases.findOne({ _id: key });
-      if (held && held.expiresAt.getTime() < Date.now()) {
-        await leases.deleteOne({ _id: key, owner: held.owner });
-        continue;
-      }
+      const fence = Number(await redis.eval(ACQUIRE, 2, `${prefix}:${key}`, `${prefix}:fence:${key}`, owner, leaseMs));
+      if (fence > 0) return fence;
       if (Date.now() > deadline) throw unavailable('This chat is busy, try again');
-      await new Promise((r) => setTimeout(r, Math.min(25, 1 + attempt) * (0.5 + Math.random())));
+      await new Promise((r) => setTimeout(r, Math.min(20, 1 + attempt) * (0.5 + Math.random())));
     }
   }
 
   return {
-    kind: 'lease',
+    kind: 'redis',
     run: (key, write) =>
       local.run(key, async () => {
-        const owner = await acquire(key);
+        const fence = await acquire(key);
         try {
-          return await write();
+          return await write(fence);
         } finally {
-          await leases.deleteOne({ _id: key, owner }).catch(() => undefined);
+          await redis.eval(RELEASE, 1, `${prefix}:${key}`, `${owner}:${fence}`).catch(() => undefined);
         }
       }),
   };

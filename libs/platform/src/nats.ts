@@ -4,11 +4,12 @@ import type { z } from 'zod';
 import type { RequestDef } from '@chat/contracts';
 import type { Logger } from 'pino';
 import { AppError, fromWireError, toAppError, toWireError, unavailable, type WireError } from './errors.js';
-import { currentContext, newRequestId, runWithContext, type RequestContext } from './context.js';
+import { currentContext, newRequestId, pastDeadline, runWithContext, type RequestContext } from './context.js';
 import { parseInput } from './validation.js';
 
 const HEADER_REQUEST_ID = 'x-request-id';
 const HEADER_USER_ID = 'x-user-id';
+const HEADER_DEADLINE = 'x-deadline';
 
 type Reply<T> = { ok: true; data: T } | { ok: false; error: WireError };
 
@@ -71,9 +72,12 @@ export class Bus {
     h.set(HEADER_REQUEST_ID, ctx?.requestId ?? newRequestId());
     const userId = opts.userId ?? ctx?.userId;
     if (userId) h.set(HEADER_USER_ID, userId);
+    // The responder drops work we no longer wait for; a nested request keeps the outer deadline.
+    const timeout = Math.max(1, Math.min(opts.timeoutMs ?? this.timeoutMs, (ctx?.deadline ?? Infinity) - Date.now()));
+    h.set(HEADER_DEADLINE, String(Date.now() + timeout));
     let msg: Msg;
     try {
-      msg = await this.nc.request(def.subject, JSON.stringify(data), { timeout: opts.timeoutMs ?? this.timeoutMs, headers: h });
+      msg = await this.nc.request(def.subject, JSON.stringify(data), { timeout, headers: h });
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, subject: def.subject }, 'NATS request failed');
       throw unavailable(`The ${def.subject.split('.')[0]} service did not answer in time`);
@@ -105,6 +109,11 @@ export class Bus {
           return;
         }
         const ctx = contextFrom(msg.headers);
+        // The caller has given up: any answer would be a lie nobody reads, and the work a waste.
+        if (pastDeadline(ctx)) {
+          this.logger.warn({ subject: def.subject, requestId: ctx.requestId }, 'request past its deadline, dropped');
+          return;
+        }
         void runWithContext(ctx, async () => {
           let reply: Reply<unknown>;
           try {
@@ -220,5 +229,6 @@ function safeJson(msg: Msg): unknown {
 function contextFrom(h: MsgHdrs | undefined): RequestContext {
   const requestId = h?.get(HEADER_REQUEST_ID) || newRequestId();
   const userId = h?.get(HEADER_USER_ID) || undefined;
-  return userId ? { requestId, userId } : { requestId };
+  const deadline = Number(h?.get(HEADER_DEADLINE)) || undefined;
+  return { requestId, ...(userId ? { userId } : {}), ...(deadline ? { deadline } : {}) };
 }

@@ -55,6 +55,38 @@ describe('Bus', () => {
     expect(err.details).toMatchObject({ errorId: expect.any(String) });
   });
 
+  it('carries the deadline to the handler, and a nested request keeps the outer one', async () => {
+    const seen: (number | undefined)[] = [];
+    const probe = { ...echo, subject: 'test.deadline' };
+    const sub = server.handle(probe, 'q', async (data, ctx) => {
+      seen.push(ctx.deadline);
+      return { n: data.n, userId: 'x' };
+    });
+    await server.nc.flush();
+    const before = Date.now();
+    await client.request(probe, { n: 1 }, { timeoutMs: 400 });
+    const outer = Date.now() + 100;
+    await runWithContext({ requestId: 'r2', deadline: outer }, () => client.request(probe, { n: 2 }, { timeoutMs: 5_000 }));
+    sub.unsubscribe();
+    expect(seen[0]).toBeGreaterThanOrEqual(before + 400);
+    expect(seen[0]).toBeLessThanOrEqual(Date.now() + 400);
+    expect(seen[1]).toBeLessThanOrEqual(outer);
+  });
+
+  it('drops a request whose deadline has passed: the handler never runs', async () => {
+    let ran = false;
+    const late = { ...echo, subject: 'test.late' };
+    const sub = server.handle(late, 'q', async (data) => {
+      ran = true;
+      return { n: data.n, userId: 'x' };
+    });
+    await server.nc.flush();
+    const expired = runWithContext({ requestId: 'r3', deadline: Date.now() - 1 }, () => client.request(late, { n: 1 }));
+    await expect(expired).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    sub.unsubscribe();
+    expect(ran).toBe(false);
+  });
+
   it('turns a subject nobody serves into 503 UNAVAILABLE', async () => {
     await expect(client.request(silent, {})).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
   });
