@@ -1,8 +1,10 @@
 import { STREAMS } from '@chat/contracts';
-import { authenticate, closeServer, createHttpApp, createMetrics, leaseLock, listen, openLinks, type Logger } from '@chat/platform';
+import { authenticate, closeServer, createHttpApp, createMetrics, listen, openLinks, redisLock, type Logger } from '@chat/platform';
 import type { MessageApiConfig } from './config.js';
 import { openCollections } from './data/models.js';
 import { MessageRepository } from './data/messages.js';
+import { ChatNumbers } from './data/chat-numbers.js';
+import { MessageWriter } from './usecases/message-writer.js';
 import { busAccessGate, type AccessGate } from './bus/access.js';
 import type { EventPublisher } from './bus/events.js';
 import { EventOutbox } from './bus/outbox.js';
@@ -29,32 +31,33 @@ export async function startMessageApi(
   logger: Logger,
   overrides: MessageApiOverrides = {},
 ): Promise<RunningMessageApi> {
-  const links = await openLinks(config, 'message-api', logger, { nats: true, mongo: true });
+  const links = await openLinks(config, 'message-api', logger, { nats: true, mongo: true, redis: true });
   const metrics = createMetrics('message-api');
   await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
   const collections = await openCollections(links.mongo);
   const repo = new MessageRepository(collections.messages);
-  const locks = leaseLock(links.mongo, 'chat_locks', { leaseMs: config.CHAT_LOCK_TTL_MS });
-  const outbox = new EventOutbox(
-    overrides.publisher ?? links.bus,
-    repo,
-    locks,
-    collections.readOutbox,
-    logger,
-    metrics,
-    {
-      intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
-      afterMs: config.OUTBOX_RELAY_AFTER_MS,
-      publishWaitMs: config.OUTBOX_PUBLISH_WAIT_MS,
-    },
-  );
+  const numbers = new ChatNumbers(links.redis, (chatId) => repo.lastNumbers(chatId));
+  const locks = redisLock(links.redis, 'message-change', { leaseMs: config.CHAT_LOCK_TTL_MS });
+  const outbox = new EventOutbox(overrides.publisher ?? links.bus, repo, numbers, locks, collections, logger, metrics, {
+    intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
+    afterMs: config.OUTBOX_RELAY_AFTER_MS,
+  });
+  const writer = new MessageWriter(repo, numbers, outbox, logger, {
+    maxBatch: config.SEND_BATCH_MAX,
+    maxQueued: config.SEND_QUEUE_MAX,
+    concurrency: config.SEND_BATCH_CONCURRENCY,
+  });
+  const access = overrides.access ?? busAccessGate(links.bus, { ttlMs: config.ACCESS_CACHE_TTL_MS });
   const deps: MessageDeps = {
     repo,
+    writer,
     locks,
+    numbers,
     outbox,
     readOutbox: collections.readOutbox,
-    access: overrides.access ?? busAccessGate(links.bus),
+    access,
     contentMax: config.MESSAGE_CONTENT_MAX,
+    searchWindow: config.SEARCH_WINDOW,
   };
   const subscriptions = registerCommandHandlers(links.bus, deps);
   outbox.start();
@@ -73,6 +76,7 @@ export async function startMessageApi(
     close: async () => {
       await closeServer(server);
       for (const s of subscriptions) s.unsubscribe();
+      access.stop();
       await outbox.stop();
       await links.close();
     },

@@ -10,9 +10,15 @@ export const messageApiConfigSchema = baseConfigSchema.extend({
   OUTBOX_RELAY_INTERVAL_MS: msVar(2_000),
   /** An event still pending this long after its write is republished by the relay. */
   OUTBOX_RELAY_AFTER_MS: msVar(3_000),
-  /** The longest a command waits for its event's publish before answering (the publish goes on). */
-  OUTBOX_PUBLISH_WAIT_MS: msVar(1_000),
-  /** A chat write lock older than this is treated as abandoned by a crashed replica. */
+  /** A chat's change lock (in Redis) left by a crashed replica is taken over after this. */
   CHAT_LOCK_TTL_MS: msVar(10_000),
+  /** How long an "allowed" answer of chat-api is reused (chat events drop it sooner; 0: never). */
+  ACCESS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(2_000),
+  /** Group commit: most sends in one insert, most waiting (then 503), batches written at once. */
+  SEND_BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(256),
+  SEND_QUEUE_MAX: z.coerce.number().int().min(1).default(5_000),
+  SEND_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** Most messages one `/search` request examines, newest first (API.md: 5,000). */
+  SEARCH_WINDOW: z.coerce.number().int().min(1).max(100_000).default(5_000),
 });
 export type MessageApiConfig = z.infer<typeof messageApiConfigSchema>;

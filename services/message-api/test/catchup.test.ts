@@ -207,7 +207,8 @@ describe('outbox', () => {
     expect(read.messageIds).toEqual([ack.messageId]);
     expect(flaky.state.failures).toBeGreaterThanOrEqual(3);
     const [doc] = await w.stored({ _id: new ObjectId(ack.messageId) });
-    expect(doc?.pendingEvents).toHaveLength(2); // created + edited wait in the message itself
+    expect(doc?.pendingEvents).toHaveLength(1); // the edit waits in the message itself
+    expect(await w.db.collection('send_outbox').countDocuments({ state: 'pending' })).toBe(1); // created, with its batch
     expect(w.events.some((e) => e.event.data?.messageId === ack.messageId)).toBe(false);
 
     flaky.state.failing = false;
@@ -221,21 +222,22 @@ describe('outbox', () => {
     const last = await jsm.streams.getMessage(STREAMS.messages.name, { last_by_subj: `messages.${chatId}.created` });
     expect(JSON.parse(new TextDecoder().decode(last!.data)).data.messageId).toBe(ack.messageId);
     await expect.poll(async () => (await w.stored({ _id: new ObjectId(ack.messageId) }))[0]?.pendingEvents).toEqual([]);
-    await expect.poll(async () => await w.db.collection('read_outbox').countDocuments()).toBe(0);
+    await expect.poll(async () => await w.db.collection('send_outbox').countDocuments({ state: 'pending' })).toBe(0);
+    await expect.poll(async () => await w.db.collection('read_outbox').countDocuments({ state: 'pending' })).toBe(0);
   });
 
   it('publishes a relayed event once even when the relay runs twice (JetStream de-duplicates by event id)', async () => {
     [alice, bob] = [w.newUser(), w.newUser()];
     const chatId = await w.chat(alice, bob);
     flaky.state.failing = true;
-    const ack = await w.command(messageSend, bob, { chatId, content: 'twice?' });
-    const [doc] = await w.stored({ _id: new ObjectId(ack.messageId) });
+    await w.command(messageSend, bob, { chatId, content: 'twice?' });
+    const [row] = await w.db.collection('send_outbox').find({ state: 'pending' }).toArray();
     flaky.state.failing = false;
-    // Publish the stored event by hand as a crashed replica would have, then let the relay run.
-    const pending = JSON.parse(doc?.pendingEvents[0]);
+    // Publish the kept event by hand as a crashed replica would have, then let the relay run.
+    const pending = JSON.parse(row?.events[0]);
     await w.bus.publish(pending.subject, pending.event);
     await w.messageApi.relayOnce();
-    await expect.poll(async () => (await w.stored({ _id: new ObjectId(ack.messageId) }))[0]?.pendingEvents).toEqual([]);
+    await expect.poll(async () => await w.db.collection('send_outbox').countDocuments({ state: 'pending' })).toBe(0);
     const jsm = await jetstreamManager(w.bus.nc);
     const info = await jsm.streams.info(STREAMS.messages.name, { subjects_filter: `messages.${chatId}.created` });
     expect(info.state.subjects?.[`messages.${chatId}.created`]).toBe(1);
@@ -256,11 +258,12 @@ describe('outbox', () => {
       revs: [1],
       readAt: new Date(Date.now() - 60_000),
       clearedAt: null,
+      state: 'pending',
       createdAt: new Date(Date.now() - 60_000),
     });
     await w.messageApi.relayOnce();
     const { event } = await w.waitForEvent((e) => e.event.eventId === eventId);
-    expect(event).toMatchObject({ type: 'read', chatId, data: { messageIds: [m1], readBy: bob.id, unreadCount: 1 } });
+    expect(event).toMatchObject({ type: 'read', chatId, data: { messageIds: [m1], readBy: bob.id } });
     const [doc] = await w.stored({ _id: new ObjectId(m1) });
     expect(doc?.readBy.map((r: any) => String(r.userId))).toEqual([bob.id]);
     const [latest] = await w.stored({ _id: new ObjectId(m2) });
@@ -277,12 +280,11 @@ describe('stream outage', () => {
     await jsm.streams.delete(STREAMS.messages.name);
     try {
       const ack = await w.command(messageSend, alice, { chatId, content: 'sent while the stream was gone' });
-      const [doc] = await w.stored({ _id: new ObjectId(ack.messageId) });
-      expect(doc?.pendingEvents).toHaveLength(1);
+      expect(await w.stored({ _id: new ObjectId(ack.messageId) })).toHaveLength(1);
+      const kept = () => w.db.collection('send_outbox').countDocuments({ state: 'pending' });
+      await expect.poll(kept).toBe(1);
       await w.bus.ensureStreams([STREAMS.messages]);
-      await expect
-        .poll(async () => (await w.stored({ _id: new ObjectId(ack.messageId) }))[0]?.pendingEvents, { timeout: 10_000 })
-        .toEqual([]);
+      await expect.poll(kept, { timeout: 10_000 }).toBe(0);
       const last = await jsm.streams.getMessage(STREAMS.messages.name, { last_by_subj: `messages.${chatId}.created` });
       expect(JSON.parse(new TextDecoder().decode(last!.data)).data.messageId).toBe(ack.messageId);
     } finally {
@@ -291,15 +293,26 @@ describe('stream outage', () => {
   });
 });
 
-describe('chat lock', () => {
-  it('takes over a lock left by a crashed replica once it has expired', async () => {
+describe('chat change lock', () => {
+  it('sends take no lock: a send goes through while the chat change lock is held', async () => {
     [alice, bob] = [w.newUser(), w.newUser()];
     const chatId = await w.chat(alice, bob);
-    await w.db
-      .collection('chat_locks')
-      .insertOne({ _id: chatId as never, owner: 'dead-replica', expiresAt: new Date(Date.now() - 1_000) });
-    const ack = await w.command(messageSend, alice, { chatId, content: 'after a crash' });
-    expect(await w.stored({ _id: new ObjectId(ack.messageId) })).toHaveLength(1);
-    expect(await w.db.collection('chat_locks').countDocuments({ _id: chatId as never })).toBe(0);
+    await w.redis.set(`message-change:${chatId}`, 'other-replica:1', 'PX', 60_000);
+    try {
+      const ack = await w.command(messageSend, alice, { chatId, content: 'no lock needed' });
+      expect(await w.stored({ _id: new ObjectId(ack.messageId) })).toHaveLength(1);
+    } finally {
+      await w.redis.del(`message-change:${chatId}`);
+    }
+  });
+
+  it('takes over a change lock left by a crashed replica once it has expired', async () => {
+    [alice, bob] = [w.newUser(), w.newUser()];
+    const chatId = await w.chat(alice, bob);
+    const { messageId } = await w.command(messageSend, alice, { chatId, content: 'before the crash' });
+    await w.redis.set(`message-change:${chatId}`, 'dead-replica:1', 'PX', 500);
+    const edit = await w.command(messageEdit, alice, { chatId, messageId, newContent: 'after the crash' });
+    expect(edit.newContent).toBe('after the crash');
+    expect(await w.redis.exists(`message-change:${chatId}`)).toBe(0);
   });
 });

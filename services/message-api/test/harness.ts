@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import type { z } from 'zod';
 import type { RequestDef } from '@chat/contracts';
-import { AppError, Bus, createLogger, parseConfig } from '@chat/platform';
+import { AppError, Bus, createLogger, createRedis, parseConfig, type Redis } from '@chat/platform';
 import {
   api,
   newUserId,
@@ -27,6 +27,8 @@ export interface World {
   edgeUrl: string;
   bus: Bus;
   db: Connection;
+  /** The world's Redis (per-chat numbers and change locks live there). */
+  redis: Redis;
   events: { subject: string; event: any }[];
   newUser(): TestUser;
   /** A chat between `a` (requester) and `b` in the given state, made through chat-api's REST endpoints. */
@@ -47,7 +49,8 @@ export interface World {
     match: (e: { subject: string; event: any }) => boolean,
     timeoutMs?: number,
   ): Promise<{ subject: string; event: any }>;
-  stored(filter?: Record<string, unknown>): Promise<Record<string, any>[]>;
+  /** Stored messages matching `filter` (lead it with `chatId` or `_id`: other lookups scan on FerretDB). */
+  stored(filter: Record<string, unknown>): Promise<Record<string, any>[]>;
   /** Starts another message-api replica on the same NATS and database (stopped with the world). */
   addReplica(): Promise<RunningMessageApi>;
   stop(): Promise<void>;
@@ -85,6 +88,7 @@ export async function startWorld(
     MESSAGE_API_URL: `http://127.0.0.1:${messageApi.port}`,
   });
   const db = await mongoose.createConnection(infra.mongoUrl).asPromise();
+  const redis = createRedis(infra.redisUrl, 'message-api-test');
 
   const replicas: RunningMessageApi[] = [];
   const events: { subject: string; event: any }[] = [];
@@ -108,6 +112,7 @@ export async function startWorld(
     edgeUrl: edge.url,
     bus,
     db,
+    redis,
     events,
     newUser,
     async chat(a, b, state = 'accepted') {
@@ -161,7 +166,7 @@ export async function startWorld(
       replicas.push(replica);
       return replica;
     },
-    stored: (filter = {}) => db.collection('messages').find(filter).sort({ createdAt: 1 }).toArray(),
+    stored: (filter) => db.collection('messages').find(filter).sort({ createdAt: 1, _id: 1 }).toArray(),
     async stop() {
       await edge.stop();
       for (const r of replicas) await r.close();
@@ -169,6 +174,7 @@ export async function startWorld(
       await Promise.all([chatApi.stop(), media.stop()]);
       await bus.drain();
       await db.close();
+      redis.disconnect();
       await infra.stop();
       rmSync(mediaDir, { recursive: true, force: true });
     },

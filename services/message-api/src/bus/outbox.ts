@@ -1,37 +1,40 @@
 import type { Collection } from 'mongodb';
-import type { Logger, Metrics } from '@chat/platform';
-import type { KeyedLock } from '@chat/platform';
+import type { KeyedLock, Logger, Metrics } from '@chat/platform';
+import type { ChatNumbers } from '../data/chat-numbers.js';
 import type { MessageRepository } from '../data/messages.js';
-import type { ReadOutboxDoc } from '../data/models.js';
+import type { ReadOutboxDoc, SendOutboxDoc } from '../data/models.js';
 import { decodeEvent, messageEvent, type EventPublisher } from './events.js';
 
 /**
  * Publishes events after their write, and catches up on any that could not be published.
  *
- * Message events are written inside the message document (`pendingEvents`) by the same
- * update that makes the change, so a change acknowledged to a client always has its event
- * stored. After the write we publish and remove it; if publishing fails (NATS down, stream
- * missing) the relay republishes it later. JetStream de-duplicates on the event id, so a
- * double publish (two replicas, a crash between publish and removal) is harmless.
+ * - Sends: a batch's `created` events go to one `send_outbox` row written beside the messages;
+ *   the row is dropped once every event is published. The relay republishes a row left behind,
+ *   skipping events whose message was not stored.
+ * - Changes (edit, delete, reactions): the event is written inside the message document by the
+ *   same update that makes the change (`pendingEvents`, flagged by `outboxPending`).
+ * - Reads span many messages: the `read_outbox` row is written first, then the read applied;
+ *   the relay re-applies (idempotent) and publishes rows left behind.
  *
- * `read` events span many messages: they go to `read_outbox` first, then the read is applied;
- * the relay re-applies (idempotent) and publishes rows left behind.
+ * JetStream de-duplicates on the event id, so a double publish (two replicas, a crash between
+ * publish and cleanup) is harmless. Every relay lookup is an equality on an indexed field.
  */
 export class EventOutbox {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly failures;
   /** Publishes still running after their command was answered. */
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly publisher: EventPublisher,
     private readonly messages: MessageRepository,
+    private readonly numbers: ChatNumbers,
     private readonly locks: KeyedLock,
-    private readonly readOutbox: Collection<ReadOutboxDoc>,
+    private readonly collections: { readOutbox: Collection<ReadOutboxDoc>; sendOutbox: Collection<SendOutboxDoc> },
     private readonly logger: Logger,
     metrics: Metrics,
-    private readonly opts: { intervalMs: number; afterMs: number; publishWaitMs: number },
+    private readonly opts: { intervalMs: number; afterMs: number },
   ) {
     this.failures = metrics.counter(
       'message_event_publish_failures_total',
@@ -39,25 +42,16 @@ export class EventOutbox {
     );
   }
 
-  /**
-   * Publishes right after a write, waiting at most `publishWaitMs`: the command is answered
-   * once its write is durable, and a slow or hanging JetStream (stream missing, NATS cut off)
-   * must not hold the answer. A publish that has not finished goes on in the background.
-   */
-  async afterWrite(publish: () => Promise<void>): Promise<void> {
-    const running = publish().catch((err: unknown) => this.logger.warn({ err }, 'publish after write failed'));
-    this.inFlight.add(running);
-    void running.finally(() => this.inFlight.delete(running));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      running,
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.opts.publishWaitMs))),
-    ]);
-    clearTimeout(timer);
+  /** Runs `publish` in the background, tracked so that `stop` waits for it. */
+  background<T>(publish: Promise<T>): Promise<T> {
+    this.inFlight.add(publish);
+    void publish.finally(() => this.inFlight.delete(publish)).catch(() => undefined);
+    return publish;
   }
 
   /** Publishes one event; a failure is counted and logged and leaves it for the relay. */
-  private async tryPublish(subject: string, event: { eventId: string }): Promise<boolean> {
+  private async tryPublish(raw: string): Promise<boolean> {
+    const { subject, event } = decodeEvent(raw);
     try {
       await this.publisher.publish(subject, event);
       return true;
@@ -71,11 +65,33 @@ export class EventOutbox {
     }
   }
 
-  /** Publishes a message's pending events; failures stay pending for the relay. */
+  /** Keeps a batch's `created` events until they are published. */
+  async keepBatch(batchId: string, events: string[]): Promise<void> {
+    await this.collections.sendOutbox.insertOne({ _id: batchId, state: 'pending', events, createdAt: new Date() });
+  }
+
+  /**
+   * Publishes a batch's events (in order: one connection keeps publish order) in the background;
+   * drops the batch's row once all are out. Answers whether all were published.
+   */
+  publishBatch(batchId: string, events: string[], rowKept: boolean): Promise<boolean> {
+    return this.background(
+      (async () => {
+        const published = await Promise.all(events.map((raw) => this.tryPublish(raw)));
+        const all = published.every(Boolean);
+        if (all && rowKept)
+          await this.collections.sendOutbox
+            .deleteOne({ _id: batchId })
+            .catch((err: unknown) => this.logger.warn({ err }, 'send outbox cleanup failed, the relay will retry'));
+        return all;
+      })(),
+    );
+  }
+
+  /** Publishes a message's pending change events; failures stay pending for the relay. */
   async flushMessage(chatId: string, messageId: string, rawEvents: string[]): Promise<void> {
     for (const raw of rawEvents) {
-      const { subject, event } = decodeEvent(raw);
-      if (!(await this.tryPublish(subject, event))) continue;
+      if (!(await this.tryPublish(raw))) continue;
       // Under the chat lock: on FerretDB a concurrent update of the message could otherwise be lost.
       await this.locks
         .run(chatId, () => this.messages.clearPendingEvent(messageId, raw))
@@ -87,43 +103,69 @@ export class EventOutbox {
   async flushRead(row: ReadOutboxDoc, opts: { reapply: boolean }): Promise<void> {
     const chatId = row.chatId.toHexString();
     const readerId = row.readerId.toHexString();
-    const messageIds = row.messageIds.map((id) => id.toHexString());
+    let messageIds = row.messageIds.map((id) => id.toHexString());
     let revs = row.revs;
     if (opts.reapply) {
-      // Fresh revs: the row's may be older than changes written since.
-      revs = await this.locks.run(chatId, async () => {
-        const { rev } = await this.messages.lastNumbers(chatId);
-        const fresh = messageIds.map((_, i) => rev + 1 + i);
-        await this.messages.markRead(chatId, readerId, messageIds, fresh, row.readAt);
-        return fresh;
-      });
+      // A read cut short (crash, outage) is finished: still-unread messages are marked now, with
+      // fresh revs (the row's may be older than changes written since). The event reports every
+      // message this read marked, before or now, so chat-api takes each off exactly once.
+      ({ messageIds, revs } = await this.locks.run(chatId, async () => {
+        const viewer = { chatId, userId: readerId, clearedAt: row.clearedAt };
+        const unread = await this.messages.visibleTo(viewer).unreadAmong(messageIds);
+        if (unread.length > 0) {
+          const first = await this.numbers.take(chatId, 0, unread.length);
+          const fresh = unread.map((_, i) => first.rev + i);
+          try {
+            await this.messages.markRead(chatId, readerId, unread, fresh, row.readAt);
+          } finally {
+            await this.numbers.settle(chatId, first.rev, unread.length);
+          }
+          revs = [...revs, ...fresh];
+        }
+        const marked = (await this.messages.findInChat(chatId, messageIds)).filter((m) =>
+          m.readBy.some((r) => r.userId === readerId && r.readAt.getTime() === row.readAt.getTime()),
+        );
+        return { messageIds: marked.map((m) => m.id), revs };
+      }));
     }
-    const unreadCount = await this.messages
-      .visibleTo({ chatId, userId: readerId, clearedAt: row.clearedAt })
-      .unreadCount();
-    const { subject, event } = messageEvent(
-      'read',
-      chatId,
-      { rev: Math.max(...revs), messageIds, readBy: readerId, timestamp: row.readAt.toISOString(), unreadCount },
-      row._id,
-    );
-    if (await this.tryPublish(subject, event)) await this.readOutbox.deleteOne({ _id: row._id });
+    if (messageIds.length > 0) {
+      const { subject, event } = messageEvent(
+        'read',
+        chatId,
+        { rev: Math.max(...revs), messageIds, readBy: readerId, timestamp: row.readAt.toISOString() },
+        row._id,
+      );
+      if (!(await this.tryPublish(JSON.stringify({ subject, event })))) return;
+    }
+    await this.collections.readOutbox.deleteOne({ _id: row._id });
+  }
+
+  /** Republishes a send batch left behind; events of messages that were not stored are dropped. */
+  private async relayBatch(row: SendOutboxDoc): Promise<void> {
+    let all = true;
+    for (const raw of row.events) {
+      const { event } = decodeEvent(raw);
+      const data = event.data as { messageId: string; seq: number };
+      const stored = await this.messages.findById(data.messageId);
+      if (stored?.seq !== data.seq) continue;
+      all = (await this.tryPublish(raw)) && all;
+    }
+    if (all) await this.collections.sendOutbox.deleteOne({ _id: row._id });
   }
 
   /** One pass over everything pending for longer than `afterMs`. */
   async relayOnce(): Promise<void> {
     const cutoff = new Date(Date.now() - this.opts.afterMs);
+    const old = <T extends { createdAt: Date }>(rows: T[]) => rows.filter((r) => r.createdAt <= cutoff);
+    for (const row of old(await this.collections.sendOutbox.find({ state: 'pending' }).limit(200).toArray()))
+      await this.relayBatch(row);
     for (const m of await this.messages.withPendingEvents(cutoff, 200)) {
       if (m.pendingEvents.length === 0)
         await this.locks.run(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
       else await this.flushMessage(m.chatId, m.id, m.pendingEvents);
     }
-    const rows = await this.readOutbox
-      .find({ createdAt: { $lte: cutoff } })
-      .sort({ createdAt: 1 })
-      .limit(200)
-      .toArray();
-    for (const row of rows) await this.flushRead(row, { reapply: true });
+    for (const row of old(await this.collections.readOutbox.find({ state: 'pending' }).limit(200).toArray()))
+      await this.flushRead(row, { reapply: true });
   }
 
   /** Runs the relay now and every `intervalMs`; never two passes at once in this process. */
@@ -142,6 +184,6 @@ export class EventOutbox {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
-    await Promise.all([...this.inFlight]);
+    await Promise.all([...this.inFlight].map((p) => p.catch(() => undefined)));
   }
 }

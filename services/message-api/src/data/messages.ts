@@ -94,8 +94,12 @@ export class VisibleMessages {
     this.scope = visibleFilter(viewer);
   }
 
+  /**
+   * The scope stays at the top level, beside an `$and` of the extra conditions: FerretDB pushes
+   * only top-level equalities (here `chatId`) down to its index, and nothing inside `$and`.
+   */
   private scoped(extra?: Filter<MessageDoc>): Filter<MessageDoc> {
-    return extra ? { $and: [this.scope, extra] } : this.scope;
+    return extra ? { ...this.scope, $and: [extra] } : this.scope;
   }
 
   async findById(messageId: string): Promise<StoredMessage | null> {
@@ -106,12 +110,15 @@ export class VisibleMessages {
   /** A page in (createdAt, _id) order, optionally after/before a cursor, with the total matching. */
   async page(opts: {
     contentPattern?: string;
+    /** Only messages whose seq lies in this range (both ends included). */
+    seqRange?: { from: number; to: number };
     before?: Cursor;
     after?: Cursor;
     skip: number;
     limit: number;
   }): Promise<{ items: StoredMessage[]; total: number }> {
     const conditions: Filter<MessageDoc>[] = [];
+    if (opts.seqRange) conditions.push({ seq: { $gte: opts.seqRange.from, $lte: opts.seqRange.to } });
     if (opts.contentPattern !== undefined) conditions.push({ content: { $regex: opts.contentPattern, $options: 'i' } });
     if (opts.before) conditions.push(beyond(opts.before, '$lt'));
     if (opts.after) conditions.push(beyond(opts.after, '$gt'));
@@ -172,7 +179,7 @@ export class MessageRepository {
     return docs.map(toStored);
   }
 
-  /** The chat's highest seq and rev so far (call under the chat lock, then use the next ones). */
+  /** The chat's highest stored seq and rev (to seed its counters). */
   async lastNumbers(chatId: string): Promise<{ seq: number; rev: number }> {
     const [bySeq, byRev] = await Promise.all([
       this.messages
@@ -189,15 +196,30 @@ export class MessageRepository {
     return { seq: bySeq?.seq ?? 0, rev: byRev?.rev ?? 0 };
   }
 
-  /** Inserts a new message; false when its clientMessageId was already used (unique index). */
-  async insert(doc: MessageDoc): Promise<boolean> {
+  /**
+   * Inserts new messages in one round trip, each on its own (unordered). Answers per document
+   * whether it was stored or refused by a unique index (its clientMessageId, seq or rev was taken).
+   */
+  async insertMany(docs: MessageDoc[]): Promise<('stored' | 'duplicate')[]> {
+    const outcome: ('stored' | 'duplicate')[] = docs.map(() => 'stored');
     try {
-      await this.messages.insertOne(doc);
-      return true;
+      await this.messages.insertMany(docs, { ordered: false });
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
-      throw err;
+      const writeErrors = (err as { writeErrors?: { index: number; code?: number; err?: { code?: number } }[] })
+        .writeErrors;
+      if (!writeErrors?.length) throw err;
+      for (const w of writeErrors) {
+        if ((w.code ?? w.err?.code) !== 11000) throw err;
+        outcome[w.index] = 'duplicate';
+      }
     }
+    return outcome;
+  }
+
+  /** A message by id, in any chat and state (the relay checks a batch's messages were stored). */
+  async findById(messageId: string): Promise<StoredMessage | null> {
+    const doc = await this.messages.findOne({ _id: oid(messageId) });
+    return doc ? toStored(doc) : null;
   }
 
   /** A conditional update of one message of one chat; true when it matched. */
@@ -251,16 +273,15 @@ export class MessageRepository {
   /** The event was published: drop it, and stop the relay looking once none is left (call under the chat lock). */
   async clearPendingEvent(messageId: string, raw: string): Promise<void> {
     await this.messages.updateOne({ _id: oid(messageId) }, { $pullAll: { pendingEvents: [raw] } });
-    await this.messages.updateOne({ _id: oid(messageId), pendingEvents: { $size: 0 } }, { $unset: { outboxAt: '' } });
+    await this.messages.updateOne(
+      { _id: oid(messageId), pendingEvents: { $size: 0 } },
+      { $unset: { outboxAt: '', outboxPending: '' } },
+    );
   }
 
-  /** Messages with events pending since before `cutoff`. */
+  /** Messages with change events pending since before `cutoff` (looked up by the indexed flag, aged in memory). */
   async withPendingEvents(cutoff: Date, limit: number): Promise<StoredMessage[]> {
-    const docs = await this.messages
-      .find({ outboxAt: { $lte: cutoff } })
-      .sort({ outboxAt: 1 })
-      .limit(limit)
-      .toArray();
-    return docs.map(toStored);
+    const docs = await this.messages.find({ outboxPending: true }).limit(limit).toArray();
+    return docs.filter((d) => !d.outboxAt || d.outboxAt <= cutoff).map(toStored);
   }
 }

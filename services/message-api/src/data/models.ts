@@ -26,9 +26,11 @@ export interface MessageDoc {
   reactions: { userId: ObjectId; emoji: string; createdAt: Date }[];
   /** `<userId>:<emoji>` per reaction: lets one conditional update keep reactions unique. */
   reactionKeys: string[];
-  /** Events written with this change and not yet confirmed published. */
+  /** Events of a change (edit, delete, reaction) written with it and not yet confirmed published. */
   pendingEvents: string[];
-  /** Set while `pendingEvents` may be non-empty: what the outbox relay scans. */
+  /** True while `pendingEvents` may be non-empty: what the outbox relay looks up (by equality). */
+  outboxPending?: true;
+  /** When the oldest pending event was written (the relay leaves younger ones to their writer). */
   outboxAt?: Date;
   createdAt: Date;
   updatedAt: Date;
@@ -43,6 +45,18 @@ export interface ReadOutboxDoc {
   revs: number[];
   readAt: Date;
   clearedAt: Date | null;
+  /** Always 'pending' while the row exists: the relay's equality lookup. */
+  state: 'pending';
+  createdAt: Date;
+}
+
+/** The `created` events of one batch of sends, kept until all are published. */
+export interface SendOutboxDoc {
+  _id: string; // the batch id
+  /** Always 'pending' while the row exists: the relay's equality lookup. */
+  state: 'pending';
+  /** Encoded events (bus/events.ts), one per message of the batch. */
+  events: string[];
   createdAt: Date;
 }
 
@@ -67,6 +81,7 @@ const messageSchema = new Schema(
     reactions: [{ _id: false, userId: Schema.Types.ObjectId, emoji: String, createdAt: Date }],
     reactionKeys: [String],
     pendingEvents: [String],
+    outboxPending: { type: Boolean },
     outboxAt: { type: Date },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -77,14 +92,15 @@ const messageSchema = new Schema(
 messageSchema.index({ chatId: 1, createdAt: -1, _id: -1 });
 // Idempotent send: a retried clientMessageId of the same sender in the same chat is refused.
 messageSchema.index({ chatId: 1, senderId: 1, clientMessageId: 1 }, { unique: true });
-// GET /changes: messages of a chat changed after a rev, in rev order; also the chat's latest rev.
-messageSchema.index({ chatId: 1, rev: 1 });
-// The chat's latest seq, read (under the chat lock) to number a new message.
-messageSchema.index({ chatId: 1, seq: -1 });
-// The reader's unread count after mark-read (chatId + receiverId).
+// GET /changes (a chat's messages changed after a rev) and the chat's highest rev when its
+// counter is reseeded; unique, so two writers can never both take one rev.
+messageSchema.index({ chatId: 1, rev: -1 }, { unique: true });
+// Search windows by seq and the chat's highest seq when reseeded; unique like rev.
+messageSchema.index({ chatId: 1, seq: 1 }, { unique: true });
+// mark-read: the messages of a chat the reader received.
 messageSchema.index({ chatId: 1, receiverId: 1, createdAt: -1 });
-// Outbox relay: messages whose events were not confirmed published.
-messageSchema.index({ outboxAt: 1 });
+// Outbox relay: messages holding change events not confirmed published (equality on true).
+messageSchema.index({ outboxPending: 1 });
 
 const readOutboxSchema = new Schema(
   {
@@ -95,16 +111,25 @@ const readOutboxSchema = new Schema(
     revs: [Number],
     readAt: Date,
     clearedAt: Date,
+    state: String,
     createdAt: Date,
   },
   { collection: 'read_outbox', versionKey: false },
 );
-// Outbox relay: read events not yet published, oldest first.
-readOutboxSchema.index({ createdAt: 1 });
+// Outbox relay: read events not yet published (equality on 'pending').
+readOutboxSchema.index({ state: 1 });
+
+const sendOutboxSchema = new Schema(
+  { _id: String, state: String, events: [String], createdAt: Date },
+  { collection: 'send_outbox', versionKey: false },
+);
+// Outbox relay: batches of sends whose events were not all published (equality on 'pending').
+sendOutboxSchema.index({ state: 1 });
 
 export interface Collections {
   messages: Collection<MessageDoc>;
   readOutbox: Collection<ReadOutboxDoc>;
+  sendOutbox: Collection<SendOutboxDoc>;
 }
 
 /**
@@ -115,9 +140,11 @@ export interface Collections {
 export async function openCollections(conn: Connection): Promise<Collections> {
   const Message = conn.model('Message', messageSchema);
   const ReadOutbox = conn.model('ReadOutbox', readOutboxSchema);
-  await Promise.all([Message.createIndexes(), ReadOutbox.createIndexes()]);
+  const SendOutbox = conn.model('SendOutbox', sendOutboxSchema);
+  await Promise.all([Message.createIndexes(), ReadOutbox.createIndexes(), SendOutbox.createIndexes()]);
   return {
     messages: Message.collection as unknown as Collection<MessageDoc>,
     readOutbox: ReadOutbox.collection as unknown as Collection<ReadOutboxDoc>,
+    sendOutbox: SendOutbox.collection as unknown as Collection<SendOutboxDoc>,
   };
 }

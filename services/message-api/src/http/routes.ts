@@ -47,6 +47,7 @@ export function messageRoutes(deps: MessageDeps, auth: RequestHandler) {
       q: query.q,
       page: query.page ?? 1,
       limit: query.limit ?? 20,
+      ...(query.beforeSeq !== undefined ? { beforeSeq: query.beforeSeq } : {}),
     });
     res.status(200).json({ status: 200, message: 'Messages found', ...result });
   });

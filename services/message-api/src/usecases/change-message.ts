@@ -1,6 +1,6 @@
 import type { Filter, UpdateFilter } from 'mongodb';
 import type { DeleteScope } from '@chat/contracts';
-import { badRequest, forbidden, notFound } from '@chat/platform';
+import { badRequest, checkDeadline, forbidden, notFound } from '@chat/platform';
 import { encodeEvent, messageEvent, type EventData, type OutgoingEvent } from '../bus/events.js';
 import type { ChatAction } from '../bus/access.js';
 import { oid, type StoredMessage } from '../data/messages.js';
@@ -24,8 +24,9 @@ export async function loadTarget(
 }
 
 /**
- * Writes one change to one message under the chat lock: the next rev, `update` applied only if
- * `condition` still holds, the event stored by the same update; then publishes it.
+ * Writes one change to one message under the chat's change lock (FerretDB loses concurrent
+ * updates of one document): the next rev, `update` applied only if `condition` still holds, the
+ * event stored by the same update; then publishes it in the background.
  * Returns false when the condition no longer held (nothing written, no event).
  */
 export async function applyChange(
@@ -40,24 +41,29 @@ export async function applyChange(
 ): Promise<boolean> {
   const { chatId } = target.viewer;
   const written = await deps.locks.run(chatId, async () => {
+    checkDeadline();
     // Read again under the lock: what the change depends on may have changed meanwhile.
     const current = await deps.repo.visibleTo(target.viewer).findById(target.message.id);
     if (!current) return null;
-    const { rev } = await deps.repo.lastNumbers(chatId);
-    const at = new Date();
-    const planned = change(rev + 1, at, current);
-    if (!planned) return null;
-    const { update, event } = planned;
-    const raw = encodeEvent(event);
-    const matched = await deps.repo.update(chatId, target.message.id, condition, {
-      ...update,
-      $set: { ...(update.$set ?? {}), updatedAt: at, rev: rev + 1 },
-      $push: { ...(update.$push ?? {}), pendingEvents: raw },
-      $min: { outboxAt: at },
-    });
-    return matched ? raw : null;
+    const { rev } = await deps.numbers.take(chatId, 0, 1);
+    try {
+      const at = new Date();
+      const planned = change(rev, at, current);
+      if (!planned) return null;
+      const { update, event } = planned;
+      const raw = encodeEvent(event);
+      const matched = await deps.repo.update(chatId, target.message.id, condition, {
+        ...update,
+        $set: { ...(update.$set ?? {}), updatedAt: at, rev, outboxPending: true },
+        $push: { ...(update.$push ?? {}), pendingEvents: raw },
+        $min: { outboxAt: at },
+      });
+      return matched ? raw : null;
+    } finally {
+      await deps.numbers.settle(chatId, rev, 1);
+    }
   });
-  if (written) await deps.outbox.afterWrite(() => deps.outbox.flushMessage(chatId, target.message.id, [written]));
+  if (written) void deps.outbox.background(deps.outbox.flushMessage(chatId, target.message.id, [written]));
   return written !== null;
 }
 

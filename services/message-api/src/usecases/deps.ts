@@ -1,22 +1,29 @@
 import type { Collection } from 'mongodb';
 import type { ChatAccess } from '@chat/contracts';
-import { badRequest } from '@chat/platform';
+import { badRequest, type KeyedLock } from '@chat/platform';
 import { messageContent } from '@chat/contracts';
 import type { AccessGate } from '../bus/access.js';
 import type { EventOutbox } from '../bus/outbox.js';
-import type { KeyedLock } from '@chat/platform';
+import type { ChatNumbers } from '../data/chat-numbers.js';
 import type { MessageRepository } from '../data/messages.js';
 import type { ReadOutboxDoc } from '../data/models.js';
 import type { Viewer } from '../domain/visibility.js';
+import type { MessageWriter } from './message-writer.js';
 
 /** Everything a use case may touch, passed in (tests swap the publisher inside `outbox`). */
 export interface MessageDeps {
   repo: MessageRepository;
+  /** New messages: numbered and stored by group commit, no lock. */
+  writer: MessageWriter;
+  /** Changes of existing messages (edit, delete, reactions, reads): one writer per chat, in Redis. */
   locks: KeyedLock;
+  numbers: ChatNumbers;
   outbox: EventOutbox;
   readOutbox: Collection<ReadOutboxDoc>;
   access: AccessGate;
   contentMax: number;
+  /** Most messages `/search` examines per request (newest first). */
+  searchWindow: number;
 }
 
 export const viewerOf = (access: ChatAccess, userId: string): Viewer => ({

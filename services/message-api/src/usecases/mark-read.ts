@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { checkDeadline } from '@chat/platform';
 import { oid } from '../data/messages.js';
 import type { ReadOutboxDoc } from '../data/models.js';
 import { viewerOf, type MessageDeps } from './deps.js';
 
 /**
  * Adds the reader once to `readBy` of each listed message of this chat that they received,
- * can see and have not read; other ids are ignored (API.md). Publishes one `read` event with
- * the reader's unread count left. Answers the ids that this call marked.
+ * can see and have not read; other ids are ignored (API.md). Publishes one `read` event naming
+ * exactly the messages this call marked (chat-api takes them off the unread count). Runs under
+ * the chat's change lock, so a message is never marked twice. Answers the ids it marked.
  */
 export async function markMessagesRead(
   deps: MessageDeps,
@@ -17,26 +19,32 @@ export async function markMessagesRead(
   const viewer = viewerOf(access, userId);
   const readAt = new Date();
   const row = await deps.locks.run(access.chatId, async () => {
+    checkDeadline();
     const unread = await deps.repo.visibleTo(viewer).unreadAmong([...new Set(input.messageIds)]);
     if (unread.length === 0) return null;
-    const { rev } = await deps.repo.lastNumbers(access.chatId);
+    const first = await deps.numbers.take(access.chatId, 0, unread.length);
     const read: ReadOutboxDoc = {
       _id: randomUUID(),
       chatId: oid(access.chatId),
       readerId: oid(userId),
       messageIds: unread.map(oid),
-      revs: unread.map((_, i) => rev + 1 + i),
+      revs: unread.map((_, i) => first.rev + i),
       readAt,
       clearedAt: viewer.clearedAt,
+      state: 'pending',
       createdAt: readAt,
     };
-    // The row first: if we crash after it, the relay applies the read and publishes it.
-    await deps.readOutbox.insertOne(read);
-    await deps.repo.markRead(access.chatId, userId, unread, read.revs, readAt);
+    try {
+      // The row first: if we crash after it, the relay applies the read and publishes it.
+      await deps.readOutbox.insertOne(read);
+      await deps.repo.markRead(access.chatId, userId, unread, read.revs, readAt);
+    } finally {
+      await deps.numbers.settle(access.chatId, first.rev, unread.length);
+    }
     return read;
   });
   if (!row) return { chatId: access.chatId, messageIds: [], timestamp: readAt.toISOString() };
-  await deps.outbox.afterWrite(() => deps.outbox.flushRead(row, { reapply: false }));
+  void deps.outbox.background(deps.outbox.flushRead(row, { reapply: false }));
   return {
     chatId: access.chatId,
     messageIds: row.messageIds.map((id) => id.toHexString()),

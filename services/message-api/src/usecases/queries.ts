@@ -45,29 +45,43 @@ export async function listMessages(
   };
 }
 
-/** Endpoint 12: literal, case-insensitive substring of the content, newest first. */
+/**
+ * Endpoint 12: literal, case-insensitive substring of the content, newest first. The work is
+ * bounded: one request examines the `searchWindow` newest messages by seq (below `beforeSeq`
+ * when given); `window` says which seqs were examined and, when older ones remain, the
+ * `beforeSeq` that continues the search from there.
+ */
 export async function searchMessages(
   deps: MessageDeps,
   userId: string,
-  input: { chatId: string; q: string; page: number; limit: number },
+  input: { chatId: string; q: string; page: number; limit: number; beforeSeq?: number },
 ) {
   const access = await deps.access.check(input.chatId, userId, 'read');
   const viewer = viewerOf(access, userId);
-  const { items, total } = await deps.repo
-    .visibleTo(viewer)
-    .page({ contentPattern: escapeRegex(input.q), skip: (input.page - 1) * input.limit, limit: input.limit });
+  const to = input.beforeSeq !== undefined ? input.beforeSeq - 1 : await deps.numbers.highestSeq(access.chatId);
+  const from = Math.max(1, to - deps.searchWindow + 1);
+  const { items, total } =
+    to < 1
+      ? { items: [], total: 0 }
+      : await deps.repo.visibleTo(viewer).page({
+          contentPattern: escapeRegex(input.q),
+          seqRange: { from, to },
+          skip: (input.page - 1) * input.limit,
+          limit: input.limit,
+        });
   const replies = await replyPreviews(deps, viewer, items);
+  const complete = from <= 1;
   return {
     data: items.map((m) => toMessageView(m, replies)),
     pagination: { total, page: input.page, limit: input.limit } satisfies Pagination,
+    window: { fromSeq: from, toSeq: Math.max(to, 0), complete, beforeSeq: complete ? null : from },
   };
 }
 
 /**
  * The catch-up feed: every message of the chat changed after `since`, in rev order, as the
- * viewer sees it now (tombstones for deleted or hidden ones). Revs are handed out under the
- * chat lock and written before the next one, so a client that stores `rev` and asks again
- * from it never misses a change.
+ * viewer sees it now (tombstones for deleted or hidden ones). A client that stores `rev` and
+ * asks again from it never misses a change: the feed never passes a rev still in flight.
  */
 export async function listChanges(
   deps: MessageDeps,
@@ -76,9 +90,15 @@ export async function listChanges(
 ): Promise<MessageChanges> {
   const access = await deps.access.check(input.chatId, userId, 'read');
   const viewer = viewerOf(access, userId);
-  const found = await deps.repo.changedSince(access.chatId, input.since, input.limit + 1);
-  const hasMore = found.length > input.limit;
-  const items = found.slice(0, input.limit);
+  // Stop below any rev still being written: a client must never step past a change that is
+  // about to land with a smaller rev than one it was already given.
+  const [limit, found] = await Promise.all([
+    deps.numbers.feedLimit(access.chatId),
+    deps.repo.changedSince(access.chatId, input.since, input.limit + 1),
+  ]);
+  const settled = found.filter((m) => m.rev <= limit);
+  const hasMore = settled.length > input.limit || settled.length < found.length;
+  const items = settled.slice(0, input.limit);
   const replies = await replyPreviews(deps, viewer, items);
   const last = items[items.length - 1];
   return {

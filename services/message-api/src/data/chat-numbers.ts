@@ -1,0 +1,100 @@
+import type { Redis } from '@chat/platform';
+
+/** The numbers a write of one chat takes: `seq` for new messages, `rev` for every change. */
+export interface TakenNumbers {
+  /** The first of the seqs taken (the rest follow one by one). */
+  seq: number;
+  /** The first of the revs taken. */
+  rev: number;
+}
+
+// KEYS: the chat's counters (hash), its revs in flight (sorted set).
+// ARGV: seqs wanted, revs wanted, in-flight expiry (epoch ms), then the seed (seq, rev) or ''.
+// Answers nil when the counters are missing and no seed was given: the caller reads the store.
+const TAKE = `
+if redis.call('exists', KEYS[1]) == 0 then
+  if ARGV[4] == '' then return false end
+  redis.call('hset', KEYS[1], 'seq', ARGV[4], 'rev', ARGV[5])
+end
+local seqs, revs = tonumber(ARGV[1]), tonumber(ARGV[2])
+local seq = redis.call('hincrby', KEYS[1], 'seq', seqs)
+local rev = redis.call('hincrby', KEYS[1], 'rev', revs)
+redis.call('pexpire', KEYS[1], ${7 * 24 * 3600 * 1000})
+for r = rev - revs + 1, rev do redis.call('zadd', KEYS[2], r, ARGV[3] .. ':' .. r) end
+redis.call('pexpire', KEYS[2], 60000)
+return {seq - seqs + 1, rev - revs + 1}`;
+
+/**
+ * Per-chat numbering without a lock: Redis hands out `seq` and `rev` atomically, so concurrent
+ * writers on any replica get distinct, increasing numbers. Counters missing from Redis (a
+ * restart, a chat idle for a week) are seeded from the store's highest numbers; if a write
+ * still in flight was numbered before the loss, the unique (chatId, seq) and (chatId, rev)
+ * indexes refuse the repeat and the writer calls `forget` and takes new ones.
+ *
+ * Revs taken and not yet written are "in flight": the change feed stops below the lowest of
+ * them, so a reader never steps past a change that is about to land with a smaller rev.
+ */
+export class ChatNumbers {
+  constructor(
+    private readonly redis: Redis,
+    private readonly highestStored: (chatId: string) => Promise<TakenNumbers>,
+    private readonly inFlightMs = 10_000,
+  ) {}
+
+  private keys(chatId: string): [string, string] {
+    return [`chat-numbers:${chatId}`, `chat-inflight:${chatId}`];
+  }
+
+  /** Takes `seqs` new seqs and `revs` new revs of the chat; the revs count as in flight until `settle`. */
+  async take(chatId: string, seqs: number, revs: number): Promise<TakenNumbers> {
+    const expiry = Date.now() + this.inFlightMs;
+    const run = (seed: string[]) =>
+      this.redis.eval(TAKE, 2, ...this.keys(chatId), seqs, revs, expiry, ...seed) as Promise<[number, number] | null>;
+    let taken = await run(['', '']);
+    if (!taken) {
+      const top = await this.highestStored(chatId);
+      taken = await run([String(top.seq), String(top.rev)]);
+    }
+    if (!taken) throw new Error(`could not number a write of chat ${chatId}`);
+    return { seq: Number(taken[0]), rev: Number(taken[1]) };
+  }
+
+  /** The highest seq handed out so far (0 for a chat without messages). */
+  async highestSeq(chatId: string): Promise<number> {
+    const held = await this.redis.hget(this.keys(chatId)[0], 'seq');
+    return held === null ? (await this.highestStored(chatId)).seq : Number(held);
+  }
+
+  /** The revs were written (or will never be): the feed may pass them. */
+  async settle(chatId: string, firstRev: number, count: number): Promise<void> {
+    const [, inFlight] = this.keys(chatId);
+    await this.redis.zremrangebyscore(inFlight, firstRev, firstRev + count - 1);
+  }
+
+  /** The counters were behind the store (a unique index refused a number): reseed on the next take. */
+  async forget(chatId: string): Promise<void> {
+    await this.redis.del(this.keys(chatId)[0]);
+  }
+
+  /**
+   * The highest rev the change feed may show: below every rev still in flight (expired ones,
+   * left by a writer that died, no longer hold it back). Infinity when nothing is in flight.
+   */
+  async feedLimit(chatId: string): Promise<number> {
+    const [, inFlight] = this.keys(chatId);
+    const now = Date.now();
+    const held = await this.redis.zrange(inFlight, 0, 49, 'WITHSCORES');
+    const expired: string[] = [];
+    let limit = Infinity;
+    for (let i = 0; i < held.length; i += 2) {
+      const member = held[i] as string;
+      if (Number(member.split(':')[0]) < now) expired.push(member);
+      else {
+        limit = Number(held[i + 1]) - 1;
+        break;
+      }
+    }
+    if (expired.length) await this.redis.zrem(inFlight, ...expired);
+    return limit;
+  }
+}
