@@ -18,11 +18,11 @@ export interface RunningChatApi {
 
 /** chat-api: the `chats` collection, REST endpoints 1-10 and 13, chat queries on NATS, the message projection. */
 export async function startChatApi(config: ChatApiConfig, logger: Logger): Promise<RunningChatApi> {
-  const links = await openLinks(config, 'chat-api', logger, { nats: true, mongo: true });
+  const links = await openLinks(config, 'chat-api', logger, { nats: true, mongo: true, redis: true });
   try {
     const Chat = chatModel(links.mongo);
     await Chat.syncIndexes();
-    const lock = await chatWriteLock(links.mongo, config.CHAT_WRITE_LOCK, logger);
+    const lock = chatWriteLock(links.redis);
     const cache = chatCache({ ttlMs: config.ACCESS_CACHE_TTL_MS });
     const chats = chatRepository(Chat, lock, cache);
     await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);

@@ -1,16 +1,11 @@
 import { z } from 'zod';
 import { baseConfigSchema, msVar, portVar } from '@chat/platform';
 
-/** chat-api needs Mongo (the `chats` collection) and NATS; it uses no Redis. */
+/** chat-api needs Mongo (the `chats` collection), NATS, and Redis (REDIS_URL: the per-chat write lock). */
 export const chatApiConfigSchema = baseConfigSchema.extend({
   PORT: portVar(3001),
   /** Durable JetStream consumer that projects message events onto chats. */
   PROJECTION_DURABLE: z.string().min(1).default('chat-api-projection'),
-  /**
-   * How writes to one chat are serialized: `shared` (a lease across replicas, needed on FerretDB
-   * whose updates are not atomic), `process` (in-process only: enough on MongoDB), `auto` (shared on FerretDB).
-   */
-  CHAT_WRITE_LOCK: z.enum(['auto', 'process', 'shared']).default('auto'),
   /** How often the outbox relay looks for chat events left unpublished, and how old they must be. */
   OUTBOX_RELAY_INTERVAL_MS: msVar(5_000),
   OUTBOX_STALE_MS: msVar(5_000),

@@ -1,69 +1,81 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mongoose, { type Connection } from 'mongoose';
-import { createLogger, leaseLock, processLock } from '@chat/platform';
-import { dropDatabase, testMongoUrl } from '@chat/testkit';
+import { createRedis, processLock, type Redis } from '@chat/platform';
+import { startTestInfra, type TestInfra } from '@chat/testkit';
 import { chatWriteLock } from '../src/data/chat-write-lock.js';
 
-const sharedLock = (conn: Connection) => leaseLock(conn, 'chat_write_locks');
+/** Two chat-api replicas: each its own Mongo connection, Redis client and lock. */
+interface Replica {
+  conn: Connection;
+  redis: Redis;
+}
 
-const url = testMongoUrl();
-let replicaA: Connection;
-let replicaB: Connection;
+let infra: TestInfra;
+let replicaA: Replica;
+let replicaB: Replica;
+const replica = async (): Promise<Replica> => ({
+  conn: await mongoose.createConnection(infra.mongoUrl).asPromise(),
+  redis: createRedis(infra.redisUrl, 'lock-test'),
+});
 beforeAll(async () => {
-  replicaA = await mongoose.createConnection(url).asPromise();
-  replicaB = await mongoose.createConnection(url).asPromise();
+  infra = await startTestInfra();
+  replicaA = await replica();
+  replicaB = await replica();
 });
 afterAll(async () => {
-  await replicaA?.close();
-  await replicaB?.close();
-  await dropDatabase(url);
+  for (const r of [replicaA, replicaB]) {
+    await r?.conn.close();
+    r?.redis.disconnect();
+  }
+  await infra?.stop();
 });
+
+const counters = (conn: Connection) => conn.db!.collection<{ _id: string; n: number }>('counters');
 
 /** A read-modify-write that loses updates unless writers are serialized. */
 async function slowIncrement(conn: Connection, id: string) {
-  const col = conn.db!.collection<{ _id: string; n: number }>('counters');
-  const doc = await col.findOne({ _id: id });
+  const doc = await counters(conn).findOne({ _id: id });
   await new Promise((r) => setTimeout(r, 2));
-  await col.updateOne({ _id: id }, { $set: { n: (doc?.n ?? 0) + 1 } }, { upsert: true });
+  await counters(conn).updateOne({ _id: id }, { $set: { n: (doc?.n ?? 0) + 1 } });
+}
+
+/** Ten writers of one chat, alternating between the two replicas. */
+async function tenWriters(id: string, run: (r: Replica, write: () => Promise<void>) => Promise<void>) {
+  await counters(replicaA.conn).insertOne({ _id: id, n: 0 });
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) => {
+      const r = i % 2 ? replicaA : replicaB;
+      return run(r, () => slowIncrement(r.conn, id));
+    }),
+  );
+  return (await counters(replicaA.conn).findOne({ _id: id }))?.n;
 }
 
 describe('chat write lock', () => {
-  it('the shared lock serializes writers of one chat across two replicas (no lost update)', async () => {
-    const [lockA, lockB] = [sharedLock(replicaA), sharedLock(replicaB)];
-    const id = 'chat-shared';
-    await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        (i % 2 ? lockA : lockB).run(id, () => slowIncrement(i % 2 ? replicaA : replicaB, id)),
-      ),
-    );
-    const doc = await replicaA.db!.collection<{ _id: string; n: number }>('counters').findOne({ _id: id });
-    expect(doc?.n).toBe(10);
-    // Leases are released.
-    expect(await replicaA.db!.collection('chat_write_locks').countDocuments({})).toBe(0);
+  it('without a lock the same writers lose updates (what the lock is for)', async () => {
+    expect(await tenWriters('chat-unlocked', (_r, write) => write())).toBeLessThan(10);
+  });
+
+  it('the redis lock serializes writers of one chat across two replicas (no lost update) and releases', async () => {
+    const locks = new Map([replicaA, replicaB].map((r) => [r, chatWriteLock(r.redis)]));
+    expect(await tenWriters('chat-shared', (r, write) => locks.get(r)!.run('chat-shared', write))).toBe(10);
+    expect(await replicaA.redis.exists('chat-write:chat-shared')).toBe(0);
+  });
+
+  it('a hold left by a crashed replica expires, and each hold gets a larger fencing token', async () => {
+    await replicaA.redis.set('chat-write:chat-stale', 'dead:1', 'PX', 300);
+    const lock = chatWriteLock(replicaB.redis);
+    const first = await lock.run('chat-stale', async (fence) => fence);
+    const second = await lock.run('chat-stale', async (fence) => fence);
+    expect(second).toBeGreaterThan(first);
   });
 
   it('the process lock serializes writers in one process and releases on errors', async () => {
     const lock = processLock();
     const id = 'chat-process';
-    const failing = lock.run(id, async () => {
-      throw new Error('boom');
-    });
-    await expect(failing).rejects.toThrow('boom');
-    await Promise.all(Array.from({ length: 10 }, () => lock.run(id, () => slowIncrement(replicaA, id))));
-    const doc = await replicaA.db!.collection<{ _id: string; n: number }>('counters').findOne({ _id: id });
-    expect(doc?.n).toBe(10);
-  });
-
-  it('a lease left by a crashed replica expires', async () => {
-    const leases = replicaA.db!.collection<{ _id: string; owner: string; expiresAt: Date }>('chat_write_locks');
-    await leases.insertOne({ _id: 'chat-stale', owner: 'dead', expiresAt: new Date(Date.now() - 1) });
-    const result = await sharedLock(replicaB).run('chat-stale', async () => 'written');
-    expect(result).toBe('written');
-  });
-
-  it('auto mode picks the shared lock on FerretDB and the process lock on MongoDB', async () => {
-    const info = await replicaA.db!.admin().command({ buildInfo: 1 });
-    const lock = await chatWriteLock(replicaA, 'auto', createLogger('test', 'silent'));
-    expect(lock.kind).toBe('ferretdbVersion' in info ? 'lease' : 'process');
+    await counters(replicaA.conn).insertOne({ _id: id, n: 0 });
+    await expect(lock.run(id, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await Promise.all(Array.from({ length: 10 }, () => lock.run(id, () => slowIncrement(replicaA.conn, id))));
+    expect((await counters(replicaA.conn).findOne({ _id: id }))?.n).toBe(10);
   });
 });

@@ -222,6 +222,8 @@ describe('chat events on the CHATS stream', () => {
     await eventsFor(chatId, 2);
     const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
     expect(doc!.outbox).toEqual([]);
+    // The relay finds chats by this flag alone, so it must come down with the last entry.
+    expect(doc!.outboxPending).toBe(false);
   });
 
   it('the relay publishes an event a crashed writer left in the outbox, once', async () => {
@@ -231,7 +233,12 @@ describe('chat events on the CHATS stream', () => {
     // As if chat-api died between the write (status and outbox entry) and the publish.
     const eventId = randomUUID();
     await world.db.collection('chats').updateOne({ _id: new Types.ObjectId(chatId) }, {
-      $set: { status: 'blocked', blockedBy: new Types.ObjectId(a.id), statusBeforeBlock: 'pending' },
+      $set: {
+        status: 'blocked',
+        blockedBy: new Types.ObjectId(a.id),
+        statusBeforeBlock: 'pending',
+        outboxPending: true,
+      },
       $push: { outbox: { eventId, type: 'blocked', actorId: a.id, at: new Date(Date.now() - 10_000) } },
     } as never);
     const got = await eventsFor(chatId, 2);
@@ -244,7 +251,10 @@ describe('chat events on the CHATS stream', () => {
     ) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect((await world.storedChats({ _id: new Types.ObjectId(chatId) }))[0]!.outbox).toEqual([]);
+    expect((await world.storedChats({ _id: new Types.ObjectId(chatId) }))[0]).toMatchObject({
+      outbox: [],
+      outboxPending: false,
+    });
     await new Promise((r) => setTimeout(r, 500));
     // Stored once in the stream, whatever the relay passes did.
     const jsm = await jetstreamManager(bus.nc);

@@ -40,7 +40,7 @@ describe('chat-api as a process', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${svc.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, checks: { mongo: true, nats: true } });
+    expect(await ready.json()).toMatchObject({ ready: true, checks: { mongo: true, nats: true, redis: true } });
     const metrics = await fetch(`${svc.url}/metrics`);
     expect(metrics.status).toBe(200);
     const text = await metrics.text();

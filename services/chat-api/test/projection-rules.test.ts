@@ -54,10 +54,10 @@ describe('counters a deleted message takes one from', () => {
     });
   });
 
-  it('never below zero', () => {
+  it('takes one even from a count at zero: the message’s created may not have been applied yet', () => {
     expect(countersToDecrement(chat({ unreadCount: { [R]: 0 }, messageCount: { [S]: 0, [R]: 1 } }), base)).toEqual({
-      messageCount: [R],
-      unreadCount: [],
+      messageCount: [S, R],
+      unreadCount: [R],
     });
   });
 
@@ -103,6 +103,8 @@ const record = (over: Partial<ChatRecord> = {}): ChatRecord => ({
   lastMessageType: 'text',
   lastSenderId: S,
   lastMessageId: 'e'.repeat(24),
+  lastMessageSeq: 9,
+  lastMessageRev: 12,
   unreadCount: { [R]: 4 },
   messageCount: { [S]: 5, [R]: 5 },
   archivedBy: [S],

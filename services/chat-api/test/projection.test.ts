@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { messageSubjects, unreadChangedEvent, type MessageType, type UnreadChangedEvent } from '@chat/contracts';
 import { Bus, createLogger } from '@chat/platform';
 import { newUser, startWorld, type ChatApiWorld, type TestUser } from './harness.js';
-import { APPLIED_EVENTS_KEPT } from '../src/data/chat-model.js';
+import { REVS_KEPT } from '../src/domain/applied-revs.js';
 
 let world: ChatApiWorld;
 let bus: Bus;
@@ -52,35 +52,38 @@ async function publish(
   return eventId;
 }
 
-let seq = 0;
-function created(
-  chatId: string,
-  from: TestUser,
-  to: TestUser,
-  content: string,
-  messageType: MessageType = 'text',
-  eventId?: string,
-) {
-  seq += 1;
-  return publish(
-    chatId,
-    'created',
-    {
-      messageId: oid(),
-      rev: 1,
-      seq,
-      senderId: from.id,
-      receiverId: to.id,
-      content,
-      messageType,
-      media: messageType === 'text' ? null : { url: 'https://cdn.example/x', fileId: 'f1' },
-      clientMessageId: randomUUID(),
-      replyTo: null,
-      createdAt: new Date().toISOString(),
-    },
-    eventId,
-  );
+// Per-chat change numbers as message-api hands them out: distinct and increasing (one counter
+// for all chats is both). `seq` orders messages the same way.
+let counter = 0;
+const nextRev = () => ++counter;
+
+function createdData(from: TestUser, to: TestUser, content: string, messageType: MessageType = 'text') {
+  const n = nextRev();
+  return {
+    messageId: oid(),
+    rev: n,
+    seq: n,
+    senderId: from.id,
+    receiverId: to.id,
+    content,
+    messageType,
+    media: messageType === 'text' ? null : { url: 'https://cdn.example/x', fileId: 'f1' },
+    clientMessageId: randomUUID(),
+    replyTo: null,
+    createdAt: new Date().toISOString(),
+  };
 }
+
+function created(chatId: string, from: TestUser, to: TestUser, content: string, messageType: MessageType = 'text') {
+  return publish(chatId, 'created', createdData(from, to, content, messageType));
+}
+
+const readData = (reader: TestUser, messages: number) => ({
+  rev: nextRev(),
+  messageIds: Array.from({ length: messages }, oid),
+  readBy: reader.id,
+  timestamp: new Date().toISOString(),
+});
 
 /** Polls the chat (as `user`, through the edge) until `done` holds; the deadline only bounds a failing run. */
 async function until(user: TestUser, chatId: string, done: (data: any) => boolean): Promise<any> {
@@ -146,11 +149,11 @@ describe('projection of message events', () => {
     });
   });
 
-  it('replaying the same message event twice moves the counts once', async () => {
+  it('delivering the same message event twice moves the counts once', async () => {
     const { a, b, chatId } = await acceptedChat();
-    const eventId = randomUUID();
-    await created(chatId, a, b, 'hello', 'text', eventId);
-    await created(chatId, a, b, 'hello', 'text', eventId);
+    const hello = createdData(a, b, 'hello');
+    const eventId = await publish(chatId, 'created', hello);
+    await publish(chatId, 'created', hello, eventId);
     await created(chatId, a, b, 'marker'); // processed after both copies
     await until(b, chatId, (d) => d.lastMessage === 'marker');
     await settle();
@@ -158,50 +161,71 @@ describe('projection of message events', () => {
     expect(data).toMatchObject({ unreadCount: 2, messageCount: 2 });
     const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
     expect(doc!.messageCount).toEqual({ [a.id]: 2, [b.id]: 2 });
-    expect(doc!.appliedEvents.filter((id: string) => id === eventId)).toHaveLength(1);
+    expect(doc!.unreadCount).toEqual({ [b.id]: 2 });
+  });
+
+  it('replaying older events after newer ones (a new id, the same rev) changes no counter', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    const first = createdData(a, b, 'first');
+    const second = createdData(a, b, 'second');
+    await publish(chatId, 'created', first);
+    await publish(chatId, 'created', second);
+    const read = readData(b, 2);
+    await publish(chatId, 'read', read);
+    await until(b, chatId, (d) => d.unreadCount === 0 && d.messageCount === 2);
+    // A replay of the stream: the same changes under fresh event ids, older first.
+    await publish(chatId, 'created', first);
+    await publish(chatId, 'read', read);
+    await publish(chatId, 'created', second);
+    await created(chatId, a, b, 'marker');
+    await until(b, chatId, (d) => d.lastMessage === 'marker');
+    await settle();
+    const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(doc!.unreadCount).toEqual({ [b.id]: 1 });
+    expect(doc!.messageCount).toEqual({ [a.id]: 3, [b.id]: 3 });
   });
 
   it('an older message delivered late counts but does not replace a newer preview', async () => {
     const { a, b, chatId } = await acceptedChat();
-    const message = (content: string, createdAt: string) =>
-      publish(chatId, 'created', {
-        messageId: oid(),
-        rev: 1,
-        seq: 1,
-        senderId: a.id,
-        receiverId: b.id,
-        content,
-        messageType: 'text',
-        media: null,
-        clientMessageId: randomUUID(),
-        replyTo: null,
-        createdAt,
-      });
-    await message('newer', new Date().toISOString());
-    await message('older', new Date(Date.now() - 60_000).toISOString());
+    const older = createdData(a, b, 'older');
+    const newer = createdData(a, b, 'newer');
+    await publish(chatId, 'created', newer);
+    await publish(chatId, 'created', older); // message-api replicas publish out of order
     await until(b, chatId, (d) => d.unreadCount === 2);
     expect((await b.http.get(`/api/chats/${chatId}`)).body.data).toMatchObject({
       lastMessage: 'newer',
       messageCount: 2,
     });
+    const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(doc!.lastMessageSeq).toBe(newer.seq);
   });
 
-  it('remembers a bounded number of applied event ids per chat', async () => {
+  it('remembers a bounded number of applied revs per chat, and ignores an event below the raised floor', async () => {
     const { a, b, chatId } = await acceptedChat();
-    const total = APPLIED_EVENTS_KEPT + 5;
-    for (let i = 0; i < total; i++) await created(chatId, a, b, `n${i}`);
+    const skipped = nextRev(); // arrives far too late
+    const total = REVS_KEPT + 5;
+    for (let i = 0; i < total; i++) {
+      nextRev(); // a rev this projection never sees (a reaction), so applied revs cannot fold into the floor
+      await created(chatId, a, b, `n${i}`);
+    }
     await until(b, chatId, (d) => d.unreadCount === total);
     const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
-    expect(doc!.appliedEvents).toHaveLength(APPLIED_EVENTS_KEPT);
+    expect(doc!.appliedRevs.revs).toHaveLength(REVS_KEPT);
+    expect(doc!.appliedRevs.floor).toBeGreaterThan(skipped);
     expect(doc!.messageCount).toEqual({ [a.id]: total, [b.id]: total });
+    // Far too late: treated as applied.
+    await publish(chatId, 'created', { ...createdData(a, b, 'too late'), rev: skipped });
+    await created(chatId, a, b, 'marker');
+    await until(b, chatId, (d) => d.lastMessage === 'marker');
+    expect((await b.http.get(`/api/chats/${chatId}`)).body.data.unreadCount).toBe(total + 1);
   });
 
-  it('a read event sets the reader unread count (replayed: unchanged) and publishes unread_changed', async () => {
+  it('a read event takes the messages it marked off the reader unread count (replayed: unchanged) and publishes unread_changed', async () => {
     const { a, b, chatId } = await acceptedChat();
     for (let i = 0; i < 3; i++) await created(chatId, a, b, `m${i}`);
     await until(b, chatId, (d) => d.unreadCount === 3);
     const readId = randomUUID();
-    const read = { rev: 1, messageIds: [oid()], readBy: b.id, timestamp: new Date().toISOString(), unreadCount: 1 };
+    const read = readData(b, 2);
     await publish(chatId, 'read', read, readId);
     await until(b, chatId, (d) => d.unreadCount === 1);
     await created(chatId, a, b, 'after read');
@@ -222,7 +246,7 @@ describe('projection of message events', () => {
     const del = (over: Record<string, unknown>) =>
       publish(chatId, 'deleted', {
         messageId: oid(),
-        rev: 2,
+        rev: nextRev(),
         deletedBy: a.id,
         scope: 'everyone',
         senderId: a.id,
@@ -244,26 +268,20 @@ describe('projection of message events', () => {
     ).toBeDefined();
   });
 
-  it('unread and message counts never go below zero', async () => {
+  it('a read that overtakes its created leaves the counts exact once the created lands, never shown below zero', async () => {
     const { a, b, chatId } = await acceptedChat();
-    await created(chatId, a, b, 'only one');
-    await until(b, chatId, (d) => d.unreadCount === 1);
-    for (let i = 0; i < 3; i++) {
-      await publish(chatId, 'deleted', {
-        messageId: oid(),
-        rev: 2,
-        deletedBy: a.id,
-        scope: 'everyone',
-        senderId: a.id,
-        receiverId: b.id,
-        wasUnread: true,
-      });
-    }
-    await created(chatId, b, a, 'marker');
-    await until(a, chatId, (d) => d.lastMessage === 'marker');
+    const message = createdData(a, b, 'relayed late');
+    // The read of a message whose created is still in the outbox relay.
+    await publish(chatId, 'read', { ...readData(b, 0), messageIds: [message.messageId] });
+    await created(chatId, b, a, 'marker 1');
+    await until(a, chatId, (d) => d.lastMessage === 'marker 1');
+    expect((await until(b, chatId, () => true)).unreadCount).toBe(0); // stored -1, shown 0
+    await publish(chatId, 'created', message);
+    await created(chatId, b, a, 'marker 2');
+    await until(a, chatId, (d) => d.lastMessage === 'marker 2');
     const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
     expect(doc!.unreadCount[b.id]).toBe(0);
-    expect(doc!.messageCount).toEqual({ [a.id]: 1, [b.id]: 1 });
+    expect(doc!.messageCount).toEqual({ [a.id]: 3, [b.id]: 3 });
   });
 
   it('deleting the last message for everyone clears the preview; editing it updates the preview', async () => {

@@ -64,4 +64,23 @@ describe('a chat brought back by a new message', () => {
     await expect.poll(storedRestored, { timeout: 20_000, interval: 200 }).not.toBeNull();
     expect(await storedRestored()).toMatchObject({ type: 'restored', chatId, data: { actorId: b.id, chatId } });
   });
+
+  it('a chat change whose publish failed is left flagged in the outbox, and the relay publishes it', async () => {
+    const a = newUser(world.edgeUrl);
+    const b = newUser(world.edgeUrl);
+    const chatId = (await a.http.post('/api/chats/or-create', { recipientId: b.id })).body.data._id as string;
+    const jsm = await jetstreamManager(bus.nc);
+    await jsm.streams.delete(STREAMS.chats.name);
+    expect((await b.http.post(`/api/chats/${chatId}/archive`)).status).toBe(200);
+    const [doc] = await world.storedChats({ _id: new Types.ObjectId(chatId) });
+    expect(doc).toMatchObject({ outboxPending: true, outbox: [{ type: 'archived', actorId: b.id }] });
+
+    await bus.ensureStreams([STREAMS.chats]);
+    const storedArchived = () =>
+      jsm.streams.getMessage(STREAMS.chats.name, { last_by_subj: `chats.${chatId}.archived` }).catch(() => null);
+    await expect.poll(storedArchived, { timeout: 20_000, interval: 200 }).not.toBeNull();
+    await expect
+      .poll(async () => (await world.storedChats({ _id: new Types.ObjectId(chatId) }))[0], { timeout: 5_000 })
+      .toMatchObject({ outboxPending: false, outbox: [] });
+  });
 });

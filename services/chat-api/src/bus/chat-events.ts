@@ -72,12 +72,13 @@ export function chatEvents(bus: Bus, chats: ChatRepository, logger: Logger): Cha
       let running: Promise<void> = Promise.resolve();
       const tick = async () => {
         const cutoff = new Date(Date.now() - staleMs);
-        const stale = await chats.withStaleOutbox(cutoff, 100);
-        for (const chat of stale)
-          await flush(
-            chat,
-            chat.outbox.filter((e) => new Date(e.at) < cutoff),
-          );
+        for (const chat of await chats.withPendingOutbox(500)) {
+          // Fresh entries are still being published by their writer; only stale ones are the relay's.
+          const stale = chat.outbox.filter((e) => new Date(e.at) < cutoff);
+          if (stale.length > 0) await flush(chat, stale);
+          // A flag left up over an empty outbox would be read on every pass: lower it.
+          else if (chat.outbox.length === 0) await chats.removeFromOutbox(chat.id, []);
+        }
       };
       const timer = setInterval(() => {
         running = running.then(tick).catch((err: unknown) => logger.warn({ err }, 'outbox relay pass failed'));

@@ -14,6 +14,7 @@ import type { ChatWriteLock } from '../data/chat-write-lock.js';
 import type { ChatRecord } from '../data/chat-record.js';
 import { isObjectId, projectionRepository, type ProjectionRepository } from '../data/projection-repository.js';
 import { previewOf } from '../domain/projection.js';
+import { decideProjection, type ProjectedEvent } from '../domain/message-effects.js';
 import { toChatView } from '../domain/chat-view.js';
 import type { ChatEvents } from './chat-events.js';
 
@@ -41,65 +42,39 @@ async function publishUnread(bus: Bus, sourceEventId: string, chat: ChatRecord, 
 // The contract's envelopes type `type` as string, so narrow by hand once the switch has matched.
 type EventOf<K extends keyof typeof messageEvents> = z.output<(typeof messageEvents)[K]>;
 
-/** Applies one message event to the chat; safe to run twice for the same event. */
-export async function projectMessageEvent(
-  deps: { bus: Bus; repo: ProjectionRepository; events: Pick<ChatEvents, 'flush'>; logger: Logger },
-  event: MessageEvent,
-): Promise<void> {
-  const { bus, repo, logger } = deps;
-  if (!isObjectId(event.chatId)) {
-    logger.warn({ eventId: event.eventId, chatId: event.chatId }, 'message event for a malformed chat id, skipped');
-    return;
-  }
+/** The event as the domain takes it, or null when the chat does not depend on it or it is malformed. */
+function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null {
+  const malformed = (why: string) => {
+    logger.warn({ eventId: event.eventId, chatId: event.chatId }, `message event ${why}, skipped`);
+    return null;
+  };
+  if (!isObjectId(event.chatId)) return malformed('for a malformed chat id');
   switch (event.type) {
     case 'created': {
       const d = (event as EventOf<'created'>).data;
-      if (!isObjectId(d.senderId) || !isObjectId(d.receiverId)) {
-        logger.warn({ eventId: event.eventId }, 'message event with malformed user ids, skipped');
-        return;
-      }
-      const senderId = d.senderId.toLowerCase();
-      const receiverId = d.receiverId.toLowerCase();
-      const result = await repo.applyCreated({
-        eventId: event.eventId,
-        chatId: event.chatId,
+      if (!isObjectId(d.senderId) || !isObjectId(d.receiverId)) return malformed('with malformed user ids');
+      return {
+        type: 'created',
+        rev: d.rev,
         messageId: d.messageId,
-        senderId,
-        receiverId,
+        seq: d.seq,
+        senderId: d.senderId.toLowerCase(),
+        receiverId: d.receiverId.toLowerCase(),
         preview: previewOf(d.messageType, d.content),
         messageType: d.messageType,
         createdAt: new Date(d.createdAt),
-      });
-      if (!result.applied) {
-        // A redelivery after a crash between the write and the publish: publish again (deduplicated).
-        if (result.reason === 'ALREADY_APPLIED' && result.chat)
-          await publishUnread(bus, event.eventId, result.chat, receiverId);
-        else
-          logger.warn(
-            { eventId: event.eventId, chatId: event.chatId },
-            'message event for an unknown chat or non-participants, skipped',
-          );
-        return;
-      }
-      await deps.events.flush(result.chat, result.restored);
-      await publishUnread(bus, event.eventId, result.chat, receiverId);
-      return;
+      };
     }
     case 'read': {
-      const { readBy: rawReader, unreadCount } = (event as EventOf<'read'>).data;
-      const readBy = rawReader.toLowerCase();
-      if (!isObjectId(readBy)) return;
-      const result = await repo.applyRead({ eventId: event.eventId, chatId: event.chatId, readBy, unreadCount });
-      if (result.applied || result.reason === 'ALREADY_APPLIED') {
-        if (result.chat) await publishUnread(bus, event.eventId, result.chat, readBy);
-      }
-      return;
+      const d = (event as EventOf<'read'>).data;
+      if (!isObjectId(d.readBy)) return malformed('with a malformed reader id');
+      return { type: 'read', rev: d.rev, readBy: d.readBy.toLowerCase(), count: new Set(d.messageIds).size };
     }
     case 'deleted': {
       const d = (event as EventOf<'deleted'>).data;
-      const result = await repo.applyDeleted({
-        eventId: event.eventId,
-        chatId: event.chatId,
+      return {
+        type: 'deleted',
+        rev: d.rev,
         messageId: d.messageId,
         scope: d.scope,
         deletedBy: d.deletedBy.toLowerCase(),
@@ -108,24 +83,50 @@ export async function projectMessageEvent(
         wasUnread: d.wasUnread,
         ...(d.createdAt ? { createdAt: d.createdAt } : {}),
         ...(d.alreadyHiddenFor ? { alreadyHiddenFor: d.alreadyHiddenFor.map((u) => u.toLowerCase()) } : {}),
-      });
-      if (result.applied) {
-        for (const userId of result.unreadChangedFor) await publishUnread(bus, event.eventId, result.chat, userId);
-      }
-      return;
+      };
     }
     case 'edited': {
       const d = (event as EventOf<'edited'>).data;
-      await repo.applyEdited({
-        chatId: event.chatId,
-        messageId: d.messageId,
-        preview: previewOf('text', d.newContent),
-      });
+      return { type: 'edited', rev: d.rev, messageId: d.messageId, preview: previewOf('text', d.newContent) };
+    }
+    default:
+      return null; // nothing on the chat depends on reactions
+  }
+}
+
+/** Applies one message event to the chat; an event applied before changes nothing. */
+export async function projectMessageEvent(
+  deps: { bus: Bus; repo: ProjectionRepository; events: Pick<ChatEvents, 'flush'>; logger: Logger },
+  event: MessageEvent,
+): Promise<void> {
+  const { bus, repo, logger } = deps;
+  const projected = toProjected(event, logger);
+  if (!projected) return;
+  const outcome = await repo.apply(event.chatId, event.eventId, (chat) =>
+    decideProjection(chat, projected, new Date()),
+  );
+  if (outcome.applied) {
+    if (outcome.restored.length > 0) await deps.events.flush(outcome.chat, outcome.restored);
+    for (const userId of outcome.change.unreadChangedFor) await publishUnread(bus, event.eventId, outcome.chat, userId);
+    return;
+  }
+  switch (outcome.reason) {
+    case 'ALREADY_APPLIED': {
+      // A redelivery after a crash between the write and the publish: publish again (deduplicated).
+      const notified =
+        projected.type === 'created' ? projected.receiverId : projected.type === 'read' ? projected.readBy : null;
+      if (notified && outcome.chat) await publishUnread(bus, event.eventId, outcome.chat, notified);
       return;
     }
-    case 'reaction_added':
-    case 'reaction_removed':
-      return; // nothing on the chat depends on reactions
+    case 'NO_CHAT':
+    case 'NOT_PARTICIPANT':
+      logger.warn(
+        { eventId: event.eventId, chatId: event.chatId },
+        'message event for an unknown chat or non-participants, skipped',
+      );
+      return;
+    case 'NO_CHANGE':
+      return;
   }
 }
 

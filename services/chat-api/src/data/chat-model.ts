@@ -7,14 +7,11 @@ import {
   type ChatStatus,
   type MessageType,
 } from '@chat/contracts';
-
-/** How many applied message-event ids a chat remembers, so a redelivered event changes nothing. */
-export const APPLIED_EVENTS_KEPT = 200;
+import type { AppliedRevs } from '../domain/applied-revs.js';
 
 /**
  * A chat event written in the same update as the change it reports, removed once published:
  * a crash between the write and the publish cannot lose it (the outbox relay publishes it later).
- * Field order matters: entries are removed by exact match (`$pullAll`), which FerretDB supports.
  */
 export interface OutboxEntry {
   eventId: string;
@@ -45,6 +42,9 @@ export interface ChatDoc {
   lastMessageType: MessageType | null;
   lastSenderId: Types.ObjectId | null;
   lastMessageId: string | null;
+  /** `seq` of the message the preview shows, and `rev` of the change that set the preview. */
+  lastMessageSeq: number | null;
+  lastMessageRev: number | null;
   unreadCount: Map<string, number>;
   messageCount: Map<string, number>;
   archivedBy: Types.ObjectId[];
@@ -52,8 +52,11 @@ export interface ChatDoc {
   hiddenFor: Types.ObjectId[];
   /** Per user: when they last deleted the chat; older messages stay hidden for them. */
   clearedAt: Map<string, Date>;
-  appliedEvents: string[];
+  /** Message events (by per-chat rev) the projection has applied: see domain/applied-revs. */
+  appliedRevs: AppliedRevs;
   outbox: OutboxEntry[];
+  /** True while `outbox` holds anything: the relay finds such chats by this top-level flag. */
+  outboxPending: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -83,13 +86,19 @@ const chatSchema = new Schema<ChatDoc>(
     lastMessageType: { type: String, enum: [...messageTypes, null], default: null },
     lastSenderId: { type: Schema.Types.ObjectId, default: null },
     lastMessageId: { type: String, default: null },
+    lastMessageSeq: { type: Number, default: null },
+    lastMessageRev: { type: Number, default: null },
     unreadCount: { type: Map, of: Number, default: () => ({}) },
     messageCount: { type: Map, of: Number, default: () => ({}) },
     archivedBy: { type: [Schema.Types.ObjectId], default: [] },
     hiddenFor: { type: [Schema.Types.ObjectId], default: [] },
     clearedAt: { type: Map, of: Date, default: () => ({}) },
-    appliedEvents: { type: [String], default: [] },
+    appliedRevs: {
+      floor: { type: Number, default: 0 },
+      revs: { type: [Number], default: [] },
+    },
     outbox: { type: [outboxEntrySchema], default: [] },
+    outboxPending: { type: Boolean, default: false },
   },
   { collection: 'chats', timestamps: true, versionKey: false },
 );
@@ -100,8 +109,8 @@ chatSchema.index({ pairKey: 1 }, { unique: true });
 chatSchema.index({ participants: 1, status: 1, lastMessageAt: -1, updatedAt: -1 });
 // history and chat.user.list without a status filter: a user's chats, newest activity first.
 chatSchema.index({ participants: 1, lastMessageAt: -1, updatedAt: -1 });
-// outbox relay: chats holding chat events older than a few seconds that were not published yet.
-chatSchema.index({ 'outbox.at': 1 });
+// outbox relay: `{ outboxPending: true }`, chats holding chat events not published yet.
+chatSchema.index({ outboxPending: 1 });
 
 export function chatModel(conn: Connection) {
   return conn.model<ChatDoc>('Chat', chatSchema);

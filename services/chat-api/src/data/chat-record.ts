@@ -1,5 +1,6 @@
 import type { ChatStatus, MessageType } from '@chat/contracts';
 import type { OutboxEntry } from './chat-model.js';
+import type { AppliedRevs } from '../domain/applied-revs.js';
 
 /** A chat as the rest of the service sees it: plain data, ids as lowercase hex strings. */
 export interface ChatRecord {
@@ -16,6 +17,8 @@ export interface ChatRecord {
   lastMessageType: MessageType | null;
   lastSenderId: string | null;
   lastMessageId: string | null;
+  lastMessageSeq: number | null;
+  lastMessageRev: number | null;
   unreadCount: Record<string, number>;
   messageCount: Record<string, number>;
   archivedBy: string[];
@@ -50,6 +53,8 @@ export function toRecord(doc: Record<string, any>): ChatRecord {
     lastMessageType: doc.lastMessageType ?? null,
     lastSenderId: str(doc.lastSenderId),
     lastMessageId: doc.lastMessageId ?? null,
+    lastMessageSeq: doc.lastMessageSeq ?? null,
+    lastMessageRev: doc.lastMessageRev ?? null,
     unreadCount: asRecord<number>(doc.unreadCount),
     messageCount: asRecord<number>(doc.messageCount),
     archivedBy: (doc.archivedBy ?? []).map(String),
@@ -63,5 +68,14 @@ export function toRecord(doc: Record<string, any>): ChatRecord {
     })),
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
+  };
+}
+
+/** The projection's applied revs as stored (absent on chats no message event has touched yet). */
+export function toAppliedRevs(stored: unknown): AppliedRevs {
+  const s = stored as Partial<AppliedRevs> | null | undefined;
+  return {
+    floor: typeof s?.floor === 'number' ? s.floor : 0,
+    revs: Array.isArray(s?.revs) ? s.revs.map(Number) : [],
   };
 }

@@ -47,8 +47,10 @@ function listFilter(userId: string, list: ChatListKind): Record<string, unknown>
 }
 
 const NEWEST_FIRST = { lastMessageAt: -1, updatedAt: -1, _id: -1 } as const;
-/** Reads skip the projection's applied-event ids, most of a busy chat's bytes. (Only finds: FerretDB cannot project findAndModify.) */
-const WITHOUT_APPLIED = { appliedEvents: 0 } as const;
+/** Reads skip the projection's applied revs, which only the projection needs. (Only finds: FerretDB cannot project findAndModify.) */
+const WITHOUT_APPLIED = { appliedRevs: 0 } as const;
+/** Every `$push` to the outbox raises the flag the relay looks for (cleared when the outbox empties). */
+const toOutbox = (event: OutboxEntry) => ({ $push: { outbox: event }, $set: { outboxPending: true } });
 
 /** Reads are plain; every write of an existing chat runs under the chat's write lock. */
 export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: ChatCache) {
@@ -85,6 +87,7 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: Chat
           status: 'pending',
           requestedBy: oid(requester),
           outbox: [event],
+          outboxPending: true,
         });
         return toRecord(doc.toObject());
       } catch (err) {
@@ -108,7 +111,7 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: Chat
       const doc = await write(chatId, () =>
         Chat.findOneAndUpdate(
           { _id: chatId, stateRev: expectedRev },
-          { $set, $inc: { stateRev: 1 }, $push: { outbox: event } },
+          { $set: { ...$set, outboxPending: true }, $inc: { stateRev: 1 }, $push: { outbox: event } },
           { returnDocument: 'after' },
         ).lean(),
       );
@@ -122,8 +125,8 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: Chat
       event: OutboxEntry,
     ): Promise<ChatRecord | null> {
       const update = archived
-        ? { $addToSet: { archivedBy: oid(userId) }, $push: { outbox: event } }
-        : { $pull: { archivedBy: oid(userId) }, $push: { outbox: event } };
+        ? { $addToSet: { archivedBy: oid(userId) }, ...toOutbox(event) }
+        : { $pull: { archivedBy: oid(userId) }, ...toOutbox(event) };
       return one(await write(chatId, () => Chat.findByIdAndUpdate(chatId, update, { returnDocument: 'after' }).lean()));
     },
 
@@ -135,7 +138,12 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: Chat
           {
             $addToSet: { hiddenFor: oid(userId) },
             $pull: { archivedBy: oid(userId) },
-            $set: { [`clearedAt.${userId}`]: at, [`unreadCount.${userId}`]: 0, [`messageCount.${userId}`]: 0 },
+            $set: {
+              [`clearedAt.${userId}`]: at,
+              [`unreadCount.${userId}`]: 0,
+              [`messageCount.${userId}`]: 0,
+              outboxPending: true,
+            },
             $push: { outbox: event },
           },
           { returnDocument: 'after' },
@@ -150,26 +158,36 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: Chat
         await write(chatId, () =>
           Chat.findByIdAndUpdate(
             chatId,
-            { $pull: { hiddenFor: oid(userId) }, $push: { outbox: event } },
+            { $pull: { hiddenFor: oid(userId) }, ...toOutbox(event) },
             { returnDocument: 'after' },
           ).lean(),
         ),
       );
     },
 
-    /** Drops published events from the chat's outbox (exact match, in the stored field order). */
+    /**
+     * Drops published events from the chat's outbox, and lowers `outboxPending` once it is empty.
+     * Under the chat's lock the outbox read is current, so one `$set` replaces it.
+     */
     async removeFromOutbox(chatId: string, entries: OutboxEntry[]): Promise<void> {
-      const exact = entries.map((e) => ({ eventId: e.eventId, type: e.type, actorId: e.actorId, at: e.at }));
-      await write(chatId, () =>
-        Chat.collection.updateOne({ _id: oid(chatId) }, { $pullAll: { outbox: exact } } as never),
-      );
+      const published = new Set(entries.map((e) => e.eventId));
+      await write(chatId, async () => {
+        const doc = await Chat.collection.findOne({ _id: oid(chatId) }, { projection: { outbox: 1 } });
+        if (!doc) return;
+        const left = ((doc.outbox ?? []) as OutboxEntry[]).filter((e) => !published.has(e.eventId));
+        await Chat.collection.updateOne(
+          { _id: oid(chatId) },
+          { $set: { outbox: left, outboxPending: left.length > 0 } },
+        );
+      });
     },
 
-    /** Chats whose outbox holds an event written before `before` (its publish failed or its writer died). */
-    async withStaleOutbox(before: Date, limit: number): Promise<ChatRecord[]> {
-      const docs = await Chat.find({ 'outbox.at': { $lt: before } }, WITHOUT_APPLIED)
-        .limit(limit)
-        .lean();
+    /**
+     * Chats holding unpublished events, found by equality on the indexed top-level flag (the
+     * only kind of filter FerretDB runs in PostgreSQL); how old the events are is the caller's filter.
+     */
+    async withPendingOutbox(limit: number): Promise<ChatRecord[]> {
+      const docs = await Chat.find({ outboxPending: true }, WITHOUT_APPLIED).limit(limit).lean();
       return docs.map((d) => toRecord(d as unknown as Record<string, unknown>));
     },
 

@@ -1,15 +1,13 @@
-import type { Connection } from 'mongoose';
-import { isFerretDB, leaseLock, processLock, type KeyedLock, type Logger } from '@chat/platform';
+import { redisLock, type KeyedLock, type Redis } from '@chat/platform';
 
-/** Every write of one chat document runs inside `run(chatId, ...)`. */
+/** Every write of one existing chat document runs inside `run(chatId, ...)`. */
 export type ChatWriteLock = KeyedLock;
 
 /**
- * `auto`: the cross-replica lease lock on FerretDB, whose concurrent updates of one document
- * lose writes; the in-process lock on MongoDB, whose single-document updates are atomic.
+ * One writer per chat across every replica, on MongoDB and FerretDB alike: FerretDB 1.24 applies
+ * an update as read-modify-write without isolation, and the projection reads a chat, decides and
+ * writes it back, which is only current while nobody else writes that chat.
  */
-export async function chatWriteLock(conn: Connection, mode: 'auto' | 'process' | 'shared', logger: Logger): Promise<ChatWriteLock> {
-  const shared = mode === 'shared' || (mode === 'auto' && (await isFerretDB(conn)));
-  logger.info({ chatWriteLock: shared ? 'lease' : 'process' }, 'chat write serialization');
-  return shared ? leaseLock(conn, 'chat_write_locks', { leaseMs: 5_000 }) : processLock();
+export function chatWriteLock(redis: Redis): ChatWriteLock {
+  return redisLock(redis, 'chat-write', { leaseMs: 10_000, waitMs: 5_000 });
 }

@@ -37,8 +37,9 @@ export interface DeletedMessage {
 /**
  * Which counters a deleted message takes one from. For everyone: both users' message counts
  * (and the receiver's unread if they had not read it); for me: the deleter's count (and their
- * unread if they are the receiver and had not read it). Counters already at zero, and users for
- * whom the message was hidden anyway (deleted chat, or hidden by them before), are left alone.
+ * unread if they are the receiver and had not read it). Users for whom the message was hidden
+ * anyway (deleted chat, or hidden by them before) are left alone. Counts are exact running
+ * totals: one at zero still drops (its `created` may not have been applied yet).
  */
 export function countersToDecrement(
   chat: ChatCounters,
@@ -51,11 +52,8 @@ export function countersToDecrement(
     return !(cleared && msg.createdAt && new Date(msg.createdAt) <= new Date(cleared));
   };
   const users = msg.scope === 'everyone' ? [msg.senderId, msg.receiverId] : [msg.deletedBy];
-  const messageCount = [...new Set(users)].filter((u) => visibleTo(u) && (chat.messageCount[u] ?? 0) > 0);
+  const messageCount = [...new Set(users)].filter((u) => visibleTo(u));
   const receiverLosesUnread = msg.wasUnread && (msg.scope === 'everyone' || msg.deletedBy === msg.receiverId);
-  const unreadCount =
-    receiverLosesUnread && visibleTo(msg.receiverId) && (chat.unreadCount[msg.receiverId] ?? 0) > 0
-      ? [msg.receiverId]
-      : [];
+  const unreadCount = receiverLosesUnread && visibleTo(msg.receiverId) ? [msg.receiverId] : [];
   return { messageCount, unreadCount };
 }

@@ -1,0 +1,146 @@
+import type { MessageType } from '@chat/contracts';
+import { markApplied, wasApplied, type AppliedRevs } from './applied-revs.js';
+import { countersToDecrement, type ChatCounters, type DeletedMessage } from './projection.js';
+
+/** A message event as the projection applies it: ids checked and lowercased, preview cut. */
+export type ProjectedEvent =
+  | {
+      type: 'created';
+      rev: number;
+      messageId: string;
+      seq: number;
+      senderId: string;
+      receiverId: string;
+      preview: string;
+      messageType: MessageType;
+      createdAt: Date;
+    }
+  | { type: 'read'; rev: number; readBy: string; /** messages this read newly marked */ count: number }
+  | ({ type: 'deleted'; rev: number; messageId: string } & DeletedMessage)
+  | { type: 'edited'; rev: number; messageId: string; preview: string };
+
+/** What the projection reads of a chat before deciding. */
+export interface ProjectedChat extends ChatCounters {
+  hiddenFor: readonly string[];
+  lastMessageId: string | null;
+  lastMessageType: MessageType | null;
+  lastMessageAt: Date | null;
+  /** `seq` of the message the preview shows: a late older message never replaces it. */
+  lastMessageSeq: number | null;
+  /** `rev` of the change the preview shows: a late older edit never replaces it. */
+  lastMessageRev: number | null;
+  applied: AppliedRevs;
+}
+
+/** The preview fields an event sets (only `lastMessage` and its rev for edits and deletes). */
+export interface LastMessageChange {
+  lastMessage: string | null;
+  lastMessageRev: number;
+  lastMessageAt?: Date;
+  lastMessageType?: MessageType;
+  lastSenderId?: string;
+  lastMessageId?: string;
+  lastMessageSeq?: number;
+}
+
+/** The new values of the fields one event changes, written at once under the chat's lock. */
+export interface ChatChange {
+  applied: AppliedRevs;
+  unreadCount: Record<string, number>;
+  messageCount: Record<string, number>;
+  last?: LastMessageChange;
+  hiddenFor?: string[];
+  updatedAt?: Date;
+  /** Participants the chat comes back for: they had deleted it. */
+  restoredFor: string[];
+  /** Participants whose unread count the event is about: they get `unread_changed`. */
+  unreadChangedFor: string[];
+}
+
+export type Projection =
+  { apply: true; change: ChatChange } | { apply: false; reason: 'ALREADY_APPLIED' | 'NOT_PARTICIPANT' | 'NO_CHANGE' };
+
+const skip = (reason: 'ALREADY_APPLIED' | 'NOT_PARTICIPANT' | 'NO_CHANGE'): Projection => ({ apply: false, reason });
+// Exact running totals, clamped only for display (chat-view): a read or delete that overtakes
+// its message's `created` (a relayed event) may take a count below zero for a moment.
+const count = (counts: Record<string, number>, userId: string) => counts[userId] ?? 0;
+
+/**
+ * What one message event changes on a chat. An event whose rev the chat has absorbed changes
+ * nothing, so redeliveries and replays cannot move a counter; counters are set to values
+ * computed from the state read under the lock, never incremented blind.
+ */
+export function decideProjection(chat: ProjectedChat, event: ProjectedEvent, now: Date): Projection {
+  if (wasApplied(chat.applied, event.rev)) return skip('ALREADY_APPLIED');
+  const change: ChatChange = {
+    applied: markApplied(chat.applied, event.rev),
+    unreadCount: {},
+    messageCount: {},
+    restoredFor: [],
+    unreadChangedFor: [],
+  };
+  switch (event.type) {
+    case 'created':
+      return created(chat, event, change, now);
+    case 'read': {
+      if (!chat.participants.includes(event.readBy)) return skip('NOT_PARTICIPANT');
+      if (event.count === 0) return skip('NO_CHANGE');
+      change.unreadCount[event.readBy] = count(chat.unreadCount, event.readBy) - event.count;
+      change.unreadChangedFor = [event.readBy];
+      return { apply: true, change };
+    }
+    case 'deleted': {
+      // Applied (its rev recorded) even when no counter moves, so a replay later cannot move one.
+      const dec = countersToDecrement(chat, event);
+      for (const u of dec.messageCount) change.messageCount[u] = count(chat.messageCount, u) - 1;
+      for (const u of dec.unreadCount) change.unreadCount[u] = count(chat.unreadCount, u) - 1;
+      change.unreadChangedFor = dec.unreadCount;
+      // A message deleted for everyone must not live on as the chat's preview.
+      if (event.scope === 'everyone' && chat.lastMessageId === event.messageId)
+        change.last = { lastMessage: null, lastMessageRev: event.rev };
+      return { apply: true, change };
+    }
+    case 'edited': {
+      const showsIt = chat.lastMessageId === event.messageId && chat.lastMessageType === 'text';
+      if (!showsIt || (chat.lastMessageRev !== null && event.rev < chat.lastMessageRev)) return skip('NO_CHANGE');
+      change.last = { lastMessage: event.preview, lastMessageRev: event.rev };
+      return { apply: true, change };
+    }
+  }
+}
+
+function created(
+  chat: ProjectedChat,
+  m: Extract<ProjectedEvent, { type: 'created' }>,
+  change: ChatChange,
+  now: Date,
+): Projection {
+  const { senderId, receiverId } = m;
+  if (senderId === receiverId || !chat.participants.includes(senderId) || !chat.participants.includes(receiverId))
+    return skip('NOT_PARTICIPANT');
+  change.unreadCount[receiverId] = count(chat.unreadCount, receiverId) + 1;
+  change.messageCount[senderId] = count(chat.messageCount, senderId) + 1;
+  change.messageCount[receiverId] = count(chat.messageCount, receiverId) + 1;
+  change.unreadChangedFor = [receiverId];
+  change.updatedAt = now;
+  // The chat comes back for a participant who had deleted it.
+  change.restoredFor = chat.hiddenFor.filter((u) => u === senderId || u === receiverId);
+  if (change.restoredFor.length > 0) change.hiddenFor = chat.hiddenFor.filter((u) => !change.restoredFor.includes(u));
+  if (isNewerThanLast(chat, m))
+    change.last = {
+      lastMessage: m.preview,
+      lastMessageRev: m.rev,
+      lastMessageAt: m.createdAt,
+      lastMessageType: m.messageType,
+      lastSenderId: senderId,
+      lastMessageId: m.messageId,
+      lastMessageSeq: m.seq,
+    };
+  return { apply: true, change };
+}
+
+function isNewerThanLast(chat: ProjectedChat, m: { seq: number; createdAt: Date }): boolean {
+  if (chat.lastMessageSeq !== null) return m.seq > chat.lastMessageSeq;
+  // A chat whose preview was written before seq was stored: compare creation times.
+  return chat.lastMessageAt === null || new Date(chat.lastMessageAt) <= m.createdAt;
+}
