@@ -1,5 +1,5 @@
 import { connect, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { z } from 'zod';
 import type { RequestDef } from '@chat/contracts';
 import type { Logger } from 'pino';
@@ -26,6 +26,12 @@ export interface ConsumerSpec<S extends z.ZodType> {
   filterSubjects: [string];
   schema: S;
   handler: (event: z.output<S>, subject: string) => Promise<void>;
+  /**
+   * Events with the same key are handled one at a time, in stream order; events of different
+   * keys run side by side, at most `concurrency` at once. Without it, one at a time.
+   */
+  orderBy?: (event: z.output<S>) => string;
+  concurrency?: number;
 }
 
 export interface RunningConsumer {
@@ -179,6 +185,20 @@ export class Bus {
     }
     const consumer = await this.js.consumers.get(spec.stream, spec.durable);
     const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
+    const handle = async (m: JsMsg, event: z.output<S>) => {
+      try {
+        await runWithContext({ requestId: (event as { eventId?: string }).eventId ?? newRequestId() }, () =>
+          spec.handler(event, m.subject),
+        );
+        m.ack();
+      } catch (err) {
+        this.logger.error({ err, subject: m.subject, redelivery: m.info.deliveryCount }, 'event handler failed, will retry');
+        m.nak(Math.min(30_000, 500 * 2 ** Math.min(m.info.deliveryCount, 6)));
+      }
+    };
+    const concurrency = spec.orderBy ? Math.max(1, spec.concurrency ?? 1) : 1;
+    const tails = new Map<string, Promise<void>>();
+    const inFlight = new Set<Promise<void>>();
     const loop = (async () => {
       for await (const m of messages) {
         let event: z.output<S>;
@@ -189,16 +209,21 @@ export class Bus {
           m.term();
           continue;
         }
-        try {
-          await runWithContext({ requestId: (event as { eventId?: string }).eventId ?? newRequestId() }, () =>
-            spec.handler(event, m.subject),
-          );
-          m.ack();
-        } catch (err) {
-          this.logger.error({ err, subject: m.subject, redelivery: m.info.deliveryCount }, 'event handler failed, will retry');
-          m.nak(Math.min(30_000, 500 * 2 ** Math.min(m.info.deliveryCount, 6)));
+        if (!spec.orderBy || concurrency === 1) {
+          await handle(m, event);
+          continue;
         }
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+        const key = spec.orderBy(event);
+        const task = (tails.get(key) ?? Promise.resolve()).then(() => handle(m, event));
+        tails.set(key, task);
+        inFlight.add(task);
+        void task.finally(() => {
+          inFlight.delete(task);
+          if (tails.get(key) === task) tails.delete(key);
+        });
       }
+      await Promise.all(inFlight);
     })();
     const running: RunningConsumer = {
       stop: async () => {

@@ -91,6 +91,32 @@ describe('Bus', () => {
     await expect(client.request(silent, {})).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
   });
 
+  it('runs events of different keys side by side and events of one key in stream order', async () => {
+    await server.ensureStreams([{ name: 'ORDERED', subjects: ['test.ordered.>'] }]);
+    const done: string[] = [];
+    let releaseSlow!: () => void;
+    const slow = new Promise<void>((r) => (releaseSlow = r));
+    const consumer = await server.consume({
+      stream: 'ORDERED',
+      durable: 'ordered-consumer',
+      filterSubjects: ['test.ordered.>'],
+      schema: z.object({ eventId: z.string(), key: z.string() }),
+      orderBy: (event) => event.key,
+      concurrency: 4,
+      handler: async (event) => {
+        if (event.eventId === 'a1') await slow;
+        done.push(event.eventId);
+      },
+    });
+    for (const [eventId, key] of [['a1', 'a'], ['a2', 'a'], ['b1', 'b'], ['b2', 'b']])
+      await client.publish(`test.ordered.${key}`, { eventId, key });
+    // b's events pass a's slow one; a2 waits for a1.
+    await expect.poll(() => done, { timeout: 10_000 }).toEqual(['b1', 'b2']);
+    releaseSlow();
+    await expect.poll(() => done, { timeout: 10_000 }).toEqual(['b1', 'b2', 'a1', 'a2']);
+    await consumer.stop();
+  });
+
   it('delivers JetStream events to a durable consumer once, and again after a failed attempt', async () => {
     await server.ensureStreams([{ name: 'TEST', subjects: ['test.events.>'] }]);
     await server.ensureStreams([{ name: 'TEST', subjects: ['test.events.>'] }]); // idempotent

@@ -156,6 +156,9 @@ export async function startMessageProjection(opts: {
     durable: opts.durable,
     filterSubjects: [messageSubjects.all],
     schema: messageEventSchema,
+    // Chats are independent: project many at once, each chat's events in stream order.
+    orderBy: (event) => event.chatId,
+    concurrency: 16,
     handler: async (event) => {
       await projectMessageEvent(deps, event);
       projected.inc({ type: event.type });

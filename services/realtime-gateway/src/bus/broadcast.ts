@@ -32,6 +32,9 @@ export async function startBroadcasting(
     durable: BROADCAST_DURABLE,
     filterSubjects: [STREAMS.messages.subjects[0]],
     schema: messageEventSchema,
+    // One chat's broadcasts in stream order; different chats side by side.
+    orderBy: (event) => event.chatId,
+    concurrency: 16,
     handler: async (event) => {
       if (fresh(event.occurredAt)) await apply(broadcastsForMessageEvent(event));
     },
@@ -41,6 +44,8 @@ export async function startBroadcasting(
     durable: BROADCAST_DURABLE,
     filterSubjects: [STREAMS.chats.subjects[0]],
     schema: chatStreamEventSchema,
+    orderBy: (event) => event.chatId,
+    concurrency: 16,
     handler: async (event) => {
       const broadcasts = broadcastsForChatEvent(event);
       // Leaving rooms is applied however late it comes; notifications only while fresh.
