@@ -1,138 +1,309 @@
 #!/usr/bin/env node
-// The runnable benchmark: measures, in one run, each configuration against a baseline measured
-// in that same run, and prints ratios (absolute numbers vary by machine; ratios travel).
-//   1. REST: GET /api/chats/:id straight at chat-api (baseline) vs through the edge.
-//   2. Messaging: N pairs exchanging messages with one gateway node (baseline) vs two nodes
-//      (sender and receiver on different nodes, so every message crosses the Redis adapter).
-// Only loopback addresses are used; every loop is bounded in count and time.
-// Usage: npm run build && node deploy/bench/bench.mjs [--pairs 20] [--messages 50] [--requests 2000]
+// The runnable benchmark (see README.md here). In ONE run, against ONE fresh database and the
+// same service processes, it measures each figure and the baseline it is judged against, prints
+// one table of ratios (absolute numbers vary by machine; ratios travel), writes
+// bench-results/<timestamp>.json, and with --strict exits 1 when a target is missed.
+// Only loopback addresses are used; every loop is bounded in count and time, and the whole run
+// by a watchdog.
+// Usage: npm run build && npm run bench [-- --strict] [--quick] [--stored 200000] ...
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { startTestInfra, spawnService, tokenFor, newUserId, api, connectSocket } from '@chat/testkit';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { ObjectId } from 'mongodb';
+import { api, dropDatabase, spawnService, startNatsServer, startRedisServer, TEST_JWT_SECRET, tokenFor } from '@chat/testkit';
+import { closePairs, measureSends, openPairs } from './messaging.mjs';
+import { runConversation } from './conversation.mjs';
+import { idleCpu, mongoServerPids } from './procstat.mjs';
+import { infoRows, printTable, targetRows, writeJson } from './report.mjs';
+import { bareSocketIoRss, rssPerSocket } from './rss.mjs';
+import { createChats, seedMessages, SEARCH_WORD } from './seed.mjs';
+import { load, sleep } from './stats.mjs';
+import { openStore, rawInserts } from './store.mjs';
+import { waitForQuiet } from './quiesce.mjs';
+import { canRunOwnFerretDb, postgresPidsFor, startOwnFerretDb } from './store-server.mjs';
 
 const { values: opts } = parseArgs({
   options: {
-    pairs: { type: 'string', default: '20' },
-    messages: { type: 'string', default: '50' },
-    requests: { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '20' },
+    strict: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    'shared-store': { type: 'boolean', default: false },
+    stored: { type: 'string' },
+    small: { type: 'string' },
+    chats: { type: 'string' },
+    sockets: { type: 'string' },
+    'idle-seconds': { type: 'string' },
+    seconds: { type: 'string' },
+    out: { type: 'string', default: fileURLToPath(new URL('../../bench-results/', import.meta.url)) },
   },
 });
-const PAIRS = Number(opts.pairs);
-const MESSAGES = Number(opts.messages);
-const REQUESTS = Number(opts.requests);
-const CONCURRENCY = Number(opts.concurrency);
-const DEADLINE_MS = 120_000;
+// --quick: a smoke run of every step in about two minutes (figures not comparable to a full run).
+const num = (v, full, quick) => Number(v ?? (opts.quick ? quick : full));
+const CFG = {
+  stored: num(opts.stored, 200_000, 20_000),
+  small: num(opts.small, 1_000, 1_000),
+  chats: num(opts.chats, 2_000, 200),
+  sockets: num(opts.sockets, 3_000, 500),
+  idleSeconds: num(opts['idle-seconds'], 30, 5),
+  sendSeconds: num(opts.seconds, 12, 4),
+};
+const SEND_CHATS = 8;
+const SEND_IN_FLIGHT = 4;
+const GATEWAY_PAIRS = 10;
+const READ_REQUESTS = 200;
+const READ_TIMEOUT_MS = 15_000;
+const RUN_BUDGET_MS = 570_000; // the brief: under 10 minutes
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const summary = (latencies, elapsedMs) => {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return { count: sorted.length, perSecond: (sorted.length / elapsedMs) * 1000, p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+const startedAt = new Date();
+const loadAtStart = loadavg().map((l) => l.toFixed(2));
+const t0 = performance.now();
+const log = (text) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${text}`);
+
+const measured = {};
+const failures = [];
+/** Runs one measurement; a failure (a service mid-change, a timeout) is recorded, not fatal. */
+async function measure(name, fn) {
+  log(name);
+  try {
+    return await fn();
+  } catch (err) {
+    failures.push(`${name}: ${err.stack ?? err}`);
+    log(`  FAILED: ${err.message}`);
+    return undefined;
+  }
+}
+
+// ---- the stack -------------------------------------------------------------------------
+/**
+ * Own NATS and Redis servers, a fresh database on the MongoDB-wire server (our own FerretDB
+ * unless --shared-store, see store-server.mjs), and the environment every service gets.
+ */
+async function startInfra() {
+  const ferret = !opts['shared-store'] && canRunOwnFerretDb() ? await startOwnFerretDb() : undefined;
+  const [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
+  const mongo = new URL(ferret?.mongoBase ?? process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/chat');
+  mongo.pathname = `/bench_${randomBytes(6).toString('hex')}`;
+  const mongoUrl = mongo.toString();
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    JWT_SECRET: TEST_JWT_SECRET,
+    MONGO_URL: mongoUrl,
+    NATS_URL: nats.url,
+    REDIS_URL: redis.url,
+    // The bench is a few users sending as fast as the stack allows: abuse limits must not bite.
+    SOCKET_RATE_LIMIT_POINTS: '10000000',
+    HTTP_RATE_LIMIT_POINTS: '10000000',
+  };
+  const stop = async () => {
+    await dropDatabase(mongoUrl).catch((err) => log(`dropping ${mongoUrl}: ${err.message}`));
+    await Promise.all([nats.stop(), redis.stop()]);
+    await ferret?.stop();
+  };
+  return { nats, redis, ferret, mongoUrl, env, stop };
+}
+
+const infra = await startInfra();
+const { env } = infra;
+const running = [];
+let store;
+async function cleanup() {
+  await Promise.allSettled(running.map((s) => s.stop()));
+  await store?.close().catch(() => undefined);
+  await infra.stop();
+}
+const watchdog = setTimeout(async () => {
+  log(`run budget of ${RUN_BUDGET_MS / 1000} s exceeded: stopping`);
+  await cleanup().catch(() => undefined);
+  process.exit(3);
+}, RUN_BUDGET_MS);
+
+async function spawn(name, extra = {}) {
+  const s = await spawnService(name, { ...env, ...extra });
+  s.label = extra.GATEWAY_NODE_ID ?? name;
+  running.push(s);
+  return s;
+}
+const stopOne = async (s) => {
+  await s.stop();
+  running.splice(running.indexOf(s), 1);
 };
 
-/** Runs `total` calls of `fn` with `concurrency` in flight; returns per-call latencies. */
-async function load(total, concurrency, fn) {
-  const latencies = [];
-  let next = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (next < total && performance.now() - started < DEADLINE_MS) {
-      const i = next++;
-      const t0 = performance.now();
-      await fn(i);
-      latencies.push(performance.now() - t0);
-    }
+// ---- measurement steps -------------------------------------------------------------------
+/** Row 5: p50 of the three history reads of one seeded chat, through the edge, 1 in flight. */
+async function reads(edgeUrl, chat) {
+  const headers = { authorization: `Bearer ${tokenFor(chat.a)}` };
+  // A request that takes longer than this fails the figure instead of eating the run's budget.
+  const get = (path) => async () => {
+    const res = await fetch(`${edgeUrl}${path}`, { headers, signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${body.slice(0, 200)}`);
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return summary(latencies, performance.now() - started);
+  const opt = { total: READ_REQUESTS, seconds: 6, concurrency: 1, warmup: 5 };
+  return {
+    messages: await load(opt, get(`/api/chats/${chat.chatId}/messages?limit=50`)),
+    changes: await load(opt, get(`/api/chats/${chat.chatId}/changes?since=0`)),
+    search: await load(opt, get(`/api/chats/${chat.chatId}/search?q=${SEARCH_WORD}`)),
+  };
 }
 
-async function acceptedChat(chatApiUrl) {
-  const a = newUserId();
-  const b = newUserId();
-  const created = await api(chatApiUrl, tokenFor(a)).post('/api/chats/or-create', { recipientId: b });
-  if (created.status !== 201) throw new Error(`or-create failed: ${created.status} ${JSON.stringify(created.body)}`);
-  const chatId = created.body.data._id;
-  const accepted = await api(chatApiUrl, tokenFor(b)).post(`/api/chats/${chatId}/accept`);
-  if (accepted.status !== 200) throw new Error(`accept failed: ${accepted.status}`);
-  return { a, b, chatId };
+/** Rows 1, 2 and 4: both send loads through the edge (sockets reopened per phase). */
+async function sends(edgeUrl, sendChats) {
+  const pairs = await openPairs(sendChats, edgeUrl);
+  try {
+    const one = await measureSends(pairs.slice(0, 1), { inFlight: 1, total: 5_000, seconds: CFG.sendSeconds });
+    const many = await measureSends(pairs, { inFlight: SEND_IN_FLIGHT, total: 20_000, seconds: CFG.sendSeconds });
+    return { one, many };
+  } finally {
+    closePairs(pairs);
+  }
 }
 
-/** Every pair sends MESSAGES messages a->b; latency = send to message_received at b. */
-async function messaging(gatewayUrls, chats) {
-  const sockets = [];
-  const latencies = [];
-  const started = performance.now();
-  await Promise.all(
-    chats.map(async ({ a, b, chatId }, i) => {
-      const sender = await connectSocket(gatewayUrls[i % gatewayUrls.length], tokenFor(a));
-      const receiver = await connectSocket(gatewayUrls[(i + 1) % gatewayUrls.length], tokenFor(b));
-      sockets.push(sender, receiver);
-      await sender.timeout(5000).emitWithAck('join_chat', { chatId });
-      await receiver.timeout(5000).emitWithAck('join_chat', { chatId });
-      const sentAt = new Map();
-      const done = new Promise((resolve) => {
-        let received = 0;
-        receiver.on('message_received', (m) => {
-          const t0 = sentAt.get(m.clientMessageId);
-          if (t0 !== undefined) latencies.push(performance.now() - t0);
-          if (++received === MESSAGES) resolve();
-        });
-      });
-      for (let n = 0; n < MESSAGES && performance.now() - started < DEADLINE_MS; n++) {
-        const clientMessageId = `${chatId}-${n}`;
-        sentAt.set(clientMessageId, performance.now());
-        await sender.timeout(5000).emitWithAck('send_message', { chatId, content: `message ${n}`, clientMessageId });
-      }
-      await Promise.race([done, new Promise((r) => setTimeout(r, 30_000))]);
-    }),
-  );
-  const result = summary(latencies, performance.now() - started);
-  sockets.forEach((s) => s.close());
-  return result;
+/** The old two-gateways-vs-one figure: 10 pairs, 1 in flight each, sockets straight at the nodes. */
+async function gatewayPairs(chats, senderUrl, receiverUrl) {
+  const pairs = await openPairs(chats, senderUrl, receiverUrl);
+  try {
+    return await measureSends(pairs, { inFlight: 1, total: 2_000, seconds: Math.min(CFG.sendSeconds, 5) });
+  } finally {
+    closePairs(pairs);
+  }
 }
 
-const row = (name, r, base) =>
-  `${name.padEnd(34)} ${String(r.count).padStart(6)} ${r.perSecond.toFixed(0).padStart(8)}/s ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)}   x${(r.perSecond / base.perSecond).toFixed(2)} throughput, x${(r.p95 / base.p95).toFixed(2)} p95`;
+const storedCount = () => store.messages.countDocuments({});
 
-const infra = await startTestInfra();
-const env = { ...infra.env, LOG_LEVEL: 'warn', SOCKET_RATE_LIMIT_POINTS: '100000' };
-const running = [];
+// ---- the run -----------------------------------------------------------------------------
+let conversation;
+const storedAt = {};
 try {
-  const spawn = async (name, extra = {}) => {
-    const s = await spawnService(name, { ...env, ...extra });
-    running.push(s);
-    return s;
-  };
+  log(`config ${JSON.stringify(CFG)}; database ${infra.mongoUrl}`);
   const chatApi = await spawn('chat-api');
   const messageApi = await spawn('message-api');
-  await spawn('media-service');
+  const media = await spawn('media-service');
   const gw1 = await spawn('realtime-gateway', { GATEWAY_NODE_ID: 'gw1' });
+  store = await openStore(infra.mongoUrl);
+
+  log(`creating ${CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS} chats through chat-api`);
+  const made = await createChats(chatApi.url, CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS, { deadlineMs: 150_000 });
+  measured.chatCreation = { count: made.chats.length, seconds: made.seconds };
+  const seedChats = made.chats.slice(0, CFG.chats);
+  const sendChats = made.chats.slice(CFG.chats, CFG.chats + SEND_CHATS);
+  const gwChats = made.chats.slice(CFG.chats + SEND_CHATS);
+
+  // Before the second gateway exists, so the baseline really is one gateway process.
+  measured.oneGateway = await measure('messages on 1 gateway process', () => gatewayPairs(gwChats.slice(0, GATEWAY_PAIRS), gw1.url));
   const gw2 = await spawn('realtime-gateway', { GATEWAY_NODE_ID: 'gw2' });
   const edge = await spawn('edge', {
     CHAT_API_URL: chatApi.url,
     MESSAGE_API_URL: messageApi.url,
-    MEDIA_SERVICE_URL: running[2].url,
+    MEDIA_SERVICE_URL: media.url,
     GATEWAY_NODES: `gw1=${gw1.url},gw2=${gw2.url}`,
   });
+  measured.twoGateways = await measure('messages across 2 gateways', () => gatewayPairs(gwChats.slice(GATEWAY_PAIRS), gw1.url, gw2.url));
+  // Those chats are never read again: their messages go, so the small store holds CFG.small.
+  await store.messages.deleteMany({ chatId: { $in: gwChats.map((c) => new ObjectId(c.chatId)) } });
 
-  const { a, chatId } = await acceptedChat(chatApi.url);
-  const token = tokenFor(a);
-  const direct = await load(REQUESTS, CONCURRENCY, () => api(chatApi.url, token).get(`/api/chats/${chatId}`));
-  const viaEdge = await load(REQUESTS, CONCURRENCY, () => api(edge.url, token).get(`/api/chats/${chatId}`));
+  const restChat = seedChats[0];
+  const restGet = (url) => async () => {
+    const res = await api(url, tokenFor(restChat.a)).get(`/api/chats/${restChat.chatId}`);
+    if (res.status !== 200) throw new Error(`GET /api/chats/:id: ${res.status}`);
+  };
+  const restOpt = { total: 2_000, seconds: 5, concurrency: 10, warmup: 50 };
+  measured.restDirect = await measure('REST straight at chat-api', () => load(restOpt, restGet(chatApi.url)));
+  measured.restEdge = await measure('REST through the edge', () => load(restOpt, restGet(edge.url)));
 
-  const chats = [];
-  for (let i = 0; i < PAIRS * 2; i++) chats.push(await acceptedChat(chatApi.url));
-  const oneNode = await messaging([gw1.url], chats.slice(0, PAIRS));
-  const twoNodes = await messaging([gw1.url, gw2.url], chats.slice(PAIRS));
+  // Phase 1: the small store. 100 messages in each of the first chats, the read target among them.
+  const perChat = Math.ceil(CFG.stored / CFG.chats);
+  const firstChats = Math.ceil(CFG.small / perChat);
+  const smallTopUp = Math.max(0, CFG.small - (await storedCount()));
+  log(`seeding ${smallTopUp} messages`);
+  await seedMessages(store.messages, seedChats.slice(0, firstChats), { perChat, total: smallTopUp });
+  storedAt.small = await storedCount();
+  measured.raw1 = await measure('raw insertOne, 1 at a time', () => rawInserts(store.db, { concurrency: 1, total: 5_000, seconds: 6 }));
+  measured.raw32 = await measure('raw insertOne, 32 at a time', () => rawInserts(store.db, { concurrency: 32, total: 20_000, seconds: 6 }));
+  measured.readsSmall = await measure(`reads, ${storedAt.small} stored`, () => reads(edge.url, restChat));
+  const small = await measure(`sends, ${storedAt.small} stored`, () => sends(edge.url, sendChats));
+  [measured.send1Small, measured.send32Small] = [small?.one, small?.many];
 
-  console.log(`\nbenchmark: ${REQUESTS} requests x ${CONCURRENCY} concurrent; ${PAIRS} pairs x ${MESSAGES} messages (latencies in ms)`);
-  console.log(`${'scenario'.padEnd(34)} ${'count'.padStart(6)} ${'rate'.padStart(10)} ${'p50'.padStart(8)} ${'p95'.padStart(8)}   vs baseline`);
-  console.log(row('REST direct to chat-api (baseline)', direct, direct));
-  console.log(row('REST through the edge', viaEdge, direct));
-  console.log(row('messages, 1 gateway (baseline)', oneNode, oneNode));
-  console.log(row('messages, 2 gateways, cross-node', twoNodes, oneNode));
+  // Phase 2: the large store, topped up to exactly CFG.stored (the sends above stored some).
+  const before = await storedCount();
+  const topUp = Math.max(0, CFG.stored - before);
+  log(`seeding ${topUp} more messages`);
+  const rest = seedChats.slice(firstChats);
+  measured.seeding = await seedMessages(store.messages, rest, { perChat: Math.ceil(topUp / rest.length), total: topUp, firstChatIndex: firstChats });
+  log(`  ${measured.seeding.written} in ${measured.seeding.seconds.toFixed(1)} s (${measured.seeding.perSecond.toFixed(0)}/s)`);
+  // Counting 200,000 documents takes FerretDB ~20 s; nothing else writes messages meanwhile.
+  storedAt.large = before + measured.seeding.written;
+  measured.readsLarge = await measure(`reads, ${storedAt.large} stored`, () => reads(edge.url, restChat));
+  const large = await measure(`sends, ${storedAt.large} stored`, () => sends(edge.url, sendChats));
+  [measured.send1Large, measured.send32Large] = [large?.one, large?.many];
+  measured.raw1Large = await measure('raw insertOne, 1 at a time, large store', () => rawInserts(store.db, { concurrency: 1, total: 5_000, seconds: 5 }));
+  conversation = await measure('a full conversation across 2 gateways', () => runConversation(edge.url));
+
+  // Row 6: nothing of ours is connected now; let the event backlog drain, then watch.
+  measured.quiet = await measure('waiting for the JetStream backlog to drain', () => waitForQuiet(infra.nats.url));
+  log(`  ${measured.quiet?.settled ? 'drained' : 'NOT drained'} after ${measured.quiet?.seconds.toFixed(0)} s`);
+  await sleep(3_000);
+  const stackPids = () => ({
+    ...Object.fromEntries(running.map((s) => [s.label, [s.process.pid]])),
+    'nats+redis': [infra.nats.process.pid, infra.redis.process.pid],
+    ferretdb: infra.ferret ? [infra.ferret.pid] : mongoServerPids(infra.mongoUrl),
+    postgres: postgresPidsFor(infra.ferret?.pid).pids,
+  });
+  measured.postgresScope = postgresPidsFor(infra.ferret?.pid).scope;
+  measured.idle = await measure(`idle CPU for ${CFG.idleSeconds} s`, () => idleCpu(stackPids, CFG.idleSeconds));
+
+  // Row 7: a gateway of its own, so the figure is one process holding only these sockets.
+  measured.gatewayRss = await measure(`RSS with ${CFG.sockets} sockets on one gateway`, async () => {
+    const gw = await spawn('realtime-gateway', { GATEWAY_NODE_ID: 'gwrss' });
+    try {
+      return await rssPerSocket(gw.process.pid, gw.url, { sockets: CFG.sockets });
+    } finally {
+      await stopOne(gw);
+    }
+  });
+  measured.bareRss = await measure(`RSS with ${CFG.sockets} sockets on bare socket.io`, () => bareSocketIoRss({ sockets: CFG.sockets }));
+} catch (err) {
+  failures.push(`run aborted: ${err.stack ?? err}`);
+  log(`ABORTED: ${err.message}`);
 } finally {
-  await Promise.all(running.map((s) => s.stop()));
-  await infra.stop();
+  await cleanup().catch((err) => log(`cleanup: ${err.message}`));
+  clearTimeout(watchdog);
 }
+
+// ---- report ------------------------------------------------------------------------------
+const labels = { small: (storedAt.small ?? CFG.small).toLocaleString('en'), large: (storedAt.large ?? CFG.stored).toLocaleString('en') };
+const rows = targetRows(measured, labels);
+const info = infoRows(measured);
+const sendErrors = ['send1Small', 'send32Small', 'send1Large', 'send32Large', 'oneGateway', 'twoGateways'].flatMap((k) => (measured[k]?.errorDetails ?? []).map((e) => `${k}: ${e}`));
+const sendErrorCount = ['send1Small', 'send32Small', 'send1Large', 'send32Large', 'oneGateway', 'twoGateways'].reduce((s, k) => s + (measured[k]?.errors ?? 0), 0);
+const conversationErrors = conversation?.errors ?? ['the conversation did not run'];
+const missed = rows.filter((r) => !r.pass).map((r) => r.id);
+const pass = missed.length === 0 && conversationErrors.length === 0 && sendErrorCount === 0 && failures.length === 0;
+const seconds = (performance.now() - t0) / 1000;
+
+const extra = [
+  `stored: ${labels.small} then ${labels.large} messages in ${CFG.chats.toLocaleString('en')} chats; idle CPU by group (s): ${JSON.stringify(Object.fromEntries(Object.entries(measured.idle?.byGroup ?? {}).map(([k, v]) => [k, Number(v.toFixed(2))])))}`,
+  `send errors: ${sendErrorCount}${sendErrors.length ? `\n  ${sendErrors.join('\n  ')}` : ''}`,
+  `conversation across gateways ${conversation?.nodes?.join(' + ') ?? '?'}: ${conversationErrors.length} error(s)${conversationErrors.length ? `\n  ${conversationErrors.join('\n  ')}` : ''}`,
+  ...(failures.length ? [`measurements that failed: ${failures.length}`, ...failures.map((f) => `  ${f.split('\n').slice(0, 3).join('\n    ')}`)] : []),
+  `load average at start / end: ${loadAtStart.join(' ')} / ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews every figure)`,
+];
+printTable(rows, info, extra);
+const file = writeJson(opts.out, startedAt, {
+  startedAt: startedAt.toISOString(),
+  seconds,
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadAtStart, loadAtEnd: loadavg() },
+  config: CFG,
+  stored: storedAt,
+  rows,
+  info,
+  pass,
+  missed,
+  sendErrors: { count: sendErrorCount, details: sendErrors },
+  conversation: { errors: conversationErrors, nodes: conversation?.nodes },
+  failures,
+  measured,
+});
+console.log(`${pass ? 'all targets met' : `missed: ${[...missed, ...(conversationErrors.length ? ['conversation'] : []), ...(sendErrorCount ? ['send errors'] : []), ...(failures.length ? ['failed measurements'] : [])].join(', ')}`}; results in ${file}; run took ${seconds.toFixed(0)} s`);
+if (opts.strict && !pass) process.exitCode = 1;

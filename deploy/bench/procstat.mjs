@@ -1,0 +1,77 @@
+// CPU time and memory of processes, read from /proc (Linux only).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { sleep } from './stats.mjs';
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of `pid` in seconds, or undefined once it is gone. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)", which may itself hold spaces: state ppid ... utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size of `pid` in bytes (VmRSS). */
+export function rssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb[1]) * 1024;
+}
+
+const cmdline = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+const allPids = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+
+/** The FerretDB (or mongod) process listening on the port of `mongoUrl`. */
+export function mongoServerPids(mongoUrl) {
+  const port = new URL(mongoUrl).port || '27017';
+  return allPids().filter((pid) => {
+    const args = cmdline(pid);
+    const exe = args[0] ?? '';
+    if (/ferretdb$/.test(exe)) return args.some((a) => a.startsWith('--listen-addr=') && a.endsWith(`:${port}`));
+    if (/mongod$/.test(exe)) return port === '27017' || args.includes(port) || args.includes(`--port=${port}`);
+    return false;
+  });
+}
+
+/**
+ * CPU seconds each group of processes used during `seconds` of idling. `groups()` is
+ * evaluated at the start and at the end, so processes that appear meanwhile (a new
+ * PostgreSQL backend) count from zero, and those that exit count until they were last seen.
+ */
+export async function idleCpu(groups, seconds) {
+  const snapshot = () => {
+    const byPid = new Map();
+    for (const [group, pids] of Object.entries(groups())) for (const pid of pids) byPid.set(pid, { group, cpu: cpuSeconds(pid) });
+    return byPid;
+  };
+  const before = snapshot();
+  await sleep(seconds * 1000);
+  const after = snapshot();
+  const used = {};
+  for (const [pid, { group, cpu }] of new Map([...before, ...after])) {
+    const start = before.get(pid)?.cpu ?? 0;
+    const end = after.get(pid)?.cpu ?? before.get(pid)?.cpu ?? 0;
+    used[group] = (used[group] ?? 0) + Math.max(0, (end ?? start) - start);
+  }
+  const total = Object.values(used).reduce((s, v) => s + v, 0);
+  return { seconds, cpuSeconds: total, coreFraction: total / seconds, byGroup: used };
+}

@@ -1,0 +1,75 @@
+// Turns the measurements into target rows, the printed table and the JSON file.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ratio = (value, baseline) => (value === undefined || !baseline ? undefined : value / baseline);
+const meets = (r, op, target) => (r === undefined ? false : op === '>=' ? r >= target : op === '<=' ? r <= target : r < target);
+
+/** One figure against its in-run baseline; `pass` is false when either side is missing. */
+function row(id, measure, value, unit, baselineLabel, baseline, op, target, baselineUnit = unit) {
+  const r = unit === '%core' ? value : ratio(value, baseline);
+  return { id, measure, value, unit, baselineLabel, baseline, baselineUnit, ratio: r, target: `${op} ${target}${unit === '%core' ? '' : '×'}`, op, targetValue: target, pass: meets(r, op, target) };
+}
+
+/** The target rows of the brief (numbered as in deploy/bench/README.md). */
+export function targetRows(m, labels) {
+  const { small, large } = labels;
+  return [
+    row('1', 'msg/s acked+received via edge, 1 in flight', m.send1Small?.perSecond, '/s', 'raw insertOne/s, 1 at a time', m.raw1?.perSecond, '>=', 0.7),
+    row('2', 'msg/s acked+received via edge, 8 chats × 4', m.send32Small?.perSecond, '/s', 'raw insertOne/s, 32 at a time', m.raw32?.perSecond, '>=', 1.0),
+    row('3a', 'send→receive p50, 1 in flight', m.send1Small?.receiveP50, 'ms', 'raw insertOne p50', m.raw1?.p50, '<=', 3),
+    row('3b', 'send→receive p99, 1 in flight', m.send1Small?.receiveP99, 'ms', 'raw insertOne p99', m.raw1?.p99, '<=', 3),
+    row('4a', `msg/s 1 in flight, ${large} stored`, m.send1Large?.perSecond, '/s', `same, ${small} stored`, m.send1Small?.perSecond, '>=', 0.9),
+    row('4b', `msg/s 8 × 4, ${large} stored`, m.send32Large?.perSecond, '/s', `same, ${small} stored`, m.send32Small?.perSecond, '>=', 0.9),
+    row('5a', `GET /messages p50, ${large} stored`, m.readsLarge?.messages.p50, 'ms', `same, ${small} stored`, m.readsSmall?.messages.p50, '<=', 1.5),
+    row('5b', `GET /changes?since=0 p50, ${large} stored`, m.readsLarge?.changes.p50, 'ms', `same, ${small} stored`, m.readsSmall?.changes.p50, '<=', 1.5),
+    row('5c', `GET /search p50, ${large} stored`, m.readsLarge?.search.p50, 'ms', `same, ${small} stored`, m.readsSmall?.search.p50, '<=', 1.5),
+    row('6', `idle stack CPU over ${m.idle?.seconds ?? '?'} s, ${large} stored`, m.idle?.coreFraction, '%core', 'one core', 1, '<', 0.05),
+    row('7', `RSS per idle socket, ${m.gatewayRss?.sockets ?? '?'} on 1 gateway`, m.gatewayRss?.perSocketBytes, 'KiB', `bare socket.io, ${m.bareRss?.sockets ?? '?'} sockets`, m.bareRss?.perSocketBytes, '<=', 1.3),
+  ];
+}
+
+/** The old comparisons, kept for information (no target). */
+export function infoRows(m) {
+  const info = (id, measure, value, unit, baselineLabel, baseline) => ({ id, measure, value, unit, baselineLabel, baseline, baselineUnit: unit, ratio: ratio(value, baseline), target: '', pass: undefined });
+  return [
+    info('i1', 'REST GET /api/chats/:id via edge, msg/s', m.restEdge?.perSecond, '/s', 'straight at chat-api', m.restDirect?.perSecond),
+    info('i2', 'REST GET /api/chats/:id via edge, p95', m.restEdge?.p95, 'ms', 'straight at chat-api', m.restDirect?.p95),
+    info('i3', 'msg/s, 10 pairs across 2 gateways', m.twoGateways?.perSecond, '/s', 'same on 1 gateway process', m.oneGateway?.perSecond),
+    info('i4', 'raw insertOne/s, 1 at a time, large store', m.raw1Large?.perSecond, '/s', 'same, small store', m.raw1?.perSecond),
+  ];
+}
+
+const fmt = (v, unit) => {
+  if (v === undefined || Number.isNaN(v)) return 'n/a';
+  if (unit === '/s') return `${v.toFixed(0)}/s`;
+  if (unit === 'ms') return `${v.toFixed(1)} ms`;
+  if (unit === 'KiB') return `${(v / 1024).toFixed(1)} KiB`;
+  if (unit === '%core') return `${(v * 100).toFixed(2)}% core`;
+  return String(v);
+};
+
+export function printTable(rows, info, extra) {
+  const head = ['#', 'measure', 'value', 'baseline (same run)', 'ratio', 'target', 'result'];
+  const cells = (r) => [
+    r.id,
+    r.measure,
+    fmt(r.value, r.unit),
+    `${fmt(r.baseline, r.baselineUnit === '%core' ? '' : r.baselineUnit)}  ${r.baselineLabel}`,
+    r.ratio === undefined ? 'n/a' : r.unit === '%core' ? `${(r.ratio * 100).toFixed(2)}%` : `${r.ratio.toFixed(2)}×`,
+    r.target,
+    r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED',
+  ];
+  const lines = [head, ...rows.map(cells), null, ...info.map(cells)];
+  const widths = head.map((_, i) => Math.max(...lines.filter(Boolean).map((l) => String(l[i]).length)));
+  const out = lines.map((l) => (l ? l.map((c, i) => String(c).padEnd(widths[i])).join('  ') : '-'.repeat(widths.reduce((s, w) => s + w + 2, 0))));
+  console.log(['', ...out, '', ...extra].join('\n'));
+}
+
+/** Writes `<dir>/<timestamp>.json` and returns its path. */
+export function writeJson(dir, startedAt, result) {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
