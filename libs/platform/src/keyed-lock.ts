@@ -38,10 +38,13 @@ export function processLock(): KeyedLock {
 }
 
 // Takes the lock when free; answers the new fencing token (a per-key counter), or 0 when held.
+// A counter Redis lost (restart without persistence) starts again from the clock (ARGV[3],
+// microseconds), so tokens keep growing across the loss.
 const ACQUIRE = `
 if redis.call('exists', KEYS[1]) == 1 then return 0 end
+if redis.call('exists', KEYS[2]) == 0 then redis.call('set', KEYS[2], ARGV[3]) end
 local fence = redis.call('incr', KEYS[2])
-redis.call('set', KEYS[1], ARGV[1] .. ':' .. fence, 'PX', ARGV[2])
+redis.call('set', KEYS[1], ARGV[1] .. ':' .. string.format('%.0f', fence), 'PX', ARGV[2])
 return fence`;
 // Releases only our own hold: a lock that expired and was taken over is left to its new owner.
 const RELEASE = `
@@ -51,7 +54,8 @@ return 0`;
 /**
  * One writer per key across every replica, held in Redis (never in the document store: a lease
  * document on FerretDB costs several round trips and its owner check is not atomic). Each hold
- * gets a fencing token that only grows, so a writer can tell a newer holder's work from its own.
+ * gets a fencing token that only grows, so a writer can tell whether anyone held the key since
+ * its own last hold (the token is exactly one more) or a newer holder's work from its own.
  * A hold left by a crashed replica expires after `leaseMs`; a writer that cannot get the key
  * within `waitMs` gets a 503. Same-process writers queue in memory, so only one of them polls.
  * @example const lock = redisLock(redis, 'msg-lock'); await lock.run(chatId, (fence) => write(fence));
@@ -65,7 +69,9 @@ export function redisLock(redis: Redis, prefix: string, opts: { leaseMs?: number
   async function acquire(key: string): Promise<number> {
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
-      const fence = Number(await redis.eval(ACQUIRE, 2, `${prefix}:${key}`, `${prefix}:fence:${key}`, owner, leaseMs));
+      const fence = Number(
+        await redis.eval(ACQUIRE, 2, `${prefix}:${key}`, `${prefix}:fence:${key}`, owner, leaseMs, Date.now() * 1000),
+      );
       if (fence > 0) return fence;
       if (Date.now() > deadline) throw unavailable('This chat is busy, try again');
       await new Promise((r) => setTimeout(r, Math.min(20, 1 + attempt) * (0.5 + Math.random())));

@@ -41,6 +41,7 @@ export async function startMessageApi(
   const outbox = new EventOutbox(overrides.publisher ?? links.bus, repo, numbers, locks, collections, logger, metrics, {
     intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
     afterMs: config.OUTBOX_RELAY_AFTER_MS,
+    sweepMs: 200,
   });
   const writer = new MessageWriter(repo, numbers, outbox, logger, {
     maxBatch: config.SEND_BATCH_MAX,

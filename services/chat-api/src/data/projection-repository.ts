@@ -37,9 +37,25 @@ function toUpdate(change: ChatChange, restored: OutboxEntry[]): Record<string, u
  * the domain decide, and writes the decision once; the lock is what makes the read current, so
  * no update depends on `$inc` or on a guard FerretDB would check without isolation.
  */
-export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
+export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock, opts: { cachedChats?: number } = {}) {
   // The raw collection, so the updates are exactly the ones built here (dotted map paths).
   const col = Chat.collection as unknown as mongo.Collection<any>;
+  // The chat as our last write under the lock left it. Every writer of a chat takes its lock,
+  // so when our new hold's fencing token is exactly one more than that write's, nobody wrote
+  // since and the copy is current: a busy chat costs one round trip per event, not two.
+  const lastWritten = new Map<string, { fence: number; doc: Record<string, unknown> }>();
+  const maxCached = opts.cachedChats ?? 10_000;
+  const remember = (chatId: string, fence: number, doc: Record<string, unknown>) => {
+    lastWritten.delete(chatId);
+    lastWritten.set(chatId, { fence, doc });
+    if (lastWritten.size > maxCached) lastWritten.delete(lastWritten.keys().next().value as string);
+  };
+  const current = async (chatId: string, fence: number) => {
+    const kept = lastWritten.get(chatId);
+    if (kept && fence > 0 && kept.fence === fence - 1) return kept.doc;
+    lastWritten.delete(chatId);
+    return col.findOne({ _id: oid(chatId) });
+  };
 
   return {
     /**
@@ -47,12 +63,15 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
      * chat comes back for gets a `restored` chat event, written to the outbox with the change.
      */
     apply: (chatId: string, eventId: string, decide: (chat: ProjectedChat) => Projection): Promise<ProjectionOutcome> =>
-      lock.run(chatId, async () => {
-        const doc = await col.findOne({ _id: oid(chatId) });
+      lock.run(chatId, async (fence) => {
+        const doc = await current(chatId, fence);
         if (!doc) return { applied: false, reason: 'NO_CHAT', chat: null };
         const chat = toRecord(doc);
         const decision = decide({ ...chat, applied: toAppliedRevs(doc.appliedRevs) });
-        if (!decision.apply) return { applied: false, reason: decision.reason, chat };
+        if (!decision.apply) {
+          remember(chatId, fence, doc);
+          return { applied: false, reason: decision.reason, chat };
+        }
         const at = new Date();
         const restored: OutboxEntry[] = decision.change.restoredFor.map((userId) => ({
           eventId: `${eventId}.restored.${userId}`,
@@ -64,6 +83,7 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock) {
           returnDocument: 'after',
         });
         if (!after) return { applied: false, reason: 'NO_CHAT', chat: null };
+        remember(chatId, fence, after);
         return { applied: true, chat: toRecord(after), change: decision.change, restored };
       }),
   };

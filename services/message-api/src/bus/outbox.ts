@@ -9,7 +9,7 @@ import { decodeEvent, messageEvent, type EventPublisher } from './events.js';
  * Publishes events after their write, and catches up on any that could not be published.
  *
  * - Sends: a batch's `created` events go to one `send_outbox` row written beside the messages;
- *   the row is dropped once every event is published. The relay republishes a row left behind,
+ *   once every event is published the row is dropped by the next sweep. The relay republishes a row left behind,
  *   skipping events whose message was not stored.
  * - Changes (edit, delete, reactions): the event is written inside the message document by the
  *   same update that makes the change (`pendingEvents`, flagged by `outboxPending`).
@@ -25,6 +25,9 @@ export class EventOutbox {
   private readonly failures;
   /** Publishes still running after their command was answered. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Send batches whose events are all out: their rows go in the next sweep, one delete for many. */
+  private readonly published = new Set<string>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly publisher: EventPublisher,
@@ -34,7 +37,7 @@ export class EventOutbox {
     private readonly collections: { readOutbox: Collection<ReadOutboxDoc>; sendOutbox: Collection<SendOutboxDoc> },
     private readonly logger: Logger,
     metrics: Metrics,
-    private readonly opts: { intervalMs: number; afterMs: number },
+    private readonly opts: { intervalMs: number; afterMs: number; sweepMs: number },
   ) {
     this.failures = metrics.counter(
       'message_event_publish_failures_total',
@@ -79,13 +82,25 @@ export class EventOutbox {
       (async () => {
         const published = await Promise.all(events.map((raw) => this.tryPublish(raw)));
         const all = published.every(Boolean);
-        if (all && rowKept)
-          await this.collections.sendOutbox
-            .deleteOne({ _id: batchId })
-            .catch((err: unknown) => this.logger.warn({ err }, 'send outbox cleanup failed, the relay will retry'));
+        if (all && rowKept) this.published.add(batchId);
         return all;
       })(),
     );
+  }
+
+  /**
+   * Drops the rows of published batches: one delete per sweep instead of one per batch (each
+   * round trip to the store costs more than the row). Led by the indexed `state` equality.
+   */
+  private async sweep(): Promise<void> {
+    if (this.published.size === 0) return;
+    const ids = [...this.published];
+    try {
+      await this.collections.sendOutbox.deleteMany({ state: 'pending', _id: { $in: ids } });
+      for (const id of ids) this.published.delete(id);
+    } catch (err) {
+      this.logger.warn({ err }, 'send outbox sweep failed, retrying on the next one');
+    }
   }
 
   /** Publishes a message's pending change events; failures stay pending for the relay. */
@@ -157,8 +172,8 @@ export class EventOutbox {
   async relayOnce(): Promise<void> {
     const cutoff = new Date(Date.now() - this.opts.afterMs);
     const old = <T extends { createdAt: Date }>(rows: T[]) => rows.filter((r) => r.createdAt <= cutoff);
-    for (const row of old(await this.collections.sendOutbox.find({ state: 'pending' }).limit(200).toArray()))
-      await this.relayBatch(row);
+    const rows = await this.collections.sendOutbox.find({ state: 'pending' }).limit(200).toArray();
+    for (const row of old(rows).filter((r) => !this.published.has(r._id))) await this.relayBatch(row);
     for (const m of await this.messages.withPendingEvents(cutoff, 200)) {
       if (m.pendingEvents.length === 0)
         await this.locks.run(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
@@ -179,11 +194,15 @@ export class EventOutbox {
     tick();
     this.timer = setInterval(tick, this.opts.intervalMs);
     this.timer.unref();
+    this.sweeper = setInterval(() => void this.sweep(), this.opts.sweepMs);
+    this.sweeper.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.sweeper);
     await this.running;
     await Promise.all([...this.inFlight].map((p) => p.catch(() => undefined)));
+    await this.sweep();
   }
 }
