@@ -24,7 +24,8 @@ export interface ChatApiWorld {
   /** A direct connection to the test database, to check stored state. */
   db: Connection;
   /** The stored chat documents (raw), for assertions on what was written. */
-  storedChats(filter?: Record<string, unknown>): Promise<Record<string, any>[]>;
+  /** Stored chats matching `filter` (lead it with `_id`, `participants` or `pairKey`: other lookups scan on FerretDB). */
+  storedChats(filter: Record<string, unknown>): Promise<Record<string, any>[]>;
   startChatApi(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,7 +44,7 @@ export async function startWorld(env: Record<string, string> = {}): Promise<Chat
   const world: ChatApiWorld = {
     infra,
     db,
-    storedChats: (filter = {}) => db.collection('chats').find(filter).toArray(),
+    storedChats: (filter) => db.collection('chats').find(filter).toArray(),
     chatApi,
     chatApiUrl: chatApiUrl(),
     edge,

@@ -39,6 +39,8 @@ const mediaFileSchema = new Schema<MediaFileDoc>(
 
 // Every lookup (metadata, delete, media.file.check, serving a local file) is by fileId.
 mediaFileSchema.index({ fileId: 1 }, { unique: true });
+// A user's uploads, newest first (how many a user keeps; what a refused upload must not add to).
+mediaFileSchema.index({ uploaderId: 1, createdAt: -1 });
 
 export function mediaFileModel(conn: Connection): Model<MediaFileDoc> {
   return conn.model<MediaFileDoc>('MediaFile', mediaFileSchema);

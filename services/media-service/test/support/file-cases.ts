@@ -130,7 +130,7 @@ export function fileCases(w: MediaWorld) {
       const service = await startMediaService(config, createLogger('media-test', 'silent'));
       try {
         const direct = api(`http://127.0.0.1:${service.port}`, tokenFor(w.alice));
-        const before = (await w.records()).length;
+        const before = (await w.allRecords()).length;
         const single = await direct.post(
           '/api/media/upload-chat-media',
           form([
@@ -151,7 +151,7 @@ export function fileCases(w: MediaWorld) {
         expect(bulk.status).toBe(200);
         expect(bulk.body.summary).toEqual({ totalAttempted: 2, successful: 0, failed: 2 });
         expect(bulk.body.failed.map((f: { status: number }) => f.status)).toEqual([503, 503]);
-        expect((await w.records()).length).toBe(before);
+        expect((await w.allRecords()).length).toBe(before);
         expect(w.fake!.calls.filter((c) => c.status === 401).length).toBe(3);
         expect(w.tmpFiles()).toEqual([]);
       } finally {

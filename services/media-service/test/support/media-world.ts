@@ -49,7 +49,11 @@ export class MediaWorld {
   as = (user: string) => api(this.edge.url, tokenFor(user));
   /** Uploads still staged (should be none once a request is answered). */
   tmpFiles = () => readdirSync(join(this.storageDir, 'tmp'));
-  records = (filter: Record<string, unknown> = {}) => this.db.collection('media_files').find(filter).toArray();
+  /** Stored file records matching `filter` (lead it with `fileId` or `uploaderId`: other lookups scan on FerretDB). */
+  records = (filter: Record<string, unknown>) => this.db.collection('media_files').find(filter).toArray();
+  /** Every record uploaded by this world's users. */
+  allRecords = async () =>
+    (await Promise.all([this.alice, this.bob, this.carol, this.dave].map((u) => this.records({ uploaderId: u })))).flat();
   upload = (user: string, parts: Parameters<typeof form>[0]) =>
     this.as(user).post('/api/media/upload-chat-media', form(parts));
   uploadPng = (user = this.alice, chat = this.chatId, name = 'photo.png') =>

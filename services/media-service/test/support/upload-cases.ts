@@ -80,7 +80,7 @@ export function uploadCases(w: MediaWorld) {
   });
 
   it('a file named .png whose bytes are an executable is refused with 415 and nothing is kept', async () => {
-    const before = (await w.records()).length;
+    const before = (await w.allRecords()).length;
     const calls = w.fake?.files.size;
     for (const bytes of [fixtures.elf(), fixtures.pe(), fixtures.machO(), Buffer.from('#!/bin/sh\necho pwned\n')]) {
       const res = await w.upload(w.alice, [
@@ -90,7 +90,7 @@ export function uploadCases(w: MediaWorld) {
       expect(res.status).toBe(415);
       expect(res.body).toMatchObject({ status: 415, message: 'Executable files are not allowed' });
     }
-    expect((await w.records()).length).toBe(before);
+    expect((await w.allRecords()).length).toBe(before);
     expect(w.fake?.files.size).toBe(calls);
     expect(w.tmpFiles()).toEqual([]);
   });
@@ -140,7 +140,7 @@ export function uploadCases(w: MediaWorld) {
   });
 
   it('a chat the caller is not in is 403 (chatId before or after the file), an unknown chat 404, nothing kept', async () => {
-    const before = (await w.records()).length;
+    const before = (await w.allRecords()).length;
     const first = await w.uploadPng(w.carol, w.chatId);
     expect(first.status).toBe(403);
     expect(first.body.message).toBe('You are not a participant of this chat');
@@ -151,7 +151,7 @@ export function uploadCases(w: MediaWorld) {
     expect(after.status).toBe(403);
     const unknown = await w.uploadPng(w.alice, newUserId());
     expect(unknown.status).toBe(404);
-    expect((await w.records()).length).toBe(before);
+    expect((await w.allRecords()).length).toBe(before);
     expect(w.tmpFiles()).toEqual([]);
   });
 
@@ -168,7 +168,7 @@ export function uploadCases(w: MediaWorld) {
 
   it('an oversized file is 413, and the service does not hold it in memory', async () => {
     // The previous test streamed 25 MB already, so the process's buffers are warm.
-    const before = (await w.records()).length;
+    const before = (await w.allRecords()).length;
     const rssBefore = await w.rss();
     const res = await postGeneratedFile(`${w.edge.url}/api/media/upload-chat-media`, tokenFor(w.alice), {
       chatId: w.chatId,
@@ -183,12 +183,12 @@ export function uploadCases(w: MediaWorld) {
     console.info(`media-service RSS growth over a 150 MB upload: ${(growth / MB).toFixed(1)} MB`);
     // A bound, not a timing: whatever the process keeps, it is far from the 150 MB it read.
     expect(growth).toBeLessThan(50 * MB);
-    expect((await w.records()).length).toBe(before);
+    expect((await w.allRecords()).length).toBe(before);
     expect(w.tmpFiles()).toEqual([]);
   });
 
   it('an upload the client abandons midway leaves no staged file and no record behind', async () => {
-    const before = (await w.records()).length;
+    const before = (await w.allRecords()).length;
     const controller = new AbortController();
     let stagedWhileStreaming = 0;
     const abandoned = postGeneratedFile(`${w.edge.url}/api/media/upload-chat-media`, tokenFor(w.alice), {
@@ -209,7 +209,7 @@ export function uploadCases(w: MediaWorld) {
     await expect(abandoned).rejects.toThrow();
     expect(stagedWhileStreaming).toBe(1);
     await vi.waitFor(() => expect(w.tmpFiles()).toEqual([]), { timeout: 10_000, interval: 50 });
-    expect((await w.records()).length).toBe(before);
+    expect((await w.allRecords()).length).toBe(before);
   });
 
   it('bulk upload reports per file: one bad file in three fails alone', async () => {
