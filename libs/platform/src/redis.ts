@@ -1,18 +1,9 @@
 import { Redis } from 'ioredis';
 
-/**
- * An ioredis client that keeps reconnecting; commands fail fast while it is down. Commands
- * issued in the same tick go out in one write (auto-pipelining): on the hot paths several
- * unrelated commands often are, and each socket write costs more than the command.
- */
+/** An ioredis client that keeps reconnecting; commands fail fast while it is down. */
 export function createRedis(url: string, name: string): Redis {
-  return new Redis(url, {
-    connectionName: name,
-    maxRetriesPerRequest: 2,
-    enableOfflineQueue: true,
-    lazyConnect: false,
-    enableAutoPipelining: true,
-  });
+  // No auto-pipelining: its internal pipelines reject unhandled when the connection closes.
+  return new Redis(url, { connectionName: name, maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
 }
 
 export const redisReady = (redis: Redis) => () => redis.status === 'ready';
