@@ -32,6 +32,12 @@ export interface ConsumerSpec<S extends z.ZodType> {
    */
   orderBy?: (event: z.output<S>) => string;
   concurrency?: number;
+  /**
+   * With `orderBy`: handles every event of one key that is waiting (at most `maxBatch`) in one
+   * call, in stream order, instead of `handler` one by one; all are acked, or retried, together.
+   */
+  handleBatch?: (events: z.output<S>[]) => Promise<void>;
+  maxBatch?: number;
 }
 
 export interface RunningConsumer {
@@ -79,6 +85,7 @@ export class Bus {
     const userId = opts.userId ?? ctx?.userId;
     if (userId) h.set(HEADER_USER_ID, userId);
     // The responder drops work we no longer wait for; a nested request keeps the outer deadline.
+    if (pastDeadline(ctx)) throw unavailable('The request timed out before it could be sent, try again');
     const timeout = Math.max(1, Math.min(opts.timeoutMs ?? this.timeoutMs, (ctx?.deadline ?? Infinity) - Date.now()));
     h.set(HEADER_DEADLINE, String(Date.now() + timeout));
     let msg: Msg;
@@ -185,20 +192,36 @@ export class Bus {
     }
     const consumer = await this.js.consumers.get(spec.stream, spec.durable);
     const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
-    const handle = async (m: JsMsg, event: z.output<S>) => {
+    type Pulled = { m: JsMsg; event: z.output<S> };
+    const settle = async (batch: Pulled[], run: () => Promise<void>) => {
+      const first = batch[0] as Pulled;
       try {
-        await runWithContext({ requestId: (event as { eventId?: string }).eventId ?? newRequestId() }, () =>
-          spec.handler(event, m.subject),
-        );
-        m.ack();
+        await runWithContext({ requestId: (first.event as { eventId?: string }).eventId ?? newRequestId() }, run);
+        for (const { m } of batch) m.ack();
       } catch (err) {
-        this.logger.error({ err, subject: m.subject, redelivery: m.info.deliveryCount }, 'event handler failed, will retry');
-        m.nak(Math.min(30_000, 500 * 2 ** Math.min(m.info.deliveryCount, 6)));
+        this.logger.error(
+          { err, subject: first.m.subject, events: batch.length, redelivery: first.m.info.deliveryCount },
+          'event handler failed, will retry',
+        );
+        for (const { m } of batch) m.nak(Math.min(30_000, 500 * 2 ** Math.min(m.info.deliveryCount, 6)));
       }
     };
+    const handleOne = (p: Pulled) => settle([p], () => spec.handler(p.event, p.m.subject));
     const concurrency = spec.orderBy ? Math.max(1, spec.concurrency ?? 1) : 1;
-    const tails = new Map<string, Promise<void>>();
-    const inFlight = new Set<Promise<void>>();
+    const maxBatch = spec.handleBatch ? Math.max(1, spec.maxBatch ?? 100) : 1;
+    // Per key, the events waiting; a key is worked by one task at a time, at most `concurrency` keys at once.
+    const waiting = new Map<string, Pulled[]>();
+    const working = new Map<string, Promise<void>>();
+    const work = async (key: string) => {
+      for (let queue = waiting.get(key); queue?.length; queue = waiting.get(key)) {
+        const batch = queue.splice(0, maxBatch);
+        if (spec.handleBatch && batch.length > 1) await settle(batch, () => spec.handleBatch!(batch.map((p) => p.event)));
+        else await handleOne(batch[0] as Pulled);
+      }
+      // In the same tick as the last look at the queue, so an event pulled meanwhile starts a new task.
+      waiting.delete(key);
+      working.delete(key);
+    };
     const loop = (async () => {
       for await (const m of messages) {
         let event: z.output<S>;
@@ -210,20 +233,18 @@ export class Bus {
           continue;
         }
         if (!spec.orderBy || concurrency === 1) {
-          await handle(m, event);
+          await handleOne({ m, event });
           continue;
         }
-        while (inFlight.size >= concurrency) await Promise.race(inFlight);
         const key = spec.orderBy(event);
-        const task = (tails.get(key) ?? Promise.resolve()).then(() => handle(m, event));
-        tails.set(key, task);
-        inFlight.add(task);
-        void task.finally(() => {
-          inFlight.delete(task);
-          if (tails.get(key) === task) tails.delete(key);
-        });
+        const queue = waiting.get(key);
+        if (queue) queue.push({ m, event });
+        else waiting.set(key, [{ m, event }]);
+        if (working.has(key)) continue;
+        while (working.size >= concurrency) await Promise.race(working.values());
+        if (!working.has(key)) working.set(key, work(key));
       }
-      await Promise.all(inFlight);
+      await Promise.all(working.values());
     })();
     const running: RunningConsumer = {
       stop: async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { RequestDef } from '@chat/contracts';
 import { AppError, Bus, createLogger, forbidden, runWithContext } from '@chat/platform';
 import { startNatsServer, type RunningProcess } from '@chat/testkit';
+import { headers } from '@nats-io/transport-node';
 
 const logger = createLogger('nats-test', 'silent');
 const echo: RequestDef<z.ZodObject<{ n: z.ZodNumber }>, z.ZodObject<{ n: z.ZodNumber; userId: z.ZodString }>> = {
@@ -81,8 +82,13 @@ describe('Bus', () => {
       return { n: data.n, userId: 'x' };
     });
     await server.nc.flush();
+    // The caller refuses to send past its own deadline...
     const expired = runWithContext({ requestId: 'r3', deadline: Date.now() - 1 }, () => client.request(late, { n: 1 }));
     await expect(expired).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    // ...and the responder drops a request that arrives past the deadline in its header.
+    const h = headers();
+    h.set('x-deadline', String(Date.now() - 1));
+    await expect(client.nc.request(late.subject, JSON.stringify({ n: 1 }), { timeout: 300, headers: h })).rejects.toThrow();
     sub.unsubscribe();
     expect(ran).toBe(false);
   });
@@ -114,6 +120,41 @@ describe('Bus', () => {
     await expect.poll(() => done, { timeout: 10_000 }).toEqual(['b1', 'b2']);
     releaseSlow();
     await expect.poll(() => done, { timeout: 10_000 }).toEqual(['b1', 'b2', 'a1', 'a2']);
+    await consumer.stop();
+  });
+
+  it('hands the events of one key that wait together to handleBatch in one call, in order, and retries them together', async () => {
+    await server.ensureStreams([{ name: 'BATCHED', subjects: ['test.batched.>'] }]);
+    const calls: string[][] = [];
+    let releaseFirst!: () => void;
+    const first = new Promise<void>((r) => (releaseFirst = r));
+    let failOnce = true;
+    const consumer = await server.consume({
+      stream: 'BATCHED',
+      durable: 'batched-consumer',
+      filterSubjects: ['test.batched.>'],
+      schema: z.object({ eventId: z.string(), key: z.string() }),
+      orderBy: (event) => event.key,
+      concurrency: 2,
+      handler: async (event) => {
+        calls.push([event.eventId]);
+        if (event.eventId === 'k1') await first;
+      },
+      handleBatch: async (events) => {
+        calls.push(events.map((e) => e.eventId));
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('transient');
+        }
+      },
+    });
+    for (const eventId of ['k1', 'k2', 'k3', 'k4']) await client.publish('test.batched.k', { eventId, key: 'k' });
+    await expect.poll(() => calls, { timeout: 10_000 }).toEqual([['k1']]);
+    await new Promise((r) => setTimeout(r, 100)); // k2..k4 arrive and wait behind k1
+    releaseFirst();
+    // Together, failed once, then all again in order (redelivered one by one or together).
+    await expect.poll(() => calls.slice(2).flat(), { timeout: 10_000 }).toEqual(['k2', 'k3', 'k4']);
+    expect(calls.slice(0, 2)).toEqual([['k1'], ['k2', 'k3', 'k4']]);
     await consumer.stop();
   });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { markApplied, wasApplied } from '../src/domain/applied-revs.js';
-import { decideProjection, type ProjectedChat, type ProjectedEvent } from '../src/domain/message-effects.js';
+import {
+  decideProjection,
+  foldProjections,
+  withChange,
+  type ProjectedChat,
+  type ProjectedEvent,
+} from '../src/domain/message-effects.js';
 
 const S = 'a'.repeat(24); // sender
 const R = 'b'.repeat(24); // receiver
@@ -201,5 +207,49 @@ describe('what a message event changes', () => {
       apply: false,
       reason: 'NO_CHANGE',
     });
+  });
+});
+
+describe('several events of one chat in one write', () => {
+  const run: ProjectedEvent[] = [
+    created({ rev: 4, seq: 4, messageId: 'm4' }),
+    created({ rev: 5, seq: 5, messageId: 'm5', senderId: R, receiverId: S, preview: 'back' }),
+    { type: 'read', rev: 6, readBy: R, count: 2 },
+    created({ rev: 4, seq: 4, messageId: 'm4' }), // a redelivery inside the run
+    { type: 'edited', rev: 7, messageId: 'm5', preview: 'back, edited' },
+    created({ rev: 8, seq: 8, messageId: 'm8' }),
+  ];
+
+  it('writes what applying them one by one writes', () => {
+    let state = chat({ hiddenFor: [S] });
+    for (const event of run) {
+      const one = decideProjection(state, event, NOW);
+      if (one.apply) state = withChange(state, one.change);
+    }
+    const { change, outcomes } = foldProjections(chat({ hiddenFor: [S] }), run, NOW);
+    expect(outcomes.map((o) => (o.apply ? 'applied' : o.reason))).toEqual([
+      'applied',
+      'applied',
+      'applied',
+      'ALREADY_APPLIED',
+      'applied',
+      'applied',
+    ]);
+    expect(withChange(chat({ hiddenFor: [S] }), change!)).toEqual(state);
+    expect(change).toMatchObject({
+      applied: { floor: 8, revs: [] },
+      unreadCount: { [R]: 2, [S]: 1 },
+      messageCount: { [S]: 6, [R]: 6 },
+      hiddenFor: [],
+      restoredFor: [S],
+      unreadChangedFor: [R, S],
+      last: { lastMessageId: 'm8', lastMessageSeq: 8, lastMessageRev: 8 },
+    });
+  });
+
+  it('writes nothing when every event was applied before', () => {
+    const { change, outcomes } = foldProjections(chat(), [created({ rev: 2 }), created({ rev: 3 })], NOW);
+    expect(change).toBeNull();
+    expect(outcomes.every((o) => !o.apply && o.reason === 'ALREADY_APPLIED')).toBe(true);
   });
 });

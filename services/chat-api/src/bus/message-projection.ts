@@ -14,7 +14,7 @@ import type { ChatWriteLock } from '../data/chat-write-lock.js';
 import type { ChatRecord } from '../data/chat-record.js';
 import { isObjectId, projectionRepository, type ProjectionRepository } from '../data/projection-repository.js';
 import { previewOf } from '../domain/projection.js';
-import { decideProjection, type ProjectedEvent } from '../domain/message-effects.js';
+import { foldProjections, type ProjectedEvent } from '../domain/message-effects.js';
 import { toChatView } from '../domain/chat-view.js';
 import type { ChatEvents } from './chat-events.js';
 
@@ -94,40 +94,46 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
   }
 }
 
-/** Applies one message event to the chat; an event applied before changes nothing. */
-export async function projectMessageEvent(
+/**
+ * Applies message events of one chat (in stream order) in one write; an event applied before
+ * changes nothing. Each user whose unread count moved, or who was notified by a redelivered
+ * event, gets one `unread_changed` with the count after all of them.
+ */
+export async function projectMessageEvents(
   deps: { bus: Bus; repo: ProjectionRepository; events: Pick<ChatEvents, 'flush'>; logger: Logger },
-  event: MessageEvent,
+  events: readonly MessageEvent[],
 ): Promise<void> {
   const { bus, repo, logger } = deps;
-  const projected = toProjected(event, logger);
-  if (!projected) return;
-  const outcome = await repo.apply(event.chatId, event.eventId, (chat) =>
-    decideProjection(chat, projected, new Date()),
+  const chatId = events[0]?.chatId;
+  const kept = events.flatMap((event) => {
+    const projected = toProjected(event, logger);
+    return projected && event.chatId === chatId ? [{ event, projected }] : [];
+  });
+  if (!chatId || kept.length === 0) return;
+  const outcome = await repo.apply(
+    chatId,
+    kept.map((k) => k.event.eventId),
+    (chat) => foldProjections(chat, kept.map((k) => k.projected), new Date()),
   );
-  if (outcome.applied) {
-    if (outcome.restored.length > 0) await deps.events.flush(outcome.chat, outcome.restored);
-    for (const userId of outcome.change.unreadChangedFor) await publishUnread(bus, event.eventId, outcome.chat, userId);
+  if (!outcome.found) {
+    logger.warn({ chatId, events: kept.length }, 'message events for an unknown chat, skipped');
     return;
   }
-  switch (outcome.reason) {
-    case 'ALREADY_APPLIED': {
+  // Who to tell, and the last event that concerns them (its id makes the notice's id).
+  const notify = new Map<string, string>();
+  outcome.outcomes.forEach((o, i) => {
+    const { event, projected } = kept[i] as (typeof kept)[number];
+    if (o.apply) for (const userId of o.change.unreadChangedFor) notify.set(userId, event.eventId);
+    else if (o.reason === 'ALREADY_APPLIED') {
       // A redelivery after a crash between the write and the publish: publish again (deduplicated).
       const notified =
         projected.type === 'created' ? projected.receiverId : projected.type === 'read' ? projected.readBy : null;
-      if (notified && outcome.chat) await publishUnread(bus, event.eventId, outcome.chat, notified);
-      return;
-    }
-    case 'NO_CHAT':
-    case 'NOT_PARTICIPANT':
-      logger.warn(
-        { eventId: event.eventId, chatId: event.chatId },
-        'message event for an unknown chat or non-participants, skipped',
-      );
-      return;
-    case 'NO_CHANGE':
-      return;
-  }
+      if (notified) notify.set(notified, event.eventId);
+    } else if (o.reason === 'NOT_PARTICIPANT')
+      logger.warn({ eventId: event.eventId, chatId }, 'message event for non-participants, skipped');
+  });
+  if (outcome.restored.length > 0) await deps.events.flush(outcome.chat, outcome.restored);
+  for (const [userId, eventId] of notify) await publishUnread(bus, eventId, outcome.chat, userId);
 }
 
 /** The durable consumer of the MESSAGES stream that keeps chats' last message and counters. */
@@ -156,12 +162,17 @@ export async function startMessageProjection(opts: {
     durable: opts.durable,
     filterSubjects: [messageSubjects.all],
     schema: messageEventSchema,
-    // Chats are independent: project many at once, each chat's events in stream order.
+    // Chats are independent: project many at once, each chat's events in stream order, and
+    // the events of a chat that wait together in one write.
     orderBy: (event) => event.chatId,
     concurrency: 16,
     handler: async (event) => {
-      await projectMessageEvent(deps, event);
+      await projectMessageEvents(deps, [event]);
       projected.inc({ type: event.type });
+    },
+    handleBatch: async (events) => {
+      await projectMessageEvents(deps, events);
+      for (const event of events) projected.inc({ type: event.type });
     },
   });
 }

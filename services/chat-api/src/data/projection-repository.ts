@@ -8,13 +8,18 @@ const OBJECT_ID = /^[0-9a-f]{24}$/i;
 const oid = (id: string) => new Types.ObjectId(id);
 export const isObjectId = (id: string): boolean => OBJECT_ID.test(id);
 
-/** Outcome of one event: the chat after the write, or why nothing was written. */
+/** Outcome of a run of events of one chat: the chat after the write (if any) and each event's decision. */
 export type ProjectionOutcome =
-  | { applied: true; chat: ChatRecord; change: ChatChange; restored: OutboxEntry[] }
+  | { found: false }
   | {
-      applied: false;
-      reason: Exclude<Projection, { apply: true }>['reason'] | 'NO_CHAT';
-      chat: ChatRecord | null;
+      found: true;
+      /** The chat after the write (as read when nothing was written). */
+      chat: ChatRecord;
+      /** What was written, if anything. */
+      change: ChatChange | null;
+      outcomes: Projection[];
+      /** The `restored` chat events written to the outbox with the change. */
+      restored: OutboxEntry[];
     };
 
 /** One `$set` of exactly the fields the change names (map entries by their dotted path). */
@@ -59,32 +64,41 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock, opts:
 
   return {
     /**
-     * Applies the message event `eventId` to chat `chatId` as `decide` says. A participant the
-     * chat comes back for gets a `restored` chat event, written to the outbox with the change.
+     * Applies message events of chat `chatId` (ids in `eventIds`, in stream order) as `decide`
+     * says, in one write. A participant the chat comes back for gets a `restored` chat event,
+     * written to the outbox with the change.
      */
-    apply: (chatId: string, eventId: string, decide: (chat: ProjectedChat) => Projection): Promise<ProjectionOutcome> =>
+    apply: (
+      chatId: string,
+      eventIds: readonly string[],
+      decide: (chat: ProjectedChat) => { change: ChatChange | null; outcomes: Projection[] },
+    ): Promise<ProjectionOutcome> =>
       lock.run(chatId, async (fence) => {
         const doc = await current(chatId, fence);
-        if (!doc) return { applied: false, reason: 'NO_CHAT', chat: null };
+        if (!doc) return { found: false };
         const chat = toRecord(doc);
-        const decision = decide({ ...chat, applied: toAppliedRevs(doc.appliedRevs) });
-        if (!decision.apply) {
+        const { change, outcomes } = decide({ ...chat, applied: toAppliedRevs(doc.appliedRevs) });
+        if (!change) {
           remember(chatId, fence, doc);
-          return { applied: false, reason: decision.reason, chat };
+          return { found: true, chat, change, outcomes, restored: [] };
         }
         const at = new Date();
-        const restored: OutboxEntry[] = decision.change.restoredFor.map((userId) => ({
-          eventId: `${eventId}.restored.${userId}`,
-          type: 'restored',
-          actorId: userId,
-          at,
-        }));
-        const after = await col.findOneAndUpdate({ _id: oid(chatId) }, toUpdate(decision.change, restored), {
+        const restored: OutboxEntry[] = outcomes.flatMap((o, i) =>
+          o.apply
+            ? o.change.restoredFor.map((userId) => ({
+                eventId: `${eventIds[i]}.restored.${userId}`,
+                type: 'restored' as const,
+                actorId: userId,
+                at,
+              }))
+            : [],
+        );
+        const after = await col.findOneAndUpdate({ _id: oid(chatId) }, toUpdate(change, restored), {
           returnDocument: 'after',
         });
-        if (!after) return { applied: false, reason: 'NO_CHAT', chat: null };
+        if (!after) return { found: false };
         remember(chatId, fence, after);
-        return { applied: true, chat: toRecord(after), change: decision.change, restored };
+        return { found: true, chat: toRecord(after), change, outcomes, restored };
       }),
   };
 }

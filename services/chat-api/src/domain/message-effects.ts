@@ -144,3 +144,59 @@ function isNewerThanLast(chat: ProjectedChat, m: { seq: number; createdAt: Date 
   // A chat whose preview was written before seq was stored: compare creation times.
   return chat.lastMessageAt === null || new Date(chat.lastMessageAt) <= m.createdAt;
 }
+
+/** The chat as it is once `change` is written (the fields the projection reads). */
+export function withChange(chat: ProjectedChat, change: ChatChange): ProjectedChat {
+  const last = change.last;
+  return {
+    ...chat,
+    applied: change.applied,
+    unreadCount: { ...chat.unreadCount, ...change.unreadCount },
+    messageCount: { ...chat.messageCount, ...change.messageCount },
+    hiddenFor: change.hiddenFor ?? chat.hiddenFor,
+    ...(last?.lastMessageId !== undefined ? { lastMessageId: last.lastMessageId } : {}),
+    ...(last?.lastMessageType !== undefined ? { lastMessageType: last.lastMessageType } : {}),
+    ...(last?.lastMessageAt !== undefined ? { lastMessageAt: last.lastMessageAt } : {}),
+    ...(last?.lastMessageSeq !== undefined ? { lastMessageSeq: last.lastMessageSeq } : {}),
+    ...(last ? { lastMessageRev: last.lastMessageRev } : {}),
+  };
+}
+
+/** One change that writes what `first` then `then` write (the later value of each field wins). */
+export function mergeChanges(first: ChatChange, then: ChatChange): ChatChange {
+  const merged: ChatChange = {
+    applied: then.applied,
+    unreadCount: { ...first.unreadCount, ...then.unreadCount },
+    messageCount: { ...first.messageCount, ...then.messageCount },
+    restoredFor: [...new Set([...first.restoredFor, ...then.restoredFor])],
+    unreadChangedFor: [...new Set([...first.unreadChangedFor, ...then.unreadChangedFor])],
+  };
+  if (first.last || then.last) merged.last = { ...first.last, ...then.last } as LastMessageChange;
+  const hiddenFor = then.hiddenFor ?? first.hiddenFor;
+  if (hiddenFor) merged.hiddenFor = hiddenFor;
+  const updatedAt = then.updatedAt ?? first.updatedAt;
+  if (updatedAt) merged.updatedAt = updatedAt;
+  return merged;
+}
+
+/**
+ * Several events of one chat, in stream order, as one change: each is decided against the chat
+ * as the ones before it left it, so the result equals applying them one by one, in one write.
+ */
+export function foldProjections(
+  chat: ProjectedChat,
+  events: readonly ProjectedEvent[],
+  now: Date,
+): { change: ChatChange | null; outcomes: Projection[] } {
+  let state = chat;
+  let change: ChatChange | null = null;
+  const outcomes: Projection[] = [];
+  for (const event of events) {
+    const outcome = decideProjection(state, event, now);
+    outcomes.push(outcome);
+    if (!outcome.apply) continue;
+    state = withChange(state, outcome.change);
+    change = change ? mergeChanges(change, outcome.change) : outcome.change;
+  }
+  return { change, outcomes };
+}
