@@ -139,10 +139,6 @@ export class VisibleMessages {
     return docs.map((d) => d._id.toHexString());
   }
 
-  /** How many visible messages the viewer received and has not read. */
-  unreadCount(): Promise<number> {
-    return this.messages.countDocuments(this.scoped(unreadBy(this.viewer.userId)));
-  }
 }
 
 const unreadBy = (userId: string, extra: Filter<MessageDoc> = {}): Filter<MessageDoc> => ({
