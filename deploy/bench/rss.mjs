@@ -1,5 +1,6 @@
 // Memory per idle socket: RSS of one server process before and after `sockets` connections.
 import { fork } from 'node:child_process';
+import { stopProcess } from '@chat/testkit';
 import { fileURLToPath } from 'node:url';
 import { rssBytes } from './procstat.mjs';
 import { sleep, within } from './stats.mjs';
@@ -20,18 +21,7 @@ function forkWithReply(script, args, env) {
   return { child, reply };
 }
 
-const stop = (child) => {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (child.connected) child.send('close');
-    else child.kill('SIGTERM');
-  });
-};
+const stop = (child) => stopProcess(child, 'SIGTERM', child.connected ? () => child.send('close') : undefined);
 
 /**
  * Connects `sockets` clients to `url` from `clientProcesses` forked processes and returns the

@@ -18,7 +18,11 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+/**
+ * Asks a child process to stop (`signal`, or `ask` when given, e.g. an IPC message), waits for
+ * it to exit, and kills it after 5 s.
+ */
+export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', ask?: () => void): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -26,7 +30,8 @@ function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): P
       clearTimeout(timer);
       resolve();
     });
-    child.kill(signal);
+    if (ask) ask();
+    else child.kill(signal);
   });
 }
 
