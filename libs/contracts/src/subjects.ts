@@ -205,6 +205,8 @@ export const chatSubjects = {
   event: (chatId: string, type: ChatEventType) => `chats.${chatId}.${type}`,
   unread: (chatId: string) => `chats.${chatId}.unread_changed`,
   all: 'chats.>',
+  /** Every chat event but the unread notices (one per message): what changes a chat's state. */
+  stateChanges: chatEventTypes.map((type) => `chats.*.${type}`),
 };
 
 const messageRef = z.object({ messageId: z.string(), rev: z.number().int() });

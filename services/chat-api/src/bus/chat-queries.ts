@@ -19,13 +19,16 @@ export function serveChatQueries(bus: Bus, chats: ChatRepository, cache: ChatCac
       answers.inc({ action, outcome: reply.allowed ? 'allowed' : reply.reason });
       return reply;
     }),
-    // Every replica hears every chat event (no queue group): another replica changed that chat.
-    bus.nc.subscribe(chatSubjects.all, {
-      callback: (_err, msg) => {
-        const chatId = msg.subject.split('.')[1];
-        if (chatId) cache.invalidate(chatId);
-      },
-    }),
+    // Every replica hears every chat state change (no queue group): another replica changed
+    // that chat. Unread notices change no access and are not subscribed to.
+    ...chatSubjects.stateChanges.map((subject) =>
+      bus.nc.subscribe(subject, {
+        callback: (_err, msg) => {
+          const chatId = msg.subject.split('.')[1];
+          if (chatId) cache.invalidate(chatId);
+        },
+      }),
+    ),
     bus.handle(chatListForUser, QUEUE_GROUPS.chatApi, async ({ userId }) => ({
       chatIds: await chats.chatIdsOf(userId),
     })),

@@ -21,15 +21,17 @@ export interface AccessGate {
 export function busAccessGate(bus: Bus, opts: { ttlMs: number }): AccessGate {
   const allowed = ttlCache<ChatAccess>({ ttlMs: opts.ttlMs, maxEntries: 50_000 });
   const generations = new Map<string, number>();
-  const changes = bus.nc.subscribe(chatSubjects.all, {
-    callback: (_err, msg) => {
-      const chatId = msg.subject.split('.')[1];
-      // Unread notices follow every message and change no one's access.
-      if (!chatId || msg.subject === chatSubjects.unread(chatId)) return;
-      generations.set(chatId, (generations.get(chatId) ?? 0) + 1);
-      if (generations.size > 100_000) generations.clear();
-    },
-  });
+  // Unread notices follow every message and change no one's access: not subscribed to.
+  const changes = chatSubjects.stateChanges.map((subject) =>
+    bus.nc.subscribe(subject, {
+      callback: (_err, msg) => {
+        const chatId = msg.subject.split('.')[1];
+        if (!chatId) return;
+        generations.set(chatId, (generations.get(chatId) ?? 0) + 1);
+        if (generations.size > 100_000) generations.clear();
+      },
+    }),
+  );
 
   const ask = async (chatId: string, userId: string, action: ChatAction): Promise<ChatAccess> => {
     const reply = await bus.request(chatAccessCheck, { chatId, userId, action }, { userId });
@@ -49,6 +51,6 @@ export function busAccessGate(bus: Bus, opts: { ttlMs: number }): AccessGate {
       if (!reply.ok) return null;
       return reply.media ?? null;
     },
-    stop: () => changes.unsubscribe(),
+    stop: () => changes.forEach((c) => c.unsubscribe()),
   };
 }
