@@ -336,16 +336,7 @@ export class FakeBackend {
       });
       ids.forEach((id) => this.messages.get(id)!.readBy.add(userId));
       const timestamp = new Date().toISOString();
-      const unreadCount = [...this.messages.values()].filter(
-        (m) => m.chatId === d.chatId && m.receiverId === userId && !m.readBy.has(userId),
-      ).length;
-      await this.publishMessageEvent(d.chatId, 'read', {
-        rev: 5,
-        messageIds: ids,
-        readBy: userId,
-        timestamp,
-        unreadCount,
-      });
+      await this.publishMessageEvent(d.chatId, 'read', { rev: 5, messageIds: ids, readBy: userId, timestamp });
       await this.publishUnread(d.chatId, userId, null, null);
       return { chatId: d.chatId, messageIds: ids, timestamp };
     });
