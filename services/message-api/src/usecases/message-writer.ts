@@ -82,7 +82,9 @@ export class MessageWriter {
     const byChat = new Map<string, number[]>();
     drafts.forEach((d, k) => {
       const chatId = d.chatId.toHexString();
-      byChat.set(chatId, [...(byChat.get(chatId) ?? []), k]);
+      const ks = byChat.get(chatId);
+      if (ks) ks.push(k);
+      else byChat.set(chatId, [k]);
     });
     const docs: Numbered[] = new Array(drafts.length);
     await Promise.all(
@@ -106,13 +108,13 @@ export class MessageWriter {
       ),
       this.repo.insertMany(docs),
     ]).finally(() => this.settle(docs));
-    const published = this.outbox.publishBatch(
-      batchId,
-      events.filter((_, k) => stored[k] === 'stored'),
-      rowKept,
-    );
-    // Without its outbox row a batch is answered only once its events are published.
-    if (!rowKept) await published;
+    const storedEvents = events.filter((_, k) => stored[k] === 'stored');
+    const published = this.outbox.publishBatch(batchId, storedEvents, rowKept);
+    // Without its outbox row a batch is answered only once its events are out, or kept after all.
+    if (!rowKept && !(await published))
+      await this.outbox.keepBatch(batchId, storedEvents).catch((err: unknown) =>
+        this.logger.error({ err, batchId }, 'created events neither published nor kept: only /changes shows these'),
+      );
     return stored;
   }
 
