@@ -70,7 +70,12 @@ export function redisLock(redis: Redis, prefix: string, opts: { leaseMs?: number
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
       const fence = Number(
-        await redis.eval(ACQUIRE, 2, `${prefix}:${key}`, `${prefix}:fence:${key}`, owner, leaseMs, Date.now() * 1000),
+        await redis
+          .eval(ACQUIRE, 2, `${prefix}:${key}`, `${prefix}:fence:${key}`, owner, leaseMs, Date.now() * 1000)
+          .catch(() => {
+            // Redis down: a 503 the client may retry, like any other dependency outage.
+            throw unavailable('The coordination store is unavailable, try again');
+          }),
       );
       if (fence > 0) return fence;
       if (Date.now() > deadline) throw unavailable('This chat is busy, try again');

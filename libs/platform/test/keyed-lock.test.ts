@@ -53,6 +53,22 @@ describe('redisLock', () => {
   });
 });
 
+describe('redisLock while Redis is down', () => {
+  it('answers UNAVAILABLE (a 503 to retry), not an internal error', async () => {
+    const down = await startRedisServer();
+    const redis = createRedis(down.url, 'lock-down');
+    redis.on('error', () => undefined);
+    await down.stop();
+    try {
+      await expect(redisLock(redis, 'test-lock').run('chat-9', async () => 'ran')).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+      });
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
 describe('groupCommit', () => {
   it('writes a lone item at once and items that arrive meanwhile together, in order', async () => {
     const batches: number[][] = [];

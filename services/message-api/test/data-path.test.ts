@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId } from 'mongodb';
-import { messageRead, messageSend } from '@chat/contracts';
+import { messageEdit, messageRead, messageSend } from '@chat/contracts';
 import { AppError } from '@chat/platform';
 import { startWorld, type TestUser, type World } from './harness.js';
 
@@ -182,5 +182,22 @@ describe('unread counts', () => {
         .toBe(expected);
     }
     await replica.close();
+  });
+});
+
+// Last in this file: it stops the world's Redis.
+describe('Redis down', () => {
+  it('a send answers UNAVAILABLE and stores nothing; a change too', async () => {
+    const [a, b] = [w.newUser(), w.newUser()];
+    const chatId = await w.chat(a, b);
+    const { messageId } = await w.command(messageSend, a, { chatId, content: 'before the outage' });
+    w.redis.on('error', () => undefined);
+    await w.infra.redis.stop();
+    expect(await w.refusal(messageSend, a, { chatId, content: 'during the outage' })).toBe('UNAVAILABLE');
+    expect(await w.refusal(messageEdit, a, { chatId, messageId, newContent: 'edited in the outage' })).toBe(
+      'UNAVAILABLE',
+    );
+    const docs = await stored(chatId);
+    expect(docs.map((d) => d.content)).toEqual(['before the outage']);
   });
 });

@@ -1,4 +1,4 @@
-import type { Redis } from '@chat/platform';
+import { unavailable, type Redis } from '@chat/platform';
 
 /** The numbers a write of one chat takes: `seq` for new messages, `rev` for every change. */
 export interface TakenNumbers {
@@ -49,7 +49,12 @@ export class ChatNumbers {
   async take(chatId: string, seqs: number, revs: number): Promise<TakenNumbers> {
     const expiry = Date.now() + this.inFlightMs;
     const run = (seed: string[]) =>
-      this.redis.eval(TAKE, 2, ...this.keys(chatId), seqs, revs, expiry, ...seed) as Promise<[number, number] | null>;
+      (this.redis.eval(TAKE, 2, ...this.keys(chatId), seqs, revs, expiry, ...seed) as Promise<[number, number] | null>).catch(
+        () => {
+          // Redis down: a 503 the client may retry (nothing was written).
+          throw unavailable('The message numbering store is unavailable, try again');
+        },
+      );
     let taken = await run(['', '']);
     if (!taken) {
       const top = await this.highestStored(chatId);
