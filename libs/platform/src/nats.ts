@@ -38,6 +38,8 @@ export interface ConsumerSpec<S extends z.ZodType> {
    */
   handleBatch?: (events: z.output<S>[]) => Promise<void>;
   maxBatch?: number;
+  /** With `handleBatch`: how long a key's first event waits for more to join its batch. */
+  lingerMs?: number;
 }
 
 export interface RunningConsumer {
@@ -212,7 +214,9 @@ export class Bus {
     // Per key, the events waiting; a key is worked by one task at a time, at most `concurrency` keys at once.
     const waiting = new Map<string, Pulled[]>();
     const working = new Map<string, Promise<void>>();
+    const linger = spec.handleBatch ? (spec.lingerMs ?? 0) : 0;
     const work = async (key: string) => {
+      if (linger > 0) await new Promise((r) => setTimeout(r, linger));
       for (let queue = waiting.get(key); queue?.length; queue = waiting.get(key)) {
         const batch = queue.splice(0, maxBatch);
         if (spec.handleBatch && batch.length > 1) await settle(batch, () => spec.handleBatch!(batch.map((p) => p.event)));

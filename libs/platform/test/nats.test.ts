@@ -158,6 +158,27 @@ describe('Bus', () => {
     await consumer.stop();
   });
 
+  it('lets the first event of a key wait lingerMs for others to join its batch', async () => {
+    await server.ensureStreams([{ name: 'LINGER', subjects: ['test.linger.>'] }]);
+    const calls: string[][] = [];
+    const consumer = await server.consume({
+      stream: 'LINGER',
+      durable: 'linger-consumer',
+      filterSubjects: ['test.linger.>'],
+      schema: z.object({ eventId: z.string(), key: z.string() }),
+      orderBy: (event) => event.key,
+      concurrency: 2,
+      lingerMs: 400,
+      handler: async (event) => void calls.push([event.eventId]),
+      handleBatch: async (events) => void calls.push(events.map((e) => e.eventId)),
+    });
+    await client.publish('test.linger.k', { eventId: 'l1', key: 'k' });
+    await new Promise((r) => setTimeout(r, 50));
+    await client.publish('test.linger.k', { eventId: 'l2', key: 'k' });
+    await expect.poll(() => calls, { timeout: 10_000 }).toEqual([['l1', 'l2']]);
+    await consumer.stop();
+  });
+
   it('delivers JetStream events to a durable consumer once, and again after a failed attempt', async () => {
     await server.ensureStreams([{ name: 'TEST', subjects: ['test.events.>'] }]);
     await server.ensureStreams([{ name: 'TEST', subjects: ['test.events.>'] }]); // idempotent
