@@ -15,9 +15,22 @@ export const messageContent = (max = MESSAGE_CONTENT_MAX) =>
     .refine((s) => codePoints(s) >= 1, 'must not be empty')
     .refine((s) => codePoints(s) <= max, `must be at most ${max} characters`);
 
+/**
+ * One emoji: a recommended emoji or emoji sequence (flags, keycaps, skin tones, ZWJ families),
+ * or one pictograph with or without its emoji variation selector (❤ and ❤️). Letters, digits
+ * and other text are not reactions. Built with `new RegExp` because the `v` flag is newer than
+ * the compile target (Node 20 runs it).
+ */
+const ONE_EMOJI = new RegExp('^(?:\\p{RGI_Emoji}|\\p{Extended_Pictographic}\\uFE0F?)$', 'v');
+
 export const emojiSchema = z
   .string()
-  .refine((s) => codePoints(s) >= 1 && codePoints(s) <= EMOJI_MAX, `must be 1 to ${EMOJI_MAX} characters`);
+  .refine((s) => codePoints(s) >= 1 && codePoints(s) <= EMOJI_MAX, `must be 1 to ${EMOJI_MAX} characters`)
+  .refine((s) => ONE_EMOJI.test(s), 'must be one emoji');
+
+/** API.md: a message holds at most this many distinct emoji, and each user this many reactions on it. */
+export const REACTION_EMOJI_MAX = 20;
+export const REACTIONS_PER_USER_MAX = 10;
 
 export const clientMessageIdSchema = z.string().min(1).max(64);
 
@@ -68,8 +81,18 @@ export interface MessageView {
 
 /** `GET /api/chats/:chatId/messages` query: page/limit plus `before` / `after` cursors. */
 export const listMessagesQuery = z.object({
-  limit: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1).max(100)).optional(),
-  page: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1)).optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(100))
+    .optional(),
+  page: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1))
+    .optional(),
   before: objectId.optional(),
   after: objectId.optional(),
 });
@@ -80,17 +103,44 @@ export const messageTypeOf = messageTypeSchema;
 export const searchMessagesQuery = z.object({
   q: z
     .string({ error: 'is required' })
-    .refine((s) => s.length <= SEARCH_QUERY_MAX * 2 && codePoints(s) >= 1 && codePoints(s) <= SEARCH_QUERY_MAX, `must be 1 to ${SEARCH_QUERY_MAX} characters`),
-  limit: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1).max(100)).optional(),
-  page: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1)).optional(),
+    .refine(
+      (s) => s.length <= SEARCH_QUERY_MAX * 2 && codePoints(s) >= 1 && codePoints(s) <= SEARCH_QUERY_MAX,
+      `must be 1 to ${SEARCH_QUERY_MAX} characters`,
+    ),
+  limit: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(100))
+    .optional(),
+  page: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1))
+    .optional(),
   /** Continue an earlier search below this seq (its response's `window.beforeSeq`). */
-  beforeSeq: z.string().regex(/^\d{1,15}$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(1)).optional(),
+  beforeSeq: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1))
+    .optional(),
 });
 
 /** `GET /api/chats/:chatId/changes` query: changes after `since` (a per-chat `rev`), at most `limit`. */
 export const messageChangesQuery = z.object({
-  since: z.string().regex(/^\d{1,15}$/, 'must be a whole number').transform(Number).optional(),
-  limit: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1).max(100)).optional(),
+  since: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a whole number')
+    .transform(Number)
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(100))
+    .optional(),
 });
 
 /** A message deleted for everyone, or hidden for the viewer, as `/changes` reports it. */

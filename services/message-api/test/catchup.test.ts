@@ -127,7 +127,7 @@ describe('GET /api/chats/:chatId/changes', () => {
     const [c, d] = [w.newUser(), w.newUser()];
     const chatId = await w.chat(c, d);
     const { messageId } = await w.command(messageSend, c, { chatId, content: 'busy message' });
-    const emojis = ['1', '2', '3', '4', '5', '6'];
+    const emojis = ['🍎', '🍐', '🍊', '🍋', '🍌', '🍉'];
     await Promise.all([
       ...emojis.map((emoji) => w.command(messageReact, d, { chatId, messageId, emoji })),
       ...emojis.map((emoji) => w.command(messageReact, c, { chatId, messageId, emoji })),

@@ -322,7 +322,38 @@ describe('reactions', () => {
     expect(await w.refusal(messageUnreact, eve, { chatId: eveChat, messageId, emoji: '👀' })).toBe('NOT_FOUND');
     expect(await w.refusal(messageReact, bob, { chatId, messageId, emoji: '' })).toBe('VALIDATION');
     expect(await w.refusal(messageReact, bob, { chatId, messageId, emoji: 'x'.repeat(17) })).toBe('VALIDATION');
+    for (const text of ['x', '1', 'ok', '👍👍', '<b>', ' ', '👍 '])
+      expect(await w.refusal(messageReact, bob, { chatId, messageId, emoji: text }), text).toBe('VALIDATION');
     expect((await storedOne(messageId)).reactions).toEqual([]);
+  });
+
+  it('takes one emoji sequence as one reaction (flags, keycaps, skin tones, families)', async () => {
+    const { messageId } = await send(alice, 'sequences');
+    for (const emoji of ['🇫🇷', '1️⃣', '👍🏽', '👨‍👩‍👧', '❤'])
+      expect((await w.command(messageReact, bob, { chatId, messageId, emoji })).emoji).toBe(emoji);
+    expect((await storedOne(messageId)).reactions).toHaveLength(5);
+  });
+
+  it('refuses an 11th reaction by one user on a message with CONFLICT, even sent all at once', async () => {
+    const { messageId } = await send(alice, 'popular');
+    const emojis = ['😀', '😁', '😂', '🤣', '😃', '😄', '😅', '😆', '😉', '😊', '😋', '😎'];
+    const answers = await Promise.all(
+      emojis.map((emoji) =>
+        w.bus.request(messageReact, { chatId, messageId, emoji }, { userId: bob.id }).then(
+          () => 'ok',
+          (err: { code?: string }) => err.code,
+        ),
+      ),
+    );
+    expect(answers.filter((a) => a === 'ok')).toHaveLength(10);
+    expect(answers.filter((a) => a === 'CONFLICT')).toHaveLength(2);
+    const doc = await storedOne(messageId);
+    expect(doc.reactions).toHaveLength(10);
+    // The other participant still has their own ten; the message then holds 20 distinct emoji.
+    for (const emoji of ['🐶', '🐱', '🐭', '🐹', '🐰', '🦊', '🐻', '🐼', '🐨', '🐯'])
+      await w.command(messageReact, alice, { chatId, messageId, emoji });
+    expect(new Set((await storedOne(messageId)).reactions.map((r: any) => r.emoji)).size).toBe(20);
+    expect(await w.refusal(messageReact, alice, { chatId, messageId, emoji: '🦁' })).toBe('CONFLICT');
   });
 
   it('refuses reactions in a blocked chat', async () => {

@@ -1,6 +1,6 @@
 import type { Filter, UpdateFilter } from 'mongodb';
-import type { DeleteScope } from '@chat/contracts';
-import { badRequest, checkDeadline, forbidden, notFound } from '@chat/platform';
+import { REACTION_EMOJI_MAX, REACTIONS_PER_USER_MAX, type DeleteScope } from '@chat/contracts';
+import { badRequest, checkDeadline, conflict, forbidden, notFound } from '@chat/platform';
 import { encodeEvent, messageEvent, type EventData, type OutgoingEvent } from '../bus/events.js';
 import type { ChatAction } from '../bus/access.js';
 import { oid, type StoredMessage } from '../data/messages.js';
@@ -151,13 +151,22 @@ export async function addReaction(
   let timestamp = new Date();
   // Adding the same reaction twice changes nothing (and publishes nothing).
   if (!message.reactionKeys.includes(key)) {
-    await applyChange(deps, target, { deletedForEveryone: { $ne: true }, reactionKeys: { $ne: key } }, (rev, at) => {
-      timestamp = at;
-      return {
-        update: { $push: { reactions: { userId: oid(userId), emoji: input.emoji, createdAt: at }, reactionKeys: key } },
-        event: eventOf('reaction_added', message, { rev, userId, emoji: input.emoji, timestamp: at.toISOString() }),
-      };
-    });
+    await applyChange(
+      deps,
+      target,
+      { deletedForEveryone: { $ne: true }, reactionKeys: { $ne: key } },
+      (rev, at, current) => {
+        // Under the change lock, `current` holds every reaction: the limits cannot be raced past.
+        refuseBeyondReactionLimits(current, userId, input.emoji);
+        timestamp = at;
+        return {
+          update: {
+            $push: { reactions: { userId: oid(userId), emoji: input.emoji, createdAt: at }, reactionKeys: key },
+          },
+          event: eventOf('reaction_added', message, { rev, userId, emoji: input.emoji, timestamp: at.toISOString() }),
+        };
+      },
+    );
   }
   return { messageId: message.id, chatId: message.chatId, timestamp: timestamp.toISOString(), emoji: input.emoji };
 }
@@ -186,6 +195,15 @@ export async function removeReaction(
     });
   }
   return { messageId: message.id, chatId: message.chatId, timestamp: timestamp.toISOString(), emoji: input.emoji };
+}
+
+/** API.md: at most 20 distinct emoji on a message and 10 reactions by one user on it (409). */
+function refuseBeyondReactionLimits(message: StoredMessage, userId: string, emoji: string): void {
+  const emojis = new Set(message.reactions.map((r) => r.emoji));
+  if (!emojis.has(emoji) && emojis.size >= REACTION_EMOJI_MAX)
+    throw conflict(`A message holds at most ${REACTION_EMOJI_MAX} different emoji`);
+  if (message.reactions.filter((r) => r.userId === userId).length >= REACTIONS_PER_USER_MAX)
+    throw conflict(`You can add at most ${REACTIONS_PER_USER_MAX} reactions to one message`);
 }
 
 type PerMessage = 'edited' | 'deleted' | 'reaction_added' | 'reaction_removed';
