@@ -99,6 +99,9 @@ export function redisLock(redis: Redis, prefix: string, opts: { leaseMs?: number
 
 /** Whether the server behind `conn` is FerretDB (its buildInfo carries `ferretdbVersion`). */
 export async function isFerretDB(conn: Connection): Promise<boolean> {
-  const info = await conn.db!.admin().command({ buildInfo: 1 }).catch(() => ({}) as Record<string, unknown>);
+  const info = await conn
+    .db!.admin()
+    .command({ buildInfo: 1 })
+    .catch(() => ({}) as Record<string, unknown>);
   return 'ferretdbVersion' in info;
 }

@@ -1,5 +1,20 @@
-import { connect, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import {
+  connect,
+  headers as natsHeaders,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { z } from 'zod';
 import type { RequestDef } from '@chat/contracts';
 import type { Logger } from 'pino';
@@ -219,7 +234,8 @@ export class Bus {
       if (linger > 0) await new Promise((r) => setTimeout(r, linger));
       for (let queue = waiting.get(key); queue?.length; queue = waiting.get(key)) {
         const batch = queue.splice(0, maxBatch);
-        if (spec.handleBatch && batch.length > 1) await settle(batch, () => spec.handleBatch!(batch.map((p) => p.event)));
+        if (spec.handleBatch && batch.length > 1)
+          await settle(batch, () => spec.handleBatch!(batch.map((p) => p.event)));
         else await handleOne(batch[0] as Pulled);
       }
       // In the same tick as the last look at the queue, so an event pulled meanwhile starts a new task.

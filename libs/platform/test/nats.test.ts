@@ -42,11 +42,17 @@ describe('Bus', () => {
   });
 
   it('turns a payload that breaks the schema into a VALIDATION error, not a crash', async () => {
-    await expect(client.request(echo, { n: 'two' } as never)).rejects.toMatchObject({ code: 'VALIDATION', status: 400 });
+    await expect(client.request(echo, { n: 'two' } as never)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      status: 400,
+    });
   });
 
   it('rethrows the remote AppError with its code and message', async () => {
-    await expect(client.request(echo, { n: -1 })).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'negative numbers are not allowed' });
+    await expect(client.request(echo, { n: -1 })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'negative numbers are not allowed',
+    });
   });
 
   it('hides an unexpected remote error behind INTERNAL with an error id', async () => {
@@ -67,7 +73,9 @@ describe('Bus', () => {
     const before = Date.now();
     await client.request(probe, { n: 1 }, { timeoutMs: 400 });
     const outer = Date.now() + 100;
-    await runWithContext({ requestId: 'r2', deadline: outer }, () => client.request(probe, { n: 2 }, { timeoutMs: 5_000 }));
+    await runWithContext({ requestId: 'r2', deadline: outer }, () =>
+      client.request(probe, { n: 2 }, { timeoutMs: 5_000 }),
+    );
     sub.unsubscribe();
     expect(seen[0]).toBeGreaterThanOrEqual(before + 400);
     expect(seen[0]).toBeLessThanOrEqual(Date.now() + 400);
@@ -88,7 +96,9 @@ describe('Bus', () => {
     // ...and the responder drops a request that arrives past the deadline in its header.
     const h = headers();
     h.set('x-deadline', String(Date.now() - 1));
-    await expect(client.nc.request(late.subject, JSON.stringify({ n: 1 }), { timeout: 300, headers: h })).rejects.toThrow();
+    await expect(
+      client.nc.request(late.subject, JSON.stringify({ n: 1 }), { timeout: 300, headers: h }),
+    ).rejects.toThrow();
     sub.unsubscribe();
     expect(ran).toBe(false);
   });
@@ -114,7 +124,12 @@ describe('Bus', () => {
         done.push(event.eventId);
       },
     });
-    for (const [eventId, key] of [['a1', 'a'], ['a2', 'a'], ['b1', 'b'], ['b2', 'b']])
+    for (const [eventId, key] of [
+      ['a1', 'a'],
+      ['a2', 'a'],
+      ['b1', 'b'],
+      ['b2', 'b'],
+    ])
       await client.publish(`test.ordered.${key}`, { eventId, key });
     // b's events pass a's slow one; a2 waits for a1.
     await expect.poll(() => done, { timeout: 10_000 }).toEqual(['b1', 'b2']);

@@ -55,9 +55,13 @@ export async function startNatsServer(): Promise<RunningProcess> {
 /** A real redis-server on a free port, nothing persisted, for one test file. */
 export async function startRedisServer(): Promise<RunningProcess> {
   const port = await freePort();
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    REDIS_SERVER,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   await waitForPort(port);
   return { url: `redis://127.0.0.1:${port}`, port, process: child, stop: () => stopProcess(child) };
 }

@@ -1,5 +1,13 @@
 import { STREAMS } from '@chat/contracts';
-import { authenticate, closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
+import {
+  authenticate,
+  closeServer,
+  createHttpApp,
+  createMetrics,
+  listen,
+  openLinks,
+  type Logger,
+} from '@chat/platform';
 import type { ChatApiConfig } from './config.js';
 import { chatModel } from './data/chat-model.js';
 import { chatRepository } from './data/chat-repository.js';

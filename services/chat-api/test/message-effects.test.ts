@@ -181,8 +181,15 @@ describe('what a message event changes', () => {
         unreadChangedFor: [R],
       },
     });
-    const hidden = chat({ unreadCount: {}, messageCount: {}, lastMessageId: 'other', clearedAt: { [S]: NOW, [R]: NOW } });
-    expect(decideProjection(hidden, { ...del, createdAt: new Date(NOW.getTime() - 1).toISOString() }, NOW)).toMatchObject({
+    const hidden = chat({
+      unreadCount: {},
+      messageCount: {},
+      lastMessageId: 'other',
+      clearedAt: { [S]: NOW, [R]: NOW },
+    });
+    expect(
+      decideProjection(hidden, { ...del, createdAt: new Date(NOW.getTime() - 1).toISOString() }, NOW),
+    ).toMatchObject({
       apply: true,
       change: { unreadCount: {}, messageCount: {}, unreadChangedFor: [] },
     });

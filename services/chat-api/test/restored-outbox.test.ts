@@ -11,7 +11,12 @@ let bus: Bus;
 
 beforeAll(async () => {
   world = await startWorld({ OUTBOX_RELAY_INTERVAL_MS: '200', OUTBOX_STALE_MS: '200' });
-  bus = await Bus.connect({ url: world.infra.natsUrl, name: 'restored-test', logger: createLogger('t', 'silent'), timeoutMs: 3000 });
+  bus = await Bus.connect({
+    url: world.infra.natsUrl,
+    name: 'restored-test',
+    logger: createLogger('t', 'silent'),
+    timeoutMs: 3000,
+  });
 });
 afterAll(async () => {
   await bus?.drain();
@@ -50,7 +55,9 @@ describe('a chat brought back by a new message', () => {
     };
     await bus.js.publish(messageSubjects.event(chatId, 'created'), JSON.stringify(event), { msgID: event.eventId });
     await expect
-      .poll(async () => (await b.http.get('/api/chats/active')).body.data.map((c: { _id: string }) => c._id), { timeout: 20_000 })
+      .poll(async () => (await b.http.get('/api/chats/active')).body.data.map((c: { _id: string }) => c._id), {
+        timeout: 20_000,
+      })
       .toContain(chatId);
 
     // A live subscriber would have seen the failed publish; what counts is what the stream stores.

@@ -1,5 +1,14 @@
 import { STREAMS } from '@chat/contracts';
-import { authenticate, closeServer, createHttpApp, createMetrics, listen, openLinks, redisLock, type Logger } from '@chat/platform';
+import {
+  authenticate,
+  closeServer,
+  createHttpApp,
+  createMetrics,
+  listen,
+  openLinks,
+  redisLock,
+  type Logger,
+} from '@chat/platform';
 import type { MessageApiConfig } from './config.js';
 import { openCollections } from './data/models.js';
 import { MessageRepository } from './data/messages.js';

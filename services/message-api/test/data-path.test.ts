@@ -94,7 +94,10 @@ describe('deadlines', () => {
     h.set('x-user-id', a.id);
     h.set('x-deadline', String(Date.now() - 1));
     await expect(
-      w.bus.nc.request(messageSend.subject, JSON.stringify({ chatId, content: 'too late' }), { timeout: 500, headers: h }),
+      w.bus.nc.request(messageSend.subject, JSON.stringify({ chatId, content: 'too late' }), {
+        timeout: 500,
+        headers: h,
+      }),
     ).rejects.toThrow();
     expect(await stored(chatId)).toHaveLength(0);
   });
@@ -129,10 +132,22 @@ describe('bounded search', () => {
     for (let i = 1; i <= 12; i++) await w.command(messageSend, a, { chatId, content: `needle ${i}` });
     const first = await a.http.get(`/api/chats/${chatId}/search?q=needle`);
     expect(first.status).toBe(200);
-    expect(first.body.data.map((m: any) => m.content)).toEqual(['needle 12', 'needle 11', 'needle 10', 'needle 9', 'needle 8']);
+    expect(first.body.data.map((m: any) => m.content)).toEqual([
+      'needle 12',
+      'needle 11',
+      'needle 10',
+      'needle 9',
+      'needle 8',
+    ]);
     expect(first.body.window).toEqual({ fromSeq: 8, toSeq: 12, complete: false, beforeSeq: 8 });
     const second = await a.http.get(`/api/chats/${chatId}/search?q=needle&beforeSeq=8`);
-    expect(second.body.data.map((m: any) => m.content)).toEqual(['needle 7', 'needle 6', 'needle 5', 'needle 4', 'needle 3']);
+    expect(second.body.data.map((m: any) => m.content)).toEqual([
+      'needle 7',
+      'needle 6',
+      'needle 5',
+      'needle 4',
+      'needle 3',
+    ]);
     const last = await a.http.get(`/api/chats/${chatId}/search?q=needle&beforeSeq=3`);
     expect(last.body.data.map((m: any) => m.content)).toEqual(['needle 2', 'needle 1']);
     expect(last.body.window).toEqual({ fromSeq: 1, toSeq: 2, complete: true, beforeSeq: null });

@@ -113,7 +113,12 @@ export async function projectMessageEvents(
   const outcome = await repo.apply(
     chatId,
     kept.map((k) => k.event.eventId),
-    (chat) => foldProjections(chat, kept.map((k) => k.projected), new Date()),
+    (chat) =>
+      foldProjections(
+        chat,
+        kept.map((k) => k.projected),
+        new Date(),
+      ),
   );
   if (!outcome.found) {
     logger.warn({ chatId, events: kept.length }, 'message events for an unknown chat, skipped');

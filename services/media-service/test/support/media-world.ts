@@ -53,7 +53,9 @@ export class MediaWorld {
   records = (filter: Record<string, unknown>) => this.db.collection('media_files').find(filter).toArray();
   /** Every record uploaded by this world's users. */
   allRecords = async () =>
-    (await Promise.all([this.alice, this.bob, this.carol, this.dave].map((u) => this.records({ uploaderId: u })))).flat();
+    (
+      await Promise.all([this.alice, this.bob, this.carol, this.dave].map((u) => this.records({ uploaderId: u })))
+    ).flat();
   upload = (user: string, parts: Parameters<typeof form>[0]) =>
     this.as(user).post('/api/media/upload-chat-media', form(parts));
   uploadPng = (user = this.alice, chat = this.chatId, name = 'photo.png') =>

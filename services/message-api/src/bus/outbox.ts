@@ -175,8 +175,7 @@ export class EventOutbox {
     const rows = await this.collections.sendOutbox.find({ state: 'pending' }).limit(200).toArray();
     for (const row of old(rows).filter((r) => !this.published.has(r._id))) await this.relayBatch(row);
     for (const m of await this.messages.withPendingEvents(cutoff, 200)) {
-      if (m.pendingEvents.length === 0)
-        await this.locks.run(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
+      if (m.pendingEvents.length === 0) await this.locks.run(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
       else await this.flushMessage(m.chatId, m.id, m.pendingEvents);
     }
     for (const row of old(await this.collections.readOutbox.find({ state: 'pending' }).limit(200).toArray()))

@@ -49,12 +49,12 @@ export class ChatNumbers {
   async take(chatId: string, seqs: number, revs: number): Promise<TakenNumbers> {
     const expiry = Date.now() + this.inFlightMs;
     const run = (seed: string[]) =>
-      (this.redis.eval(TAKE, 2, ...this.keys(chatId), seqs, revs, expiry, ...seed) as Promise<[number, number] | null>).catch(
-        () => {
-          // Redis down: a 503 the client may retry (nothing was written).
-          throw unavailable('The message numbering store is unavailable, try again');
-        },
-      );
+      (
+        this.redis.eval(TAKE, 2, ...this.keys(chatId), seqs, revs, expiry, ...seed) as Promise<[number, number] | null>
+      ).catch(() => {
+        // Redis down: a 503 the client may retry (nothing was written).
+        throw unavailable('The message numbering store is unavailable, try again');
+      });
     let taken = await run(['', '']);
     if (!taken) {
       const top = await this.highestStored(chatId);

@@ -138,7 +138,6 @@ export class VisibleMessages {
       .toArray();
     return docs.map((d) => d._id.toHexString());
   }
-
 }
 
 const unreadBy = (userId: string, extra: Filter<MessageDoc> = {}): Filter<MessageDoc> => ({

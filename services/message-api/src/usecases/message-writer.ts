@@ -71,7 +71,9 @@ export class MessageWriter {
         else throw new Error(`could not number a message of chat ${doc.chatId.toHexString()}`);
       }
       // Numbers refused by a unique index: the counters were behind the store; reseed them.
-      await Promise.all([...new Set(retry.map((t) => t.draft.chatId.toHexString()))].map((c) => this.numbers.forget(c)));
+      await Promise.all(
+        [...new Set(retry.map((t) => t.draft.chatId.toHexString()))].map((c) => this.numbers.forget(c)),
+      );
       todo = retry;
     }
     return outcomes as WriteOutcome[];
@@ -112,9 +114,11 @@ export class MessageWriter {
     const published = this.outbox.publishBatch(batchId, storedEvents, rowKept);
     // Without its outbox row a batch is answered only once its events are out, or kept after all.
     if (!rowKept && !(await published))
-      await this.outbox.keepBatch(batchId, storedEvents).catch((err: unknown) =>
-        this.logger.error({ err, batchId }, 'created events neither published nor kept: only /changes shows these'),
-      );
+      await this.outbox
+        .keepBatch(batchId, storedEvents)
+        .catch((err: unknown) =>
+          this.logger.error({ err, batchId }, 'created events neither published nor kept: only /changes shows these'),
+        );
     return stored;
   }
 
