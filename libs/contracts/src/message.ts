@@ -8,12 +8,16 @@ export const SEARCH_QUERY_MAX = 200;
 export const EMOJI_MAX = 16;
 
 /** Message text: trimmed, then 1..max code points (the limit is configurable in message-api). */
+/** No NUL characters: the store cannot keep them (a NUL would fail the write, not the request). */
+const withoutNul = (s: string) => !s.includes('\u0000');
+
 export const messageContent = (max = MESSAGE_CONTENT_MAX) =>
   z
     .string()
     .transform((s) => s.trim())
     .refine((s) => codePoints(s) >= 1, 'must not be empty')
-    .refine((s) => codePoints(s) <= max, `must be at most ${max} characters`);
+    .refine((s) => codePoints(s) <= max, `must be at most ${max} characters`)
+    .refine(withoutNul, 'must not contain NUL characters');
 
 /**
  * One emoji: a recommended emoji or emoji sequence (flags, keycaps, skin tones, ZWJ families),
@@ -32,7 +36,7 @@ export const emojiSchema = z
 export const REACTION_EMOJI_MAX = 20;
 export const REACTIONS_PER_USER_MAX = 10;
 
-export const clientMessageIdSchema = z.string().min(1).max(64);
+export const clientMessageIdSchema = z.string().min(1).max(64).refine(withoutNul, 'must not contain NUL characters');
 
 /** The specification's `media` object, as media-service returns it and `send_media` carries it. */
 export const mediaSchema = z.object({

@@ -80,7 +80,7 @@ describe('send', () => {
 
   it('refuses empty, whitespace-only and over-long content with VALIDATION and stores nothing', async () => {
     const before = (await w.stored({ chatId: new ObjectId(chatId) })).length;
-    for (const content of ['', '    ', 'x'.repeat(5_001), 'é'.repeat(5_001)]) {
+    for (const content of ['', '    ', 'x'.repeat(5_001), 'é'.repeat(5_001), 'a\u0000b']) {
       expect(await w.refusal(messageSend, alice, { chatId, content })).toBe('VALIDATION');
     }
     expect((await w.stored({ chatId: new ObjectId(chatId) })).length).toBe(before);
@@ -99,6 +99,7 @@ describe('send', () => {
       { chatId: 'not-an-id', content: 'x' },
       { chatId, content: 'x', replyToId: 'nope' },
       { chatId, content: 'x', clientMessageId: 'x'.repeat(65) },
+      { chatId, content: 'x', clientMessageId: 'nul\u0000' },
       { __proto__: { chatId }, content: 'x' },
     ]) {
       expect(await w.refusal(messageSend, alice, bad)).toBe('VALIDATION');

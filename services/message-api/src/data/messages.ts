@@ -30,6 +30,8 @@ export interface StoredMessage {
 
 export const oid = (id: string): ObjectId => new ObjectId(id);
 
+export type InsertOutcome = 'stored' | 'duplicate' | 'refused';
+
 function toStored(d: MessageDoc): StoredMessage {
   return {
     id: d._id.toHexString(),
@@ -193,20 +195,18 @@ export class MessageRepository {
 
   /**
    * Inserts new messages in one round trip, each on its own (unordered). Answers per document
-   * whether it was stored or refused by a unique index (its clientMessageId, seq or rev was taken).
+   * whether it was stored, refused by a unique index (its clientMessageId, seq or rev was
+   * taken), or refused by the store for another reason (that one alone fails, not its batch).
    */
-  async insertMany(docs: MessageDoc[]): Promise<('stored' | 'duplicate')[]> {
-    const outcome: ('stored' | 'duplicate')[] = docs.map(() => 'stored');
+  async insertMany(docs: MessageDoc[]): Promise<InsertOutcome[]> {
+    const outcome: InsertOutcome[] = docs.map(() => 'stored');
     try {
       await this.messages.insertMany(docs, { ordered: false });
     } catch (err) {
       const writeErrors = (err as { writeErrors?: { index: number; code?: number; err?: { code?: number } }[] })
         .writeErrors;
       if (!writeErrors?.length) throw err;
-      for (const w of writeErrors) {
-        if ((w.code ?? w.err?.code) !== 11000) throw err;
-        outcome[w.index] = 'duplicate';
-      }
+      for (const w of writeErrors) outcome[w.index] = (w.code ?? w.err?.code) === 11000 ? 'duplicate' : 'refused';
     }
     return outcome;
   }

@@ -4,7 +4,7 @@ import { groupCommit, type GroupCommit, type Logger } from '@chat/platform';
 import { encodeEvent, messageEvent } from '../bus/events.js';
 import type { EventOutbox } from '../bus/outbox.js';
 import type { ChatNumbers } from '../data/chat-numbers.js';
-import type { MessageRepository } from '../data/messages.js';
+import type { InsertOutcome, MessageRepository } from '../data/messages.js';
 import type { MessageDoc } from '../data/models.js';
 
 /** A new message before it is numbered (and given its id and time). */
@@ -16,7 +16,9 @@ export type WriteOutcome =
   /** The sender's clientMessageId was already used in the chat: nothing stored. */
   | { kind: 'duplicate' }
   /** Its caller had given up before the batch was written: nothing stored. */
-  | { kind: 'expired' };
+  | { kind: 'expired' }
+  /** The store refused this document (its neighbours in the batch are unaffected). */
+  | { kind: 'refused' };
 
 interface Submitted {
   draft: Draft;
@@ -66,6 +68,7 @@ export class MessageWriter {
       for (const [k, t] of todo.entries()) {
         const doc = docs[k] as MessageDoc;
         if (stored[k] === 'stored') outcomes[t.i] = { kind: 'stored', doc };
+        else if (stored[k] === 'refused') outcomes[t.i] = { kind: 'refused' };
         else if (await this.clientIdTaken(doc)) outcomes[t.i] = { kind: 'duplicate' };
         else if (attempt < NUMBERING_ATTEMPTS) retry.push(t);
         else throw new Error(`could not number a message of chat ${doc.chatId.toHexString()}`);
@@ -99,7 +102,7 @@ export class MessageWriter {
   }
 
   /** One insertMany and one outbox row, side by side; publishing starts once both are done. */
-  private async store(numbered: Numbered[]): Promise<('stored' | 'duplicate')[]> {
+  private async store(numbered: Numbered[]): Promise<InsertOutcome[]> {
     const batchId = randomUUID();
     const docs = numbered.map((n) => n.doc);
     const events = numbered.map((n) => n.event);

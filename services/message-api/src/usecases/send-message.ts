@@ -58,6 +58,8 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
     }
     case 'expired':
       throw unavailable('The send timed out before it was stored, try again');
+    case 'refused':
+      throw new Error(`the store refused a message of chat ${access.chatId}`);
   }
 }
 
