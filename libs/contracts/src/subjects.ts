@@ -55,7 +55,10 @@ export const chatAccessCheck = requestDef(
   ]),
 );
 
-/** The chats a user takes part in and has not deleted (for presence broadcasts). */
+/**
+ * The chats whose rooms hear a user's presence: their contacts' chats (accepted or
+ * auto_accepted, not deleted by them). Pending, rejected and blocked chats never do (API.md).
+ */
 export const chatListForUser = requestDef(
   'chat.user.list',
   z.object({ userId: objectId }),

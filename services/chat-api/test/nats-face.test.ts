@@ -155,10 +155,28 @@ describe('chat.access.check', () => {
 });
 
 describe('chat.user.list', () => {
-  it('lists the chats a user takes part in and has not deleted', async () => {
-    const [a, b, c] = [newUser(world.edgeUrl), newUser(world.edgeUrl), newUser(world.edgeUrl)];
+  it('lists the chats whose rooms may hear the user’s presence: accepted, not deleted; never pending, rejected or blocked', async () => {
+    const [a, b, c, d, e] = [1, 2, 3, 4, 5].map(() => newUser(world.edgeUrl)) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
     const ab = await request(a, b);
     const ac = await request(a, c);
+    const ad = await request(a, d);
+    const ae = await request(a, e);
+    // Pending: nobody learns anyone's presence yet.
+    expect((await bus.request(chatListForUser, { userId: a.id })).chatIds).toEqual([]);
+    for (const [user, chatId] of [
+      [b, ab],
+      [c, ac],
+      [e, ae],
+    ] as const)
+      expect((await user.http.post(`/api/chats/${chatId}/accept`)).status).toBe(200);
+    expect((await d.http.post(`/api/chats/${ad}/reject`)).status).toBe(200);
+    expect((await e.http.post(`/api/chats/${ae}/block`)).status).toBe(200);
     expect((await bus.request(chatListForUser, { userId: a.id })).chatIds.sort()).toEqual([ab, ac].sort());
     await a.http.delete(`/api/chats/${ac}`);
     expect((await bus.request(chatListForUser, { userId: a.id })).chatIds).toEqual([ab]);

@@ -1,4 +1,4 @@
-import { STREAMS } from '@chat/contracts';
+import { STREAMS, chatAccessCheck } from '@chat/contracts';
 import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger, type Redis } from '@chat/platform';
 import type { GatewayConfig } from './config.js';
 import { startBroadcasting } from './bus/broadcast.js';
@@ -60,7 +60,9 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     ttlMs: config.PRESENCE_TTL_MS,
     logger,
   });
-  const typing = new TypingTracker(io, links.redis, {
+  const maySend = async (userId: string, chatId: string) =>
+    (await links.bus.request(chatAccessCheck, { chatId, userId, action: 'send' }, { userId })).allowed;
+  const typing = new TypingTracker(io, links.redis, maySend, {
     throttleMs: config.TYPING_THROTTLE_MS,
     timeoutMs: config.TYPING_TIMEOUT_MS,
     logger,

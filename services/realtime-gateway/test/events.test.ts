@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  badTokens,
-  connectSocket,
-  emitAck,
-  newUserId,
-  nextEvent,
-  noEvent,
-  tokenFor,
-} from '@chat/testkit';
+import type { Socket } from 'socket.io-client';
+import { badTokens, connectSocket, emitAck, newUserId, nextEvent, noEvent, tokenFor } from '@chat/testkit';
 import { FakeBackend } from './support/fake-backend.js';
 import { recordEvents, type TestNode } from './support/cluster.js';
 import { startFakeCluster, type FakeCluster } from './support/fake-cluster.js';
@@ -307,6 +300,18 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       expect(await stop).toMatchObject({ userId: alice, chatId });
     });
 
+    it('the recipient of a pending request may not type (only who may send may), the requester may', async () => {
+      const [alice, bob] = [newUserId(), newUserId()];
+      const chatId = fake.addChat(alice, bob, 'pending');
+      const [a, b] = [await connect(gw1.url, alice), await connect(gw2.url, bob)];
+      for (const s of [a, b]) expect((await emitAck(s, 'join_chat', { chatId })).ok).toBe(true);
+      expect(await emitAck(b, 'typing', { chatId })).toMatchObject({ ok: false, code: 'FORBIDDEN', event: 'typing' });
+      expect(await noEvent(a, 'user_typing', 300)).toBe(true);
+      const typing = nextEvent(b, 'user_typing');
+      expect(await emitAck(a, 'typing', { chatId })).toEqual({ ok: true });
+      expect(await typing).toMatchObject({ userId: alice, chatId });
+    });
+
     it('typing into a chat the socket has not joined is FORBIDDEN and reaches nobody', async () => {
       const { chatId, b } = await pair();
       const stranger = await connect(gw1.url, newUserId());
@@ -320,14 +325,33 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
   });
 
   describe('chat state changes', () => {
+    /** Whether `socket` is still in the chat's room: an event published to the room reaches it or not. */
+    const hearsRoom = async (socket: Socket, chatId: string) => {
+      const arrived = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 400);
+        socket.on('message_edited', (p: { chatId: string; newContent: string }) => {
+          if (p.chatId === chatId && p.newContent === 'probe') {
+            clearTimeout(timer);
+            resolve(true);
+          }
+        });
+      });
+      await fake.probeRoom(chatId);
+      return arrived;
+    };
+
     it('when a chat is blocked, both users leave its room at once and sending is FORBIDDEN', async () => {
       const { bob, chatId, a, b } = await pair();
       const bobOther = await connect(gw1.url, bob);
       await emitAck(bobOther, 'join_chat', { chatId });
+      expect(await hearsRoom(a, chatId)).toBe(true);
       await fake.setStatus(chatId, 'blocked', bob);
-      // The leave is applied by the broadcast consumer; typing (a local room check) shows when.
-      await expect.poll(async () => (await emitAck(a, 'typing', { chatId })).ok, { timeout: 5_000 }).toBe(false);
-      await expect.poll(async () => (await emitAck(bobOther, 'typing', { chatId })).ok, { timeout: 5_000 }).toBe(false);
+      // The leave is applied by the broadcast consumer.
+      await expect.poll(() => hearsRoom(a, chatId), { timeout: 5_000 }).toBe(false);
+      await expect.poll(() => hearsRoom(bobOther, chatId), { timeout: 5_000 }).toBe(false);
+      // Neither side of a blocked chat may type.
+      for (const socket of [a, bobOther])
+        expect(await emitAck(socket, 'typing', { chatId })).toMatchObject({ ok: false, code: 'FORBIDDEN' });
       const before = fake.snapshot();
       expect(await emitAck(a, 'send_message', { chatId, content: 'still there?' })).toMatchObject({
         ok: false,
@@ -342,16 +366,16 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
     it('when a chat is rejected, both users leave its room and hear nothing more of it', async () => {
       const { alice, chatId, a, b } = await pair();
       await fake.setStatus(chatId, 'rejected', alice);
-      await expect.poll(async () => (await emitAck(b, 'typing', { chatId })).ok, { timeout: 5_000 }).toBe(false);
-      await expect.poll(async () => (await emitAck(a, 'typing', { chatId })).ok, { timeout: 5_000 }).toBe(false);
+      await expect.poll(() => hearsRoom(b, chatId), { timeout: 5_000 }).toBe(false);
+      await expect.poll(() => hearsRoom(a, chatId), { timeout: 5_000 }).toBe(false);
       expect(await noEvent(b, 'user_typing', 300)).toBe(true);
     });
 
     it('when a user deletes a chat, only their sockets leave the room', async () => {
       const { bob, chatId, a, b } = await pair();
       await fake.deleteChatFor(chatId, bob);
-      await expect.poll(async () => (await emitAck(b, 'typing', { chatId })).ok, { timeout: 5_000 }).toBe(false);
-      expect(await emitAck(a, 'typing', { chatId })).toEqual({ ok: true });
+      await expect.poll(() => hearsRoom(b, chatId), { timeout: 5_000 }).toBe(false);
+      expect(await hearsRoom(a, chatId)).toBe(true);
     });
   });
 
@@ -372,6 +396,30 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
       const offline = nextEvent(b, 'user_offline', 5_000, (p) => p.userId === alice);
       a2.disconnect();
       expect(await offline).toMatchObject({ userId: alice, chatId });
+    });
+
+    it('a stranger who requested a chat and joined its room never learns whether the other is online; neither does a blocked chat', async () => {
+      const [target, stranger, blocker] = [newUserId(), newUserId(), newUserId()];
+      const pending = fake.addChat(stranger, target, 'pending');
+      const blocked = fake.addChat(blocker, target, 'blocked');
+      const contact = newUserId();
+      const friendly = fake.addChat(contact, target);
+      const s = await connect(gw1.url, stranger);
+      const k = await connect(gw1.url, blocker);
+      const c = await connect(gw2.url, contact);
+      expect((await emitAck(s, 'join_chat', { chatId: pending })).ok).toBe(true);
+      await emitAck(k, 'join_chat', { chatId: blocked }); // refused or not, it must not help
+      await emitAck(c, 'join_chat', { chatId: friendly });
+      const contactHears = nextEvent(c, 'user_online', 5_000, (p) => p.userId === target);
+      const t = await connect(gw2.url, target);
+      expect(await contactHears).toMatchObject({ userId: target, chatId: friendly });
+      expect(await noEvent(s, 'user_online', 400)).toBe(true);
+      expect(await noEvent(k, 'user_online', 50)).toBe(true);
+      const contactHearsOff = nextEvent(c, 'user_offline', 5_000, (p) => p.userId === target);
+      t.disconnect();
+      await contactHearsOff;
+      expect(await noEvent(s, 'user_offline', 400)).toBe(true);
+      expect(await noEvent(k, 'user_offline', 50)).toBe(true);
     });
   });
 });

@@ -30,7 +30,7 @@ export function serveChatQueries(bus: Bus, chats: ChatRepository, cache: ChatCac
       }),
     ),
     bus.handle(chatListForUser, QUEUE_GROUPS.chatApi, async ({ userId }) => ({
-      chatIds: await chats.chatIdsOf(userId),
+      chatIds: await chats.contactChatIdsOf(userId),
     })),
   ];
   return {

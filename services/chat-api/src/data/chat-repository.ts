@@ -46,6 +46,7 @@ function listFilter(userId: string, list: ChatListKind): Record<string, unknown>
   }
 }
 
+const CONTACT_STATUSES: ChatStatus[] = ['accepted', 'auto_accepted'];
 const NEWEST_FIRST = { lastMessageAt: -1, updatedAt: -1, _id: -1 } as const;
 /** Reads skip the projection's applied revs, which only the projection needs. (Only finds: FerretDB cannot project findAndModify.) */
 const WITHOUT_APPLIED = { appliedRevs: 0 } as const;
@@ -204,9 +205,9 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: Chat
       return { items: docs.map((d) => toRecord(d as unknown as Record<string, unknown>)), total };
     },
 
-    /** Ids of the chats a user takes part in and has not deleted. */
-    async chatIdsOf(userId: string): Promise<string[]> {
-      const docs = await Chat.find(visibleTo(userId), { _id: 1 }).lean();
+    /** Ids of the user's accepted (or auto_accepted) chats they have not deleted: who may see their presence. */
+    async contactChatIdsOf(userId: string): Promise<string[]> {
+      const docs = await Chat.find({ ...visibleTo(userId), status: { $in: CONTACT_STATUSES } }, { _id: 1 }).lean();
       return docs.map((d) => String(d._id));
     },
   };

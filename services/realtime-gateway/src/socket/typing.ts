@@ -6,7 +6,8 @@ import type { GatewayServer, GatewaySocket } from './types.js';
  * Typing indicators that cannot flood a room: one `user_typing` per user and chat per
  * throttle interval (a Redis key shared by all nodes and the user's devices), and a
  * `user_stop_typing` when the typist stops, goes quiet for `timeoutMs`, leaves or disconnects.
- * Only sockets that joined the chat may type: the room check is local, no NATS per keystroke.
+ * Only a user who may send in the chat may type (API.md: never from a pending recipient, a
+ * rejected or a blocked chat): `maySend` asks chat-api, whose answer is cached there.
  */
 export class TypingTracker {
   /** socket id -> chat id -> timer that ends the typing after silence. */
@@ -15,6 +16,7 @@ export class TypingTracker {
   constructor(
     private readonly io: GatewayServer,
     private readonly redis: Redis,
+    private readonly maySend: (userId: string, chatId: string) => Promise<boolean>,
     private readonly opts: { throttleMs: number; timeoutMs: number; logger: Logger },
   ) {}
 
@@ -22,6 +24,7 @@ export class TypingTracker {
     const room = rooms.chat(chatId);
     if (!socket.rooms.has(room)) throw forbidden('Join the chat before sending typing events');
     const userId = socket.data.userId;
+    if (!(await this.maySend(userId, chatId))) throw forbidden('You may not send messages in this chat');
     const chats = this.active.get(socket.id) ?? new Map<string, NodeJS.Timeout>();
     this.active.set(socket.id, chats);
     clearTimeout(chats.get(chatId));

@@ -109,6 +109,19 @@ export class FakeBackend {
     await this.publishChatEvent(chat, 'deleted', userId);
   }
 
+  /** Publishes an edit of a made-up message of the chat: whoever is in the room hears `message_edited`. */
+  async probeRoom(chatId: string): Promise<string> {
+    const messageId = randomUUID().replace(/-/g, '').slice(0, 24);
+    await this.publishMessageEvent(chatId, 'edited', {
+      messageId,
+      rev: 1,
+      newContent: 'probe',
+      editedAt: new Date().toISOString(),
+      editedBy: randomUUID().replace(/-/g, '').slice(0, 24),
+    });
+    return messageId;
+  }
+
   /** A snapshot of the stored messages, to prove a refused command changed nothing. */
   snapshot(): string {
     return JSON.stringify(
@@ -209,7 +222,12 @@ export class FakeBackend {
     });
     bus.handle(chatListForUser, QUEUE_GROUPS.chatApi, async (d) => ({
       chatIds: [...this.chats.values()]
-        .filter((c) => c.participants.includes(d.userId) && !c.deletedFor.has(d.userId))
+        .filter(
+          (c) =>
+            c.participants.includes(d.userId) &&
+            !c.deletedFor.has(d.userId) &&
+            (c.status === 'accepted' || c.status === 'auto_accepted'),
+        )
         .map((c) => c.chatId),
     }));
 
