@@ -1,3 +1,4 @@
+import { basename, dirname } from 'node:path';
 import type { NextFunction, Response } from 'express';
 import { notFound } from '@chat/platform';
 import { FILE_SECURITY_HEADERS, servingHeadersFor, STORED_NAME } from '../domain/serving.js';
@@ -29,7 +30,10 @@ export async function serveLocalFile(
     res.setHeader('Content-Disposition', String(res.get('Content-Disposition')).replace(/^attachment/, 'inline'));
   res.setHeader('Content-Type', contentType); // after attachment(), which guesses a type from the name
 
-  res.sendFile(path, { dotfiles: 'deny', lastModified: true }, (err?: Error & { status?: number; code?: string }) => {
+  // Relative to its folder: the dot-file rule then looks at the file's name only, so a storage
+  // folder below a dot-folder (the default .local/media) serves too.
+  const options = { root: dirname(path), dotfiles: 'deny' as const, lastModified: true };
+  res.sendFile(basename(path), options, (err?: Error & { status?: number; code?: string }) => {
     if (!err || res.headersSent) return;
     next(err.status === 404 || err.code === 'ENOENT' ? notFound('File not found') : err);
   });

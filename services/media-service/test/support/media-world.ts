@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
@@ -32,6 +32,8 @@ export class MediaWorld {
   chatApi!: SpawnedService;
   media!: SpawnedService;
   edge!: SpawnedService;
+  /** A temporary folder holding the storage folder. */
+  root!: string;
   storageDir!: string;
   db!: mongoose.Connection;
   bus!: Bus;
@@ -75,7 +77,10 @@ export function useMediaWorld(kind: 'local' | 'imagekit'): MediaWorld {
   const w = new MediaWorld(kind);
   beforeAll(async () => {
     w.infra = await startTestInfra();
-    w.storageDir = mkdtempSync(join(tmpdir(), 'media-test-'));
+    // Shaped like the default (.local/media): a storage folder below a dot-folder must serve too.
+    w.root = mkdtempSync(join(tmpdir(), 'media-test-'));
+    w.storageDir = join(w.root, '.local', 'media');
+    mkdirSync(w.storageDir, { recursive: true });
     if (kind === 'imagekit') w.fake = await startImageKitFake();
     const edgePort = await freePort();
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
@@ -117,7 +122,7 @@ export function useMediaWorld(kind: 'local' | 'imagekit'): MediaWorld {
     await Promise.all([w.edge?.stop(), w.media?.stop(), w.chatApi?.stop()]);
     await w.fake?.close();
     await w.infra?.stop();
-    if (w.storageDir) rmSync(w.storageDir, { recursive: true, force: true });
+    if (w.root) rmSync(w.root, { recursive: true, force: true });
   });
   return w;
 }
