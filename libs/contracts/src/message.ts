@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codePoints, objectId } from './common.js';
+import { codePoints, objectId, PAGE_LIMIT_MAX, paginationQuery, queryInt } from './common.js';
 import { messageTypeSchema, type MessageType } from './chat.js';
 
 export const MESSAGE_CONTENT_MAX = 5_000;
@@ -84,19 +84,7 @@ export interface MessageView {
 }
 
 /** `GET /api/chats/:chatId/messages` query: page/limit plus `before` / `after` cursors. */
-export const listMessagesQuery = z.object({
-  limit: z
-    .string()
-    .regex(/^\d{1,9}$/)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(100))
-    .optional(),
-  page: z
-    .string()
-    .regex(/^\d{1,9}$/)
-    .transform(Number)
-    .pipe(z.number().int().min(1))
-    .optional(),
+export const listMessagesQuery = paginationQuery(50).extend({
   before: objectId.optional(),
   after: objectId.optional(),
 });
@@ -104,47 +92,21 @@ export const listMessagesQuery = z.object({
 export const messageTypeOf = messageTypeSchema;
 
 /** `GET /api/chats/:chatId/search` query: `q` taken literally, 1..200 code points. */
-export const searchMessagesQuery = z.object({
+export const searchMessagesQuery = paginationQuery(20).extend({
   q: z
     .string({ error: 'is required' })
     .refine(
       (s) => s.length <= SEARCH_QUERY_MAX * 2 && codePoints(s) >= 1 && codePoints(s) <= SEARCH_QUERY_MAX,
       `must be 1 to ${SEARCH_QUERY_MAX} characters`,
     ),
-  limit: z
-    .string()
-    .regex(/^\d{1,9}$/)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(100))
-    .optional(),
-  page: z
-    .string()
-    .regex(/^\d{1,9}$/)
-    .transform(Number)
-    .pipe(z.number().int().min(1))
-    .optional(),
   /** Continue an earlier search below this seq (its response's `window.beforeSeq`). */
-  beforeSeq: z
-    .string()
-    .regex(/^\d{1,15}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(1))
-    .optional(),
+  beforeSeq: queryInt(1).optional(),
 });
 
 /** `GET /api/chats/:chatId/changes` query: changes after `since` (a per-chat `rev`), at most `limit`. */
 export const messageChangesQuery = z.object({
-  since: z
-    .string()
-    .regex(/^\d{1,15}$/, 'must be a whole number')
-    .transform(Number)
-    .optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,9}$/)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(100))
-    .optional(),
+  since: queryInt(0).optional(),
+  limit: queryInt(1, PAGE_LIMIT_MAX).optional(),
 });
 
 /** A message deleted for everyone, or hidden for the viewer, as `/changes` reports it. */

@@ -276,6 +276,7 @@ describe('active chats and history lists', () => {
       'limit=101',
       'page=-1',
       'page=0',
+      'page=1001',
       'limit=abc',
       'limit=1e2',
       'limit=10&limit=20',
