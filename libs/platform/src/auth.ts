@@ -13,6 +13,11 @@ const OBJECT_ID = /^[0-9a-fA-F]{24}$/;
  * an expired `exp` or a missing id is a 401.
  */
 export function verifyToken(token: string, secret: string): string {
+  return verifyTokenClaims(token, secret).userId;
+}
+
+/** Like `verifyToken`, also answering when the token expires (`exp`, epoch ms), if it says. */
+export function verifyTokenClaims(token: string, secret: string): { userId: string; expiresAt?: number } {
   let claims: jwt.JwtPayload | string;
   try {
     claims = jwt.verify(token, secret, { algorithms: ['HS256'] });
@@ -22,7 +27,8 @@ export function verifyToken(token: string, secret: string): string {
   if (typeof claims !== 'object' || claims === null) throw unauthorized('Invalid token');
   const id = claims.sub ?? (claims as Record<string, unknown>).id ?? (claims as Record<string, unknown>).userId;
   if (typeof id !== 'string' || !OBJECT_ID.test(id)) throw unauthorized('Token has no valid user id');
-  return id.toLowerCase();
+  const userId = id.toLowerCase();
+  return typeof claims.exp === 'number' ? { userId, expiresAt: claims.exp * 1000 } : { userId };
 }
 
 /** `Bearer <token>` -> token, else undefined. */
@@ -59,8 +65,13 @@ export function requireAuth(secret: string, limit?: (userId: string) => Promise<
  * API.md and the per-user request limit from the configuration.
  * @example router.use(authenticate(config));
  */
-export const authenticate = (config: Pick<BaseConfig, 'JWT_SECRET' | 'HTTP_RATE_LIMIT_POINTS' | 'HTTP_RATE_LIMIT_WINDOW_S'>) =>
-  requireAuth(config.JWT_SECRET, rateLimiter({ points: config.HTTP_RATE_LIMIT_POINTS, windowS: config.HTTP_RATE_LIMIT_WINDOW_S }, 'http-user'));
+export const authenticate = (
+  config: Pick<BaseConfig, 'JWT_SECRET' | 'HTTP_RATE_LIMIT_POINTS' | 'HTTP_RATE_LIMIT_WINDOW_S'>,
+) =>
+  requireAuth(
+    config.JWT_SECRET,
+    rateLimiter({ points: config.HTTP_RATE_LIMIT_POINTS, windowS: config.HTTP_RATE_LIMIT_WINDOW_S }, 'http-user'),
+  );
 
 /** The authenticated caller of a request that passed `requireAuth`. */
 export const callerOf = (res: Response): string => res.locals.userId as string;

@@ -379,6 +379,19 @@ describe('realtime-gateway: client events and broadcasts across two nodes', () =
     });
   });
 
+  describe('token expiry', () => {
+    it('a socket is told UNAUTHORIZED and closed when its token expires; one with a fresh token stays', async () => {
+      const alice = newUserId();
+      const short = await connectSocket(gw1.url, tokenFor(alice, { expiresIn: 2 }));
+      const fresh = await connect(gw1.url, alice);
+      const told = nextEvent(short, 'error', 5_000);
+      const closed = nextEvent(short, 'disconnect', 5_000);
+      expect(await told).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/expired/) });
+      expect(await closed).toBe('io server disconnect');
+      expect(fresh.connected).toBe(true);
+    });
+  });
+
   describe('presence', () => {
     it("user_online when a user's first socket comes, not for the second; user_offline only when the last goes", async () => {
       const alice = newUserId();

@@ -7,7 +7,7 @@ import {
   AppError,
   csv,
   handshakeToken,
-  verifyToken,
+  verifyTokenClaims,
   type Bus,
   type Logger,
   type Metrics,
@@ -51,7 +51,9 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     const token = handshakeToken(socket.handshake);
     if (!token) return next(authError('Authentication required: pass auth.token or an Authorization: Bearer header'));
     try {
-      socket.data.userId = verifyToken(token, config.JWT_SECRET);
+      const { userId, expiresAt } = verifyTokenClaims(token, config.JWT_SECRET);
+      socket.data.userId = userId;
+      if (expiresAt !== undefined) socket.data.expiresAt = expiresAt;
       next();
     } catch (err) {
       next(authError(err instanceof AppError ? err.message : 'Invalid token'));
@@ -124,8 +126,23 @@ export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void
       if (guards.garbage.strike()) guards.onGarbageLimit();
     });
 
+    // A socket lives no longer than its token: told why, so the client reconnects with a fresh one.
+    const expiresIn = socket.data.expiresAt === undefined ? undefined : socket.data.expiresAt - Date.now();
+    const expiry =
+      expiresIn === undefined || expiresIn > 2 ** 31 - 1 // beyond a timer's reach (24 days): not worth one
+        ? undefined
+        : setTimeout(
+            () => {
+              socket.emit('error', { message: 'Token expired: reconnect with a fresh token', code: 'UNAUTHORIZED' });
+              connections.inc({ phase: 'token_expired' });
+              socket.disconnect(true);
+            },
+            Math.max(0, expiresIn),
+          );
+
     socket.on('disconnecting', () => deps.typing.socketGone(socket));
     socket.on('disconnect', () => {
+      clearTimeout(expiry);
       connections.inc({ phase: 'disconnected' });
       // A draining node leaves its sockets' presence to expire: the clients are reconnecting
       // elsewhere, and their peers should not see them flicker offline.

@@ -11,6 +11,8 @@ import type {
 /** What the handshake leaves on every socket. */
 export interface SocketData {
   userId: string;
+  /** When the handshake's token expires (epoch ms): the socket is closed then. */
+  expiresAt?: number;
 }
 type InterServerEvents = Record<string, never>;
 
