@@ -62,6 +62,9 @@ describe('cleanFileName', () => {
     expect(cleanFileName('../../etc/passwd', 'txt')).toBe('passwd');
     expect(cleanFileName('C:\\Users\\me\\photo.png', 'png')).toBe('photo.png');
     expect(cleanFileName('a\u0000b\nc.pdf', 'pdf')).toBe('abc.pdf');
+    // Right-to-left override: shown as "invoice_fdp.exe" read backwards; zero-width and BOM too.
+    expect(cleanFileName('invoice_\u202Egpj.exe', 'bin')).toBe('invoice_gpj.exe');
+    expect(cleanFileName('re\u200Bport\u2066.pdf\uFEFF', 'pdf')).toBe('report.pdf');
     expect(cleanFileName('', 'png')).toBe('file.png');
     expect(cleanFileName('..', 'bin')).toBe('file.bin');
     expect([...cleanFileName('x'.repeat(1000), 'txt')].length).toBe(200);

@@ -102,8 +102,10 @@ export const largestLimit = (limits: SizeLimits): number => Math.max(limits.imag
  */
 export function cleanFileName(original: string | undefined, ext: string): string {
   const base = (original ?? '').split(/[\\/]/).pop() ?? '';
+  // Control characters, and format characters (bidi overrides that make `gpj.exe` read as
+  // `exe.jpg`, zero-width spaces that hide in a name) never reach a name shown to people.
   // eslint-disable-next-line no-control-regex
-  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const cleaned = base.replace(/[\u0000-\u001f\u007f]|\p{Cf}/gu, '').trim();
   const name = [...cleaned].slice(0, 200).join('');
   return name && name !== '.' && name !== '..' ? name : `file.${ext}`;
 }
