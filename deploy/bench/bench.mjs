@@ -95,6 +95,7 @@ async function startInfra() {
     // The bench is a few users sending as fast as the stack allows: abuse limits must not bite.
     SOCKET_RATE_LIMIT_POINTS: '10000000',
     HTTP_RATE_LIMIT_POINTS: '10000000',
+    METRICS_PORT: '0', // the edge's metrics port: any free one
   };
   const stop = async () => {
     await dropDatabase(mongoUrl).catch((err) => log(`dropping ${mongoUrl}: ${err.message}`));

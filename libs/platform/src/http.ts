@@ -21,6 +21,8 @@ export interface HttpAppOptions {
   routes: (app: Express) => void;
   /** Skip JSON body parsing (the edge proxies raw bodies). */
   rawBodies?: boolean;
+  /** Serve `/metrics` on this app (default). The public edge serves them on a port of its own. */
+  serveMetrics?: boolean;
 }
 
 /**
@@ -58,16 +60,28 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     const result = await runReadiness(opts.readiness);
     res.status(result.ready ? 200 : 503).json(result);
   });
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('content-type', opts.metrics.registry.contentType);
-    res.send(await opts.metrics.registry.metrics());
-  });
+  if (opts.serveMetrics !== false) app.get('/metrics', metricsHandler(opts.metrics));
 
   if (!opts.rawBodies) app.use(express.json({ limit: opts.bodyLimit, strict: true }));
   opts.routes(app);
 
-  app.use((req: Request, _res: Response, next: NextFunction) => next(notFound(`No route for ${req.method} ${req.path}`)));
+  app.use((req: Request, _res: Response, next: NextFunction) =>
+    next(notFound(`No route for ${req.method} ${req.path}`)),
+  );
   app.use(errorRenderer(opts.logger));
+  return app;
+}
+
+const metricsHandler = (metrics: Metrics) => async (_req: Request, res: Response) => {
+  res.setHeader('content-type', metrics.registry.contentType);
+  res.send(await metrics.registry.metrics());
+};
+
+/** Only `/metrics`, for a port that is not public (Prometheus scrapes it; clients cannot reach it). */
+export function metricsApp(metrics: Metrics): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(metrics));
   return app;
 }
 
@@ -76,7 +90,8 @@ function fromParserError(err: unknown): AppError | undefined {
   const type = (err as { type?: unknown })?.type;
   if (type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', 'Request body too large');
   if (type === 'entity.parse.failed') return new AppError('VALIDATION', 'Malformed JSON body');
-  if (typeof type === 'string' && type.startsWith('encoding.')) return new AppError('VALIDATION', 'Unsupported body encoding');
+  if (typeof type === 'string' && type.startsWith('encoding.'))
+    return new AppError('VALIDATION', 'Unsupported body encoding');
   if (type === 'charset.unsupported') return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported charset');
   return undefined;
 }

@@ -117,6 +117,8 @@ export async function startTestInfra(): Promise<TestInfra> {
       REDIS_URL: redis.url,
       // Tests poll and fan out quickly; the limit itself is tested with its own low setting.
       HTTP_RATE_LIMIT_POINTS: '100000',
+      // Many edges run at once: each takes a free port for its metrics.
+      METRICS_PORT: '0',
     },
     stop: async () => {
       await Promise.all([nats.stop(), redis.stop(), dropDatabase(mongoUrl).catch(() => undefined)]);

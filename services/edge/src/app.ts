@@ -1,18 +1,21 @@
-import { closeServer, createHttpApp, createMetrics, listen, type Logger } from '@chat/platform';
+import { closeServer, createHttpApp, createMetrics, listen, metricsApp, type Logger } from '@chat/platform';
 import type { EdgeConfig } from './config.js';
 import { edgeRoutes } from './http/routes.js';
 
 export interface RunningEdge {
   port: number;
+  metricsPort: number;
   close(): Promise<void>;
 }
 
 /** The one public host: routes REST to its service and Socket.IO (with upgrades) to the gateways. */
 export async function startEdge(config: EdgeConfig, logger: Logger): Promise<RunningEdge> {
   const routes = edgeRoutes(config, logger);
+  const metrics = createMetrics('edge');
   const app = createHttpApp({
     logger,
-    metrics: createMetrics('edge'),
+    metrics,
+    serveMetrics: false, // the public port never shows them
     readiness: [],
     corsOrigins: config.CORS_ORIGINS,
     bodyLimit: '1kb', // unused: the edge streams bodies through untouched
@@ -24,5 +27,13 @@ export async function startEdge(config: EdgeConfig, logger: Logger): Promise<Run
     if (req.url?.startsWith('/socket.io/')) routes.socketProxy.upgrade(req, socket as never, head);
     else socket.destroy();
   });
-  return { port, close: () => closeServer(server) };
+  const internal = await listen(metricsApp(metrics), config.METRICS_PORT);
+  logger.info({ metricsPort: internal.port }, 'metrics served on their own port');
+  return {
+    port,
+    metricsPort: internal.port,
+    close: async () => {
+      await Promise.all([closeServer(server), closeServer(internal.server)]);
+    },
+  };
 }

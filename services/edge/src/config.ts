@@ -12,5 +12,7 @@ export const edgeConfigSchema = baseConfigSchema
     /** `id=url` pairs (sticky long-polling by session id) or plain urls, comma separated. */
     GATEWAY_NODES: z.string().default('gw1=http://127.0.0.1:3004,gw2=http://127.0.0.1:3005'),
     PROXY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+    /** `/metrics` is served here, not on the public PORT (0: a free port, logged at start). */
+    METRICS_PORT: portVar(9464),
   });
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;

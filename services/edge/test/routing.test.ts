@@ -10,10 +10,14 @@ import { startEdge, type RunningEdge } from '../src/app.js';
 
 /** An upstream that answers with its own name and the path it received. */
 async function namedUpstream(name: string) {
-  const { server, port } = await listen((req: any, res: any) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ upstream: name, path: req.url, method: req.method }));
-  }, 0, '127.0.0.1');
+  const { server, port } = await listen(
+    (req: any, res: any) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ upstream: name, path: req.url, method: req.method }));
+    },
+    0,
+    '127.0.0.1',
+  );
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
@@ -45,6 +49,7 @@ describe('edge routing', () => {
     );
     const config = parseConfig(edgeConfigSchema, {
       PORT: '0',
+      METRICS_PORT: '0',
       LOG_LEVEL: 'silent',
       CHAT_API_URL: chat!.url,
       MESSAGE_API_URL: message!.url,
@@ -58,6 +63,13 @@ describe('edge routing', () => {
   afterAll(async () => {
     await edge.close();
     closers.forEach((c) => c());
+  });
+
+  it('serves /metrics on its own port only, never on the public one', async () => {
+    expect((await api(base).get('/metrics')).status).toBe(404);
+    const internal = await fetch(`http://127.0.0.1:${edge.metricsPort}/metrics`);
+    expect(internal.status).toBe(200);
+    expect(await internal.text()).toMatch(/^# HELP /m);
   });
 
   it.each([
@@ -118,6 +130,7 @@ describe('edge with an upstream down', () => {
     const deadPort = await freePort();
     const config = parseConfig(edgeConfigSchema, {
       PORT: '0',
+      METRICS_PORT: '0',
       CHAT_API_URL: `http://127.0.0.1:${deadPort}`,
       GATEWAY_NODES: `http://127.0.0.1:${deadPort}`,
     });
