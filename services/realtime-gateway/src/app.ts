@@ -54,8 +54,17 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
   });
   const { server, port } = await listen(app, config.PORT);
 
-  const io = createSocketServer(server, { config, logger, bus: links.bus, redis: links.redis, redisSub, isDraining });
-  const presence = new Presence(io, links.bus, new PresenceStore(links.redis, config.PRESENCE_TTL_MS), {
+  const presenceStore = new PresenceStore(links.redis, config.PRESENCE_TTL_MS);
+  const io = createSocketServer(server, {
+    config,
+    logger,
+    bus: links.bus,
+    redis: links.redis,
+    redisSub,
+    isDraining,
+    liveSockets: (userId) => presenceStore.liveSockets(userId),
+  });
+  const presence = new Presence(io, links.bus, presenceStore, {
     nodeId: config.GATEWAY_NODE_ID,
     ttlMs: config.PRESENCE_TTL_MS,
     logger,

@@ -24,6 +24,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   SOCKET_RATE_LIMIT_WINDOW_S: int(1),
   /** Chat rooms one socket may be in at once. */
   SOCKET_MAX_ROOMS: int(200),
+  /** Sockets one user may hold at once, over every node (a new one past it is refused). */
+  SOCKET_MAX_PER_USER: int(20),
   /** A socket that sends this many invalid events within the window is disconnected. */
   SOCKET_GARBAGE_LIMIT: int(10),
   SOCKET_GARBAGE_WINDOW_MS: msVar(10_000),

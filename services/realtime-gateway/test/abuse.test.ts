@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { clientEvents } from '@chat/contracts';
-import {
-  emitAck,
-  newUserId,
-  nextEvent,
-  noEvent,
-  tokenFor,
-} from '@chat/testkit';
+import { connectSocket, emitAck, newUserId, nextEvent, noEvent, tokenFor } from '@chat/testkit';
 import { FakeBackend } from './support/fake-backend.js';
 import { recordEvents, type TestNode } from './support/cluster.js';
 import { startFakeCluster, type FakeCluster } from './support/fake-cluster.js';
@@ -73,6 +67,7 @@ describe('realtime-gateway: refusals and abuse limits', () => {
       SOCKET_GARBAGE_LIMIT: '5',
       SOCKET_MAX_ROOMS: '2',
       SOCKET_MAX_PAYLOAD_BYTES: '16384',
+      SOCKET_MAX_PER_USER: '4',
     };
     cluster = await startFakeCluster({
       lenient: { SOCKET_RATE_LIMIT_POINTS: '100000', SOCKET_GARBAGE_LIMIT: '100000' },
@@ -272,6 +267,33 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     expect((await emitAck(s, 'join_chat', { chatId: chats[1] })).ok).toBe(true); // already in: fine
     await emitAck(s, 'leave_chat', { chatId: chats[0] });
     expect((await emitAck(s, 'join_chat', { chatId: chats[2] })).ok).toBe(true);
+  });
+
+  it('a user may hold at most SOCKET_MAX_PER_USER sockets over every node; one more is refused until one goes', async () => {
+    const user = newUserId();
+    const held = [
+      await connect(strict.url, user),
+      await connect(strict2.url, user),
+      await connect(strict.url, user),
+      await connect(strict2.url, user),
+    ];
+    await expect(connectSocket(strict.url, tokenFor(user))).rejects.toThrow(/Too many connections/);
+    await expect(connectSocket(strict2.url, tokenFor(user))).rejects.toThrow(/Too many connections/);
+    // Another user is not affected.
+    expect((await connect(strict.url, newUserId())).connected).toBe(true);
+    held[0]!.close();
+    await expect
+      .poll(
+        async () =>
+          connectSocket(strict.url, tokenFor(user)).then(
+            (s) => (cluster.track(s), true),
+            () => false,
+          ),
+        {
+          timeout: 5_000,
+        },
+      )
+      .toBe(true);
   });
 
   it('a dependency that does not answer becomes UNAVAILABLE, not a hang', async () => {

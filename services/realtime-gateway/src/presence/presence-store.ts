@@ -89,8 +89,13 @@ export class PresenceStore {
     return (await this.redis.set('presence:sweeper', nodeId, 'PX', ms, 'NX')) === 'OK';
   }
 
-  /** Whether the user has a live socket now (by the Redis clock, like the expiries). */
+  /** How many live sockets the user has now, over every node (by the Redis clock, like the expiries). */
+  async liveSockets(userId: string): Promise<number> {
+    return (await this.redis.eval(LIVE, 1, userKey(userId))) as number;
+  }
+
+  /** Whether the user has a live socket now. */
   async isOnline(userId: string): Promise<boolean> {
-    return ((await this.redis.eval(LIVE, 1, userKey(userId))) as number) > 0;
+    return (await this.liveSockets(userId)) > 0;
   }
 }

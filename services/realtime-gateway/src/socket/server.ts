@@ -29,6 +29,8 @@ export interface SocketServerDeps {
   /** Subscriber connection for the adapter (a subscribed ioredis client can do nothing else). */
   redisSub: Redis;
   isDraining: () => boolean;
+  /** The user's live sockets over every node (the handshake refuses one past SOCKET_MAX_PER_USER). */
+  liveSockets: (userId: string) => Promise<number>;
 }
 
 const eventNames = Object.keys(clientEvents) as ClientEventName[];
@@ -54,19 +56,31 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       const { userId, expiresAt } = verifyTokenClaims(token, config.JWT_SECRET);
       socket.data.userId = userId;
       if (expiresAt !== undefined) socket.data.expiresAt = expiresAt;
-      next();
     } catch (err) {
-      next(authError(err instanceof AppError ? err.message : 'Invalid token'));
+      return next(authError(err instanceof AppError ? err.message : 'Invalid token'));
     }
+    // A bound, not an exact count: handshakes racing on two nodes may both pass by one.
+    deps.liveSockets(socket.data.userId).then(
+      (live) =>
+        next(
+          live >= config.SOCKET_MAX_PER_USER
+            ? refusal(`Too many connections: at most ${config.SOCKET_MAX_PER_USER} per user`, 'RATE_LIMITED')
+            : undefined,
+        ),
+      () => next(refusal('Presence is unavailable, try again', 'UNAVAILABLE')),
+    );
   });
   return io;
 }
 
-function authError(message: string): Error {
+/** A handshake refusal: the client's `connect_error` carries the message and `data.code`. */
+function refusal(message: string, code: 'UNAUTHORIZED' | 'RATE_LIMITED' | 'UNAVAILABLE'): Error {
   const err = new Error(message) as Error & { data?: unknown };
-  err.data = { code: 'UNAUTHORIZED' };
+  err.data = { code };
   return err;
 }
+
+const authError = (message: string) => refusal(message, 'UNAUTHORIZED');
 
 export interface ConnectionDeps {
   config: GatewayConfig;
