@@ -12,6 +12,11 @@ export const baseConfigSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   CORS_ORIGINS: z.string().default('*'),
+  /**
+   * Which hops may set X-Forwarded-For (express's `trust proxy`): by default only proxies on
+   * loopback and private networks (the edge, an ingress), never any client on the internet.
+   */
+  TRUST_PROXY: z.string().default('loopback, linklocal, uniquelocal'),
   BODY_LIMIT: z.string().default('100kb'),
   NATS_REQUEST_TIMEOUT_MS: ms(3000),
   /** REST requests per user per window, per replica (429 with Retry-After past it). */

@@ -16,6 +16,8 @@ export interface HttpAppOptions {
   metrics: Metrics;
   readiness: ReadinessCheck[];
   corsOrigins: string;
+  /** Express's `trust proxy` (TRUST_PROXY): who may set X-Forwarded-For. */
+  trustProxy: string;
   bodyLimit: string;
   /** Mounts the service's routes; runs after the common middleware, before 404 and errors. */
   routes: (app: Express) => void;
@@ -32,7 +34,7 @@ export interface HttpAppOptions {
 export function createHttpApp(opts: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  app.set('trust proxy', opts.trustProxy === 'false' ? false : opts.trustProxy);
   // Request id first, so every later log line and NATS request carries it.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const requestId = requestIdFrom(req.headers['x-request-id']);

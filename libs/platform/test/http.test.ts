@@ -15,6 +15,7 @@ describe('createHttpApp', () => {
       metrics: createMetrics('http-test'),
       readiness: [{ name: 'flag', check: () => ready }],
       corsOrigins: '*',
+      trustProxy: 'loopback, linklocal, uniquelocal',
       bodyLimit: '1kb',
       routes: (a) => {
         const r = Router();
@@ -79,6 +80,37 @@ describe('createHttpApp', () => {
   });
 });
 
+describe('trust proxy', () => {
+  const ipSeen = async (trustProxy: string) => {
+    const app = createHttpApp({
+      logger: createLogger('tp-test', 'silent'),
+      metrics: createMetrics('tp-test'),
+      readiness: [],
+      corsOrigins: '*',
+      trustProxy,
+      bodyLimit: '1kb',
+      routes: (a) => {
+        a.get('/ip', (req, res) => {
+          res.json({ ip: req.ip });
+        });
+      },
+    });
+    const { server, port } = await listen(app, 0, '127.0.0.1');
+    try {
+      const res = await api(`http://127.0.0.1:${port}`).get('/ip', { 'x-forwarded-for': '203.0.113.9' });
+      return res.body.ip as string;
+    } finally {
+      await closeServer(server);
+    }
+  };
+
+  it('believes X-Forwarded-For only from the hops TRUST_PROXY names (by default loopback and private networks)', async () => {
+    expect(await ipSeen('loopback, linklocal, uniquelocal')).toBe('203.0.113.9'); // our edge on loopback
+    expect(await ipSeen('false')).toMatch(/127\.0\.0\.1/);
+    expect(await ipSeen('10.0.0.0/8')).toMatch(/127\.0\.0\.1/); // a loopback client is not that proxy
+  });
+});
+
 describe('requireAuth with a rate limit', () => {
   it('answers 429 with Retry-After past the limit, counting each verified user apart', async () => {
     const { Router } = await import('express');
@@ -89,6 +121,7 @@ describe('requireAuth with a rate limit', () => {
       metrics: createMetrics('rl-test'),
       readiness: [],
       corsOrigins: '*',
+      trustProxy: 'false',
       bodyLimit: '1kb',
       routes: (a) => {
         const r = Router();

@@ -55,6 +55,7 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
       metrics,
       readiness: links.readiness,
       corsOrigins: config.CORS_ORIGINS,
+      trustProxy: config.TRUST_PROXY,
       bodyLimit: config.BODY_LIMIT,
       routes: (a) => {
         a.use('/api/chats', chatRoutes(deps, authenticate(config)));

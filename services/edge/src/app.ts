@@ -18,6 +18,7 @@ export async function startEdge(config: EdgeConfig, logger: Logger): Promise<Run
     serveMetrics: false, // the public port never shows them
     readiness: [],
     corsOrigins: config.CORS_ORIGINS,
+    trustProxy: config.TRUST_PROXY,
     bodyLimit: '1kb', // unused: the edge streams bodies through untouched
     rawBodies: true,
     routes: routes.mount,

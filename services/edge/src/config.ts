@@ -3,7 +3,7 @@ import { baseConfigSchema, portVar } from '@chat/platform';
 
 /** The edge verifies nothing itself and touches no database: it only needs where to route. */
 export const edgeConfigSchema = baseConfigSchema
-  .pick({ NODE_ENV: true, LOG_LEVEL: true, CORS_ORIGINS: true, SHUTDOWN_TIMEOUT_MS: true })
+  .pick({ NODE_ENV: true, LOG_LEVEL: true, CORS_ORIGINS: true, TRUST_PROXY: true, SHUTDOWN_TIMEOUT_MS: true })
   .extend({
     PORT: portVar(8080),
     CHAT_API_URL: z.string().url().default('http://127.0.0.1:3001'),

@@ -1,7 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { STREAMS } from '@chat/contracts';
-import { authenticate, closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger } from '@chat/platform';
+import {
+  authenticate,
+  closeServer,
+  createHttpApp,
+  createMetrics,
+  listen,
+  openLinks,
+  type Logger,
+} from '@chat/platform';
 import type { MediaConfig } from './config.js';
 import { mediaFileModel } from './data/media-file.model.js';
 import { mediaFileRepository } from './data/media-file.repository.js';
@@ -44,6 +52,7 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
     metrics,
     readiness: links.readiness,
     corsOrigins: config.CORS_ORIGINS,
+    trustProxy: config.TRUST_PROXY,
     bodyLimit: config.BODY_LIMIT,
     routes: (app) =>
       app.use(

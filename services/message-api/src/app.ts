@@ -76,6 +76,7 @@ export async function startMessageApi(
     metrics,
     readiness: links.readiness,
     corsOrigins: config.CORS_ORIGINS,
+    trustProxy: config.TRUST_PROXY,
     bodyLimit: config.BODY_LIMIT,
     routes: messageRoutes(deps, authenticate(config)),
   });

@@ -49,6 +49,7 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     metrics,
     readiness: [...links.readiness, { name: 'accepting', check: () => !draining }],
     corsOrigins: config.CORS_ORIGINS,
+    trustProxy: config.TRUST_PROXY,
     bodyLimit: config.BODY_LIMIT,
     routes: () => undefined,
   });
