@@ -8,6 +8,7 @@ import {
   createMetrics,
   listen,
   openLinks,
+  rateLimiter,
   type Logger,
 } from '@chat/platform';
 import type { MediaConfig } from './config.js';
@@ -71,6 +72,10 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
           },
           allowExecutables: config.MEDIA_ALLOW_EXECUTABLES,
           maxBulkFiles: config.MEDIA_MAX_BULK_FILES,
+          limitUploadTokens: rateLimiter(
+            { points: config.MEDIA_UPLOAD_TOKENS_PER_MINUTE, windowS: 60 },
+            'upload-token',
+          ),
           countUpload: (outcome, status) => uploadsCounter.inc({ outcome, status: String(status) }),
         }),
       ),

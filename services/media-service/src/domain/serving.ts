@@ -39,6 +39,12 @@ export function servingHeadersFor(ext: string): ServingHeaders {
     : { contentType: 'application/octet-stream', disposition: 'attachment' };
 }
 
+/**
+ * The extension a file gets on a CDN that serves by extension (ImageKit): its own for inert
+ * media, `bin` for everything else, so an uploaded page or SVG is a download there too.
+ */
+export const cdnExtension = (ext: string): string => (Object.hasOwn(INLINE_TYPES, ext) ? ext : 'bin');
+
 /** A stored file's name: at least 128 random bits (base64url) and a short extension. */
 export const STORED_NAME = /^([A-Za-z0-9_-]{22,64})\.([a-z0-9]{1,10})$/;
 

@@ -23,6 +23,8 @@ export interface MediaRouterDeps {
   limits: SizeLimits;
   allowExecutables: boolean;
   maxBulkFiles: number;
+  /** Throws RATE_LIMITED past the user's budget of client-upload signatures. */
+  limitUploadTokens: (userId: string) => Promise<void>;
   /** Counts each file's outcome for /metrics. */
   countUpload?: (outcome: 'stored' | 'refused', status: number) => void;
 }
@@ -76,7 +78,9 @@ export function mediaRouter(deps: MediaRouterDeps): Router {
     });
   });
 
-  router.get('/api/media/get-upload-token', auth, (_req, res) => {
+  router.get('/api/media/get-upload-token', auth, async (_req, res) => {
+    // Each signature lets its holder upload to our ImageKit account: a few per user, not a stream.
+    await deps.limitUploadTokens(callerOf(res));
     const token = deps.storage.uploadToken();
     if (!token) {
       throw new AppError(

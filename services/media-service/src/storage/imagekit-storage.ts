@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import ImageKit from 'imagekit';
 import { AppError, type Logger } from '@chat/platform';
 import type { ImageKitSettings } from '../config.js';
+import { cdnExtension } from '../domain/serving.js';
 import type { MediaFileRecord } from '../data/media-file.repository.js';
 import type { MediaStorage, StagedFile, StoredObject, UploadToken } from './storage.js';
 
@@ -51,9 +53,11 @@ export function createImageKitStorage(settings: ImageKitSettings, logger: Logger
         const res = await Promise.race([
           sdk.upload({
             file: createReadStream(file.path),
-            fileName: file.fileName,
+            // Never the client's name or extension (an uploaded `x.html` or `x.svg` would be
+            // served as a page from the CDN): a random name, the extension of the detected type.
+            fileName: `${randomBytes(16).toString('hex')}.${cdnExtension(file.ext)}`,
             folder: `${settings.folder}/${target.chatId}`,
-            useUniqueFileName: true,
+            useUniqueFileName: false,
           }),
           timeout,
         ]);

@@ -111,6 +111,16 @@ export function fileCases(w: MediaWorld) {
       expect((await api(w.edge.url).get('/api/media/get-upload-token')).status).toBe(401);
     });
 
+    it('get-upload-token gives one user a few signatures a minute (429 with Retry-After past them), others theirs', async () => {
+      const answers = [];
+      for (let i = 0; i < 12; i++) answers.push((await w.as(w.dave).get('/api/media/get-upload-token')).status);
+      expect(answers.filter((s) => s === 200)).toHaveLength(10);
+      const limited = await w.as(w.dave).get('/api/media/get-upload-token');
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await w.as(w.carol).get('/api/media/get-upload-token')).status).toBe(200);
+    });
+
     it('the ImageKit API was called with the private key, the way the SDK and our client do', () => {
       const paths = new Set(w.fake!.calls.map((c) => `${c.method} ${c.path.replace(/[0-9a-f]{24}/, ':id')}`));
       expect(paths).toContain('POST /api/v1/files/upload');
@@ -156,6 +166,23 @@ export function fileCases(w: MediaWorld) {
         expect(w.tmpFiles()).toEqual([]);
       } finally {
         await service.close();
+      }
+    });
+
+    it('files go to ImageKit under a random name with the detected type’s extension, never the client’s', async () => {
+      for (const [bytes, name, stored] of [
+        [fixtures.png(), 'holiday photo.png', /^[0-9a-f]{32}\.png$/],
+        [fixtures.html(), 'page.html', /^[0-9a-f]{32}\.bin$/],
+        [fixtures.svg(), 'logo.svg', /^[0-9a-f]{32}\.bin$/],
+        [fixtures.png(), 'fake.html', /^[0-9a-f]{32}\.png$/],
+      ] as const) {
+        const up = await w.upload(w.alice, [
+          ['chatId', w.chatId],
+          ['file', bytes, name],
+        ]);
+        expect(up.status).toBe(200);
+        expect(w.fake!.files.get(up.body.data.fileId)?.name).toMatch(stored);
+        expect(up.body.data.fileName).toBe(name); // the original name stays ours to show
       }
     });
   } else {
