@@ -24,6 +24,8 @@ export const mediaConfigSchema = baseConfigSchema
     MEDIA_MAX_VIDEO_BYTES: bytes(100 * MB),
     MEDIA_MAX_FILE_BYTES: bytes(25 * MB),
     MEDIA_MAX_BULK_FILES: z.coerce.number().int().min(1).max(100).default(10),
+    /** Uploads one user may have in flight at once, per replica (each stages bytes on disk). */
+    MEDIA_MAX_CONCURRENT_UPLOADS: z.coerce.number().int().min(1).default(3),
     /** ImageKit upload signatures one user may get per minute, per replica (each allows uploads to our account). */
     MEDIA_UPLOAD_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
     MEDIA_ALLOW_EXECUTABLES: flag(false),

@@ -6,6 +6,7 @@ import type { ChatAccessClient } from '../bus/chat-access.js';
 import type { MediaFileRepository } from '../data/media-file.repository.js';
 import type { SizeLimits } from '../domain/file-kind.js';
 import type { LocalStorage } from '../storage/local-storage.js';
+import { uploadSlots } from '../upload/upload-slots.js';
 import type { MediaStorage } from '../storage/storage.js';
 import { deleteFile, getFileMetadata } from '../usecases/file-access.js';
 import { storeUploads } from '../usecases/store-uploads.js';
@@ -23,6 +24,8 @@ export interface MediaRouterDeps {
   limits: SizeLimits;
   allowExecutables: boolean;
   maxBulkFiles: number;
+  /** Uploads one user may have in flight at once (per replica). */
+  maxConcurrentUploads: number;
   /** Throws RATE_LIMITED past the user's budget of client-upload signatures. */
   limitUploadTokens: (userId: string) => Promise<void>;
   /** Counts each file's outcome for /metrics. */
@@ -33,6 +36,7 @@ export interface MediaRouterDeps {
 export function mediaRouter(deps: MediaRouterDeps): Router {
   const router = Router();
   const auth = deps.auth;
+  const uploads = { ...deps, slots: uploadSlots(deps.maxConcurrentUploads) };
 
   /** Validates the form, checks the caller is in the chat, stores; always removes the staged files. */
   const handleUploads = async (req: Request, res: Response, kind: 'single' | 'bulk') => {
@@ -55,14 +59,14 @@ export function mediaRouter(deps: MediaRouterDeps): Router {
     }
   };
 
-  router.post('/api/media/upload-chat-media', auth, uploadMiddleware('single', deps), async (req, res) => {
+  router.post('/api/media/upload-chat-media', auth, uploadMiddleware('single', uploads), async (req, res) => {
     const [outcome] = await handleUploads(req, res, 'single');
     if (!outcome) throw badRequest("A multipart/form-data 'file' part is required");
     if (!outcome.ok) throw outcome.error;
     res.status(200).json({ status: 200, message: 'File uploaded successfully', success: true, data: outcome.file });
   });
 
-  router.post('/api/media/bulk-upload', auth, uploadMiddleware('bulk', deps), async (req, res) => {
+  router.post('/api/media/bulk-upload', auth, uploadMiddleware('bulk', uploads), async (req, res) => {
     const outcomes = await handleUploads(req, res, 'bulk');
     const uploaded = outcomes.flatMap((o) => (o.ok ? [o.file] : []));
     const failed = outcomes.flatMap((o, index) =>

@@ -1,11 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { objectId } from '@chat/contracts';
-import { callerOf } from '@chat/platform';
+import { AppError, callerOf } from '@chat/platform';
 import type { ChatAccessClient } from '../bus/chat-access.js';
 import { largestLimit, type SizeLimits } from '../domain/file-kind.js';
 import { createStagingEngine, stagingOf, type StagingResult } from '../upload/staging-engine.js';
 import { uploadErrorOf } from '../upload/multer-errors.js';
+import type { UploadSlots } from '../upload/upload-slots.js';
 
 export interface UploadMiddlewareOptions {
   tmpDir: string;
@@ -13,6 +14,8 @@ export interface UploadMiddlewareOptions {
   allowExecutables: boolean;
   maxBulkFiles: number;
   chatAccess: ChatAccessClient;
+  /** Shared by both upload routes: a user's uploads in flight. */
+  slots: UploadSlots;
 }
 
 const accessChecks = new WeakMap<Request, Map<string, Promise<void>>>();
@@ -73,6 +76,13 @@ export function uploadMiddleware(kind: 'single' | 'bulk', opts: UploadMiddleware
   const m = multer({ storage, limits });
   const handler = kind === 'single' ? m.single(fileField) : m.array(fileField, maxFiles);
   return (req: Request, res: Response, next: NextFunction) => {
+    // Refused before a byte of the body is read.
+    if (!opts.slots.take(callerOf(res), res))
+      return next(
+        new AppError('RATE_LIMITED', `At most ${opts.slots.max} uploads at once, wait for one to finish`, {
+          retryAfterSeconds: 1,
+        }),
+      );
     handler(req, res, (err?: unknown) =>
       next(err ? uploadErrorOf(err, { fileField, maxFiles, maxFileBytes: largest }) : undefined),
     );

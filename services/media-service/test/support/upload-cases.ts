@@ -212,6 +212,30 @@ export function uploadCases(w: MediaWorld) {
     expect((await w.allRecords()).length).toBe(before);
   });
 
+  it('one user may have 3 uploads in flight: a 4th is 429 before its body is read, another user is not held back', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let paused = 0;
+    const held = [1, 2, 3].map((i) =>
+      postGeneratedFile(`${w.edge.url}/api/media/upload-chat-media`, tokenFor(w.alice), {
+        chatId: w.chatId,
+        fileName: `held-${i}.png`,
+        head: fixtures.png(),
+        totalBytes: 2 * MB,
+        pauseAt: { bytes: MB, run: () => (paused++, gate) },
+      }),
+    );
+    await vi.waitFor(() => expect(paused).toBe(3), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(() => expect(w.tmpFiles().length).toBe(3), { timeout: 10_000, interval: 50 });
+    const fourth = await w.uploadPng(w.alice);
+    expect(fourth.status).toBe(429);
+    expect(fourth.body.message).toMatch(/At most 3 uploads at once/);
+    expect((await w.uploadPng(w.bob)).status).toBe(200);
+    release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200, 200]);
+    expect((await w.uploadPng(w.alice)).status).toBe(200);
+  });
+
   it('bulk upload reports per file: one bad file in three fails alone', async () => {
     const res = await w.as(w.bob).post(
       '/api/media/bulk-upload',
