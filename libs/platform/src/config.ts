@@ -19,6 +19,16 @@ export const baseConfigSchema = z.object({
   TRUST_PROXY: z.string().default('loopback, linklocal, uniquelocal'),
   BODY_LIMIT: z.string().default('100kb'),
   NATS_REQUEST_TIMEOUT_MS: ms(3000),
+  /** How long, and up to how many bytes, the event streams keep events (the oldest go first). */
+  STREAM_MAX_AGE_HOURS: z.coerce
+    .number()
+    .positive()
+    .default(24 * 7),
+  STREAM_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
   /** REST requests per user per window, per replica (429 with Retry-After past it). */
   HTTP_RATE_LIMIT_POINTS: z.coerce.number().int().positive().default(200),
   HTTP_RATE_LIMIT_WINDOW_S: z.coerce.number().int().positive().default(10),

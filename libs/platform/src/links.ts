@@ -25,7 +25,12 @@ type Opened<W extends Wanted> = Links &
  * Connects the infrastructure a service asks for and builds its readiness checks.
  * @example const links = await openLinks(config, 'chat-api', logger, { nats: true, mongo: true });
  */
-export async function openLinks<W extends Wanted>(config: BaseConfig, service: string, logger: Logger, wanted: W): Promise<Opened<W>> {
+export async function openLinks<W extends Wanted>(
+  config: BaseConfig,
+  service: string,
+  logger: Logger,
+  wanted: W,
+): Promise<Opened<W>> {
   const readiness: ReadinessCheck[] = [];
   const links: Links = {
     readiness,
@@ -40,7 +45,13 @@ export async function openLinks<W extends Wanted>(config: BaseConfig, service: s
     readiness.push({ name: 'mongo', check: mongoReady(links.mongo) });
   }
   if (wanted.nats) {
-    links.bus = await Bus.connect({ url: config.NATS_URL, name: service, logger, timeoutMs: config.NATS_REQUEST_TIMEOUT_MS });
+    links.bus = await Bus.connect({
+      url: config.NATS_URL,
+      name: service,
+      logger,
+      timeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+      streamLimits: { maxAgeMs: config.STREAM_MAX_AGE_HOURS * 3_600_000, maxBytes: config.STREAM_MAX_BYTES },
+    });
     const bus = links.bus;
     readiness.push({ name: 'nats', check: () => bus.isConnected() });
   }

@@ -33,6 +33,13 @@ export interface StreamSpec {
   subjects: readonly string[];
 }
 
+/** What a stream keeps: events older than `maxAgeMs`, or past `maxBytes` in all, are dropped oldest first. */
+export interface StreamLimits {
+  maxAgeMs: number;
+  maxBytes: number;
+}
+const DEFAULT_STREAM_LIMITS: StreamLimits = { maxAgeMs: 7 * 24 * 3_600_000, maxBytes: 1024 ** 3 };
+
 export interface ConsumerSpec<S extends z.ZodType> {
   stream: string;
   /** Durable name: one per consuming service kind, shared by its replicas. */
@@ -73,13 +80,20 @@ export class Bus {
     readonly nc: NatsConnection,
     private readonly logger: Logger,
     private readonly timeoutMs: number,
+    private readonly streamLimits: StreamLimits,
   ) {
     this.js = jetstream(nc);
   }
 
-  static async connect(opts: { url: string; name: string; logger: Logger; timeoutMs: number }): Promise<Bus> {
+  static async connect(opts: {
+    url: string;
+    name: string;
+    logger: Logger;
+    timeoutMs: number;
+    streamLimits?: StreamLimits;
+  }): Promise<Bus> {
     const nc = await connect({ servers: opts.url, name: opts.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-    return new Bus(nc, opts.logger, opts.timeoutMs);
+    return new Bus(nc, opts.logger, opts.timeoutMs, opts.streamLimits ?? DEFAULT_STREAM_LIMITS);
   }
 
   isConnected(): boolean {
@@ -158,16 +172,22 @@ export class Bus {
     });
   }
 
-  /** Creates the streams, or updates their subjects; safe to call from every replica. */
+  /** Creates the streams, or updates their subjects and limits; safe to call from every replica. */
   async ensureStreams(streams: readonly StreamSpec[]): Promise<void> {
     const jsm = await jetstreamManager(this.nc);
+    const limits = { max_age: this.streamLimits.maxAgeMs * 1_000_000, max_bytes: this.streamLimits.maxBytes };
     for (const s of streams) {
       try {
         await jsm.streams.info(s.name);
-        await jsm.streams.update(s.name, { subjects: [...s.subjects] });
+        await jsm.streams.update(s.name, { subjects: [...s.subjects], ...limits });
       } catch {
         try {
-          await jsm.streams.add({ name: s.name, subjects: [...s.subjects], duplicate_window: 2 * 60 * 1_000_000_000 });
+          await jsm.streams.add({
+            name: s.name,
+            subjects: [...s.subjects],
+            duplicate_window: 2 * 60 * 1_000_000_000,
+            ...limits,
+          });
         } catch (err) {
           // Another replica may have created it between our two calls.
           await jsm.streams.info(s.name).catch(() => {

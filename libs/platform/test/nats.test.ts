@@ -4,6 +4,7 @@ import type { RequestDef } from '@chat/contracts';
 import { AppError, Bus, createLogger, forbidden, runWithContext } from '@chat/platform';
 import { startNatsServer, type RunningProcess } from '@chat/testkit';
 import { headers } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 
 const logger = createLogger('nats-test', 'silent');
 const echo: RequestDef<z.ZodObject<{ n: z.ZodNumber }>, z.ZodObject<{ n: z.ZodNumber; userId: z.ZodString }>> = {
@@ -101,6 +102,25 @@ describe('Bus', () => {
     ).rejects.toThrow();
     sub.unsubscribe();
     expect(ran).toBe(false);
+  });
+
+  it('creates streams with the configured age and size limits, and applies new limits to a stream that exists', async () => {
+    const limited = async (maxAgeMs: number, maxBytes: number) => {
+      const bus = await Bus.connect({
+        url: nats.url,
+        name: 'limits',
+        logger,
+        timeoutMs: 500,
+        streamLimits: { maxAgeMs, maxBytes },
+      });
+      await bus.ensureStreams([{ name: 'LIMITED', subjects: ['test.limited.>'] }]);
+      const jsm = await jetstreamManager(bus.nc);
+      const { config } = await jsm.streams.info('LIMITED');
+      await bus.drain();
+      return { maxAgeMs: config.max_age / 1_000_000, maxBytes: config.max_bytes };
+    };
+    expect(await limited(3_600_000, 1_000_000)).toEqual({ maxAgeMs: 3_600_000, maxBytes: 1_000_000 });
+    expect(await limited(7_200_000, 2_000_000)).toEqual({ maxAgeMs: 7_200_000, maxBytes: 2_000_000 });
   });
 
   it('turns a subject nobody serves into 503 UNAVAILABLE', async () => {
