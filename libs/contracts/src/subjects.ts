@@ -257,6 +257,8 @@ export const messageEvents = {
     'read',
     z.object({
       rev: z.number().int(),
+      /** Every rev this read spent (one per message marked; `rev` is the highest), so chat-api can count them all as applied. */
+      revs: z.array(z.number().int()).optional(),
       /** Messages this read marked: each is marked once per reader, so chat-api takes exactly these off the unread count. */
       messageIds: z.array(z.string()),
       readBy: z.string(),

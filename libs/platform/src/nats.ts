@@ -62,6 +62,10 @@ export interface ConsumerSpec<S extends z.ZodType> {
   maxBatch?: number;
   /** With `handleBatch`: how long a key's first event waits for more to join its batch. */
   lingerMs?: number;
+  /** How long an unacknowledged event waits before redelivery (a replica died holding it); 30 s. */
+  ackWaitMs?: number;
+  /** Events pulled ahead of handling (all are redelivered late if the replica dies); 256. */
+  prefetch?: number;
 }
 
 export interface RunningConsumer {
@@ -215,11 +219,14 @@ export class Bus {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       filter_subject: filterSubject,
-      ack_wait: 30_000_000_000,
+      ack_wait: (spec.ackWaitMs ?? 30_000) * 1_000_000,
     };
     try {
       await jsm.consumers.info(spec.stream, spec.durable);
-      await jsm.consumers.update(spec.stream, spec.durable, { filter_subject: filterSubject });
+      await jsm.consumers.update(spec.stream, spec.durable, {
+        filter_subject: filterSubject,
+        ack_wait: config.ack_wait,
+      });
     } catch {
       await jsm.consumers.add(spec.stream, config).catch(async (err: unknown) => {
         await jsm.consumers.info(spec.stream, spec.durable).catch(() => {
@@ -228,7 +235,7 @@ export class Bus {
       });
     }
     const consumer = await this.js.consumers.get(spec.stream, spec.durable);
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: spec.prefetch ?? 256 });
     type Pulled = { m: JsMsg; event: z.output<S> };
     const settle = async (batch: Pulled[], run: () => Promise<void>) => {
       const first = batch[0] as Pulled;

@@ -99,7 +99,7 @@ describe('what a message event changes', () => {
     const applied = chat({ applied: { floor: 3, revs: [6] } });
     expect(decideProjection(applied, created({ rev: 3 }), NOW)).toEqual({ apply: false, reason: 'ALREADY_APPLIED' });
     expect(decideProjection(applied, created({ rev: 6 }), NOW)).toEqual({ apply: false, reason: 'ALREADY_APPLIED' });
-    expect(decideProjection(applied, { type: 'read', rev: 2, readBy: R, count: 2 }, NOW)).toMatchObject({
+    expect(decideProjection(applied, { type: 'read', rev: 2, revs: [2], readBy: R, count: 2 }, NOW)).toMatchObject({
       apply: false,
     });
   });
@@ -136,14 +136,14 @@ describe('what a message event changes', () => {
   });
 
   it('a read takes the messages it marked off the reader unread count, exactly (below zero until an overtaken created lands)', () => {
-    expect(decideProjection(chat(), { type: 'read', rev: 4, readBy: R, count: 1 }, NOW)).toMatchObject({
+    expect(decideProjection(chat(), { type: 'read', rev: 4, revs: [4], readBy: R, count: 1 }, NOW)).toMatchObject({
       apply: true,
       change: { unreadCount: { [R]: 1 }, messageCount: {}, unreadChangedFor: [R] },
     });
-    expect(decideProjection(chat(), { type: 'read', rev: 4, readBy: R, count: 5 }, NOW)).toMatchObject({
+    expect(decideProjection(chat(), { type: 'read', rev: 4, revs: [4], readBy: R, count: 5 }, NOW)).toMatchObject({
       change: { unreadCount: { [R]: -3 } },
     });
-    expect(decideProjection(chat(), { type: 'read', rev: 4, readBy: X, count: 1 }, NOW)).toMatchObject({
+    expect(decideProjection(chat(), { type: 'read', rev: 4, revs: [4], readBy: X, count: 1 }, NOW)).toMatchObject({
       apply: false,
       reason: 'NOT_PARTICIPANT',
     });
@@ -208,12 +208,23 @@ describe('what a message event changes', () => {
     });
     // Edits published out of order: the older one arrives after the newer one was shown.
     const shown = chat({ lastMessageRev: 6, applied: { floor: 3, revs: [6] } });
-    expect(decideProjection(shown, edit(5), NOW)).toEqual({ apply: false, reason: 'NO_CHANGE' });
-    expect(decideProjection(chat(), edit(5, 'm2'), NOW)).toEqual({ apply: false, reason: 'NO_CHANGE' });
-    expect(decideProjection(chat({ lastMessageType: 'image' }), edit(5), NOW)).toEqual({
-      apply: false,
-      reason: 'NO_CHANGE',
+    // Edits the preview does not show change nothing but their rev, which is recorded.
+    const onlyRecorded = (applied: { floor: number; revs: number[] }) => ({
+      apply: true,
+      change: { applied, unreadCount: {}, messageCount: {}, restoredFor: [], unreadChangedFor: [] },
     });
+    expect(decideProjection(shown, edit(5), NOW)).toEqual(onlyRecorded({ floor: 3, revs: [5, 6] }));
+    expect(decideProjection(chat(), edit(5, 'm2'), NOW)).toEqual(onlyRecorded({ floor: 3, revs: [5] }));
+    expect(decideProjection(chat({ lastMessageType: 'image' }), edit(5), NOW)).toEqual(
+      onlyRecorded({ floor: 3, revs: [5] }),
+    );
+  });
+
+  it('a reaction and every rev a read spent are recorded, so the floor moves past them', () => {
+    const reaction = decideProjection(chat(), { type: 'other', rev: 4 }, NOW);
+    expect(reaction).toMatchObject({ apply: true, change: { applied: { floor: 4, revs: [] }, unreadCount: {} } });
+    const read = decideProjection(chat(), { type: 'read', rev: 6, revs: [4, 5, 6], readBy: R, count: 3 }, NOW);
+    expect(read).toMatchObject({ apply: true, change: { applied: { floor: 6, revs: [] } } });
   });
 });
 
@@ -221,7 +232,7 @@ describe('several events of one chat in one write', () => {
   const run: ProjectedEvent[] = [
     created({ rev: 4, seq: 4, messageId: 'm4' }),
     created({ rev: 5, seq: 5, messageId: 'm5', senderId: R, receiverId: S, preview: 'back' }),
-    { type: 'read', rev: 6, readBy: R, count: 2 },
+    { type: 'read', rev: 6, revs: [6], readBy: R, count: 2 },
     created({ rev: 4, seq: 4, messageId: 'm4' }), // a redelivery inside the run
     { type: 'edited', rev: 7, messageId: 'm5', preview: 'back, edited' },
     created({ rev: 8, seq: 8, messageId: 'm8' }),

@@ -68,7 +68,13 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
     case 'read': {
       const d = (event as EventOf<'read'>).data;
       if (!isObjectId(d.readBy)) return malformed('with a malformed reader id');
-      return { type: 'read', rev: d.rev, readBy: d.readBy.toLowerCase(), count: new Set(d.messageIds).size };
+      return {
+        type: 'read',
+        rev: d.rev,
+        revs: d.revs ?? [],
+        readBy: d.readBy.toLowerCase(),
+        count: new Set(d.messageIds).size,
+      };
     }
     case 'deleted': {
       const d = (event as EventOf<'deleted'>).data;
@@ -90,7 +96,8 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
       return { type: 'edited', rev: d.rev, messageId: d.messageId, preview: previewOf('text', d.newContent) };
     }
     default:
-      return null; // nothing on the chat depends on reactions
+      // Nothing on the chat depends on reactions; their revs are recorded as applied all the same.
+      return { type: 'other', rev: (event.data as { rev: number }).rev };
   }
 }
 
@@ -174,6 +181,9 @@ export async function startMessageProjection(opts: {
     orderBy: (event) => event.chatId,
     concurrency: 16,
     lingerMs: 20,
+    // What a dead replica held comes back soon and is little, well inside the applied-rev window.
+    ackWaitMs: 10_000,
+    prefetch: 64,
     handler: async (event) => {
       await projectMessageEvents(deps, [event]);
       projected.inc({ type: event.type });

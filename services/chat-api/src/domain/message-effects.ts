@@ -15,7 +15,17 @@ export type ProjectedEvent =
       messageType: MessageType;
       createdAt: Date;
     }
-  | { type: 'read'; rev: number; readBy: string; /** messages this read newly marked */ count: number }
+  | {
+      type: 'read';
+      rev: number;
+      /** Every rev the read spent (its messages'), all counted as applied. */
+      revs: readonly number[];
+      readBy: string;
+      /** messages this read newly marked */
+      count: number;
+    }
+  /** An event that changes nothing on the chat (a reaction): only its rev counts as applied. */
+  | { type: 'other'; rev: number }
   | ({ type: 'deleted'; rev: number; messageId: string } & DeletedMessage)
   | { type: 'edited'; rev: number; messageId: string; preview: string };
 
@@ -73,18 +83,24 @@ const count = (counts: Record<string, number>, userId: string) => counts[userId]
 export function decideProjection(chat: ProjectedChat, event: ProjectedEvent, now: Date): Projection {
   if (wasApplied(chat.applied, event.rev)) return skip('ALREADY_APPLIED');
   const change: ChatChange = {
-    applied: markApplied(chat.applied, event.rev),
+    applied: [...(event.type === 'read' ? event.revs : []), event.rev].reduce(
+      (a, rev) => markApplied(a, rev),
+      chat.applied,
+    ),
     unreadCount: {},
     messageCount: {},
     restoredFor: [],
     unreadChangedFor: [],
   };
   switch (event.type) {
+    case 'other':
+      // Recorded all the same: a rev that never reaches the list would hold its floor back.
+      return { apply: true, change };
     case 'created':
       return created(chat, event, change, now);
     case 'read': {
       if (!chat.participants.includes(event.readBy)) return skip('NOT_PARTICIPANT');
-      if (event.count === 0) return skip('NO_CHANGE');
+      if (event.count === 0) return { apply: true, change }; // only its revs are recorded
       change.unreadCount[event.readBy] = count(chat.unreadCount, event.readBy) - event.count;
       change.unreadChangedFor = [event.readBy];
       return { apply: true, change };
@@ -102,7 +118,8 @@ export function decideProjection(chat: ProjectedChat, event: ProjectedEvent, now
     }
     case 'edited': {
       const showsIt = chat.lastMessageId === event.messageId && chat.lastMessageType === 'text';
-      if (!showsIt || (chat.lastMessageRev !== null && event.rev < chat.lastMessageRev)) return skip('NO_CHANGE');
+      // An edit the preview does not show is recorded all the same (a rev never recorded holds the floor back).
+      if (!showsIt || (chat.lastMessageRev !== null && event.rev < chat.lastMessageRev)) return { apply: true, change };
       change.last = { lastMessage: event.preview, lastMessageRev: event.rev };
       return { apply: true, change };
     }

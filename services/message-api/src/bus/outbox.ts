@@ -147,7 +147,7 @@ export class EventOutbox {
       const { subject, event } = messageEvent(
         'read',
         chatId,
-        { rev: Math.max(...revs), messageIds, readBy: readerId, timestamp: row.readAt.toISOString() },
+        { rev: Math.max(...revs), revs, messageIds, readBy: readerId, timestamp: row.readAt.toISOString() },
         row._id,
       );
       if (!(await this.tryPublish(JSON.stringify({ subject, event })))) return;
