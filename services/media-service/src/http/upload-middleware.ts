@@ -76,13 +76,16 @@ export function uploadMiddleware(kind: 'single' | 'bulk', opts: UploadMiddleware
   const m = multer({ storage, limits });
   const handler = kind === 'single' ? m.single(fileField) : m.array(fileField, maxFiles);
   return (req: Request, res: Response, next: NextFunction) => {
-    // Refused before a byte of the body is read.
-    if (!opts.slots.take(callerOf(res), res))
+    // Refused before a byte of the body is staged; the body is drained (not kept), so the
+    // refusal reaches the client instead of a connection cut mid-upload.
+    if (!opts.slots.take(callerOf(res), res)) {
+      req.resume();
       return next(
         new AppError('RATE_LIMITED', `At most ${opts.slots.max} uploads at once, wait for one to finish`, {
           retryAfterSeconds: 1,
         }),
       );
+    }
     handler(req, res, (err?: unknown) =>
       next(err ? uploadErrorOf(err, { fileField, maxFiles, maxFileBytes: largest }) : undefined),
     );

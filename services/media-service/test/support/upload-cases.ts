@@ -225,13 +225,16 @@ export function uploadCases(w: MediaWorld) {
         pauseAt: { bytes: MB, run: () => (paused++, gate) },
       }),
     );
-    await vi.waitFor(() => expect(paused).toBe(3), { timeout: 10_000, interval: 20 });
-    await vi.waitFor(() => expect(w.tmpFiles().length).toBe(3), { timeout: 10_000, interval: 50 });
-    const fourth = await w.uploadPng(w.alice);
-    expect(fourth.status).toBe(429);
-    expect(fourth.body.message).toMatch(/At most 3 uploads at once/);
-    expect((await w.uploadPng(w.bob)).status).toBe(200);
-    release();
+    try {
+      await vi.waitFor(() => expect(paused).toBe(3), { timeout: 10_000, interval: 20 });
+      await vi.waitFor(() => expect(w.tmpFiles().length).toBe(3), { timeout: 10_000, interval: 50 });
+      const fourth = await w.uploadPng(w.alice);
+      expect(fourth.status).toBe(429);
+      expect(fourth.body.message).toMatch(/At most 3 uploads at once/);
+      expect((await w.uploadPng(w.bob)).status).toBe(200);
+    } finally {
+      release(); // whatever failed, the held uploads finish and free their slots
+    }
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200, 200]);
     expect((await w.uploadPng(w.alice)).status).toBe(200);
   });
