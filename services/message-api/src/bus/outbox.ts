@@ -128,13 +128,10 @@ export class EventOutbox {
         const viewer = { chatId, userId: readerId, clearedAt: row.clearedAt };
         const unread = await this.messages.visibleTo(viewer).unreadAmong(messageIds);
         if (unread.length > 0) {
-          const first = await this.numbers.take(chatId, 0, unread.length);
-          const fresh = unread.map((_, i) => first.rev + i);
-          try {
-            await this.messages.markRead(chatId, readerId, unread, fresh, row.readAt);
-          } finally {
-            await this.numbers.settle(chatId, first.rev, unread.length);
-          }
+          const fresh = await this.numbers.withRevs(chatId, unread.length, async (taken) => {
+            await this.messages.markRead(chatId, readerId, unread, taken, row.readAt);
+            return taken;
+          });
           revs = [...revs, ...fresh];
         }
         const marked = (await this.messages.findInChat(chatId, messageIds)).filter((m) =>

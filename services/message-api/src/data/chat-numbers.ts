@@ -70,6 +70,19 @@ export class ChatNumbers {
     return held === null ? (await this.highestStored(chatId)).seq : Number(held);
   }
 
+  /**
+   * Takes `count` revs (`revs[0]` the first), runs `write` with them, and settles them whatever
+   * happened: the change feed waits for them exactly as long as the write takes.
+   */
+  async withRevs<T>(chatId: string, count: number, write: (revs: number[]) => Promise<T>): Promise<T> {
+    const { rev } = await this.take(chatId, 0, count);
+    try {
+      return await write(Array.from({ length: count }, (_, i) => rev + i));
+    } finally {
+      await this.settle(chatId, rev, count);
+    }
+  }
+
   /** The revs were written (or will never be): the feed may pass them. */
   async settle(chatId: string, firstRev: number, count: number): Promise<void> {
     const [, inFlight] = this.keys(chatId);

@@ -45,8 +45,8 @@ export async function applyChange(
     // Read again under the lock: what the change depends on may have changed meanwhile.
     const current = await deps.repo.visibleTo(target.viewer).findById(target.message.id);
     if (!current) return null;
-    const { rev } = await deps.numbers.take(chatId, 0, 1);
-    try {
+    return deps.numbers.withRevs(chatId, 1, async (revs) => {
+      const [rev] = revs as [number];
       const at = new Date();
       const planned = change(rev, at, current);
       if (!planned) return null;
@@ -59,9 +59,7 @@ export async function applyChange(
         $min: { outboxAt: at },
       });
       return matched ? raw : null;
-    } finally {
-      await deps.numbers.settle(chatId, rev, 1);
-    }
+    });
   });
   if (written) void deps.outbox.background(deps.outbox.flushMessage(chatId, target.message.id, [written]));
   return written !== null;

@@ -22,26 +22,23 @@ export async function markMessagesRead(
     checkDeadline();
     const unread = await deps.repo.visibleTo(viewer).unreadAmong([...new Set(input.messageIds)]);
     if (unread.length === 0) return null;
-    const first = await deps.numbers.take(access.chatId, 0, unread.length);
-    const read: ReadOutboxDoc = {
-      _id: randomUUID(),
-      chatId: oid(access.chatId),
-      readerId: oid(userId),
-      messageIds: unread.map(oid),
-      revs: unread.map((_, i) => first.rev + i),
-      readAt,
-      clearedAt: viewer.clearedAt,
-      state: 'pending',
-      createdAt: readAt,
-    };
-    try {
+    return deps.numbers.withRevs(access.chatId, unread.length, async (revs) => {
+      const read: ReadOutboxDoc = {
+        _id: randomUUID(),
+        chatId: oid(access.chatId),
+        readerId: oid(userId),
+        messageIds: unread.map(oid),
+        revs,
+        readAt,
+        clearedAt: viewer.clearedAt,
+        state: 'pending',
+        createdAt: readAt,
+      };
       // The row first: if we crash after it, the relay applies the read and publishes it.
       await deps.readOutbox.insertOne(read);
-      await deps.repo.markRead(access.chatId, userId, unread, read.revs, readAt);
-    } finally {
-      await deps.numbers.settle(access.chatId, first.rev, unread.length);
-    }
-    return read;
+      await deps.repo.markRead(access.chatId, userId, unread, revs, readAt);
+      return read;
+    });
   });
   if (!row) return { chatId: access.chatId, messageIds: [], timestamp: readAt.toISOString() };
   void deps.outbox.background(deps.outbox.flushRead(row, { reapply: false }));
