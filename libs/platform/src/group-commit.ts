@@ -45,10 +45,6 @@ export function groupCommit<I, R>(opts: GroupCommitOptions<I, R>) {
       pump();
       return result;
     },
-    /** Items waiting or being written (for metrics and drain). */
-    get pending() {
-      return queue.length + writing;
-    },
   };
 }
 export type GroupCommit<I, R> = ReturnType<typeof groupCommit<I, R>>;

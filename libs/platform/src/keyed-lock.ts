@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
 import { unavailable } from './errors.js';
 
@@ -10,7 +9,6 @@ import { unavailable } from './errors.js';
  * therefore take the document's key first.
  */
 export interface KeyedLock {
-  readonly kind: 'process' | 'redis';
   /** Runs `write` holding `key`; `fence` grows with every acquisition of that key (0 in-process). */
   run<T>(key: string, write: (fence: number) => Promise<T>): Promise<T>;
 }
@@ -19,7 +17,6 @@ export interface KeyedLock {
 export function processLock(): KeyedLock {
   const tails = new Map<string, Promise<unknown>>();
   return {
-    kind: 'process',
     async run(key, write) {
       const previous = tails.get(key) ?? Promise.resolve();
       let release!: () => void;
@@ -84,7 +81,6 @@ export function redisLock(redis: Redis, prefix: string, opts: { leaseMs?: number
   }
 
   return {
-    kind: 'redis',
     run: (key, write) =>
       local.run(key, async () => {
         const fence = await acquire(key);
@@ -95,13 +91,4 @@ export function redisLock(redis: Redis, prefix: string, opts: { leaseMs?: number
         }
       }),
   };
-}
-
-/** Whether the server behind `conn` is FerretDB (its buildInfo carries `ferretdbVersion`). */
-export async function isFerretDB(conn: Connection): Promise<boolean> {
-  const info = await conn
-    .db!.admin()
-    .command({ buildInfo: 1 })
-    .catch(() => ({}) as Record<string, unknown>);
-  return 'ferretdbVersion' in info;
 }
