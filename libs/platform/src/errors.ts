@@ -23,12 +23,39 @@ export const notFound = (message = 'Not found') => new AppError('NOT_FOUND', mes
 export const conflict = (message: string) => new AppError('CONFLICT', message);
 export const unavailable = (message = 'A dependency is unavailable, try again') => new AppError('UNAVAILABLE', message);
 
+const OUTAGE_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+  'MaxRetriesPerRequestError', // ioredis, while Redis is down
+]);
+
 /**
- * Turns anything thrown into an AppError. Unexpected errors are logged whole with an error id
- * and come back as INTERNAL carrying only that id: no stack trace or driver message leaks.
+ * A store that is down or unreachable: the client may retry, so UNAVAILABLE (503), not a 500.
+ * The driver wraps a network error of a bulk write in a MongoBulkWriteError (`errorResponse`).
+ */
+function isOutage(err: unknown, depth = 0): boolean {
+  const e = err as { name?: unknown; message?: unknown; cause?: unknown; errorResponse?: unknown } | null;
+  if (!e || typeof e !== 'object' || depth > 3) return false;
+  if (typeof e.name === 'string' && OUTAGE_NAMES.has(e.name)) return true;
+  if (typeof e.message === 'string' && e.message.includes('buffering timed out')) return true; // mongoose
+  return isOutage(e.cause, depth + 1) || isOutage(e.errorResponse, depth + 1);
+}
+
+/**
+ * Turns anything thrown into an AppError. A store outage becomes UNAVAILABLE. Unexpected
+ * errors are logged whole with an error id and come back as INTERNAL carrying only that id:
+ * no stack trace or driver message leaks.
  */
 export function toAppError(err: unknown, logger?: Logger): AppError {
   if (err instanceof AppError) return err;
+  if (isOutage(err)) {
+    logger?.warn({ err: (err as Error).message }, 'store unavailable');
+    return unavailable('A store is unavailable, try again');
+  }
   const errorId = randomUUID();
   logger?.error({ err, errorId }, 'unexpected error');
   return new AppError('INTERNAL', 'Internal error', { errorId });

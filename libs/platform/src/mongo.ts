@@ -20,4 +20,19 @@ export async function connectMongo(url: string, logger: Logger, opts: { attempts
   }
 }
 
-export const mongoReady = (conn: Connection) => () => conn.readyState === 1;
+const READY_PING_MS = 1_000;
+
+/**
+ * Ready when the server answers a ping within a second: `readyState` alone stays "connected"
+ * for a while after the server has gone, while requests already fail.
+ */
+export const mongoReady = (conn: Connection) => async (): Promise<boolean> => {
+  if (conn.readyState !== 1 || !conn.db) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), READY_PING_MS)));
+  try {
+    return await Promise.race([conn.db.command({ ping: 1 }).then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+};

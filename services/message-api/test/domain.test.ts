@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { asUnavailable } from '../src/bus/infra-errors.js';
 import { escapeRegex, isVisibleTo, preview, reactionKey, resolveDeleteScope } from '../src/domain/visibility.js';
 
 const viewer = { chatId: 'c', userId: 'u1', clearedAt: null };
@@ -40,17 +39,5 @@ describe('small helpers', () => {
     expect(preview('😀'.repeat(150), 100)).toBe(`${'😀'.repeat(100)}…`);
     expect(preview('short')).toBe('short');
     expect(reactionKey('u1', '👍')).not.toBe(reactionKey('u2', '👍'));
-  });
-});
-
-describe('asUnavailable', () => {
-  it('turns a database outage into UNAVAILABLE and leaves other errors alone', () => {
-    const outage = Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoServerSelectionError' });
-    expect(asUnavailable(outage)).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
-    expect(asUnavailable(new Error('Operation `messages.find()` buffering timed out after 10000ms'))).toMatchObject({
-      code: 'UNAVAILABLE',
-    });
-    const bug = new TypeError('x is undefined');
-    expect(asUnavailable(bug)).toBe(bug);
   });
 });

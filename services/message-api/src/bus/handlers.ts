@@ -14,7 +14,6 @@ import type { MessageDeps } from '../usecases/deps.js';
 import { sendMessage } from '../usecases/send-message.js';
 import { addReaction, deleteMessage, editMessage, removeReaction } from '../usecases/change-message.js';
 import { markMessagesRead } from '../usecases/mark-read.js';
-import { mappingOutages } from './infra-errors.js';
 
 /** The caller's id from the request header; commands without one are refused. */
 const callerOf = (ctx: RequestContext): string => {
@@ -27,13 +26,13 @@ export function registerCommandHandlers(bus: Bus, deps: MessageDeps): Subscripti
   const q = QUEUE_GROUPS.messageApi;
   return [
     bus.handle(messageSend, q, (data, ctx) =>
-      mappingOutages(() => sendMessage(deps, callerOf(ctx), { ...data, messageType: 'text' })),
+      sendMessage(deps, callerOf(ctx), { ...data, messageType: 'text' }),
     ),
-    bus.handle(messageSendMedia, q, (data, ctx) => mappingOutages(() => sendMessage(deps, callerOf(ctx), data))),
-    bus.handle(messageEdit, q, (data, ctx) => mappingOutages(() => editMessage(deps, callerOf(ctx), data))),
-    bus.handle(messageDelete, q, (data, ctx) => mappingOutages(() => deleteMessage(deps, callerOf(ctx), data))),
-    bus.handle(messageReact, q, (data, ctx) => mappingOutages(() => addReaction(deps, callerOf(ctx), data))),
-    bus.handle(messageUnreact, q, (data, ctx) => mappingOutages(() => removeReaction(deps, callerOf(ctx), data))),
-    bus.handle(messageRead, q, (data, ctx) => mappingOutages(() => markMessagesRead(deps, callerOf(ctx), data))),
+    bus.handle(messageSendMedia, q, (data, ctx) => sendMessage(deps, callerOf(ctx), data)),
+    bus.handle(messageEdit, q, (data, ctx) => editMessage(deps, callerOf(ctx), data)),
+    bus.handle(messageDelete, q, (data, ctx) => deleteMessage(deps, callerOf(ctx), data)),
+    bus.handle(messageReact, q, (data, ctx) => addReaction(deps, callerOf(ctx), data)),
+    bus.handle(messageUnreact, q, (data, ctx) => removeReaction(deps, callerOf(ctx), data)),
+    bus.handle(messageRead, q, (data, ctx) => markMessagesRead(deps, callerOf(ctx), data)),
   ];
 }

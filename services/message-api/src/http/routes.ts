@@ -1,5 +1,4 @@
-import { Router, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { asUnavailable } from '../bus/infra-errors.js';
+import { Router, type Express, type RequestHandler } from 'express';
 import { chatIdParams, listMessagesQuery, messageChangesQuery, searchMessagesQuery } from '@chat/contracts';
 import { badRequest, callerOf, parseInput } from '@chat/platform';
 import type { MessageDeps } from '../usecases/deps.js';
@@ -58,8 +57,6 @@ export function messageRoutes(deps: MessageDeps, auth: RequestHandler) {
     const data = await listChanges(deps, callerOf(res), { chatId, since: query.since ?? 0, limit: query.limit ?? 100 });
     res.status(200).json({ status: 200, message: 'Changes fetched', data });
   });
-
-  router.use((err: unknown, _req: Request, _res: Response, next: NextFunction) => next(asUnavailable(err)));
 
   return (app: Express) => {
     app.use(router);
