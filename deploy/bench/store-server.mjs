@@ -3,60 +3,16 @@
 // path is the same, but the idle-CPU figure then counts only this run's FerretDB and its own
 // PostgreSQL backends (told apart by client port), not other test runs sharing the
 // machine's FerretDB. --shared-store uses MONGO_URL as it is (e.g. a real mongod).
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, waitForPort } from '@chat/testkit';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { canRunOwnFerretDb, startFerretDb } from '@chat/testkit';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const FERRETDB_BIN = join(REPO, '.local/bin/ferretdb');
-const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/ferretdb';
+export { canRunOwnFerretDb };
 
-/** The --postgresql-url of the FerretDB `npm run infra` started, so ours uses the same database. */
-function sharedPostgresUrl() {
-  try {
-    const pid = readFileSync(join(REPO, '.local/ferretdb.pid'), 'utf8').trim();
-    const arg = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').find((a) => a.startsWith('--postgresql-url='));
-    if (arg) return arg.slice('--postgresql-url='.length);
-  } catch {
-    // not running from here: the default of infra-up.sh
-  }
-  return DEFAULT_PG_URL;
-}
-
-export const canRunOwnFerretDb = () => existsSync(FERRETDB_BIN);
-
-/** A FerretDB of our own on a free loopback port. */
+/** A FerretDB of our own on a free loopback port (see @chat/testkit's startFerretDb). */
 export async function startOwnFerretDb() {
-  const port = await freePort();
-  const stateDir = mkdtempSync(join(tmpdir(), 'bench-ferretdb-'));
-  const pgUrl = sharedPostgresUrl();
-  const child = spawn(
-    FERRETDB_BIN,
-    [`--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', `--state-dir=${stateDir}`, '--log-level=error', '--handler=postgresql', `--postgresql-url=${pgUrl}`],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  await waitForPort(port);
-  return {
-    mongoBase: `mongodb://127.0.0.1:${port}/chat`,
-    pid: child.pid,
-    stop: () =>
-      new Promise((resolve) => {
-        const done = () => {
-          rmSync(stateDir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null) return done();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          done();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
+  const ferret = await startFerretDb();
+  return { mongoBase: ferret.mongoBase, pid: ferret.process.pid, stop: () => ferret.stop() };
 }
 
 /** Local ports of the TCP connections `pid` holds (its fds' socket inodes, looked up in /proc/net). */

@@ -1,7 +1,6 @@
-import type { Socket } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import {
   api,
-  connectSocket,
   emitAck,
   newUserId,
   spawnService,
@@ -10,11 +9,13 @@ import {
   type ServiceName,
   type SpawnedService,
   type TestInfra,
+  type TestInfraOptions,
 } from '@chat/testkit';
 
 /**
- * The real stack for one fault test, every service a process it may kill: chat-api and
- * message-api twice each, two gateway nodes, the edge. Fast relays so a fault heals in seconds.
+ * The real stack for one fault test, every part a process it may kill: its own NATS (one
+ * server or a cluster), Redis and, when asked, FerretDB; chat-api and message-api twice each,
+ * two gateway nodes, the edge. Fast relays so a fault heals in seconds.
  */
 export interface FaultWorld {
   infra: TestInfra;
@@ -32,8 +33,8 @@ const FAST = {
 };
 const slow = { readyTimeoutMs: 60_000 };
 
-export async function startFaultWorld(): Promise<FaultWorld> {
-  const infra = await startTestInfra();
+export async function startFaultWorld(opts: TestInfraOptions = {}): Promise<FaultWorld> {
+  const infra = await startTestInfra(opts);
   const env = { ...infra.env, ...FAST };
   const start = (name: ServiceName, extra: Record<string, string> = {}) =>
     spawnService(name, { ...env, ...extra }, slow);
@@ -72,7 +73,7 @@ export async function startFaultWorld(): Promise<FaultWorld> {
   };
 }
 
-/** One chat with its sender on gateway node gw1 and its receiver on gw2, both in the room. */
+/** One chat with its sender and its receiver on different gateway nodes, both in the room. */
 export interface Conversation {
   chatId: string;
   sender: { id: string; socket: Socket };
@@ -83,6 +84,43 @@ export interface Conversation {
   received: Set<string>;
   /** When each acknowledgement came (ms): the longest gap after a fault is how long sends stalled. */
   ackTimes: number[];
+  /** Error codes the sender's acknowledgements carried (e.g. UNAVAILABLE), in order. */
+  refusals: string[];
+}
+
+/** The gateway node holding a socket's session: gateways prefix Engine.IO ids with their node id. */
+export const nodeOf = (socket: Socket): string | undefined => socket.io.engine?.id?.split('.')[0];
+
+/**
+ * A client as the README tells one to behave, through the edge: it reconnects by itself and
+ * joins `chatId` again on every (re)connect.
+ */
+async function chatClient(w: FaultWorld, userId: string, chatId: string): Promise<Socket> {
+  const socket = io(w.edge, {
+    auth: { token: tokenFor(userId) },
+    transports: ['websocket'],
+    forceNew: true,
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 1_000,
+    timeout: 5_000,
+  });
+  const joined = new Promise<void>((resolve) => {
+    socket.on('connect', () => {
+      socket.emit('join_chat', { chatId }, (ack: { ok?: boolean }) => ack?.ok && resolve());
+    });
+  });
+  await joined;
+  return socket;
+}
+
+/** A client of `userId` on a gateway node other than `other`'s (the edge deals sessions round-robin). */
+async function chatClientAwayFrom(w: FaultWorld, userId: string, chatId: string, other: Socket): Promise<Socket> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const socket = await chatClient(w, userId, chatId);
+    if (nodeOf(socket) !== nodeOf(other)) return socket;
+    socket.close();
+  }
+  throw new Error('the edge put every session on one gateway node');
 }
 
 export async function openConversation(w: FaultWorld): Promise<Conversation> {
@@ -90,9 +128,8 @@ export async function openConversation(w: FaultWorld): Promise<Conversation> {
   const created = await api(w.edge, tokenFor(a)).post('/api/chats/or-create', { recipientId: b });
   const chatId = created.body.data._id as string;
   await api(w.edge, tokenFor(b)).post(`/api/chats/${chatId}/accept`);
-  const sender = await connectSocket(w.services.gw1!.url, tokenFor(a));
-  const receiver = await connectSocket(w.services.gw2!.url, tokenFor(b));
-  for (const s of [sender, receiver]) await emitAck(s, 'join_chat', { chatId });
+  const sender = await chatClient(w, a, chatId);
+  const receiver = await chatClientAwayFrom(w, b, chatId, sender);
   const conversation: Conversation = {
     chatId,
     sender: { id: a, socket: sender },
@@ -100,9 +137,17 @@ export async function openConversation(w: FaultWorld): Promise<Conversation> {
     acked: new Map(),
     received: new Set(),
     ackTimes: [],
+    refusals: [],
   };
   receiver.on('message_received', (m: { messageId: string }) => conversation.received.add(m.messageId));
   return conversation;
+}
+
+export function closeConversations(conversations: Conversation[]): void {
+  for (const c of conversations) {
+    c.sender.socket.close();
+    c.receiver.socket.close();
+  }
 }
 
 /**
@@ -114,7 +159,7 @@ export async function sendSteadily(c: Conversation, until: Promise<unknown>): Pr
   void until.then(() => (done = true));
   for (let n = 0; !done; n++) {
     const clientMessageId = `${c.chatId}-${n}`;
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < 300; attempt++) {
       const ack = await emitAck(
         c.sender.socket,
         'send_message',
@@ -126,6 +171,7 @@ export async function sendSteadily(c: Conversation, until: Promise<unknown>): Pr
         c.ackTimes.push(Date.now());
         break;
       }
+      c.refusals.push(ack?.code ?? 'NO_ANSWER');
       await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -200,3 +246,56 @@ export function longestStall(conversations: Conversation[], from: number): numbe
   }
   return longest;
 }
+
+export interface FaultOutcome {
+  acknowledged: number;
+  lost: number;
+  duplicated: number;
+  /** Refused or unanswered sends during the whole run (each was retried). */
+  refusals: string[];
+  /** The longest time without any acknowledgement in a conversation after the fault began (s). */
+  stalled: number;
+  /** Seconds after the traffic stopped until every unread count was right. */
+  countsRight: number;
+}
+
+/**
+ * Four conversations send steadily through the edge; after 2 s, `inject` runs the fault (and
+ * its repair, if any); 4 s later the traffic stops. Then every receiver's unread count must
+ * come right and every acknowledged message be there exactly once. Prints the fault's line.
+ */
+export async function faultDuringTraffic(w: FaultWorld, name: string, inject: () => Promise<void>): Promise<FaultOutcome> {
+  const conversations: Conversation[] = [];
+  for (let i = 0; i < 4; i++) conversations.push(await openConversation(w));
+  try {
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const traffic = Promise.all(conversations.map((c) => sendSteadily(c, stopped)));
+    await new Promise((r) => setTimeout(r, 2_000));
+    const faultAt = Date.now();
+    await inject();
+    await new Promise((r) => setTimeout(r, 4_000));
+    stop();
+    await traffic;
+    const countsRight = await recoveredWithin(60_000, async () => {
+      const counts = await Promise.all(conversations.map((c) => unreadOf(w, c).catch(() => -1)));
+      return counts.every((n, i) => n === conversations[i]!.acked.size);
+    });
+    const outcome = {
+      ...(await verify(w, conversations)),
+      refusals: conversations.flatMap((c) => c.refusals),
+      stalled: longestStall(conversations, faultAt),
+      countsRight,
+    };
+    console.info(
+      `fault ${name}: acknowledged ${outcome.acknowledged}, lost ${outcome.lost}, duplicated ${outcome.duplicated}, ` +
+        `sends stalled at most ${outcome.stalled.toFixed(1)} s, refused ${outcome.refusals.length} time(s), ` +
+        `unread counts right ${countsRight.toFixed(1)} s after the traffic stopped`,
+    );
+    return outcome;
+  } finally {
+    closeConversations(conversations);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { api, tokenFor, newUserId } from '@chat/testkit';
+import { faultDuringTraffic, sleep, startFaultWorld, type FaultWorld } from './world.js';
+
+let w: FaultWorld | undefined;
+afterEach(async () => {
+  await w?.stop();
+  w = undefined;
+});
+
+const expectNothingLost = (outcome: { acknowledged: number; lost: number; duplicated: number }) => {
+  expect(outcome.acknowledged).toBeGreaterThan(40);
+  expect(outcome.lost).toBe(0);
+  expect(outcome.duplicated).toBe(0);
+};
+
+/**
+ * The shared infrastructure failing under traffic. No service process is restarted: each must
+ * reconnect by itself, and nothing acknowledged may be lost or stored twice.
+ */
+describe('infrastructure killed during traffic', () => {
+  it('SIGKILL of Redis, started again empty a second later: counters re-seed from the store, nothing lost or doubled', async () => {
+    w = await startFaultWorld();
+    const redis = w.infra.redis;
+    const outcome = await faultDuringTraffic(w, 'Redis SIGKILL', async () => {
+      await redis.kill('SIGKILL');
+      await sleep(1_000);
+      await redis.restart();
+    });
+    expectNothingLost(outcome);
+  }, 120_000);
+
+  it('SIGKILL of FerretDB, started again a second later: sends wait or are refused, then go on; nothing lost', async () => {
+    w = await startFaultWorld({ ownStore: true });
+    const store = w.infra.store!;
+    const outcome = await faultDuringTraffic(w, 'FerretDB SIGKILL', async () => {
+      await store.kill('SIGKILL');
+      await sleep(1_000);
+      await store.restart();
+    });
+    expectNothingLost(outcome);
+  }, 120_000);
+
+  it('the database unreachable for 10 s: /readyz says so, requests get 503 / UNAVAILABLE, recovery needs nothing', async () => {
+    w = await startFaultWorld({ ownStore: true });
+    const world = w;
+    const store = world.infra.store!;
+    const during: { ready: number[]; rest: number[] } = { ready: [], rest: [] };
+    const outcome = await faultDuringTraffic(world, 'database unreachable 10 s', async () => {
+      await store.kill('SIGKILL');
+      await sleep(3_000);
+      for (const s of ['chat2', 'message2'] as const) {
+        during.ready.push((await fetch(`${world.services[s]!.url}/readyz`)).status);
+      }
+      during.rest.push((await api(world.edge, tokenFor(newUserId())).get('/api/chats/active')).status);
+      await sleep(7_000);
+      await store.restart();
+    });
+    expect(during.ready).toEqual([503, 503]);
+    expect(during.rest).toEqual([503]);
+    expect(outcome.refusals.length).toBeGreaterThan(0);
+    expect(new Set(outcome.refusals)).toEqual(new Set(['UNAVAILABLE']));
+    expectNothingLost(outcome);
+    for (const s of Object.values(world.services)) expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+  }, 150_000);
+});
