@@ -12,9 +12,22 @@ export interface RequestDef<Req extends z.ZodType, Res extends z.ZodType> {
   subject: string;
   request: Req;
   reply: Res;
+  /**
+   * Whether sending this request twice does what sending it once does, so the caller may
+   * send it again when the first got no answer (a NATS node died with it in flight).
+   */
+  retrySafe: (request: z.input<Req>) => boolean;
 }
-const requestDef = <Req extends z.ZodType, Res extends z.ZodType>(subject: string, request: Req, reply: Res) =>
-  ({ subject, request, reply }) as RequestDef<Req, Res>;
+const never = () => false;
+const always = () => true;
+const requestDef = <Req extends z.ZodType, Res extends z.ZodType>(
+  subject: string,
+  request: Req,
+  reply: Res,
+  retrySafe: (request: z.input<Req>) => boolean = never,
+) => ({ subject, request, reply, retrySafe }) as RequestDef<Req, Res>;
+/** A send is answered once per clientMessageId: the retry gets the first one's message. */
+const withClientMessageId = (request: { clientMessageId?: string }) => request.clientMessageId !== undefined;
 
 export const QUEUE_GROUPS = {
   chatApi: 'chat-api',
@@ -53,6 +66,7 @@ export const chatAccessCheck = requestDef(
       chat: chatAccessSchema.optional(),
     }),
   ]),
+  always,
 );
 
 /**
@@ -63,6 +77,7 @@ export const chatListForUser = requestDef(
   'chat.user.list',
   z.object({ userId: objectId }),
   z.object({ chatIds: z.array(z.string()) }),
+  always,
 );
 
 // ---- message-api commands ---------------------------------------------------------------
@@ -88,6 +103,7 @@ export const messageSend = requestDef(
     clientMessageId: clientMessageIdSchema.optional(),
   }),
   commandAck,
+  withClientMessageId,
 );
 
 export const messageSendMedia = requestDef(
@@ -101,6 +117,7 @@ export const messageSendMedia = requestDef(
     clientMessageId: clientMessageIdSchema.optional(),
   }),
   commandAck,
+  withClientMessageId,
 );
 
 export const messageEdit = requestDef(
@@ -131,6 +148,7 @@ export const messageRead = requestDef(
   'message.read',
   z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(200) }),
   z.object({ chatId: z.string(), messageIds: z.array(z.string()), timestamp: z.string() }),
+  always,
 );
 
 // ---- media-service queries --------------------------------------------------------------
@@ -140,6 +158,7 @@ export const mediaFileCheck = requestDef(
   'media.file.check',
   z.object({ fileId: z.string().min(1).max(200), chatId: objectId, userId: objectId }),
   z.object({ ok: z.boolean(), media: mediaSchema.optional() }),
+  always,
 );
 
 // ---- JetStream domain events --------------------------------------------------------------

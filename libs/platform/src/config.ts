@@ -10,7 +10,10 @@ export const baseConfigSchema = z.object({
   JWT_SECRET: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
   MONGO_URL: z.string().url().default('mongodb://127.0.0.1:27017/chat'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** One server, or every member of a cluster, comma-separated. */
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** Copies of each JetStream stream: 3 on a three-node cluster, so one node may die. */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   CORS_ORIGINS: z.string().default('*'),
   /**
    * Which hops may set X-Forwarded-For (express's `trust proxy`): by default only proxies on

@@ -51,6 +51,7 @@ export async function openLinks<W extends Wanted>(
       logger,
       timeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
       streamLimits: { maxAgeMs: config.STREAM_MAX_AGE_HOURS * 3_600_000, maxBytes: config.STREAM_MAX_BYTES },
+      streamReplicas: config.NATS_STREAM_REPLICAS,
     });
     const bus = links.bus;
     readiness.push({ name: 'nats', check: () => bus.isConnected() });

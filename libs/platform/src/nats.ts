@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import { AppError, fromWireError, toAppError, toWireError, unavailable, type WireError } from './errors.js';
 import { currentContext, newRequestId, pastDeadline, runWithContext, type RequestContext } from './context.js';
 import { parseInput } from './validation.js';
+import { csv } from './config.js';
 
 const HEADER_REQUEST_ID = 'x-request-id';
 const HEADER_USER_ID = 'x-user-id';
@@ -85,6 +86,7 @@ export class Bus {
     private readonly logger: Logger,
     private readonly timeoutMs: number,
     private readonly streamLimits: StreamLimits,
+    private readonly streamReplicas: number,
   ) {
     this.js = jetstream(nc);
   }
@@ -95,9 +97,12 @@ export class Bus {
     logger: Logger;
     timeoutMs: number;
     streamLimits?: StreamLimits;
+    /** Copies of each stream a NATS cluster keeps (3 in production: one node may die). */
+    streamReplicas?: number;
   }): Promise<Bus> {
-    const nc = await connect({ servers: opts.url, name: opts.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-    return new Bus(nc, opts.logger, opts.timeoutMs, opts.streamLimits ?? DEFAULT_STREAM_LIMITS);
+    // `url` may list every member of a cluster: the client fails over between them.
+    const nc = await connect({ servers: csv(opts.url), name: opts.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    return new Bus(nc, opts.logger, opts.timeoutMs, opts.streamLimits ?? DEFAULT_STREAM_LIMITS, opts.streamReplicas ?? 1);
   }
 
   isConnected(): boolean {
@@ -122,13 +127,23 @@ export class Bus {
     // The responder drops work we no longer wait for; a nested request keeps the outer deadline.
     if (pastDeadline(ctx)) throw unavailable('The request timed out before it could be sent, try again');
     const timeout = Math.max(1, Math.min(opts.timeoutMs ?? this.timeoutMs, (ctx?.deadline ?? Infinity) - Date.now()));
-    h.set(HEADER_DEADLINE, String(Date.now() + timeout));
-    let msg: Msg;
-    try {
-      msg = await this.nc.request(def.subject, JSON.stringify(data), { timeout, headers: h });
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message, subject: def.subject }, 'NATS request failed');
-      throw unavailable(`The ${def.subject.split('.')[0]} service did not answer in time`);
+    const deadline = Date.now() + timeout;
+    h.set(HEADER_DEADLINE, String(deadline));
+    // A request lost with a NATS node (or its reply) would cost the whole timeout: one that is
+    // safe to repeat gets half of it, then is sent again with the rest.
+    const attempts = def.retrySafe(data) ? 2 : 1;
+    let msg: Msg | undefined;
+    for (let attempt = 1; !msg; attempt++) {
+      const left = deadline - Date.now();
+      try {
+        const attemptTimeout = attempt < attempts ? Math.ceil(left / 2) : left;
+        msg = await this.nc.request(def.subject, JSON.stringify(data), { timeout: Math.max(1, attemptTimeout), headers: h });
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message, subject: def.subject, attempt }, 'NATS request failed');
+        if (attempt >= attempts || Date.now() >= deadline) {
+          throw unavailable(`The ${def.subject.split('.')[0]} service did not answer in time`);
+        }
+      }
     }
     const reply = msg.json<Reply<unknown>>();
     if (!reply.ok) throw fromWireError(reply.error);
@@ -179,7 +194,11 @@ export class Bus {
   /** Creates the streams, or updates their subjects and limits; safe to call from every replica. */
   async ensureStreams(streams: readonly StreamSpec[]): Promise<void> {
     const jsm = await jetstreamManager(this.nc);
-    const limits = { max_age: this.streamLimits.maxAgeMs * 1_000_000, max_bytes: this.streamLimits.maxBytes };
+    const limits = {
+      max_age: this.streamLimits.maxAgeMs * 1_000_000,
+      max_bytes: this.streamLimits.maxBytes,
+      num_replicas: this.streamReplicas,
+    };
     for (const s of streams) {
       try {
         await jsm.streams.info(s.name);

@@ -11,8 +11,9 @@ const echo: RequestDef<z.ZodObject<{ n: z.ZodNumber }>, z.ZodObject<{ n: z.ZodNu
   subject: 'test.echo',
   request: z.object({ n: z.number() }),
   reply: z.object({ n: z.number(), userId: z.string() }),
+  retrySafe: () => false,
 };
-const silent = { subject: 'test.silent', request: z.object({}), reply: z.object({}) };
+const silent = { subject: 'test.silent', request: z.object({}), reply: z.object({}), retrySafe: () => true };
 
 describe('Bus', () => {
   let nats: RunningProcess;
@@ -121,6 +122,32 @@ describe('Bus', () => {
     };
     expect(await limited(3_600_000, 1_000_000)).toEqual({ maxAgeMs: 3_600_000, maxBytes: 1_000_000 });
     expect(await limited(7_200_000, 2_000_000)).toEqual({ maxAgeMs: 7_200_000, maxBytes: 2_000_000 });
+  });
+
+  it('sends a request that is safe to repeat again when the first got no answer, and only such a request', async () => {
+    const flaky = (subject: string, retrySafe: boolean) => ({
+      subject,
+      request: z.object({}),
+      reply: z.object({ seen: z.number() }),
+      retrySafe: () => retrySafe,
+    });
+    for (const [def, answered] of [
+      [flaky('test.flaky.safe', true), true],
+      [flaky('test.flaky.unsafe', false), false],
+    ] as const) {
+      let seen = 0;
+      // The first request is lost, as with a NATS node that died holding it.
+      const sub = server.nc.subscribe(def.subject, {
+        callback: (_e, msg) => {
+          if (++seen > 1) msg.respond(JSON.stringify({ ok: true, data: { seen } }));
+        },
+      });
+      const reply = client.request(def, {});
+      if (answered) await expect(reply).resolves.toEqual({ seen: 2 });
+      else await expect(reply).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      expect(seen).toBe(answered ? 2 : 1);
+      sub.unsubscribe();
+    }
   });
 
   it('turns a subject nobody serves into 503 UNAVAILABLE', async () => {
