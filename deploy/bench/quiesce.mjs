@@ -3,6 +3,7 @@
 // CPU belongs to the load, not to idling. This waits, bounded, until no consumer has pending
 // or unacknowledged messages.
 import { connect } from '@nats-io/transport-node';
+import { NATS_TEST_CREDENTIALS } from '@chat/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { performance } from 'node:perf_hooks';
 import { sleep } from './stats.mjs';
@@ -18,7 +19,7 @@ async function backlog(jsm) {
 
 /** Polls until the backlog is 0 twice in a row or `timeoutMs` passes; says which. */
 export async function waitForQuiet(natsUrl, { timeoutMs = 90_000 } = {}) {
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: natsUrl, ...NATS_TEST_CREDENTIALS });
   const started = performance.now();
   try {
     const jsm = await jetstreamManager(nc);

@@ -5,3 +5,4 @@ export * from './message.js';
 export * from './media.js';
 export * from './subjects.js';
 export * from './socket.js';
+export * from './nats-permissions.js';

@@ -10,8 +10,13 @@ export const baseConfigSchema = z.object({
   JWT_SECRET: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
   MONGO_URL: z.string().url().default('mongodb://127.0.0.1:27017/chat'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Redis's password (`requirepass`), kept out of REDIS_URL so the URL can live in a ConfigMap. */
+  REDIS_PASSWORD: z.string().min(1).optional(),
   /** One server, or every member of a cluster, comma-separated. */
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** This service's NATS user and password (each service has its own, with its subject permissions). */
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
   /** Copies of each JetStream stream: 3 on a three-node cluster, so one node may die. */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   CORS_ORIGINS: z.string().default('*'),

@@ -52,12 +52,13 @@ export async function openLinks<W extends Wanted>(
       timeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
       streamLimits: { maxAgeMs: config.STREAM_MAX_AGE_HOURS * 3_600_000, maxBytes: config.STREAM_MAX_BYTES },
       streamReplicas: config.NATS_STREAM_REPLICAS,
+      credentials: config.NATS_USER ? { user: config.NATS_USER, pass: config.NATS_PASSWORD ?? '' } : undefined,
     });
     const bus = links.bus;
     readiness.push({ name: 'nats', check: () => bus.isConnected() });
   }
   if (wanted.redis) {
-    links.redis = createRedis(config.REDIS_URL, service);
+    links.redis = createRedis(config.REDIS_URL, service, config.REDIS_PASSWORD);
     links.redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis error'));
     readiness.push({ name: 'redis', check: redisReady(links.redis) });
   }

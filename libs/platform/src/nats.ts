@@ -16,7 +16,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { z } from 'zod';
-import type { RequestDef } from '@chat/contracts';
+import { natsInboxPrefix, type RequestDef } from '@chat/contracts';
 import type { Logger } from 'pino';
 import { AppError, fromWireError, toAppError, toWireError, unavailable, type WireError } from './errors.js';
 import { currentContext, newRequestId, pastDeadline, runWithContext, type RequestContext } from './context.js';
@@ -99,9 +99,16 @@ export class Bus {
     streamLimits?: StreamLimits;
     /** Copies of each stream a NATS cluster keeps (3 in production: one node may die). */
     streamReplicas?: number;
+    /** This service's NATS user (its subject permissions) and password; replies come under its own inbox prefix. */
+    credentials?: { user: string; pass: string };
   }): Promise<Bus> {
-    // `url` may list every member of a cluster: the client fails over between them.
-    const nc = await connect({ servers: csv(opts.url), name: opts.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    const nc = await connect({
+      servers: csv(opts.url), // every member of a cluster: the client fails over between them
+      name: opts.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      ...(opts.credentials && { ...opts.credentials, inboxPrefix: natsInboxPrefix(opts.credentials.user) }),
+    });
     return new Bus(nc, opts.logger, opts.timeoutMs, opts.streamLimits ?? DEFAULT_STREAM_LIMITS, opts.streamReplicas ?? 1);
   }
 

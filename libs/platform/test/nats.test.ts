@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { RequestDef } from '@chat/contracts';
 import { AppError, Bus, createLogger, forbidden, runWithContext } from '@chat/platform';
-import { startNatsServer, type RunningProcess } from '@chat/testkit';
+import { NATS_TEST_CREDENTIALS, startNatsServer, type RunningProcess } from '@chat/testkit';
 import { headers } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 
@@ -22,8 +22,20 @@ describe('Bus', () => {
 
   beforeAll(async () => {
     nats = await startNatsServer();
-    server = await Bus.connect({ url: nats.url, name: 'server', logger, timeoutMs: 500 });
-    client = await Bus.connect({ url: nats.url, name: 'client', logger, timeoutMs: 500 });
+    server = await Bus.connect({
+      credentials: NATS_TEST_CREDENTIALS,
+      url: nats.url,
+      name: 'server',
+      logger,
+      timeoutMs: 500,
+    });
+    client = await Bus.connect({
+      credentials: NATS_TEST_CREDENTIALS,
+      url: nats.url,
+      name: 'client',
+      logger,
+      timeoutMs: 500,
+    });
     server.handle(echo, 'q', async (data, ctx) => {
       if (data.n < 0) throw forbidden('negative numbers are not allowed');
       if (data.n === 13) throw new Error('driver exploded: secret detail');
@@ -108,6 +120,7 @@ describe('Bus', () => {
   it('creates streams with the configured age and size limits, and applies new limits to a stream that exists', async () => {
     const limited = async (maxAgeMs: number, maxBytes: number) => {
       const bus = await Bus.connect({
+        credentials: NATS_TEST_CREDENTIALS,
         url: nats.url,
         name: 'limits',
         logger,
@@ -142,7 +155,8 @@ describe('Bus', () => {
           if (++seen > 1) msg.respond(JSON.stringify({ ok: true, data: { seen } }));
         },
       });
-      const reply = client.request(def, {});
+      await server.nc.flush();
+      const reply = client.request(def, {}, { timeoutMs: 2_000 });
       if (answered) await expect(reply).resolves.toEqual({ seen: 2 });
       else await expect(reply).rejects.toMatchObject({ code: 'UNAVAILABLE' });
       expect(seen).toBe(answered ? 2 : 1);

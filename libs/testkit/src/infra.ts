@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
+import { natsPermissions, natsServiceUsers, renderNatsAuthorization, type NatsUser } from '@chat/contracts';
 import { freePort } from './ports.js';
 import { startFerretDb } from './ferretdb.js';
 import { restartableProcess, type RunningProcess } from './processes.js';
@@ -13,42 +14,68 @@ const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 /** The shared MongoDB-wire server (FerretDB locally, mongod elsewhere); each test file gets its own database. */
 const MONGO_BASE = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/chat';
 
-/** A real nats-server with JetStream, on a free port with its own store, for one test file. */
-export async function startNatsServer(): Promise<RunningProcess> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'nats-test-'));
+/** The password each service's NATS user has in tests. */
+export const natsTestPassword = (user: string) => `test-nats-${user}`;
+/** The environment that makes a service connect as its own NATS user (spawnService adds it itself). */
+export const natsUserEnv = (service: string): Record<string, string> =>
+  service === 'edge' ? {} : { NATS_USER: service, NATS_PASSWORD: natsTestPassword(service) };
+/** A test's own NATS client (fakes, probes): allowed everything. */
+export const NATS_TEST_CREDENTIALS = { user: 'test', pass: natsTestPassword('test') };
+
+/**
+ * A nats-server configuration as production runs it (every service its own user with the
+ * subject permissions of `natsPermissions`), plus the test's own user.
+ */
+function natsConfig(opts: {
+  port: number;
+  dir: string;
+  cluster?: { name: string; port: number; routes: string };
+}): string {
+  const users: NatsUser[] = [
+    ...natsServiceUsers.map((user) => ({ user, password: natsTestPassword(user), permissions: natsPermissions[user] })),
+    { user: NATS_TEST_CREDENTIALS.user, password: NATS_TEST_CREDENTIALS.pass },
+  ];
+  const cluster = opts.cluster
+    ? `server_name: ${JSON.stringify(opts.cluster.name)}\ncluster { name: "chat", listen: "127.0.0.1:${opts.cluster.port}", routes: [${opts.cluster.routes}] }\n`
+    : '';
+  return `listen: "127.0.0.1:${opts.port}"\njetstream { store_dir: ${JSON.stringify(opts.dir)} }\n${cluster}${renderNatsAuthorization(users)}`;
+}
+
+/** A nats-server on `port` storing in `dir`, configured by `natsConfig`; restartable. */
+function natsServer(port: number, dir: string, cluster?: { name: string; port: number; routes: string }) {
+  const conf = join(dir, 'nats.conf');
+  writeFileSync(conf, natsConfig({ port, dir: join(dir, 'js'), cluster }));
   return restartableProcess({
     port,
     url: `nats://127.0.0.1:${port}`,
     dir,
-    launch: () => spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' }),
+    launch: () => spawn(NATS_SERVER, ['-c', conf], { stdio: 'ignore' }),
   });
+}
+
+/** A real nats-server with JetStream and the services' users, on a free port with its own store, for one test file. */
+export async function startNatsServer(): Promise<RunningProcess> {
+  return natsServer(await freePort(), mkdtempSync(join(tmpdir(), 'nats-test-')));
 }
 
 /**
  * NATS as production runs it: `size` JetStream servers in one cluster (routes on loopback),
  * each with its own store. `url` names every member, as clients should.
  */
-export async function startNatsCluster(size = 3): Promise<{ url: string; nodes: RunningProcess[]; stop(): Promise<void> }> {
+export async function startNatsCluster(
+  size = 3,
+): Promise<{ url: string; nodes: RunningProcess[]; stop(): Promise<void> }> {
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(',');
+  const routes = routePorts.map((p) => JSON.stringify(`nats-route://127.0.0.1:${p}`)).join(', ');
   const nodes = await Promise.all(
-    ports.map((port, i) => {
-      const dir = mkdtempSync(join(tmpdir(), `nats-cluster-${i}-`));
-      return restartableProcess({
-        port,
-        url: `nats://127.0.0.1:${port}`,
-        dir,
-        launch: () =>
-          spawn(
-            NATS_SERVER,
-            ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir, '-n', `n${i}`, '--cluster_name', 'chat',
-              '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes],
-            { stdio: 'ignore' },
-          ),
-      });
-    }),
+    ports.map((port, i) =>
+      natsServer(port, mkdtempSync(join(tmpdir(), `nats-cluster-${i}-`)), {
+        name: `n${i}`,
+        port: routePorts[i]!,
+        routes,
+      }),
+    ),
   );
   return {
     url: nodes.map((n) => n.url).join(','),
@@ -59,16 +86,21 @@ export async function startNatsCluster(size = 3): Promise<{ url: string; nodes: 
   };
 }
 
-/** A real redis-server on a free port, nothing persisted, for one test file. */
+/** The password of every test's Redis: each requires one, as in production. */
+export const REDIS_TEST_PASSWORD = 'test-redis-password';
+
+/** A real redis-server on a free port, with a password, nothing persisted, for one test file. */
 export async function startRedisServer(): Promise<RunningProcess> {
   const port = await freePort();
   return restartableProcess({
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://:${REDIS_TEST_PASSWORD}@127.0.0.1:${port}`,
     launch: () =>
-      spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: 'ignore',
-      }),
+      spawn(
+        REDIS_SERVER,
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', REDIS_TEST_PASSWORD],
+        { stdio: 'ignore' },
+      ),
   });
 }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
+import { natsUserEnv } from './infra.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -21,11 +22,16 @@ export interface SpawnedService {
  * Starts `services/<name>/dist/main.js` as a real process (build first: `npm run build`)
  * with `env` on a free port, and waits until its `/readyz` answers 200.
  */
-export async function spawnService(name: ServiceName, env: Record<string, string>, opts: { port?: number; readyTimeoutMs?: number } = {}): Promise<SpawnedService> {
+export async function spawnService(
+  name: ServiceName,
+  env: Record<string, string>,
+  opts: { port?: number; readyTimeoutMs?: number } = {},
+): Promise<SpawnedService> {
   const port = opts.port ?? (await freePort());
+  // Each service connects as its own NATS user, as in production (see natsConfig).
   const child = spawn(process.execPath, [`services/${name}/dist/main.js`], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', ...natsUserEnv(name), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

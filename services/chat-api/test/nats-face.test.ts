@@ -1,3 +1,4 @@
+import { natsUserEnv, NATS_TEST_CREDENTIALS } from '@chat/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
@@ -14,6 +15,7 @@ const events: { subject: string; event: ChatEvent }[] = [];
 beforeAll(async () => {
   world = await startWorld({ OUTBOX_RELAY_INTERVAL_MS: '200', OUTBOX_STALE_MS: '1000' });
   bus = await Bus.connect({
+    credentials: NATS_TEST_CREDENTIALS,
     url: world.infra.natsUrl,
     name: 'chat-api-test',
     logger: createLogger('test', 'silent'),
@@ -108,7 +110,7 @@ describe('chat.access.check', () => {
 
   it('a second replica never answers from a stale cache after the first one changes the chat', async () => {
     const second = await startChatApi(
-      parseConfig(chatApiConfigSchema, { ...world.infra.env, PORT: '0' }),
+      parseConfig(chatApiConfigSchema, { ...world.infra.env, ...natsUserEnv('chat-api'), PORT: '0' }),
       createLogger('replica-2', 'silent'),
     );
     try {

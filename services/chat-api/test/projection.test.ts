@@ -1,3 +1,4 @@
+import { NATS_TEST_CREDENTIALS } from '@chat/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
@@ -13,6 +14,7 @@ const unread: UnreadChangedEvent[] = [];
 beforeAll(async () => {
   world = await startWorld();
   bus = await Bus.connect({
+    credentials: NATS_TEST_CREDENTIALS,
     url: world.infra.natsUrl,
     name: 'projection-test',
     logger: createLogger('test', 'silent'),

@@ -1,3 +1,4 @@
+import { NATS_TEST_CREDENTIALS } from '@chat/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
@@ -12,6 +13,7 @@ let bus: Bus;
 beforeAll(async () => {
   world = await startWorld({ OUTBOX_RELAY_INTERVAL_MS: '200', OUTBOX_STALE_MS: '200' });
   bus = await Bus.connect({
+    credentials: NATS_TEST_CREDENTIALS,
     url: world.infra.natsUrl,
     name: 'restored-test',
     logger: createLogger('t', 'silent'),

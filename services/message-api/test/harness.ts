@@ -13,6 +13,8 @@ import {
   tokenFor,
   type SpawnedService,
   type TestInfra,
+  NATS_TEST_CREDENTIALS,
+  natsUserEnv,
 } from '@chat/testkit';
 import { messageApiConfigSchema, startMessageApi, type EventPublisher, type RunningMessageApi } from '../src/index.js';
 
@@ -71,10 +73,17 @@ export async function startWorld(
   const [chatApi, media, bus] = await Promise.all([
     spawnService('chat-api', infra.env),
     spawnService('media-service', { ...infra.env, MEDIA_STORAGE_DIR: mediaDir }),
-    Bus.connect({ url: infra.natsUrl, name: 'message-api-test', logger, timeoutMs: 5_000 }),
+    Bus.connect({
+      credentials: NATS_TEST_CREDENTIALS,
+      url: infra.natsUrl,
+      name: 'message-api-test',
+      logger,
+      timeoutMs: 5_000,
+    }),
   ]);
   const config = parseConfig(messageApiConfigSchema, {
     ...infra.env,
+    ...natsUserEnv('message-api'),
     PORT: '0',
     OUTBOX_RELAY_INTERVAL_MS: '200',
     OUTBOX_RELAY_AFTER_MS: '300',

@@ -13,6 +13,7 @@ import {
   tokenFor,
   type SpawnedService,
   type TestInfra,
+  NATS_TEST_CREDENTIALS,
 } from '@chat/testkit';
 import { fixtures } from './fixtures.js';
 import { startImageKitFake, type ImageKitFake } from './imagekit-fake.js';
@@ -72,8 +73,11 @@ export class MediaWorld {
   };
 }
 
-/** Registers the world's beforeAll / afterAll in the current describe block. */
-export function useMediaWorld(kind: 'local' | 'imagekit'): MediaWorld {
+/**
+ * Registers the world's beforeAll / afterAll in the current describe block; `mediaEnv` adds
+ * media-service settings (smaller limits, say) for a suite that needs them.
+ */
+export function useMediaWorld(kind: 'local' | 'imagekit', mediaEnv: Record<string, string> = {}): MediaWorld {
   const w = new MediaWorld(kind);
   beforeAll(async () => {
     w.infra = await startTestInfra();
@@ -92,6 +96,7 @@ export function useMediaWorld(kind: 'local' | 'imagekit'): MediaWorld {
         MEDIA_STORAGE_DIR: w.storageDir,
         MEDIA_PUBLIC_URL: edgeUrl,
         ...(w.fake?.env ?? {}),
+        ...mediaEnv,
       }),
     ]);
     w.edge = await spawnService(
@@ -106,6 +111,7 @@ export function useMediaWorld(kind: 'local' | 'imagekit'): MediaWorld {
     );
     w.db = await mongoose.createConnection(w.infra.mongoUrl).asPromise();
     w.bus = await Bus.connect({
+      credentials: NATS_TEST_CREDENTIALS,
       url: w.infra.natsUrl,
       name: 'media-test',
       logger: createLogger('test', 'silent'),

@@ -1,3 +1,4 @@
+import { NATS_TEST_CREDENTIALS } from '@chat/testkit';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   chatAccessCheck,
@@ -63,6 +64,7 @@ export class FakeBackend {
 
   static async start(natsUrl: string): Promise<FakeBackend> {
     const bus = await Bus.connect({
+      credentials: NATS_TEST_CREDENTIALS,
       url: natsUrl,
       name: 'fake-backend',
       logger: createLogger('fake', 'silent'),

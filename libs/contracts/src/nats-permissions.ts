@@ -1,0 +1,130 @@
+import {
+  chatAccessCheck,
+  chatListForUser,
+  chatSubjects,
+  mediaFileCheck,
+  messageDelete,
+  messageEdit,
+  messageRead,
+  messageReact,
+  messageSend,
+  messageSendMedia,
+  messageSubjects,
+  messageUnreact,
+  STREAMS,
+} from './subjects.js';
+
+/** The NATS user of each service that talks over NATS (the edge does not). */
+export const natsServiceUsers = ['chat-api', 'message-api', 'media-service', 'realtime-gateway'] as const;
+export type NatsServiceUser = (typeof natsServiceUsers)[number];
+
+export interface NatsPermissions {
+  publish: string[];
+  subscribe: string[];
+}
+
+const messageCommands = [
+  messageSend,
+  messageSendMedia,
+  messageEdit,
+  messageDelete,
+  messageReact,
+  messageUnreact,
+  messageRead,
+].map((d) => d.subject);
+
+/** JetStream API subjects a service needs to declare the streams (every service does, idempotently). */
+const declareStreams = [
+  '$JS.API.INFO',
+  ...Object.values(STREAMS).flatMap((s) =>
+    ['INFO', 'CREATE', 'UPDATE'].map((verb) => `$JS.API.STREAM.${verb}.${s.name}`),
+  ),
+];
+
+/** JetStream API subjects a service needs to run durable pull consumers of `stream` and ack them. */
+const consumeStream = (stream: string) => [
+  `$JS.API.CONSUMER.*.${stream}.>`, // INFO, CREATE, DELETE <stream>.<durable>[.<filter>]
+  `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.>`,
+  `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`,
+  `$JS.API.CONSUMER.LIST.${stream}`,
+  `$JS.ACK.${stream}.>`,
+];
+
+/** Each service's replies arrive under its own prefix, so no other service can listen to them. */
+export const natsInboxPrefix = (user: string) => `_INBOX_${user}`;
+const inbox = (user: NatsServiceUser) => `${natsInboxPrefix(user)}.>`;
+
+/**
+ * What each service may publish and subscribe to: the subjects it owns (ARCHITECTURE.md), the
+ * requests it makes, the streams it consumes, and replies under its own inbox prefix; it may
+ * answer requests it received (`allow_responses`). So a leaked password of one service
+ * cannot forge another's events, serve another's commands (message commands trust the
+ * caller's user-id header: only the gateway may send them) or read another's replies.
+ */
+export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
+  'chat-api': {
+    publish: [chatSubjects.all, ...declareStreams, ...consumeStream(STREAMS.messages.name)],
+    subscribe: [chatAccessCheck.subject, chatListForUser.subject, ...chatSubjects.stateChanges, inbox('chat-api')],
+  },
+  'message-api': {
+    publish: [
+      messageSubjects.all,
+      chatAccessCheck.subject,
+      mediaFileCheck.subject,
+      ...declareStreams,
+      ...consumeStream(STREAMS.messages.name),
+      `$JS.API.STREAM.PURGE.${STREAMS.messages.name}`,
+      `$JS.API.STREAM.MSG.DELETE.${STREAMS.messages.name}`,
+    ],
+    subscribe: [...messageCommands, ...chatSubjects.stateChanges, inbox('message-api')],
+  },
+  'media-service': {
+    publish: [chatAccessCheck.subject, ...declareStreams],
+    subscribe: [mediaFileCheck.subject, inbox('media-service')],
+  },
+  'realtime-gateway': {
+    publish: [
+      chatAccessCheck.subject,
+      chatListForUser.subject,
+      ...messageCommands,
+      ...declareStreams,
+      ...consumeStream(STREAMS.messages.name),
+      ...consumeStream(STREAMS.chats.name),
+    ],
+    subscribe: [inbox('realtime-gateway')],
+  },
+};
+
+/** One user of the rendered configuration: `password` is a literal or a `$VARIABLE` of the server's environment. */
+export interface NatsUser {
+  user: string;
+  password: string;
+  /** Undefined: everything (a test's own client). */
+  permissions?: NatsPermissions;
+}
+
+/** The environment variable holding a service's NATS password in the rendered configuration. */
+export const natsPasswordVariable = (user: NatsServiceUser) => `NATS_PASSWORD_${user.replace(/-/g, '_').toUpperCase()}`;
+
+const quoted = (s: string) => JSON.stringify(s);
+const list = (items: string[]) => `[${items.map(quoted).join(', ')}]`;
+
+/** The `authorization` block of a nats-server configuration for these users. */
+export function renderNatsAuthorization(users: NatsUser[]): string {
+  const lines = users.map((u) => {
+    const password = u.password.startsWith('$') ? u.password : quoted(u.password);
+    const perms = u.permissions
+      ? `, permissions: { publish: { allow: ${list(u.permissions.publish)} }, subscribe: { allow: ${list(u.permissions.subscribe)} }, allow_responses: true }`
+      : '';
+    return `    { user: ${quoted(u.user)}, password: ${password}${perms} }`;
+  });
+  return `authorization {\n  users: [\n${lines.join('\n')}\n  ]\n}\n`;
+}
+
+/** Every service's user, with its password read from the server's environment (`natsPasswordVariable`). */
+export const productionNatsUsers = (): NatsUser[] =>
+  natsServiceUsers.map((user) => ({
+    user,
+    password: `$${natsPasswordVariable(user)}`,
+    permissions: natsPermissions[user],
+  }));
