@@ -6,6 +6,9 @@
 // Environment: everything is passed through to the services. PORT is the edge's port
 // (default 8080); the other services use the fixed ports of the conventions (3001-3005).
 // START_READY_TIMEOUT_MS (default 60000) bounds the wait for readiness.
+// Unless NATS_URL / REDIS_URL are given, it runs its own NATS (LOCAL_NATS_PORT, default 4223;
+// NATS_CLUSTER=3 for a three-node cluster) and Redis (LOCAL_REDIS_PORT, default 6380), secured
+// as in production with passwords made up for this start (secured-infra.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -13,6 +16,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DEV_JWT_SECRET } from './dev-secret.mjs';
+import { startSecuredNats, startSecuredRedis } from './secured-infra.mjs';
 
 function log(msg) {
   console.log(`[start] ${msg}`);
@@ -153,7 +157,7 @@ function startService(s, index, env) {
   // this script, which then stops the services in order with SIGTERM.
   const child = spawn(process.execPath, [mainOf(s)], {
     cwd: ROOT,
-    env: { ...env, ...s.env, PORT: String(s.port) },
+    env: { ...env, ...securedNats?.userEnv(s.service), ...s.env, PORT: String(s.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -214,6 +218,7 @@ async function stopAll(code, reason) {
     while (running.size > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 50));
   }
   log('all services stopped');
+  for (const server of [securedNats, securedRedis]) server?.stop();
   noteInfraLeftRunning();
   process.exit(code);
 }
@@ -227,7 +232,7 @@ function noteInfraLeftRunning() {
   } catch {
     // no FerretDB of ours is running
   }
-  log('Redis, NATS and the MongoDB-wire server are left running for the next start');
+  log('the MongoDB-wire server is left running for the next start');
 }
 
 // ---------------------------------------------------------------- main
@@ -237,6 +242,24 @@ await checkPortsFree();
 const env = { ...process.env };
 ensureJwtSecret(env);
 runInfraUp();
+let securedNats;
+let securedRedis;
+try {
+  if (!env.NATS_URL) {
+    securedNats = await startSecuredNats({ root: ROOT, port: positiveInt('LOCAL_NATS_PORT', 4223), size: positiveInt('NATS_CLUSTER', 1) });
+    Object.assign(env, securedNats.env);
+    log(`NATS with a user per service at ${env.NATS_URL} (streams kept ${env.NATS_STREAM_REPLICAS}×)`);
+  }
+  if (!env.REDIS_URL) {
+    securedRedis = await startSecuredRedis({ port: positiveInt('LOCAL_REDIS_PORT', 6380) });
+    Object.assign(env, securedRedis.env);
+    log(`Redis with a password at ${env.REDIS_URL}`);
+  }
+} catch (err) {
+  for (const server of [securedNats, securedRedis]) server?.stop();
+  fail(`could not start NATS / Redis: ${err.message}`);
+  process.exit(1);
+}
 
 // A second signal a moment after the first is the same Ctrl-C delivered twice (terminal and
 // npm both send it); one that comes later means "stop now".
@@ -263,6 +286,7 @@ for (const stream of [process.stdout, process.stderr]) stream.on('error', () => 
 // Last resort if this script dies of an error: never leave services behind.
 process.on('exit', () => {
   for (const s of running) signalChild(s, 'SIGKILL');
+  for (const server of [securedNats, securedRedis]) server?.stop();
 });
 
 SERVICES.forEach((s, i) => startService(s, i, env));

@@ -128,3 +128,38 @@ export const productionNatsUsers = (): NatsUser[] =>
     password: `$${natsPasswordVariable(user)}`,
     permissions: natsPermissions[user],
   }));
+
+/** A member of a NATS cluster: its name, its route port, and every member's route URL. */
+export interface NatsClusterMember {
+  name: string;
+  routePort: number;
+  routes: string[];
+}
+
+/**
+ * A whole nats-server configuration on loopback with JetStream and these users, for the local
+ * stack and the tests (deployments take `deploy/nats/auth.conf` and their own server settings).
+ */
+export function renderNatsServerConfig(opts: {
+  port: number;
+  storeDir: string;
+  users: NatsUser[];
+  cluster?: NatsClusterMember;
+}): string {
+  const cluster = opts.cluster
+    ? `server_name: ${quoted(opts.cluster.name)}\ncluster { name: "chat", listen: ${quoted(`127.0.0.1:${opts.cluster.routePort}`)}, routes: ${list(opts.cluster.routes)} }\n`
+    : '';
+  return `listen: ${quoted(`127.0.0.1:${opts.port}`)}\njetstream { store_dir: ${quoted(opts.storeDir)} }\n${cluster}${renderNatsAuthorization(opts.users)}`;
+}
+
+/** Where deployments find the rendered users (a test keeps each copy equal to `renderDeployedNatsAuth`). */
+export const NATS_AUTH_FILES = ['deploy/nats/auth.conf', 'deploy/helm/chat-platform/files/nats-auth.conf'] as const;
+
+/** The `authorization` block every deployment's NATS includes: `nats-server -c auth.conf -js ...`. */
+export const renderDeployedNatsAuth = (): string =>
+  [
+    '# Generated from libs/contracts/src/nats-permissions.ts by `node deploy/nats/render-auth.mjs`: do not edit.',
+    "# Every service's NATS user; the server reads each password from its environment:",
+    `# ${natsServiceUsers.map(natsPasswordVariable).join(', ')}.`,
+    renderNatsAuthorization(productionNatsUsers()),
+  ].join('\n');

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { natsInboxPrefix, type NatsServiceUser } from '@chat/contracts';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  NATS_AUTH_FILES,
+  natsInboxPrefix,
+  natsPasswordVariable,
+  natsServiceUsers,
+  renderDeployedNatsAuth,
+  type NatsServiceUser,
+} from '@chat/contracts';
 import { NATS_TEST_CREDENTIALS, natsTestPassword, startNatsServer, type RunningProcess } from '@chat/testkit';
 
 /**
@@ -13,7 +23,12 @@ describe('NATS users and subject permissions', () => {
   let test: NatsConnection;
   const open: NatsConnection[] = [];
   const as = async (user: NatsServiceUser) => {
-    const nc = await connect({ servers: nats.url, user, pass: natsTestPassword(user), inboxPrefix: natsInboxPrefix(user) });
+    const nc = await connect({
+      servers: nats.url,
+      user,
+      pass: natsTestPassword(user),
+      inboxPrefix: natsInboxPrefix(user),
+    });
     open.push(nc);
     return nc;
   };
@@ -52,11 +67,11 @@ describe('NATS users and subject permissions', () => {
     await nats.stop();
   });
 
-  it('refuses a client without a password, or with another service\'s password', async () => {
+  it("refuses a client without a password, or with another service's password", async () => {
     await expect(connect({ servers: nats.url, reconnect: false })).rejects.toThrow(/Authorization/i);
-    await expect(connect({ servers: nats.url, user: 'chat-api', pass: natsTestPassword('realtime-gateway'), reconnect: false })).rejects.toThrow(
-      /Authorization/i,
-    );
+    await expect(
+      connect({ servers: nats.url, user: 'chat-api', pass: natsTestPassword('realtime-gateway'), reconnect: false }),
+    ).rejects.toThrow(/Authorization/i);
   });
 
   it('lets only chat-api publish chat events and only message-api message events', async () => {
@@ -67,7 +82,7 @@ describe('NATS users and subject permissions', () => {
     expect(await delivered(await as('chat-api'), 'messages.c1.created')).toBe(false);
   });
 
-  it('lets only the gateway send message commands (they trust the caller\'s user id) and only message-api serve them', async () => {
+  it("lets only the gateway send message commands (they trust the caller's user id) and only message-api serve them", async () => {
     expect(await delivered(await as('realtime-gateway'), 'message.send')).toBe(true);
     expect(await delivered(await as('media-service'), 'message.send')).toBe(false);
     expect(await delivered(await as('chat-api'), 'message.delete')).toBe(false);
@@ -76,9 +91,29 @@ describe('NATS users and subject permissions', () => {
     expect(await heard(await as('media-service'), 'chat.access.check')).toBe(false);
   });
 
-  it('keeps each service\'s replies to itself', async () => {
+  it("keeps each service's replies to itself", async () => {
     expect(await heard(await as('realtime-gateway'), `${natsInboxPrefix('realtime-gateway')}.x`)).toBe(true);
     expect(await heard(await as('media-service'), `${natsInboxPrefix('realtime-gateway')}.x`)).toBe(false);
     expect(await heard(await as('media-service'), '_INBOX.>')).toBe(false);
+  });
+
+  it('ships to every deployment the users it tests: each copy of auth.conf is rendered from natsPermissions, and nats-server accepts it', () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    for (const file of NATS_AUTH_FILES) {
+      expect(readFileSync(root + file, 'utf8'), `${file} is out of date: node deploy/nats/render-auth.mjs`).toBe(
+        renderDeployedNatsAuth(),
+      );
+    }
+    const passwords = Object.fromEntries(natsServiceUsers.map((u) => [natsPasswordVariable(u), 'x']));
+    const checked = execFileSync(
+      process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server',
+      ['-c', root + NATS_AUTH_FILES[0], '-t'],
+      {
+        env: { ...passwords, PATH: process.env.PATH },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    expect(checked + '').not.toMatch(/error/i);
   });
 });

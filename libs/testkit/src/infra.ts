@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { natsPermissions, natsServiceUsers, renderNatsAuthorization, type NatsUser } from '@chat/contracts';
+import { natsPermissions, natsServiceUsers, renderNatsServerConfig, type NatsClusterMember, type NatsUser } from '@chat/contracts';
 import { freePort } from './ports.js';
 import { startFerretDb } from './ferretdb.js';
 import { restartableProcess, type RunningProcess } from './processes.js';
@@ -22,29 +22,16 @@ export const natsUserEnv = (service: string): Record<string, string> =>
 /** A test's own NATS client (fakes, probes): allowed everything. */
 export const NATS_TEST_CREDENTIALS = { user: 'test', pass: natsTestPassword('test') };
 
-/**
- * A nats-server configuration as production runs it (every service its own user with the
- * subject permissions of `natsPermissions`), plus the test's own user.
- */
-function natsConfig(opts: {
-  port: number;
-  dir: string;
-  cluster?: { name: string; port: number; routes: string };
-}): string {
-  const users: NatsUser[] = [
-    ...natsServiceUsers.map((user) => ({ user, password: natsTestPassword(user), permissions: natsPermissions[user] })),
-    { user: NATS_TEST_CREDENTIALS.user, password: NATS_TEST_CREDENTIALS.pass },
-  ];
-  const cluster = opts.cluster
-    ? `server_name: ${JSON.stringify(opts.cluster.name)}\ncluster { name: "chat", listen: "127.0.0.1:${opts.cluster.port}", routes: [${opts.cluster.routes}] }\n`
-    : '';
-  return `listen: "127.0.0.1:${opts.port}"\njetstream { store_dir: ${JSON.stringify(opts.dir)} }\n${cluster}${renderNatsAuthorization(users)}`;
-}
+/** Every service's user with the permissions of `natsPermissions`, plus the test's own user. */
+const natsTestUsers = (): NatsUser[] => [
+  ...natsServiceUsers.map((user) => ({ user, password: natsTestPassword(user), permissions: natsPermissions[user] })),
+  { user: NATS_TEST_CREDENTIALS.user, password: NATS_TEST_CREDENTIALS.pass },
+];
 
-/** A nats-server on `port` storing in `dir`, configured by `natsConfig`; restartable. */
-function natsServer(port: number, dir: string, cluster?: { name: string; port: number; routes: string }) {
+/** A nats-server on `port` storing in `dir`, with every service's user; restartable. */
+function natsServer(port: number, dir: string, cluster?: NatsClusterMember) {
   const conf = join(dir, 'nats.conf');
-  writeFileSync(conf, natsConfig({ port, dir: join(dir, 'js'), cluster }));
+  writeFileSync(conf, renderNatsServerConfig({ port, storeDir: join(dir, 'js'), users: natsTestUsers(), cluster }));
   return restartableProcess({
     port,
     url: `nats://127.0.0.1:${port}`,
@@ -67,12 +54,12 @@ export async function startNatsCluster(
 ): Promise<{ url: string; nodes: RunningProcess[]; stop(): Promise<void> }> {
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const routes = routePorts.map((p) => JSON.stringify(`nats-route://127.0.0.1:${p}`)).join(', ');
+  const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`);
   const nodes = await Promise.all(
     ports.map((port, i) =>
       natsServer(port, mkdtempSync(join(tmpdir(), `nats-cluster-${i}-`)), {
         name: `n${i}`,
-        port: routePorts[i]!,
+        routePort: routePorts[i]!,
         routes,
       }),
     ),
