@@ -73,6 +73,7 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
           allowExecutables: config.MEDIA_ALLOW_EXECUTABLES,
           maxBulkFiles: config.MEDIA_MAX_BULK_FILES,
           maxConcurrentUploads: config.MEDIA_MAX_CONCURRENT_UPLOADS,
+          stagingQuotaBytes: config.MEDIA_STAGING_QUOTA_BYTES,
           limitUploadTokens: rateLimiter(
             { points: config.MEDIA_UPLOAD_TOKENS_PER_MINUTE, windowS: 60 },
             'upload-token',

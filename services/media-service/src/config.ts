@@ -26,6 +26,12 @@ export const mediaConfigSchema = baseConfigSchema
     MEDIA_MAX_BULK_FILES: z.coerce.number().int().min(1).max(100).default(10),
     /** Uploads one user may have in flight at once, per replica (each stages bytes on disk). */
     MEDIA_MAX_CONCURRENT_UPLOADS: z.coerce.number().int().min(1).default(3),
+    /**
+     * Bytes one user may have staged at once across those uploads, per replica, counted as they
+     * arrive (also before a file-first form's chatId is checked). The default fits one full bulk
+     * upload at the default limits (10 videos of 100 MB), not three of them at once.
+     */
+    MEDIA_STAGING_QUOTA_BYTES: bytes(1000 * MB),
     /** ImageKit upload signatures one user may get per minute, per replica (each allows uploads to our account). */
     MEDIA_UPLOAD_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
     MEDIA_ALLOW_EXECUTABLES: flag(false),
@@ -42,6 +48,15 @@ export const mediaConfigSchema = baseConfigSchema
     IMAGEKIT_TIMEOUT_MS: msVar(120_000),
   })
   .superRefine((config, ctx) => {
+    // A quota below one file's limit would refuse, forever, files the limits allow.
+    const largest = Math.max(config.MEDIA_MAX_IMAGE_BYTES, config.MEDIA_MAX_VIDEO_BYTES, config.MEDIA_MAX_FILE_BYTES);
+    if (config.MEDIA_STAGING_QUOTA_BYTES < largest) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MEDIA_STAGING_QUOTA_BYTES'],
+        message: `must be at least the largest file limit (${largest} bytes)`,
+      });
+    }
     // Half an ImageKit configuration is a mistake, not a request for local storage.
     const set = IMAGEKIT_VARS.filter((name) => config[name] !== undefined);
     if (set.length > 0 && set.length < IMAGEKIT_VARS.length) {

@@ -23,6 +23,8 @@ describe('media-service configuration', () => {
       MEDIA_MAX_VIDEO_BYTES: 100 * 1024 * 1024,
       MEDIA_MAX_FILE_BYTES: 25 * 1024 * 1024,
       MEDIA_MAX_BULK_FILES: 10,
+      MEDIA_MAX_CONCURRENT_UPLOADS: 3,
+      MEDIA_STAGING_QUOTA_BYTES: 1000 * 1024 * 1024,
       MEDIA_ALLOW_EXECUTABLES: false,
     });
     expect(imageKitSettings(config)).toBeUndefined();
@@ -61,6 +63,16 @@ describe('media-service configuration', () => {
     expect(() => parseConfig(mediaConfigSchema, { ...base, MEDIA_MAX_BULK_FILES: '0' })).toThrow(
       /MEDIA_MAX_BULK_FILES/,
     );
+  });
+
+  it('a staging quota below the largest file limit refuses to start: such files could never be uploaded', () => {
+    expect(() =>
+      parseConfig(mediaConfigSchema, { ...base, MEDIA_STAGING_QUOTA_BYTES: String(50 * 1024 * 1024) }),
+    ).toThrow(/MEDIA_STAGING_QUOTA_BYTES: must be at least the largest file limit \(104857600 bytes\)/);
+    const small = { MEDIA_MAX_IMAGE_BYTES: '1000', MEDIA_MAX_VIDEO_BYTES: '1000', MEDIA_MAX_FILE_BYTES: '1000' };
+    expect(parseConfig(mediaConfigSchema, { ...base, ...small, MEDIA_STAGING_QUOTA_BYTES: '1000' })).toMatchObject({
+      MEDIA_STAGING_QUOTA_BYTES: 1000,
+    });
   });
 });
 

@@ -6,6 +6,7 @@ import type { ChatAccessClient } from '../bus/chat-access.js';
 import type { MediaFileRepository } from '../data/media-file.repository.js';
 import type { SizeLimits } from '../domain/file-kind.js';
 import type { LocalStorage } from '../storage/local-storage.js';
+import { stagingQuota } from '../upload/staging-quota.js';
 import { uploadSlots } from '../upload/upload-slots.js';
 import type { MediaStorage } from '../storage/storage.js';
 import { deleteFile, getFileMetadata } from '../usecases/file-access.js';
@@ -26,6 +27,8 @@ export interface MediaRouterDeps {
   maxBulkFiles: number;
   /** Uploads one user may have in flight at once (per replica). */
   maxConcurrentUploads: number;
+  /** Bytes one user may have staged at once across those uploads (per replica). */
+  stagingQuotaBytes: number;
   /** Throws RATE_LIMITED past the user's budget of client-upload signatures. */
   limitUploadTokens: (userId: string) => Promise<void>;
   /** Counts each file's outcome for /metrics. */
@@ -36,7 +39,11 @@ export interface MediaRouterDeps {
 export function mediaRouter(deps: MediaRouterDeps): Router {
   const router = Router();
   const auth = deps.auth;
-  const uploads = { ...deps, slots: uploadSlots(deps.maxConcurrentUploads) };
+  const uploads = {
+    ...deps,
+    slots: uploadSlots(deps.maxConcurrentUploads),
+    quota: stagingQuota(deps.stagingQuotaBytes),
+  };
 
   /** Validates the form, checks the caller is in the chat, stores; always removes the staged files. */
   const handleUploads = async (req: Request, res: Response, kind: 'single' | 'bulk') => {

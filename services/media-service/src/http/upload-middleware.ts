@@ -1,11 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { objectId } from '@chat/contracts';
-import { AppError, callerOf } from '@chat/platform';
+import { uploadFields } from '@chat/contracts';
+import { AppError, callerOf, parseInput } from '@chat/platform';
 import type { ChatAccessClient } from '../bus/chat-access.js';
 import { largestLimit, type SizeLimits } from '../domain/file-kind.js';
 import { createStagingEngine, stagingOf, type StagingResult } from '../upload/staging-engine.js';
 import { uploadErrorOf } from '../upload/multer-errors.js';
+import type { StagingQuota } from '../upload/staging-quota.js';
 import type { UploadSlots } from '../upload/upload-slots.js';
 
 export interface UploadMiddlewareOptions {
@@ -16,6 +17,8 @@ export interface UploadMiddlewareOptions {
   chatAccess: ChatAccessClient;
   /** Shared by both upload routes: a user's uploads in flight. */
   slots: UploadSlots;
+  /** Shared by both upload routes: the bytes a user has staged. */
+  quota: StagingQuota;
 }
 
 const accessChecks = new WeakMap<Request, Map<string, Promise<void>>>();
@@ -59,9 +62,14 @@ export function uploadMiddleware(kind: 'single' | 'bulk', opts: UploadMiddleware
     // its end and reported alone), but never more than a full batch of the largest files.
     requestBudget: maxFiles * largest,
     failFast: kind === 'single',
+    quota: opts.quota,
+    // chatId came before the file: a malformed one, or a chat the caller is not in, is refused
+    // before a byte is staged. One sent after the file is checked once the form is parsed;
+    // until then the slots and the staging quota bound what the caller can stage.
     beforeFile: async (req) => {
-      const chatId = objectId.safeParse(req.body?.chatId);
-      if (chatId.success) await ensureChatAccess(req, opts.chatAccess, chatId.data);
+      if (req.body?.chatId === undefined) return;
+      const { chatId } = parseInput(uploadFields, { chatId: req.body.chatId }, 'form');
+      await ensureChatAccess(req, opts.chatAccess, chatId);
     },
   });
   const limits: multer.Options['limits'] = {

@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { StorageEngine } from 'multer';
 import { fileTypeFromBuffer } from 'file-type';
-import { AppError, badRequest } from '@chat/platform';
+import { AppError, badRequest, callerOf } from '@chat/platform';
 import {
   classifyFile,
   cleanFileName,
@@ -18,6 +18,7 @@ import {
 } from '../domain/file-kind.js';
 import { mp4DurationSeconds } from '../domain/mp4-duration.js';
 import type { StagedFile } from '../storage/storage.js';
+import type { StagingLease, StagingQuota } from './staging-quota.js';
 
 /** What the engine leaves on each multer file: the staged file, or why this one file was refused. */
 export interface StagingResult {
@@ -32,6 +33,8 @@ export interface StagingOptions {
   allowExecutables: boolean;
   /** Bytes one request may carry in all its files before it is refused whole (413). */
   requestBudget: number;
+  /** Bytes one user may have staged at once across their uploads; counted as they are written. */
+  quota: StagingQuota;
   /**
    * Refuse the whole request at the first refused file (single upload: no need to read the
    * rest), instead of draining that file and reporting it alone (bulk upload).
@@ -46,7 +49,7 @@ const MP4_FAMILY = new Set(['mp4', 'mov', 'm4v', '3gp', '3g2']);
 export const tooLarge = (limit: number, what = 'File') =>
   new AppError('PAYLOAD_TOO_LARGE', `${what} too large: the limit is ${limit} bytes`, { limitBytes: limit });
 
-const budgets = new WeakMap<Request, { bytes: number }>();
+const budgets = new WeakMap<Request, { bytes: number; lease: StagingLease }>();
 
 /**
  * A multer StorageEngine that streams each file into a temporary file while it sniffs the
@@ -98,7 +101,11 @@ async function stage(
 ): Promise<StagingResult> {
   if (opts.beforeFile) await opts.beforeFile(req);
   let budget = budgets.get(req);
-  if (!budget) budgets.set(req, (budget = { bytes: 0 }));
+  if (!budget) {
+    const res = req.res as Response;
+    budgets.set(req, (budget = { bytes: 0, lease: opts.quota.lease(callerOf(res), res) }));
+  }
+  const lease = budget.lease;
 
   const path = join(opts.tmpDir, `${randomUUID()}.part`);
   let out: WriteStream | undefined = createWriteStream(path, { flags: 'wx' });
@@ -107,6 +114,8 @@ async function stage(
   let kind: FileKind | undefined;
   let limit = largestLimit(opts.limits);
   let size = 0;
+  /** Bytes of this file on disk, held against the user's quota until the file is deleted. */
+  let staged = 0;
   let rejection: AppError | undefined;
 
   const discard = async () => {
@@ -117,6 +126,8 @@ async function stage(
       await once(stream, 'close').catch(() => undefined);
     }
     await unlink(path).catch(() => undefined);
+    lease.give(staged);
+    staged = 0;
   };
   const decide = async () => {
     const sample = Buffer.concat(head);
@@ -149,6 +160,8 @@ async function stage(
         }
         if (rejection && opts.failFast) throw rejection;
         if (rejection) continue;
+        lease.take(chunk.length);
+        staged += chunk.length;
         if (out && !out.write(chunk)) await once(out, 'drain');
       } catch (err) {
         failNow(err);

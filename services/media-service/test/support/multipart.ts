@@ -18,6 +18,8 @@ export interface GeneratedFileOptions {
   fileName: string;
   head: Buffer;
   totalBytes: number;
+  /** Send the `chatId` field after the file (as the specification's own client does), not before. */
+  chatIdLast?: boolean;
   /** Called once after this many bytes of the file were handed to fetch (the body pauses meanwhile). */
   pauseAt?: { bytes: number; run: () => Promise<void> };
   signal?: AbortSignal;
@@ -31,11 +33,14 @@ export async function postGeneratedFile(
   url: string,
   token: string,
   opts: GeneratedFileOptions,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; headers: Headers; body: any }> {
   const boundary = `----gen${randomBytes(8).toString('hex')}`;
   const filler = Buffer.alloc(1024 * 1024, 0x41);
+  const chatIdPart = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="chatId"\r\n\r\n${opts.chatId}\r\n`,
+  );
   async function* body() {
-    yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="chatId"\r\n\r\n${opts.chatId}\r\n`);
+    if (!opts.chatIdLast) yield chatIdPart;
     yield Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${opts.fileName}"\r\nContent-Type: image/png\r\n\r\n`,
     );
@@ -51,7 +56,9 @@ export async function postGeneratedFile(
         await opts.pauseAt.run();
       }
     }
-    yield Buffer.from(`\r\n--${boundary}--\r\n`);
+    yield Buffer.from('\r\n');
+    if (opts.chatIdLast) yield chatIdPart;
+    yield Buffer.from(`--${boundary}--\r\n`);
   }
   const res = await fetch(url, {
     method: 'POST',
@@ -67,5 +74,5 @@ export async function postGeneratedFile(
   } catch {
     // keep text
   }
-  return { status: res.status, body: parsed };
+  return { status: res.status, headers: res.headers, body: parsed };
 }
