@@ -19,27 +19,21 @@ const expectNothingLost = (outcome: { acknowledged: number; lost: number; duplic
  * reconnect by itself, and nothing acknowledged may be lost or stored twice.
  */
 describe('infrastructure killed during traffic', () => {
-  it('SIGKILL of Redis, started again empty a second later: counters re-seed from the store, nothing lost or doubled', async () => {
-    w = await startFaultWorld();
-    const redis = w.infra.redis;
-    const outcome = await faultDuringTraffic(w, 'Redis SIGKILL', async () => {
-      await redis.kill('SIGKILL');
-      await sleep(1_000);
-      await redis.restart();
-    });
-    expectNothingLost(outcome);
-  }, 120_000);
-
-  it('SIGKILL of FerretDB, started again a second later: sends wait or are refused, then go on; nothing lost', async () => {
-    w = await startFaultWorld({ ownStore: true });
-    const store = w.infra.store!;
-    const outcome = await faultDuringTraffic(w, 'FerretDB SIGKILL', async () => {
-      await store.kill('SIGKILL');
-      await sleep(1_000);
-      await store.restart();
-    });
-    expectNothingLost(outcome);
-  }, 120_000);
+  for (const [what, line, store] of [
+    ['Redis, started again empty a second later: counters re-seed from the store, nothing lost or doubled', 'Redis SIGKILL', 'redis'],
+    ['FerretDB, started again a second later: sends wait or are refused, then go on; nothing lost', 'FerretDB SIGKILL', 'store'],
+  ] as const) {
+    it(`SIGKILL of ${what}`, async () => {
+      w = await startFaultWorld({ ownStore: store === 'store' });
+      const victim = w.infra[store]!;
+      const outcome = await faultDuringTraffic(w, line, async () => {
+        await victim.kill('SIGKILL');
+        await sleep(1_000);
+        await victim.restart();
+      });
+      expectNothingLost(outcome);
+    }, 120_000);
+  }
 
   it('the database unreachable for 10 s: /readyz says so, requests get 503 / UNAVAILABLE, recovery needs nothing', async () => {
     w = await startFaultWorld({ ownStore: true });
