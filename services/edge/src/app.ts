@@ -1,5 +1,7 @@
 import { closeServer, createHttpApp, createMetrics, listen, metricsApp, type Logger } from '@chat/platform';
 import type { EdgeConfig } from './config.js';
+import { discoverGateways, type GatewayDiscovery } from './http/gateway-discovery.js';
+import { parseGatewayNodes } from './http/gateway-router.js';
 import { edgeRoutes } from './http/routes.js';
 
 export interface RunningEdge {
@@ -9,8 +11,27 @@ export interface RunningEdge {
 }
 
 /** The one public host: routes REST to its service and Socket.IO (with upgrades) to the gateways. */
-export async function startEdge(config: EdgeConfig, logger: Logger): Promise<RunningEdge> {
-  const routes = edgeRoutes(config, logger);
+export async function startEdge(
+  config: EdgeConfig,
+  logger: Logger,
+  opts: { resolveSrv?: Parameters<typeof discoverGateways>[0]['resolveSrv'] } = {},
+): Promise<RunningEdge> {
+  // Gateways: every pod behind a headless Service (GATEWAY_SERVICE), or the fixed GATEWAY_NODES.
+  let discovery: GatewayDiscovery | undefined;
+  let gateways = () => parseGatewayNodes(config.GATEWAY_NODES);
+  if (config.GATEWAY_SERVICE) {
+    discovery = await discoverGateways({
+      service: config.GATEWAY_SERVICE,
+      intervalMs: config.GATEWAY_DISCOVERY_INTERVAL_MS,
+      logger,
+      ...(opts.resolveSrv && { resolveSrv: opts.resolveSrv }),
+    });
+    gateways = discovery.nodes;
+  } else {
+    const fixed = gateways();
+    gateways = () => fixed;
+  }
+  const routes = edgeRoutes(config, logger, gateways);
   const metrics = createMetrics('edge');
   const app = createHttpApp({
     logger,
@@ -25,7 +46,7 @@ export async function startEdge(config: EdgeConfig, logger: Logger): Promise<Run
   });
   const { server, port } = await listen(app, config.PORT);
   server.on('upgrade', (req, socket, head) => {
-    if (req.url?.startsWith('/socket.io/')) routes.socketProxy.upgrade(req, socket as never, head);
+    if (req.url?.startsWith('/socket.io/') && routes.gatewaysKnown()) routes.socketProxy.upgrade(req, socket as never, head);
     else socket.destroy();
   });
   const internal = await listen(metricsApp(metrics), config.METRICS_PORT);
@@ -34,6 +55,7 @@ export async function startEdge(config: EdgeConfig, logger: Logger): Promise<Run
     port,
     metricsPort: internal.port,
     close: async () => {
+      discovery?.stop();
       await Promise.all([closeServer(server), closeServer(internal.server)]);
     },
   };

@@ -11,6 +11,12 @@ export const edgeConfigSchema = baseConfigSchema
     MEDIA_SERVICE_URL: z.string().url().default('http://127.0.0.1:3003'),
     /** `id=url` pairs (sticky long-polling by session id) or plain urls, comma separated. */
     GATEWAY_NODES: z.string().default('gw1=http://127.0.0.1:3004,gw2=http://127.0.0.1:3005'),
+    /**
+     * A headless Service of the gateway pods (Kubernetes): its SRV records `_http._tcp.<name>`
+     * list every pod by name, re-read every GATEWAY_DISCOVERY_INTERVAL_MS. Replaces GATEWAY_NODES.
+     */
+    GATEWAY_SERVICE: z.string().min(1).optional(),
+    GATEWAY_DISCOVERY_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
     PROXY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
     /** `/metrics` is served here, not on the public PORT (0: a free port, logged at start). */
     METRICS_PORT: portVar(9464),

@@ -21,15 +21,17 @@ export function parseGatewayNodes(value: string): GatewayNode[] {
  * Picks the gateway node for a Socket.IO request. Gateways prefix their Engine.IO session
  * ids with their node id (`gw1.xxxx`), so every long-polling request and the WebSocket
  * upgrade of a session go back to the node that holds it; a new session goes round-robin.
+ * `nodes` is read per request: discovery may change it. Undefined when there is none.
  */
-export function createGatewayRouter(nodes: GatewayNode[]) {
+export function createGatewayRouter(nodes: () => GatewayNode[]) {
   let next = 0;
-  const byId = new Map(nodes.filter((n) => n.id).map((n) => [n.id as string, n.url]));
-  return (req: IncomingMessage): string => {
+  return (req: IncomingMessage): string | undefined => {
+    const current = nodes();
+    if (current.length === 0) return undefined;
     const sid = new URL(req.url ?? '/', 'http://edge').searchParams.get('sid');
-    const owner = sid ? byId.get(sid.slice(0, sid.indexOf('.'))) : undefined;
-    if (owner) return owner;
-    const node = nodes[next++ % nodes.length] as GatewayNode;
-    return node.url;
+    const prefix = sid ? sid.slice(0, sid.indexOf('.')) : undefined;
+    const owner = prefix ? current.find((n) => n.id === prefix) : undefined;
+    if (owner) return owner.url;
+    return (current[next++ % current.length] as GatewayNode).url;
   };
 }

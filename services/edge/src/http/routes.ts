@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import type { Logger } from '@chat/platform';
 import type { EdgeConfig } from '../config.js';
-import { createGatewayRouter, parseGatewayNodes } from './gateway-router.js';
+import { createGatewayRouter, type GatewayNode } from './gateway-router.js';
 
 /** Message routes live under /api/chats/:chatId but belong to message-api. */
 const MESSAGE_API_PATH = /^\/api\/chats\/[^/]+\/(messages|search|changes)(\/|$)/;
@@ -24,9 +24,12 @@ export interface EdgeRoutes {
   mount(app: Express): void;
   /** The Socket.IO proxy, whose `upgrade` handles WebSocket upgrades. */
   socketProxy: RequestHandler;
+  /** Whether any gateway node is known (discovery may have found none yet). */
+  gatewaysKnown(): boolean;
 }
 
-export function edgeRoutes(config: EdgeConfig, logger: Logger): EdgeRoutes {
+/** `gateways`: the gateway nodes, read per request (fixed, or found by discovery). */
+export function edgeRoutes(config: EdgeConfig, logger: Logger, gateways: () => GatewayNode[]): EdgeRoutes {
   const proxy = (name: string, target: string, pathFilter: (path: string) => boolean) =>
     createProxyMiddleware<IncomingMessage, ServerResponse>({
       target,
@@ -38,20 +41,27 @@ export function edgeRoutes(config: EdgeConfig, logger: Logger): EdgeRoutes {
   const messageApi = proxy('message-api', config.MESSAGE_API_URL, (path) => MESSAGE_API_PATH.test(path));
   const chatApi = proxy('chat-api', config.CHAT_API_URL, (path) => path === '/api/chats' || path.startsWith('/api/chats/'));
   const media = proxy('media-service', config.MEDIA_SERVICE_URL, (path) => path === '/api/media' || path.startsWith('/api/media/'));
-  const gatewayRouter = createGatewayRouter(parseGatewayNodes(config.GATEWAY_NODES));
+  const gatewayRouter = createGatewayRouter(gateways);
   const socketProxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
-    target: 'http://127.0.0.1', // replaced per request by the router
-    router: gatewayRouter,
+    target: 'http://127.0.0.1', // replaced per request by the router (never used: see noGateway)
+    router: (req) => gatewayRouter(req) ?? 'http://127.0.0.1',
     pathFilter: (path) => path.startsWith('/socket.io/'),
     ws: true,
     xfwd: true,
     proxyTimeout: config.PROXY_TIMEOUT_MS,
     on: { error: upstreamError(logger, 'realtime-gateway') },
   });
+  const gatewaysKnown = () => gateways().length > 0;
+  const noGateway = (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    if (gatewaysKnown() || !req.url?.startsWith('/socket.io/')) return next();
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 503, message: 'realtime-gateway is unavailable, try again' }));
+  };
   return {
     mount: (app) => {
-      app.use(messageApi, chatApi, media, socketProxy);
+      app.use(messageApi, chatApi, media, noGateway, socketProxy);
     },
     socketProxy,
+    gatewaysKnown,
   };
 }
