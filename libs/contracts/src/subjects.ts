@@ -157,7 +157,12 @@ export const messageRead = requestDef(
 export const mediaFileCheck = requestDef(
   'media.file.check',
   z.object({ fileId: z.string().min(1).max(200), chatId: objectId, userId: objectId }),
-  z.object({ ok: z.boolean(), media: mediaSchema.optional() }),
+  z.object({
+    ok: z.boolean(),
+    media: mediaSchema.optional(),
+    /** The type media-service detected from the file's bytes: a send_media must carry this one. */
+    messageType: z.enum(['image', 'video', 'file']).optional(),
+  }),
   always,
 );
 

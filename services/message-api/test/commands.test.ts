@@ -181,6 +181,15 @@ describe('send media', () => {
       await w.refusal(messageSendMedia, alice, { chatId, messageType: 'exe', media: { url: 'u', fileId: 'f' } }),
     ).toBe('VALIDATION');
   });
+
+  it('refuses a type other than the one media-service detected from the bytes: a PNG is an image, not a file or a video', async () => {
+    const file = await uploadImage(alice, chatId);
+    for (const messageType of ['file', 'video'] as const) {
+      expect(
+        await w.refusal(messageSendMedia, alice, { chatId, messageType, media: { url: file.url, fileId: file.fileId } }),
+      ).toBe('VALIDATION');
+    }
+  });
 });
 
 describe('edit', () => {

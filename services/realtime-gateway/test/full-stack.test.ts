@@ -288,6 +288,10 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
       fileSize: file.fileSize,
       mimeType: file.mimeType,
     };
+    // The type is the file's detected one: a PNG cannot be posted as a video or a plain file.
+    for (const messageType of ['video', 'file']) {
+      expect(await emitAck(a, 'send_media', { chatId, messageType, media })).toMatchObject({ ok: false, code: 'VALIDATION' });
+    }
     const received = nextEvent(b, 'media_received');
     const ack = await emitAck(a, 'send_media', { chatId, messageType: 'image', media });
     expect(ack).toMatchObject({ ok: true, messageId: expect.any(String) });

@@ -12,6 +12,6 @@ export function serveMediaFileCheck(bus: Bus, files: MediaFileRepository) {
   return bus.handle(mediaFileCheck, QUEUE_GROUPS.mediaService, async ({ fileId, chatId, userId }, ctx) => {
     if (!ctx.userId) throw unauthorized('media.file.check needs the caller in the x-user-id header');
     const record = await files.findOwned(fileId, chatId, userId);
-    return record ? { ok: true, media: mediaOf(record) } : { ok: false };
+    return record ? { ok: true, media: mediaOf(record), messageType: record.messageType } : { ok: false };
   });
 }

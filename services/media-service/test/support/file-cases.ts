@@ -87,6 +87,7 @@ export function fileCases(w: MediaWorld) {
         fileSize: uploaded.fileSize,
         mimeType: 'image/png',
       },
+      messageType: 'image',
     });
     expect(await check(uploaded.fileId, w.chatId, w.bob)).toEqual({ ok: false });
     expect(await check(uploaded.fileId, w.otherChatId, w.alice)).toEqual({ ok: false });

@@ -1,4 +1,6 @@
 import { chatAccessCheck, chatSubjects, mediaFileCheck, type ChatAccess, type Media } from '@chat/contracts';
+
+type MediaMessageType = 'image' | 'video' | 'file';
 import { forbidden, notFound, ttlCache, type Bus } from '@chat/platform';
 
 export type ChatAction = 'read' | 'send';
@@ -8,7 +10,8 @@ export interface AccessGate {
   /** The chat as the user may use it for `action`; throws 404 / 403 otherwise. */
   check(chatId: string, userId: string, action: ChatAction): Promise<ChatAccess>;
   /** The stored media record of a file this user uploaded into this chat, or null. */
-  mediaFile(fileId: string, chatId: string, userId: string): Promise<Media | null>;
+  /** The server's record of a file this user uploaded into this chat, and its detected type. */
+  mediaFile(fileId: string, chatId: string, userId: string): Promise<{ media: Media; messageType: MediaMessageType } | null>;
   stop(): void;
 }
 
@@ -48,8 +51,8 @@ export function busAccessGate(bus: Bus, opts: { ttlMs: number }): AccessGate {
     },
     async mediaFile(fileId, chatId, userId) {
       const reply = await bus.request(mediaFileCheck, { fileId, chatId, userId }, { userId });
-      if (!reply.ok) return null;
-      return reply.media ?? null;
+      if (!reply.ok || !reply.media || !reply.messageType) return null;
+      return { media: reply.media, messageType: reply.messageType };
     },
     stop: () => changes.forEach((c) => c.unsubscribe()),
   };

@@ -87,8 +87,14 @@ async function draftOf(
     if (!input.media)
       throw badRequest('media is required for a media message', [{ field: 'media', message: 'required' }]);
     // The server's file record is the truth (url, size, type); the client's copy is not trusted.
-    media = await deps.access.mediaFile(input.media.fileId, chat.chatId, userId);
-    if (!media) throw notFound('Media file not found: upload it to this chat first');
+    const file = await deps.access.mediaFile(input.media.fileId, chat.chatId, userId);
+    if (!file) throw notFound('Media file not found: upload it to this chat first');
+    // The type comes from the file's bytes, not from the client: a file is never shown as an image.
+    if (file.messageType !== input.messageType)
+      throw badRequest(`messageType must be '${file.messageType}' for this file`, [
+        { field: 'messageType', message: `the file was detected as ${file.messageType}` },
+      ]);
+    media = file.media;
   }
   return {
     chatId: oid(chat.chatId),
