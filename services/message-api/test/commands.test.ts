@@ -366,6 +366,18 @@ describe('reactions', () => {
     expect(await w.refusal(messageReact, alice, { chatId, messageId, emoji: '🦁' })).toBe('CONFLICT');
   });
 
+  it('answers a retried send with its stored message even after the chat was blocked; a new send is FORBIDDEN', async () => {
+    const [c, d] = [w.newUser(), w.newUser()];
+    const chat = await w.chat(c, d, 'accepted');
+    const first = await w.command(messageSend, c, { chatId: chat, content: 'sent before the block', clientMessageId: 'retry-1' });
+    await d.http.post(`/api/chats/${chat}/block`);
+    const retry = await w.command(messageSend, c, { chatId: chat, content: 'sent before the block', clientMessageId: 'retry-1' });
+    expect(retry).toMatchObject({ messageId: first.messageId, duplicate: true });
+    expect(await w.refusal(messageSend, c, { chatId: chat, content: 'after', clientMessageId: 'retry-2' })).toBe('FORBIDDEN');
+    // Another user's clientMessageId tells them nothing.
+    expect(await w.refusal(messageSend, w.newUser(), { chatId: chat, content: 'x', clientMessageId: 'retry-1' })).toBe('FORBIDDEN');
+  });
+
   it('refuses reactions in a blocked chat', async () => {
     const [c, d] = [w.newUser(), w.newUser()];
     const chat = await w.chat(c, d, 'accepted');

@@ -29,7 +29,18 @@ const duplicateAck = (m: StoredMessage): CommandAck => ({
  * not stored at all.
  */
 export async function sendMessage(deps: MessageDeps, userId: string, input: SendInput): Promise<CommandAck> {
-  const access = await deps.access.check(input.chatId, userId, 'send');
+  let access: Awaited<ReturnType<MessageDeps['access']['check']>>;
+  try {
+    access = await deps.access.check(input.chatId, userId, 'send');
+  } catch (err) {
+    // A retry of a send that was stored is answered with it even if the chat was blocked or
+    // rejected since (the sender's own message: nothing is revealed).
+    const earlier = input.clientMessageId
+      ? await deps.repo.findByClientMessageId(input.chatId, userId, input.clientMessageId)
+      : null;
+    if (earlier) return duplicateAck(earlier);
+    throw err;
+  }
   const clientMessageId = input.clientMessageId ?? randomUUID();
   const firstSend = async () =>
     input.clientMessageId ? deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId) : null;
