@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NextFunction, Request, Response } from 'express';
 
 /** One Prometheus registry per service, with process metrics and HTTP request timings. */
@@ -26,6 +26,16 @@ export function createMetrics(service: string) {
     new Counter({ name, help, labelNames, registers: [registry] });
   const histogram = (name: string, help: string, labelNames: string[] = []) =>
     new Histogram({ name, help, labelNames, registers: [registry] });
-  return { registry, httpMiddleware, counter, histogram };
+  /** A value read when scraped (e.g. open connections, which an autoscaler may target). */
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  return { registry, httpMiddleware, counter, histogram, gauge };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -272,6 +272,8 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
   it('gateway metrics count handled events by outcome', async () => {
     const text = await (await fetch(`${gateways[nodeOf(a)].url}/metrics`)).text();
     expect(text).toMatch(/socket_events_total\{[^}]*event="send_message"[^}]*outcome="ok"[^}]*\} [1-9]/);
+    // What the autoscaler targets besides CPU: alice's socket, at least, is open there.
+    expect(text).toMatch(/socket_connections_open\{[^}]*\} [1-9]/);
   });
 
   it('send_media with a file uploaded through the edge reaches the room as media_received', async () => {

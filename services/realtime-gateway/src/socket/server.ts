@@ -105,6 +105,8 @@ export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void
     'phase',
   ]);
   const count = (event: string, outcome: string) => events.inc({ event, outcome });
+  // Connections per pod: what the gateway's autoscaler targets besides CPU (k8s/, the chart).
+  deps.metrics.gauge('socket_connections_open', 'Sockets open on this node', () => io.engine.clientsCount);
 
   io.on('connection', (socket: GatewaySocket) => {
     const userId = socket.data.userId;
