@@ -73,7 +73,8 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
       mediaFileCheck.subject,
       ...declareStreams,
       ...consumeStream(STREAMS.messages.name),
-      `$JS.API.STREAM.PURGE.${STREAMS.messages.name}`,
+      // The eraser of deleted text: finds a message's events by subject and deletes them one by one.
+      `$JS.API.STREAM.MSG.GET.${STREAMS.messages.name}`,
       `$JS.API.STREAM.MSG.DELETE.${STREAMS.messages.name}`,
     ],
     subscribe: [...messageCommands, ...chatSubjects.stateChanges, inbox('message-api')],

@@ -301,7 +301,30 @@ export const messageEventSchema = z.discriminatedUnion('type', [
 ]);
 export type MessageEvent = z.infer<typeof messageEventSchema>;
 
+/** The events that carry a message's text, media URL or file name: erased once it is deleted for everyone. */
+export const messageTextEventTypes = ['created', 'edited'] as const satisfies readonly MessageEventType[];
+
+/** Stands for the message id in the subject of an event about several messages (`read`). */
+export const SEVERAL_MESSAGES = 'many';
+
+const messageEventSubject = (chatId: string, type: MessageEventType, messageId: string) =>
+  `messages.${chatId}.${type}.${messageId}`;
+
+/**
+ * `messages.<chatId>.<type>.<messageId>`: the message id is in the subject so that one message's
+ * events can be found in the stream by subject (message-api erases the text of a message deleted
+ * for everyone); an event about several messages has `SEVERAL_MESSAGES` there.
+ * @example messageSubjects.event(chatId, 'edited', messageId) // messages.<chatId>.edited.<messageId>
+ */
 export const messageSubjects = {
-  event: (chatId: string, type: MessageEventType) => `messages.${chatId}.${type}`,
+  event: messageEventSubject,
+  /** The subject of an event as message-api publishes it: its `data.messageId`, else `SEVERAL_MESSAGES`. */
+  forEvent: (event: { chatId: string; type: MessageEventType; data: unknown }) =>
+    messageEventSubject(event.chatId, event.type, (event.data as { messageId?: string }).messageId ?? SEVERAL_MESSAGES),
+  /** The subjects of one message's events that hold its text (`messageTextEventTypes`). */
+  withText: (chatId: string, messageId: string) =>
+    messageTextEventTypes.map((type) => messageEventSubject(chatId, type, messageId)),
   all: 'messages.>',
+  /** Every `deleted` event, of both scopes (message-api's eraser consumes them). */
+  deleted: 'messages.*.deleted.*',
 };

@@ -9,6 +9,7 @@ export * from './metrics.js';
 export * from './health.js';
 export * from './http.js';
 export * from './nats.js';
+export * from './stream-erasure.js';
 export * from './mongo.js';
 export * from './redis.js';
 export * from './links.js';

@@ -13,6 +13,7 @@ import {
   jetstreamManager,
   type ConsumerMessages,
   type JetStreamClient,
+  type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { z } from 'zod';
@@ -22,6 +23,7 @@ import { AppError, fromWireError, toAppError, toWireError, unavailable, type Wir
 import { currentContext, newRequestId, pastDeadline, runWithContext, type RequestContext } from './context.js';
 import { parseInput } from './validation.js';
 import { csv } from './config.js';
+import { eraseAcknowledged, type EraseOutcome } from './stream-erasure.js';
 
 const HEADER_REQUEST_ID = 'x-request-id';
 const HEADER_USER_ID = 'x-user-id';
@@ -74,12 +76,27 @@ export interface RunningConsumer {
 }
 
 /**
+ * Thrown by a consumer's handler that cannot finish an event yet and is not failing (it waits
+ * for something else to happen first): the event is redelivered after `delayMs`, without an error log.
+ */
+export class RetryLater extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryLater';
+  }
+}
+
+/**
  * The service's NATS link: typed request/reply with timeouts that become 503s, queue-group
  * handlers that validate and map errors, JetStream publishing and durable consumers.
  */
 export class Bus {
   readonly js: JetStreamClient;
   private consumers = new Set<RunningConsumer>();
+  private manager: Promise<JetStreamManager> | undefined;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -261,7 +278,9 @@ export class Bus {
       });
     }
     const consumer = await this.js.consumers.get(spec.stream, spec.durable);
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: spec.prefetch ?? 256 });
+    // Short pulls: after a NATS node dies, a pull it held is renewed on another within seconds
+    // (the default 30 s expiry left counts stale that long).
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: spec.prefetch ?? 256, expires: 5_000 });
     type Pulled = { m: JsMsg; event: z.output<S> };
     const settle = async (batch: Pulled[], run: () => Promise<void>) => {
       const first = batch[0] as Pulled;
@@ -269,6 +288,16 @@ export class Bus {
         await runWithContext({ requestId: (first.event as { eventId?: string }).eventId ?? newRequestId() }, run);
         for (const { m } of batch) m.ack();
       } catch (err) {
+        if (err instanceof RetryLater) {
+          const redelivery = first.m.info.deliveryCount;
+          // Waiting is normal; a long wait (a consumer stuck or gone) deserves a look.
+          this.logger[redelivery >= 50 ? 'warn' : 'debug'](
+            { subject: first.m.subject, reason: err.message, redelivery },
+            'event waits, will retry',
+          );
+          for (const { m } of batch) m.nak(err.delayMs);
+          return;
+        }
         this.logger.error(
           { err, subject: first.m.subject, events: batch.length, redelivery: first.m.info.deliveryCount },
           'event handler failed, will retry',
@@ -328,6 +357,19 @@ export class Bus {
     };
     this.consumers.add(running);
     return running;
+  }
+
+  /** `eraseAcknowledged` (stream-erasure.ts) on this connection. */
+  async eraseAcknowledged(stream: string, subjects: readonly string[]): Promise<EraseOutcome> {
+    return eraseAcknowledged(await this.jsm(), stream, subjects);
+  }
+
+  private jsm(): Promise<JetStreamManager> {
+    this.manager ??= jetstreamManager(this.nc).catch((err: unknown) => {
+      this.manager = undefined;
+      throw err;
+    });
+    return this.manager;
   }
 
   /** Stops consumers, lets in-flight handlers finish, then drains and closes the connection. */

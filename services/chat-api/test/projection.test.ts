@@ -50,7 +50,7 @@ async function publish(
   eventId: string = randomUUID(),
 ): Promise<string> {
   const event = { eventId, type, chatId, occurredAt: new Date().toISOString(), data };
-  await bus.js.publish(messageSubjects.event(chatId, type as never), JSON.stringify(event), { msgID: randomUUID() });
+  await bus.js.publish(messageSubjects.forEvent(event as never), JSON.stringify(event), { msgID: randomUUID() });
   return eventId;
 }
 
@@ -365,11 +365,11 @@ describe('projection of message events', () => {
     const { a, b, chatId } = await acceptedChat();
     const stranger = newUser(world.edgeUrl);
     await bus.js.publish(
-      messageSubjects.event(chatId, 'created'),
+      messageSubjects.event(chatId, 'created', oid()),
       JSON.stringify({ type: 'created', chatId, nonsense: true }),
       { msgID: randomUUID() },
     );
-    await bus.js.publish(messageSubjects.event(chatId, 'created'), 'not json', { msgID: randomUUID() });
+    await bus.js.publish(messageSubjects.event(chatId, 'created', oid()), 'not json', { msgID: randomUUID() });
     await created(oid(), a, b, 'unknown chat');
     await created(chatId, stranger, b, 'from a stranger');
     await created(chatId, a, b, 'real');

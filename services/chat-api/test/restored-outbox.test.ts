@@ -55,7 +55,9 @@ describe('a chat brought back by a new message', () => {
         createdAt: new Date().toISOString(),
       },
     };
-    await bus.js.publish(messageSubjects.event(chatId, 'created'), JSON.stringify(event), { msgID: event.eventId });
+    await bus.js.publish(messageSubjects.event(chatId, 'created', event.data.messageId), JSON.stringify(event), {
+      msgID: event.eventId,
+    });
     await expect
       .poll(async () => (await b.http.get('/api/chats/active')).body.data.map((c: { _id: string }) => c._id), {
         timeout: 20_000,

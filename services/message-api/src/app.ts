@@ -18,6 +18,7 @@ import { busAccessGate, type AccessGate } from './bus/access.js';
 import type { EventPublisher } from './bus/events.js';
 import { EventOutbox } from './bus/outbox.js';
 import { registerCommandHandlers } from './bus/handlers.js';
+import { startTextEraser } from './bus/text-eraser.js';
 import { messageRoutes } from './http/routes.js';
 import type { MessageDeps } from './usecases/deps.js';
 
@@ -71,6 +72,11 @@ export async function startMessageApi(
   };
   const subscriptions = registerCommandHandlers(links.bus, deps);
   outbox.start();
+  await startTextEraser(
+    links.bus,
+    { repo, outbox, stream: links.bus },
+    { retryMs: config.TEXT_ERASE_RETRY_MS, metrics },
+  );
   const app = createHttpApp({
     logger,
     metrics,

@@ -18,6 +18,8 @@ export const messageApiConfigSchema = baseConfigSchema.extend({
   SEND_BATCH_MAX: z.coerce.number().int().min(1).max(1_000).default(256),
   SEND_QUEUE_MAX: z.coerce.number().int().min(1).default(5_000),
   SEND_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** How soon the erasure of a deleted message's text is tried again while a consumer has not acknowledged its events. */
+  TEXT_ERASE_RETRY_MS: msVar(2_000),
   /** Most messages one `/search` request examines, newest first (API.md: 5,000). */
   SEARCH_WINDOW: z.coerce.number().int().min(1).max(100_000).default(5_000),
 });

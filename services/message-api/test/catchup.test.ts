@@ -7,6 +7,7 @@ import {
   messageReact,
   messageRead,
   messageSend,
+  messageSubjects,
   messageUnreact,
   STREAMS,
 } from '@chat/contracts';
@@ -167,21 +168,23 @@ describe('idempotent send', () => {
       const id = String(stored[0]?._id);
       expect(new Set(acks.map((a) => a.messageId))).toEqual(new Set([id]));
       expect(acks.filter((a) => !a.duplicate)).toHaveLength(1);
+      // One created event stored, not ten (the relay may re-send it; JetStream keeps one per event id).
+      // Counted before the delete below: a delete for everyone erases it from the stream.
+      await w.waitForEvent((e) => e.event.type === 'created' && e.event.data.messageId === id);
+      const jsm = await jetstreamManager(w.bus.nc);
+      const subject = messageSubjects.event(chatId, 'created', id);
+      const info = await jsm.streams.info(STREAMS.messages.name, { subjects_filter: `messages.${chatId}.created.*` });
+      expect(info.state.subjects).toEqual({ [subject]: 1 });
       // Even after it was deleted, a retry stores nothing and answers the first id.
       await w.command(messageDelete, alice, { chatId, messageId: id });
       const late = await w.command(messageSend, alice, { chatId, content: 'only once', clientMessageId });
       expect(late).toMatchObject({ messageId: id, duplicate: true });
       expect(await w.stored({ chatId: new ObjectId(chatId) })).toHaveLength(1);
-      // One created event stored, not ten (the relay may re-send it; JetStream keeps one per event id).
       await w.waitForEvent((e) => e.event.type === 'deleted' && e.event.data.messageId === id);
       const createdIds = new Set(
         w.events.filter((e) => e.event.type === 'created' && e.event.data.messageId === id).map((e) => e.event.eventId),
       );
       expect(createdIds.size).toBe(1);
-      const jsm = await jetstreamManager(w.bus.nc);
-      const subject = `messages.${chatId}.created`;
-      const info = await jsm.streams.info(STREAMS.messages.name, { subjects_filter: subject });
-      expect(info.state.subjects?.[subject]).toBe(1);
       // The same id from the other participant is their own message.
       const bobs = await w.command(messageSend, bob, { chatId, content: 'mine', clientMessageId });
       expect(bobs.messageId).not.toBe(id);
@@ -220,7 +223,9 @@ describe('outbox', () => {
 
     // Stored in JetStream (not only seen on the wire), and the outbox is empty again.
     const jsm = await jetstreamManager(w.bus.nc);
-    const last = await jsm.streams.getMessage(STREAMS.messages.name, { last_by_subj: `messages.${chatId}.created` });
+    const last = await jsm.streams.getMessage(STREAMS.messages.name, {
+      last_by_subj: messageSubjects.event(chatId, 'created', ack.messageId),
+    });
     expect(JSON.parse(new TextDecoder().decode(last!.data)).data.messageId).toBe(ack.messageId);
     await expect.poll(async () => (await w.stored({ _id: new ObjectId(ack.messageId) }))[0]?.pendingEvents).toEqual([]);
     await expect.poll(async () => await w.db.collection('send_outbox').countDocuments({ state: 'pending' })).toBe(0);
@@ -240,8 +245,8 @@ describe('outbox', () => {
     await w.messageApi.relayOnce();
     await expect.poll(async () => await w.db.collection('send_outbox').countDocuments({ state: 'pending' })).toBe(0);
     const jsm = await jetstreamManager(w.bus.nc);
-    const info = await jsm.streams.info(STREAMS.messages.name, { subjects_filter: `messages.${chatId}.created` });
-    expect(info.state.subjects?.[`messages.${chatId}.created`]).toBe(1);
+    const info = await jsm.streams.info(STREAMS.messages.name, { subjects_filter: `messages.${chatId}.created.*` });
+    expect(Object.values(info.state.subjects ?? {})).toEqual([1]);
   });
 
   it('applies and publishes a read whose replica crashed right after recording it', async () => {
@@ -286,7 +291,9 @@ describe('stream outage', () => {
       await expect.poll(kept).toBe(1);
       await w.bus.ensureStreams([STREAMS.messages]);
       await expect.poll(kept, { timeout: 10_000 }).toBe(0);
-      const last = await jsm.streams.getMessage(STREAMS.messages.name, { last_by_subj: `messages.${chatId}.created` });
+      const last = await jsm.streams.getMessage(STREAMS.messages.name, {
+        last_by_subj: messageSubjects.event(chatId, 'created', ack.messageId),
+      });
       expect(JSON.parse(new TextDecoder().decode(last!.data)).data.messageId).toBe(ack.messageId);
     } finally {
       await w.bus.ensureStreams([STREAMS.messages]);

@@ -26,6 +26,8 @@ import { messageApiConfigSchema, startMessageApi, type EventPublisher, type Runn
 export interface World {
   infra: TestInfra;
   messageApi: RunningMessageApi;
+  /** The chat-api process (its projection is a durable consumer of MESSAGES). */
+  chatApi: SpawnedService;
   edgeUrl: string;
   bus: Bus;
   db: Connection;
@@ -118,6 +120,7 @@ export async function startWorld(
   const world: World = {
     infra,
     messageApi,
+    chatApi,
     edgeUrl: edge.url,
     bus,
     db,

@@ -21,10 +21,8 @@ export function messageEvent<T extends MessageEventType>(
   data: EventData<T>,
   eventId: string = randomUUID(),
 ): OutgoingEvent {
-  return {
-    subject: messageSubjects.event(chatId, type),
-    event: { eventId, type, chatId, occurredAt: new Date().toISOString(), data },
-  };
+  const event = { eventId, type, chatId, occurredAt: new Date().toISOString(), data };
+  return { subject: messageSubjects.forEvent(event), event };
 }
 
 /** Outbox entries are stored as JSON strings so `$pullAll` can remove exactly one (FerretDB has no conditional $pull). */

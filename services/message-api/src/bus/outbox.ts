@@ -1,4 +1,5 @@
 import type { Collection } from 'mongodb';
+import { messageTextEventTypes, type MessageEventType } from '@chat/contracts';
 import type { KeyedLock, Logger, Metrics } from '@chat/platform';
 import type { ChatNumbers } from '../data/chat-numbers.js';
 import type { MessageRepository } from '../data/messages.js';
@@ -112,6 +113,22 @@ export class EventOutbox {
         .run(chatId, () => this.messages.clearPendingEvent(messageId, raw))
         .catch((err: unknown) => this.logger.warn({ err }, 'outbox cleanup failed, the relay will retry'));
     }
+  }
+
+  /**
+   * Whether an event holding this message's text is still to be published: an edit pending in
+   * the message itself, or its `created` in a send batch's row (rows go a sweep after their
+   * publish). Looks up rows as the relay does, by the indexed `state` equality.
+   */
+  async holdsText(message: { id: string; pendingEvents: string[] }): Promise<boolean> {
+    const textOfIt = (raw: string) => {
+      const { event } = decodeEvent(raw);
+      const textTypes: readonly MessageEventType[] = messageTextEventTypes;
+      return textTypes.includes(event.type) && (event.data as { messageId?: string }).messageId === message.id;
+    };
+    if (message.pendingEvents.some(textOfIt)) return true;
+    const rows = await this.collections.sendOutbox.find({ state: 'pending' }).toArray();
+    return rows.some((row) => row.events.some(textOfIt));
   }
 
   /** Applies (again, idempotently) and publishes one read, then drops its row. */

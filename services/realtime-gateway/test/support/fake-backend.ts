@@ -149,13 +149,8 @@ export class FakeBackend {
   }
 
   private async publishMessageEvent(chatId: string, type: MessageEventType, data: object) {
-    await this.bus.publish(messageSubjects.event(chatId, type), {
-      eventId: randomUUID(),
-      type,
-      chatId,
-      occurredAt: new Date().toISOString(),
-      data,
-    });
+    const event = { eventId: randomUUID(), type, chatId, occurredAt: new Date().toISOString(), data };
+    await this.bus.publish(messageSubjects.forEvent(event), event);
   }
 
   private async publishUnread(chatId: string, userId: string, lastMessage: string | null, senderId: string | null) {

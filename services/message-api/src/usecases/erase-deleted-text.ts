@@ -1,0 +1,37 @@
+import { STREAMS, messageSubjects } from '@chat/contracts';
+import type { EraseOutcome } from '@chat/platform';
+import type { EventOutbox } from '../bus/outbox.js';
+import type { MessageRepository } from '../data/messages.js';
+
+export interface TextEraserDeps {
+  repo: MessageRepository;
+  outbox: Pick<EventOutbox, 'holdsText'>;
+  /** The MESSAGES stream (the bus in production). */
+  stream: { eraseAcknowledged(stream: string, subjects: readonly string[]): Promise<EraseOutcome> };
+}
+
+export type EraseResult = { done: true; erased: number } | { done: false; reason: string };
+
+/**
+ * Makes the text of a message deleted for everyone unreadable in the MESSAGES stream: every one
+ * of its events that holds its text, media URL or file name (`created`, each `edited`) is deleted
+ * from the stream, once every durable consumer (chat-api's projection, the gateway's broadcasts)
+ * has acknowledged it, so none misses an event. Not done yet while such an event is still to be
+ * published (it would land after the erasure) or still held by a consumer: the caller tries again.
+ * Events of other messages are never touched: the subjects name this message's id.
+ */
+export async function eraseDeletedText(
+  deps: TextEraserDeps,
+  deleted: { chatId: string; messageId: string },
+): Promise<EraseResult> {
+  const message = await deps.repo.findById(deleted.messageId);
+  if (message && (await deps.outbox.holdsText(message)))
+    return { done: false, reason: 'an event holding its text is still to be published' };
+  const subjects = messageSubjects.withText(deleted.chatId, deleted.messageId);
+  const outcome = await deps.stream.eraseAcknowledged(STREAMS.messages.name, subjects);
+  if (outcome.waiting) {
+    const { consumer, seq } = outcome.waiting;
+    return { done: false, reason: `consumer ${consumer} has not acknowledged event ${seq} yet` };
+  }
+  return { done: true, erased: outcome.erased };
+}
