@@ -4,6 +4,7 @@ import type { GatewayConfig } from './config.js';
 import { startBroadcasting } from './bus/broadcast.js';
 import { Presence } from './presence/presence.js';
 import { PresenceStore } from './presence/presence-store.js';
+import { adapterClients } from './socket/adapter-clients.js';
 import { createSocketServer, handleConnections } from './socket/server.js';
 import { TypingTracker } from './socket/typing.js';
 
@@ -36,9 +37,8 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
   const links = await openLinks(config, 'realtime-gateway', logger, { nats: true, redis: true });
   // The adapter's subscriber must be connected before it subscribes: a subscription queued
   // during the handshake puts the client in subscriber mode before its ready check runs.
-  const redisSub = links.redis.duplicate();
-  redisSub.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis (subscriber) error'));
-  await Promise.all([untilReady(links.redis), untilReady(redisSub)]);
+  const adapterRedis = adapterClients(links.redis, logger);
+  await Promise.all([untilReady(links.redis), untilReady(adapterRedis.pub), untilReady(adapterRedis.sub)]);
   await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
 
   let draining = false;
@@ -61,7 +61,7 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     logger,
     bus: links.bus,
     redis: links.redis,
-    redisSub,
+    adapterRedis,
     isDraining,
     liveSockets: (userId) => presenceStore.liveSockets(userId),
   });
@@ -102,7 +102,8 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
       typing.clear();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 1_000))]);
-      redisSub.disconnect();
+      adapterRedis.pub.disconnect();
+      adapterRedis.sub.disconnect();
       await links.close();
     },
   };

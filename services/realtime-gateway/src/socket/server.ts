@@ -26,8 +26,8 @@ export interface SocketServerDeps {
   logger: Logger;
   bus: Bus;
   redis: Redis;
-  /** Subscriber connection for the adapter (a subscribed ioredis client can do nothing else). */
-  redisSub: Redis;
+  /** The adapter's publisher and subscriber (adapter-clients.ts; a subscribed client can do nothing else). */
+  adapterRedis: { pub: Redis; sub: Redis };
   isDraining: () => boolean;
   /** The user's live sockets over every node (the handshake refuses one past SOCKET_MAX_PER_USER). */
   liveSockets: (userId: string) => Promise<number>;
@@ -44,7 +44,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     // A draining node takes no new sessions; the client retries and the edge sends it elsewhere.
     allowRequest: (_req, callback) =>
       callback(deps.isDraining() ? 'Server is shutting down' : null, !deps.isDraining()),
-    adapter: createAdapter(deps.redis, deps.redisSub, { key: 'socket.io' }),
+    adapter: createAdapter(deps.adapterRedis.pub, deps.adapterRedis.sub, { key: 'socket.io' }),
   });
   // The edge routes long-polling requests to the node named by this prefix.
   io.engine.generateId = () => `${config.GATEWAY_NODE_ID}.${randomBytes(15).toString('base64url')}`;
