@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Checks every deployment artifact, offline: the Helm chart (helm lint --strict and helm
+# template with each value set of deploy/check/values, every rendered object validated),
+# every manifest of k8s/, docker-compose.yml, and the k6 scripts (type-checked). Objects are
+# validated against the Kubernetes API of the k8s.io/api version that deploycheck/go.mod pins.
+#
+#   bash deploy/check/check-deploy.sh
+#
+# The first run builds Helm and deploycheck into .local/bin with Go (modules from the Go
+# module proxy; about 6 minutes on a 2-core machine) and installs deploy/check/k6-types
+# (npm ci); later runs reuse them and take seconds. Prints one line per check; stops at the
+# first failure, printing its output, with exit status 1.
+set -euo pipefail
+exec </dev/null
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+HELM_VERSION=v3.22.0 # helm.sh/helm/v3: built from source, there is no binary download
+CHECK=deploy/check
+CHART=deploy/helm/chat-platform
+K6_TYPES=$CHECK/k6-types
+BIN=$ROOT/.local/bin
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export PATH=$BIN:$PATH:/usr/local/go/bin
+started=$EPOCHREALTIME
+checks=0
+
+elapsed() { awk -v from="$1" -v to="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", to - from }'; }
+
+# check NAME COMMAND...: one line, "ok" with the last line of the output; or the whole output and exit 1.
+check() {
+  local name=$1 at=$EPOCHREALTIME out
+  shift
+  if out=$("$@" 2>&1); then
+    checks=$((checks + 1))
+    # deploycheck starts its lines with "k8s FILE: " or "compose FILE: ", which NAME already says.
+    printf 'ok    %-38s %s (%s)\n' "$name" "$(tail -n 1 <<<"$out" | sed -E 's/^(k8s|compose) [^ ]*: //')" "$(elapsed "$at")"
+  else
+    printf 'FAIL  %s\n%s\n' "$name" "$out"
+    exit 1
+  fi
+}
+
+# ---------------------------------------------------------------- tools (built once)
+mkdir -p "$BIN"
+command -v go >/dev/null || { echo "check-deploy: Go is needed to build Helm and deploycheck" >&2; exit 1; }
+if [[ "$(helm version --template '{{.Version}}' 2>/dev/null)" != "$HELM_VERSION" ]]; then
+  at=$EPOCHREALTIME
+  GOBIN=$BIN go install -ldflags "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  echo "built helm $HELM_VERSION into .local/bin ($(elapsed "$at"))"
+fi
+if [[ ! -x $BIN/deploycheck || -n "$(find $CHECK/deploycheck -type f \( -name '*.go' -o -name 'go.*' \) -newer "$BIN/deploycheck")" ]]; then
+  at=$EPOCHREALTIME
+  go build -C $CHECK/deploycheck -buildvcs=false -o "$BIN/deploycheck" .
+  echo "built deploycheck into .local/bin ($(elapsed "$at"))"
+fi
+if [[ ! $K6_TYPES/node_modules/.package-lock.json -nt $K6_TYPES/package-lock.json ]]; then
+  at=$EPOCHREALTIME
+  npm ci --prefix $K6_TYPES --no-audit --no-fund --silent
+  echo "installed $K6_TYPES (npm ci, $(elapsed "$at"))"
+fi
+
+# The Kubernetes release to check against: k8s.io/api v0.N.P holds the API of Kubernetes 1.N.P.
+KUBE_VERSION=$(sed -nE 's#^\s*k8s\.io/api v0\.([0-9]+)\.([0-9]+).*#1.\1.\2#p' $CHECK/deploycheck/go.mod)
+[[ -n $KUBE_VERSION ]] || { echo "check-deploy: no k8s.io/api in $CHECK/deploycheck/go.mod" >&2; exit 1; }
+
+# ---------------------------------------------------------------- Helm chart
+render() { helm template chat-platform $CHART --namespace chat-platform --kube-version "$KUBE_VERSION" -f "$1" | deploycheck k8s -; }
+for values in "$CHECK"/values/*.yaml; do
+  set_name=$(basename "$values" .yaml)
+  check "helm lint --strict ($set_name)" helm lint --strict $CHART --kube-version "$KUBE_VERSION" -f "$values"
+  check "helm template ($set_name)" render "$values"
+done
+
+# ---------------------------------------------------------------- k8s/
+for manifest in k8s/*.yaml k8s/optional/*.yaml; do
+  check "$manifest" deploycheck k8s "$manifest"
+done
+
+# ---------------------------------------------------------------- docker-compose.yml
+# Only the variables make-env.sh names (with dummy values): a variable the file requires that
+# make-env.sh does not print fails here, as it would fail `docker compose up`.
+check_compose() {
+  bash deploy/docker/make-env.sh | sed 's/=.*/=check-only-dummy-value-0123456789/' >"$TMP/compose.env"
+  deploycheck compose -env-file "$TMP/compose.env" docker-compose.yml
+}
+check "docker-compose.yml" check_compose
+
+# ---------------------------------------------------------------- k6 scripts
+typecheck_k6() {
+  # `|| return`: errexit is off inside `check`'s `if`, so a failure must be returned by hand.
+  $K6_TYPES/node_modules/.bin/tsc -p $K6_TYPES/tsconfig.json || return
+  echo "$(find deploy/k6 -name '*.js' | wc -l) scripts type-check against @types/k6 $(node -p "require('./$K6_TYPES/node_modules/@types/k6/package.json').version")"
+}
+check "deploy/k6 (tsc --checkJs)" typecheck_k6
+
+echo "all $checks deployment checks passed against Kubernetes $KUBE_VERSION ($(elapsed "$started"))"

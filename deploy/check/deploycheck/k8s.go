@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/yaml"
+)
+
+// strictDecoder turns YAML into the typed objects of k8s.io/api (client-go's scheme holds
+// every built-in kind) and fails on unknown or duplicate fields and on values of the wrong type.
+var strictDecoder = json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme.Scheme, scheme.Scheme,
+	json.SerializerOptions{Yaml: true, Strict: true})
+
+// header is what every manifest document has, read leniently to name it in messages.
+type header struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name string `json:"name"`
+	} `json:"metadata"`
+}
+
+func runK8s(args []string) error {
+	flags := flag.NewFlagSet("k8s", flag.ContinueOnError)
+	allow := flags.String("allow", "kustomize.config.k8s.io/Kustomization",
+		"comma-separated group/Kind of documents that are not Kubernetes objects (skipped)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() == 0 {
+		return errors.New("k8s: no file given (- reads stdin)")
+	}
+	allowed := map[string]bool{}
+	for _, kind := range strings.Split(*allow, ",") {
+		allowed[strings.TrimSpace(kind)] = true
+	}
+
+	minor, version := kubernetesVersion()
+	failed := false
+	for _, path := range flags.Args() {
+		data, err := readInput(path)
+		if err != nil {
+			return err
+		}
+		kinds, skipped, problems := checkManifests(data, allowed, minor)
+		if len(kinds) == 0 && len(skipped) == 0 && len(problems) == 0 {
+			problems = append(problems, "no Kubernetes object in it")
+		}
+		if len(problems) > 0 {
+			failed = true
+			fmt.Printf("k8s %s: %d problem(s) against Kubernetes %s:\n  %s\n", path, len(problems), version, strings.Join(problems, "\n  "))
+			continue
+		}
+		line := fmt.Sprintf("k8s %s: %d object(s) valid for Kubernetes %s", path, len(kinds), version)
+		if len(kinds) > 0 {
+			line += ": " + tally(kinds)
+		}
+		if len(skipped) > 0 {
+			line += "; skipped, not Kubernetes objects: " + tally(skipped)
+		}
+		fmt.Println(line)
+	}
+	if failed {
+		return errors.New("k8s: invalid manifests")
+	}
+	return nil
+}
+
+// checkManifests checks each YAML document of data against the API of Kubernetes 1.minor.
+// It returns the kinds of the valid objects, the allowed kinds it skipped, and the problems.
+func checkManifests(data []byte, allowed map[string]bool, minor int) (kinds, skipped, problems []string) {
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for n := 1; ; n++ {
+		doc, err := reader.Read()
+		if err == io.EOF {
+			return kinds, skipped, problems
+		}
+		if err != nil {
+			return kinds, skipped, append(problems, fmt.Sprintf("document %d: %v", n, err))
+		}
+		var content any
+		if err := yaml.Unmarshal(doc, &content); err != nil {
+			problems = append(problems, fmt.Sprintf("document %d: %v", n, err))
+			continue
+		}
+		if content == nil { // empty, or comments only (helm template writes some)
+			continue
+		}
+		var head header
+		if err := yaml.Unmarshal(doc, &head); err != nil {
+			problems = append(problems, fmt.Sprintf("document %d: not a Kubernetes object: %v", n, err))
+			continue
+		}
+		where := describe(n, doc, head)
+		gvk := schema.FromAPIVersionAndKind(head.APIVersion, head.Kind)
+		if allowed[gvk.Group+"/"+gvk.Kind] {
+			skipped = append(skipped, gvk.Kind)
+			continue
+		}
+		obj, _, err := strictDecoder.Decode(doc, nil, nil)
+		if runtime.IsNotRegisteredError(err) {
+			err = fmt.Errorf("%s %s is not a built-in kind (-allow it if no API server is meant to read it)", head.APIVersion, head.Kind)
+		}
+		if err == nil {
+			err = checkObject(obj, minor)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", where, err))
+			continue
+		}
+		kinds = append(kinds, head.Kind)
+	}
+}
+
+// lifecycle is implemented by the types of every beta or deprecated API version in k8s.io/api,
+// which keeps them after the API server stops serving them.
+type lifecycle interface {
+	APILifecycleDeprecated() (major, minor int)
+	APILifecycleRemoved() (major, minor int)
+}
+
+// checkObject adds to the types what the API server checks of any object: that its API
+// version is still served, and its name, labels and annotations.
+func checkObject(obj runtime.Object, minor int) error {
+	if api, ok := obj.(lifecycle); ok {
+		if _, removed := api.APILifecycleRemoved(); removed != 0 && removed <= minor {
+			return fmt.Errorf("%s is no longer served since Kubernetes 1.%d", obj.GetObjectKind().GroupVersionKind().GroupVersion(), removed)
+		}
+		if _, deprecated := api.APILifecycleDeprecated(); deprecated != 0 && deprecated <= minor {
+			return fmt.Errorf("%s is deprecated since Kubernetes 1.%d", obj.GetObjectKind().GroupVersionKind().GroupVersion(), deprecated)
+		}
+	}
+	object, err := meta.Accessor(obj)
+	if err != nil {
+		return err
+	}
+	nameRule := validation.NameIsDNSSubdomain
+	switch obj.(type) {
+	case *corev1.Service: // its name is also a DNS label of the cluster domain
+		nameRule = validation.NameIsDNS1035Label
+	case *corev1.Namespace:
+		nameRule = validation.ValidateNamespaceName
+	}
+	// Which kinds are namespaced is the server's knowledge: a namespace is checked when set.
+	return validation.ValidateObjectMetaAccessor(object, object.GetNamespace() != "", nameRule, field.NewPath("metadata")).ToAggregate()
+}
+
+// helm template marks every document with the template it came from.
+var sourceComment = regexp.MustCompile(`(?m)^# Source: (\S+)`)
+
+func describe(n int, doc []byte, head header) string {
+	where := fmt.Sprintf("document %d (%s %s)", n, head.Kind, head.Metadata.Name)
+	if m := sourceComment.FindSubmatch(doc); m != nil {
+		where += " from " + string(m[1])
+	}
+	return where
+}
+
+func readInput(path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(os.Stdin)
+	}
+	return os.ReadFile(path)
+}
+
+// kubernetesVersion names the Kubernetes release whose types this binary was built with:
+// k8s.io/api v0.N.x holds the API of Kubernetes 1.N.
+func kubernetesVersion() (minor int, name string) {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if parts := strings.Split(dep.Version, "."); dep.Path == "k8s.io/api" && len(parts) == 3 {
+				minor, _ = strconv.Atoi(parts[1])
+				return minor, fmt.Sprintf("1.%d (k8s.io/api %s)", minor, dep.Version)
+			}
+		}
+	}
+	panic("deploycheck: built without module information, so the Kubernetes version is unknown")
+}
+
+// tally renders kinds as "ConfigMap, Deployment x4".
+func tally(kinds []string) string {
+	counts := map[string]int{}
+	for _, kind := range kinds {
+		counts[kind]++
+	}
+	names := make([]string, 0, len(counts))
+	for kind, count := range counts {
+		if count > 1 {
+			kind = fmt.Sprintf("%s x%d", kind, count)
+		}
+		names = append(names, kind)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
