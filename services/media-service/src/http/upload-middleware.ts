@@ -9,6 +9,9 @@ import { uploadErrorOf } from '../upload/multer-errors.js';
 import type { StagingQuota } from '../upload/staging-quota.js';
 import type { UploadSlots } from '../upload/upload-slots.js';
 
+/** A refused upload's body up to this size is read to its end before the refusal is sent. */
+const DRAIN_BEFORE_REFUSAL_BYTES = 1024 * 1024;
+
 export interface UploadMiddlewareOptions {
   tmpDir: string;
   limits: SizeLimits;
@@ -84,15 +87,22 @@ export function uploadMiddleware(kind: 'single' | 'bulk', opts: UploadMiddleware
   const m = multer({ storage, limits });
   const handler = kind === 'single' ? m.single(fileField) : m.array(fileField, maxFiles);
   return (req: Request, res: Response, next: NextFunction) => {
-    // Refused before a byte of the body is staged; the body is drained (not kept), so the
-    // refusal reaches the client instead of a connection cut mid-upload.
+    // Refused before a byte of the body is staged. A small body is drained (not kept) before
+    // the answer, so the refusal reaches the client instead of a connection cut mid-write; a
+    // large one is answered at once (the client may see the connection close first).
     if (!opts.slots.take(callerOf(res), res)) {
-      req.resume();
-      return next(
-        new AppError('RATE_LIMITED', `At most ${opts.slots.max} uploads at once, wait for one to finish`, {
+      const refusal = new AppError(
+        'RATE_LIMITED',
+        `At most ${opts.slots.max} uploads at once, wait for one to finish`,
+        {
           retryAfterSeconds: 1,
-        }),
+        },
       );
+      req.resume();
+      if (Number(req.headers['content-length'] ?? Infinity) > DRAIN_BEFORE_REFUSAL_BYTES || req.readableEnded)
+        return next(refusal);
+      req.once('end', () => next(refusal));
+      return;
     }
     handler(req, res, (err?: unknown) =>
       next(err ? uploadErrorOf(err, { fileField, maxFiles, maxFileBytes: largest }) : undefined),
