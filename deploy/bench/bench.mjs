@@ -13,10 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { api, dropDatabase, spawnService, startNatsServer, startRedisServer, TEST_JWT_SECRET, tokenFor } from '@chat/testkit';
+import { ABUSER_KINDS, abuseDuringLoad } from './abuse.mjs';
 import { closePairs, measureSends, openPairs } from './messaging.mjs';
 import { runConversation } from './conversation.mjs';
 import { idleCpu, mongoServerPids } from './procstat.mjs';
-import { infoRows, printTable, targetRows, writeJson } from './report.mjs';
+import { abuseLines, infoRows, printTable, targetRows, writeJson } from './report.mjs';
 import { bareSocketIoRss, rssPerSocket } from './rss.mjs';
 import { createChats, seedMessages, SEARCH_WORD } from './seed.mjs';
 import { load, sleep } from './stats.mjs';
@@ -130,6 +131,13 @@ const stopOne = async (s) => {
   await s.stop();
   running.splice(running.indexOf(s), 1);
 };
+/** Every process of the stack by group (label), for CPU accounting. */
+const stackPids = () => ({
+  ...Object.fromEntries(running.map((s) => [s.label, [s.process.pid]])),
+  'nats+redis': [infra.nats.process.pid, infra.redis.process.pid],
+  ferretdb: infra.ferret ? [infra.ferret.pid] : mongoServerPids(infra.mongoUrl),
+  postgres: postgresPidsFor(infra.ferret?.pid).pids,
+});
 
 // ---- measurement steps -------------------------------------------------------------------
 /** Row 5: p50 of the three history reads of one seeded chat, through the edge, 1 in flight. */
@@ -184,12 +192,14 @@ try {
   const gw1 = await spawn('realtime-gateway', { GATEWAY_NODE_ID: 'gw1' });
   store = await openStore(infra.mongoUrl);
 
-  log(`creating ${CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS} chats through chat-api`);
-  const made = await createChats(chatApi.url, CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS, { deadlineMs: 150_000 });
+  const chatCount = CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS + ABUSER_KINDS.length;
+  log(`creating ${chatCount} chats through chat-api`);
+  const made = await createChats(chatApi.url, chatCount, { deadlineMs: 150_000 });
   measured.chatCreation = { count: made.chats.length, seconds: made.seconds };
   const seedChats = made.chats.slice(0, CFG.chats);
   const sendChats = made.chats.slice(CFG.chats, CFG.chats + SEND_CHATS);
-  const gwChats = made.chats.slice(CFG.chats + SEND_CHATS);
+  const gwChats = made.chats.slice(CFG.chats + SEND_CHATS, CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS);
+  const abuserChats = made.chats.slice(CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS);
 
   // Before the second gateway exists, so the baseline really is one gateway process.
   measured.oneGateway = await measure('messages on 1 gateway process', () => gatewayPairs(gwChats.slice(0, GATEWAY_PAIRS), gw1.url));
@@ -240,17 +250,25 @@ try {
   [measured.send1Large, measured.send32Large] = [large?.one, large?.many];
   measured.raw1Large = await measure('raw insertOne, 1 at a time, large store', () => rawInserts(store.db, { concurrency: 1, total: 5_000, seconds: 5 }));
   conversation = await measure('a full conversation across 2 gateways', () => runConversation(edge.url));
+  // Row 8: the same 8 × 4 load on an edge and gateways of the phase's own (see abuse.mjs).
+  measured.abuse = await measure(`8 × 4 sends, clean and with ${ABUSER_KINDS.length} abusers flooding`, () =>
+    abuseDuringLoad({
+      spawn,
+      stopOne,
+      stackPids,
+      env,
+      upstream: { chatApi, messageApi, media },
+      honestChats: sendChats,
+      abuserChats,
+      honestRate: measured.send32Large?.perSecond ?? measured.send32Small?.perSecond ?? 0,
+      load: { inFlight: SEND_IN_FLIGHT, total: 20_000, seconds: CFG.sendSeconds },
+    }),
+  );
 
   // Row 6: nothing of ours is connected now; let the event backlog drain, then watch.
   measured.quiet = await measure('waiting for the JetStream backlog to drain', () => waitForQuiet(infra.nats.url));
   log(`  ${measured.quiet?.settled ? 'drained' : 'NOT drained'} after ${measured.quiet?.seconds.toFixed(0)} s`);
   await sleep(3_000);
-  const stackPids = () => ({
-    ...Object.fromEntries(running.map((s) => [s.label, [s.process.pid]])),
-    'nats+redis': [infra.nats.process.pid, infra.redis.process.pid],
-    ferretdb: infra.ferret ? [infra.ferret.pid] : mongoServerPids(infra.mongoUrl),
-    postgres: postgresPidsFor(infra.ferret?.pid).pids,
-  });
   measured.postgresScope = postgresPidsFor(infra.ferret?.pid).scope;
   measured.idle = await measure(`idle CPU for ${CFG.idleSeconds} s`, () => idleCpu(stackPids, CFG.idleSeconds));
 
@@ -276,8 +294,14 @@ try {
 const labels = { small: (storedAt.small ?? CFG.small).toLocaleString('en'), large: (storedAt.large ?? CFG.stored).toLocaleString('en') };
 const rows = targetRows(measured, labels);
 const info = infoRows(measured);
-const sendErrors = ['send1Small', 'send32Small', 'send1Large', 'send32Large', 'oneGateway', 'twoGateways'].flatMap((k) => (measured[k]?.errorDetails ?? []).map((e) => `${k}: ${e}`));
-const sendErrorCount = ['send1Small', 'send32Small', 'send1Large', 'send32Large', 'oneGateway', 'twoGateways'].reduce((s, k) => s + (measured[k]?.errors ?? 0), 0);
+const sendRuns = {
+  ...Object.fromEntries(['send1Small', 'send32Small', 'send1Large', 'send32Large', 'oneGateway', 'twoGateways'].map((k) => [k, measured[k]])),
+  abuseCleanBefore: measured.abuse?.cleanBefore,
+  abuseHonest: measured.abuse?.abused,
+  abuseCleanAfter: measured.abuse?.cleanAfter,
+};
+const sendErrors = Object.entries(sendRuns).flatMap(([k, r]) => (r?.errorDetails ?? []).map((e) => `${k}: ${e}`));
+const sendErrorCount = Object.values(sendRuns).reduce((s, r) => s + (r?.errors ?? 0), 0);
 const conversationErrors = conversation?.errors ?? ['the conversation did not run'];
 const missed = rows.filter((r) => !r.pass).map((r) => r.id);
 const pass = missed.length === 0 && conversationErrors.length === 0 && sendErrorCount === 0 && failures.length === 0;
@@ -285,6 +309,7 @@ const seconds = (performance.now() - t0) / 1000;
 
 const extra = [
   `stored: ${labels.small} then ${labels.large} messages in ${CFG.chats.toLocaleString('en')} chats; idle CPU by group (s): ${JSON.stringify(Object.fromEntries(Object.entries(measured.idle?.byGroup ?? {}).map(([k, v]) => [k, Number(v.toFixed(2))])))}`,
+  ...abuseLines(measured.abuse),
   `send errors: ${sendErrorCount}${sendErrors.length ? `\n  ${sendErrors.join('\n  ')}` : ''}`,
   `conversation across gateways ${conversation?.nodes?.join(' + ') ?? '?'}: ${conversationErrors.length} error(s)${conversationErrors.length ? `\n  ${conversationErrors.join('\n  ')}` : ''}`,
   ...(failures.length ? [`measurements that failed: ${failures.length}`, ...failures.map((f) => `  ${f.split('\n').slice(0, 3).join('\n    ')}`)] : []),

@@ -1,6 +1,7 @@
 // CPU time and memory of processes, read from /proc (Linux only).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { sleep } from './stats.mjs';
 
 const CLK_TCK = (() => {
@@ -52,26 +53,53 @@ export function mongoServerPids(mongoUrl) {
   });
 }
 
+/** Busy and total CPU seconds of the whole machine, all cores (/proc/stat), or undefined. */
+function machineCpu() {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    const idle = ticks[3] + (ticks[4] ?? 0); // idle + iowait
+    const total = ticks.slice(0, 8).reduce((s, t) => s + t, 0); // without guest time, counted in user
+    return { busy: (total - idle) / CLK_TCK, total: total / CLK_TCK };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * CPU seconds each group of processes used during `seconds` of idling. `groups()` is
- * evaluated at the start and at the end, so processes that appear meanwhile (a new
- * PostgreSQL backend) count from zero, and those that exit count until they were last seen.
+ * Starts counting the CPU seconds each group of processes uses; the returned function stops and
+ * answers { seconds, cpuSeconds, coreFraction, byGroup, machineBusyCores }: the last is what the
+ * whole machine used meanwhile, ours and everyone else's, in cores. `groups()` is evaluated at the start
+ * and at the end, so processes that appear meanwhile (a new PostgreSQL backend) count from zero,
+ * and those that exit count until they were last seen.
  */
-export async function idleCpu(groups, seconds) {
+export function cpuMeter(groups) {
   const snapshot = () => {
     const byPid = new Map();
     for (const [group, pids] of Object.entries(groups())) for (const pid of pids) byPid.set(pid, { group, cpu: cpuSeconds(pid) });
     return byPid;
   };
   const before = snapshot();
+  const machineBefore = machineCpu();
+  const t0 = performance.now();
+  return () => {
+    const after = snapshot();
+    const machineAfter = machineCpu();
+    const seconds = (performance.now() - t0) / 1000;
+    const used = {};
+    for (const [pid, { group, cpu }] of new Map([...before, ...after])) {
+      const start = before.get(pid)?.cpu ?? 0;
+      const end = after.get(pid)?.cpu ?? before.get(pid)?.cpu ?? 0;
+      used[group] = (used[group] ?? 0) + Math.max(0, (end ?? start) - start);
+    }
+    const total = Object.values(used).reduce((s, v) => s + v, 0);
+    const machineBusyCores = machineBefore && machineAfter ? (machineAfter.busy - machineBefore.busy) / seconds : undefined;
+    return { seconds, cpuSeconds: total, coreFraction: total / seconds, byGroup: used, machineBusyCores };
+  };
+}
+
+/** CPU seconds each group of processes used during `seconds` of idling (see cpuMeter). */
+export async function idleCpu(groups, seconds) {
+  const stop = cpuMeter(groups);
   await sleep(seconds * 1000);
-  const after = snapshot();
-  const used = {};
-  for (const [pid, { group, cpu }] of new Map([...before, ...after])) {
-    const start = before.get(pid)?.cpu ?? 0;
-    const end = after.get(pid)?.cpu ?? before.get(pid)?.cpu ?? 0;
-    used[group] = (used[group] ?? 0) + Math.max(0, (end ?? start) - start);
-  }
-  const total = Object.values(used).reduce((s, v) => s + v, 0);
-  return { seconds, cpuSeconds: total, coreFraction: total / seconds, byGroup: used };
+  return { ...stop(), seconds };
 }

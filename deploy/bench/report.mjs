@@ -26,6 +26,53 @@ export function targetRows(m, labels) {
     row('5c', `GET /search p50, ${large} stored`, m.readsLarge?.search.p50, 'ms', `same, ${small} stored`, m.readsSmall?.search.p50, '<=', 1.5),
     row('6', `idle stack CPU over ${m.idle?.seconds ?? '?'} s, ${large} stored`, m.idle?.coreFraction, '%core', 'one core', 1, '<', 0.05),
     row('7', `RSS per idle socket, ${m.gatewayRss?.sockets ?? '?'} on 1 gateway`, m.gatewayRss?.perSocketBytes, 'KiB', `bare socket.io, ${m.bareRss?.sockets ?? '?'} sockets`, m.bareRss?.perSocketBytes, '<=', 1.3),
+    ...abuseRows(m.abuse),
+  ];
+}
+
+/** Row 8: honest 8 × 4 while abusers flood, against the same load clean; missed unless every abuser was limited or cut off. */
+function abuseRows(abuse) {
+  const n = abuse?.totals?.abusers ?? '?';
+  const baseline = 'same, no abusers (mean of runs before and after)';
+  const limited = abuse?.totals?.limitedAll === true;
+  return [
+    row('8a', `honest msg/s 8 × 4, ${n} abusers flooding`, abuse?.abused?.perSecond, '/s', baseline, abuse?.clean?.perSecond, '>=', 0.8),
+    row('8b', `honest send→ack+receive p99 8 × 4, ${n} abusers`, abuse?.abused?.p99, 'ms', baseline, abuse?.clean?.p99, '<=', 1.25),
+  ].map((r) => ({ ...r, pass: r.pass && limited, abusersLimited: limited }));
+}
+
+const counts = (byCode) =>
+  Object.entries(byCode ?? {})
+    .sort((x, y) => y[1] - x[1])
+    .map(([code, k]) => `${code} ${k.toLocaleString('en')}`)
+    .join(', ');
+
+const machine = (run) => run?.cpu?.machineBusyCores?.toFixed(2) ?? '?';
+
+/** `group before→after` in cores for every process group that used 0.01 core or more. */
+function cpuShift(before, after) {
+  if (!before || !after) return 'n/a';
+  const cores = (run, g) => (run.byGroup[g] ?? 0) / run.seconds;
+  const groups = [...new Set([...Object.keys(before.byGroup), ...Object.keys(after.byGroup)])];
+  return groups
+    .filter((g) => Math.max(cores(before, g), cores(after, g)) >= 0.01)
+    .map((g) => `${g} ${cores(before, g).toFixed(2)}→${cores(after, g).toFixed(2)}`)
+    .join(', ');
+}
+
+/** The abusers' side of row 8, for the table's footer: what each one sent and what it got back. */
+export function abuseLines(abuse) {
+  if (!abuse?.totals) return ['abusers: did not run'];
+  const t = abuse.totals;
+  const l = abuse.limits;
+  return [
+    `abusers: ${t.abusers}, refused ${t.refused.toLocaleString('en')} of ${t.sent.toLocaleString('en')} events (${counts(t.refusedByCode)}), admitted ${t.admitted.toLocaleString('en')}, disconnected ${t.cutAbusers} (${t.cut.toLocaleString('en')} times)` +
+      `${t.limitedAll ? '' : ' -- NOT every abuser was limited or disconnected: rows 8a/8b missed'}; limits: ${l.points} events/${l.windowS} s per user (default ${l.defaultPoints}), frame ${l.frameBytes} B, garbage cut ${l.garbage}, content ${l.contentMax}`,
+    `  CPU in cores, clean before → abused: ${cpuShift(abuse.cleanBefore?.cpu, abuse.abused?.cpu)}; the whole machine ${machine(abuse.cleanBefore)} → ${machine(abuse.abused)} (clean after: ${machine(abuse.cleanAfter)})`,
+    ...abuse.abusers.map(
+      (a) =>
+        `  ${a.kind.padEnd(9)} sent ${a.sent.toLocaleString('en')} (${(a.sent / Math.max(a.floodSeconds, 0.001)).toFixed(0)}/s): refused ${a.refusedTotal.toLocaleString('en')}${a.refusedTotal ? ` (${counts(a.refused)})` : ''}, ok ${a.admitted.toLocaleString('en')}, unanswered ${a.unanswered}; disconnected ${counts(a.disconnects) || 'never'}; ${a.connects} connects${Object.keys(a.connectErrors).length ? ` (failed: ${counts(a.connectErrors)})` : ''} on ${Object.keys(a.nodes).join('+')}`,
+    ),
   ];
 }
 
@@ -37,12 +84,15 @@ export function infoRows(m) {
     info('i2', 'REST GET /api/chats/:id via edge, p95', m.restEdge?.p95, 'ms', 'straight at chat-api', m.restDirect?.p95),
     info('i3', 'msg/s, 10 pairs across 2 gateways', m.twoGateways?.perSecond, '/s', 'same on 1 gateway process', m.oneGateway?.perSecond),
     info('i4', 'raw insertOne/s, 1 at a time, large store', m.raw1Large?.perSecond, '/s', 'same, small store', m.raw1?.perSecond),
+    // Row 8 in a form other work on the machine does not skew: both sides shrink when others take CPU.
+    info('i5', 'honest msg per core the stack used, abusers', m.abuse?.abused?.perStackCore, '/core', 'same, no abusers', m.abuse?.clean?.perStackCore),
   ];
 }
 
 const fmt = (v, unit) => {
   if (v === undefined || Number.isNaN(v)) return 'n/a';
   if (unit === '/s') return `${v.toFixed(0)}/s`;
+  if (unit === '/core') return `${v.toFixed(0)}/core·s`;
   if (unit === 'ms') return `${v.toFixed(1)} ms`;
   if (unit === 'KiB') return `${(v / 1024).toFixed(1)} KiB`;
   if (unit === '%core') return `${(v * 100).toFixed(2)}% core`;
