@@ -65,6 +65,7 @@ describe('realtime-gateway: refusals and abuse limits', () => {
       SOCKET_RATE_LIMIT_POINTS: '10',
       SOCKET_RATE_LIMIT_WINDOW_S: '5',
       SOCKET_GARBAGE_LIMIT: '5',
+      SOCKET_FLOOD_LIMIT: '5',
       SOCKET_MAX_ROOMS: '2',
       SOCKET_MAX_PAYLOAD_BYTES: '16384',
       SOCKET_MAX_PER_USER: '4',
@@ -251,6 +252,18 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     // Another user is not affected.
     const other = await connect(strict.url, newUserId());
     expect((await leave(other)).ok).toBe(true);
+  });
+
+  it('a socket that keeps sending past its rate limit, not backing off, is disconnected', async () => {
+    const s = await connect(strict.url, newUserId());
+    const leave = () => emitAck(s, 'leave_chat', { chatId: 'c'.repeat(24) });
+    expect((await Promise.all(Array.from({ length: 10 }, leave))).every((a) => a.ok)).toBe(true);
+    const gone = nextEvent(s, 'disconnect');
+    // Four refusals are tolerated (a client may be slow to see them); the fifth cuts the socket.
+    for (let i = 0; i < 4; i++) expect(await leave()).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
+    expect(s.connected).toBe(true);
+    s.emit('leave_chat', { chatId: 'c'.repeat(24) });
+    expect(await gone).toBe('io server disconnect');
   });
 
   it('a socket may be in at most SOCKET_MAX_ROOMS chats at once', async () => {

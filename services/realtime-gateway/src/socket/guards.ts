@@ -12,6 +12,9 @@ export function createEventRateLimiter(redis: Redis, config: GatewayConfig) {
     ...opts,
     storeClient: redis,
     keyPrefix: 'rl:socket-events',
+    // Past its budget a user is refused from memory for the rest of the window: a flood costs
+    // no Redis round trip per event.
+    inMemoryBlockOnConsumed: opts.points + 1,
     insuranceLimiter: new RateLimiterMemory({ ...opts, keyPrefix: 'rl:socket-events-local' }),
   });
   return {

@@ -8,8 +8,10 @@ type Ack = (response: AckPayload<object>) => void;
 export interface EventGuards {
   limiter: EventRateLimiter;
   garbage: GarbageMeter;
+  /** Events refused as RATE_LIMITED: a socket that keeps sending past its budget is cut too. */
+  flood: GarbageMeter;
   logger: Logger;
-  /** Called when the socket has sent too much garbage. */
+  /** Called when the socket has sent too much garbage, or kept flooding past its rate limit. */
   onGarbageLimit: () => void;
   /** Counts each handled event by outcome (`ok` or the error code), for /metrics. */
   count: (event: string, outcome: string) => void;
@@ -52,6 +54,7 @@ export function onClientEvent<E extends ClientEventName>(
         ack?.({ ok: false, ...error });
         guards.count(event, error.code);
         if (appError.code === 'VALIDATION' && guards.garbage.strike()) guards.onGarbageLimit();
+        if (appError.code === 'RATE_LIMITED' && guards.flood.strike()) guards.onGarbageLimit();
       }
     });
   };

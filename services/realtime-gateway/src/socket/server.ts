@@ -121,8 +121,13 @@ export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void
       logger,
       count,
       garbage: new GarbageMeter(config.SOCKET_GARBAGE_LIMIT, config.SOCKET_GARBAGE_WINDOW_MS),
+      // A client told RATE_LIMITED should back off (retryAfterSeconds); one that does not is cut.
+      flood: new GarbageMeter(config.SOCKET_FLOOD_LIMIT, config.SOCKET_GARBAGE_WINDOW_MS),
       onGarbageLimit: () => {
-        logger.warn({ userId, socketId: socket.id }, 'disconnecting a socket that sends too many invalid events');
+        logger.warn(
+          { userId, socketId: socket.id },
+          'disconnecting a socket that sends too many invalid or refused events',
+        );
         connections.inc({ phase: 'cut_for_garbage' });
         socket.disconnect(true);
       },
