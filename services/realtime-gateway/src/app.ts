@@ -5,6 +5,7 @@ import { startBroadcasting } from './bus/broadcast.js';
 import { Presence } from './presence/presence.js';
 import { PresenceStore } from './presence/presence-store.js';
 import { adapterClients } from './socket/adapter-clients.js';
+import { CutUsers } from './socket/cut-users.js';
 import { createSocketServer, handleConnections } from './socket/server.js';
 import { TypingTracker } from './socket/typing.js';
 
@@ -56,6 +57,7 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
   const { server, port } = await listen(app, config.PORT);
 
   const presenceStore = new PresenceStore(links.redis, config.PRESENCE_TTL_MS);
+  const cutUsers = new CutUsers(links.redis, config.SOCKET_CUT_PENALTY_MS);
   const io = createSocketServer(server, {
     config,
     logger,
@@ -64,6 +66,7 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     adapterRedis,
     isDraining,
     liveSockets: (userId) => presenceStore.liveSockets(userId),
+    cutUsers,
   });
   const presence = new Presence(io, links.bus, presenceStore, {
     nodeId: config.GATEWAY_NODE_ID,
@@ -77,7 +80,17 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     timeoutMs: config.TYPING_TIMEOUT_MS,
     logger,
   });
-  handleConnections(io, { config, metrics, logger, bus: links.bus, redis: links.redis, presence, typing, isDraining });
+  handleConnections(io, {
+    config,
+    metrics,
+    logger,
+    bus: links.bus,
+    redis: links.redis,
+    presence,
+    typing,
+    cutUsers,
+    isDraining,
+  });
   presence.start();
   await startBroadcasting(io, links.bus, { maxAgeMs: config.BROADCAST_MAX_AGE_MS, logger });
 

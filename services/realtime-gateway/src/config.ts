@@ -31,6 +31,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   SOCKET_GARBAGE_WINDOW_MS: msVar(10_000),
   /** Events refused as RATE_LIMITED within SOCKET_GARBAGE_WINDOW_MS after which the socket is cut. */
   SOCKET_FLOOD_LIMIT: int(100),
+  /** How long a user whose socket was cut for garbage or flooding is refused new sockets. */
+  SOCKET_CUT_PENALTY_MS: msVar(10_000),
   /** At most one `user_typing` per user and chat in this interval; a typist silent this long is stopped. */
   TYPING_THROTTLE_MS: msVar(1_000),
   TYPING_TIMEOUT_MS: msVar(6_000),

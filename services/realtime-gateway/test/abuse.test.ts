@@ -66,6 +66,7 @@ describe('realtime-gateway: refusals and abuse limits', () => {
       SOCKET_RATE_LIMIT_WINDOW_S: '5',
       SOCKET_GARBAGE_LIMIT: '5',
       SOCKET_FLOOD_LIMIT: '5',
+      SOCKET_CUT_PENALTY_MS: '1500',
       SOCKET_MAX_ROOMS: '2',
       SOCKET_MAX_PAYLOAD_BYTES: '16384',
       SOCKET_MAX_PER_USER: '4',
@@ -222,11 +223,21 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     expect(await emitAck(again, 'leave_chat', { chatId })).toEqual({ ok: true, chatId });
   });
 
-  it('a socket that keeps sending garbage is disconnected', async () => {
-    const s = await connect(strict.url, newUserId());
+  it('a socket that keeps sending garbage is disconnected, and its user is refused new sockets on every node for a while', async () => {
+    const user = newUserId();
+    const s = await connect(strict.url, user);
     const gone = nextEvent(s, 'disconnect');
     for (let i = 0; i < 5; i++) s.emit('join_chat', { chatId: { $ne: null } });
     expect(await gone).toBe('io server disconnect');
+    for (const node of [strict, strict2]) {
+      await expect(connect(node.url, user)).rejects.toMatchObject({
+        message: expect.stringMatching(/Disconnected for abuse/),
+        data: { code: 'RATE_LIMITED' },
+      });
+    }
+    expect((await connect(strict.url, newUserId())).connected).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_600));
+    expect((await connect(strict.url, user)).connected).toBe(true);
   });
 
   it('a user over the event rate limit gets RATE_LIMITED, the budget shared by their sockets on every node', async () => {

@@ -16,6 +16,7 @@ import {
 import type { GatewayConfig } from '../config.js';
 import type { Presence } from '../presence/presence.js';
 import { clientHandlers } from './client-handlers.js';
+import { CutUsers } from './cut-users.js';
 import { createEventRateLimiter, GarbageMeter } from './guards.js';
 import { onClientEvent, type EventGuards } from './handle-event.js';
 import type { TypingTracker } from './typing.js';
@@ -31,6 +32,8 @@ export interface SocketServerDeps {
   isDraining: () => boolean;
   /** The user's live sockets over every node (the handshake refuses one past SOCKET_MAX_PER_USER). */
   liveSockets: (userId: string) => Promise<number>;
+  /** Users cut for abuse a moment ago: their handshakes are refused for SOCKET_CUT_PENALTY_MS. */
+  cutUsers: CutUsers;
 }
 
 const eventNames = Object.keys(clientEvents) as ClientEventName[];
@@ -60,12 +63,18 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       return next(authError(err instanceof AppError ? err.message : 'Invalid token'));
     }
     // A bound, not an exact count: handshakes racing on two nodes may both pass by one.
-    deps.liveSockets(socket.data.userId).then(
-      (live) =>
+    const userId = socket.data.userId;
+    Promise.all([deps.liveSockets(userId), deps.cutUsers.isCut(userId)]).then(
+      ([live, cut]) =>
         next(
-          live >= config.SOCKET_MAX_PER_USER
-            ? refusal(`Too many connections: at most ${config.SOCKET_MAX_PER_USER} per user`, 'RATE_LIMITED')
-            : undefined,
+          cut
+            ? refusal(
+                `Disconnected for abuse: try again in ${Math.ceil(config.SOCKET_CUT_PENALTY_MS / 1000)} s`,
+                'RATE_LIMITED',
+              )
+            : live >= config.SOCKET_MAX_PER_USER
+              ? refusal(`Too many connections: at most ${config.SOCKET_MAX_PER_USER} per user`, 'RATE_LIMITED')
+              : undefined,
         ),
       () => next(refusal('Presence is unavailable, try again', 'UNAVAILABLE')),
     );
@@ -90,6 +99,7 @@ export interface ConnectionDeps {
   redis: Redis;
   presence: Presence;
   typing: TypingTracker;
+  cutUsers: CutUsers;
   isDraining: () => boolean;
 }
 
@@ -130,6 +140,7 @@ export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void
         );
         connections.inc({ phase: 'cut_for_garbage' });
         socket.disconnect(true);
+        deps.cutUsers.cut(userId).catch((err: unknown) => logger.warn({ err, userId }, 'abuse penalty not recorded'));
       },
     };
     const handlers = clientHandlers(socket, { bus: deps.bus, typing: deps.typing, maxRooms: config.SOCKET_MAX_ROOMS });
