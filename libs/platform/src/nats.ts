@@ -41,6 +41,10 @@ export interface StreamLimits {
   maxAgeMs: number;
   maxBytes: number;
 }
+/** Attempts of a request that is safe to repeat, within its one deadline. */
+const MAX_ATTEMPTS = 4;
+/** The pause before repeating a request that found no responders. */
+const RETRY_PAUSE_MS = 150;
 const DEFAULT_STREAM_LIMITS: StreamLimits = { maxAgeMs: 7 * 24 * 3_600_000, maxBytes: 1024 ** 3 };
 
 export interface ConsumerSpec<S extends z.ZodType> {
@@ -154,19 +158,24 @@ export class Bus {
     const deadline = Date.now() + timeout;
     h.set(HEADER_DEADLINE, String(deadline));
     // A request lost with a NATS node (or its reply) would cost the whole timeout: one that is
-    // safe to repeat gets half of it, then is sent again with the rest.
-    const attempts = def.retrySafe(data) ? 2 : 1;
+    // safe to repeat gets half of what is left, then is sent again. A failure that comes back at
+    // once ("no responders" while the responders' subscriptions move to another node) is
+    // repeated after a short pause.
+    const retrySafe = def.retrySafe(data);
     let msg: Msg | undefined;
     for (let attempt = 1; !msg; attempt++) {
       const left = deadline - Date.now();
+      const last = !retrySafe || attempt >= MAX_ATTEMPTS;
+      const attemptTimeout = Math.max(1, last ? left : Math.ceil(left / 2));
+      const sentAt = Date.now();
       try {
-        const attemptTimeout = attempt < attempts ? Math.ceil(left / 2) : left;
-        msg = await this.nc.request(def.subject, JSON.stringify(data), { timeout: Math.max(1, attemptTimeout), headers: h });
+        msg = await this.nc.request(def.subject, JSON.stringify(data), { timeout: attemptTimeout, headers: h });
       } catch (err) {
         this.logger.warn({ err: (err as Error).message, subject: def.subject, attempt }, 'NATS request failed');
-        if (attempt >= attempts || Date.now() >= deadline) {
+        if (last || deadline - Date.now() < RETRY_PAUSE_MS * 2) {
           throw unavailable(`The ${def.subject.split('.')[0]} service did not answer in time`);
         }
+        if (Date.now() - sentAt < attemptTimeout / 2) await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
       }
     }
     const reply = msg.json<Reply<unknown>>();
