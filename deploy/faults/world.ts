@@ -29,6 +29,8 @@ const FAST = {
   OUTBOX_RELAY_AFTER_MS: '1000',
   OUTBOX_STALE_MS: '1000',
   PRESENCE_TTL_MS: '3000',
+  // The steady traffic is the test's load, not abuse: above the per-user event budget.
+  SOCKET_RATE_LIMIT_POINTS: '100000',
   LOG_LEVEL: 'warn',
 };
 const slow = { readyTimeoutMs: 60_000 };
