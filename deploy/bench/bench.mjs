@@ -20,6 +20,7 @@ import { idleCpu, mongoServerPids } from './procstat.mjs';
 import { abuseLines, infoRows, printTable, targetRows, writeJson } from './report.mjs';
 import { bareSocketIoRss, rssPerSocket } from './rss.mjs';
 import { createChats, seedMessages, SEARCH_WORD } from './seed.mjs';
+import { floorSends } from './floor.mjs';
 import { load, sleep } from './stats.mjs';
 import { openStore, rawInserts } from './store.mjs';
 import { waitForQuiet } from './quiesce.mjs';
@@ -235,6 +236,10 @@ try {
   measured.readsSmall = await measure(`reads, ${storedAt.small} stored`, () => reads(edge.url, restChat));
   const small = await measure(`sends, ${storedAt.small} stored`, () => sends(edge.url, sendChats));
   [measured.send1Small, measured.send32Small] = [small?.one, small?.many];
+  const floor = await measure('the floor: one Socket.IO process that inserts and emits', () =>
+    floorSends(sendChats, infra.mongoUrl, { inFlight: SEND_IN_FLIGHT, seconds: CFG.sendSeconds }),
+  );
+  [measured.floor1, measured.floor32] = [floor?.one, floor?.many];
 
   // Phase 2: the large store, topped up to exactly CFG.stored (the sends above stored some).
   const before = await storedCount();
