@@ -14,6 +14,7 @@ export * from './mongo.js';
 export * from './redis.js';
 export * from './links.js';
 export * from './shutdown.js';
+export * from './launcher.js';
 export * from './keyed-lock.js';
 export * from './ttl-cache.js';
 export * from './group-commit.js';
