@@ -3,6 +3,7 @@ import type { EdgeConfig } from './config.js';
 import { discoverGateways, type GatewayDiscovery } from './http/gateway-discovery.js';
 import { parseGatewayNodes } from './http/gateway-router.js';
 import { edgeRoutes } from './http/routes.js';
+import { mountWebClient } from './http/web-client.js';
 
 export interface RunningEdge {
   port: number;
@@ -42,7 +43,11 @@ export async function startEdge(
     trustProxy: config.TRUST_PROXY,
     bodyLimit: '1kb', // unused: the edge streams bodies through untouched
     rawBodies: true,
-    routes: routes.mount,
+    routes: (app) => {
+      routes.mount(app);
+      const served = mountWebClient(app, config.WEB_CLIENT_DIR);
+      logger.info({ dir: config.WEB_CLIENT_DIR }, served ? 'web client served at /' : 'no built web client: nothing served at /');
+    },
   });
   const { server, port } = await listen(app, config.PORT);
   server.on('upgrade', (req, socket, head) => {

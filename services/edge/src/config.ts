@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { baseConfigSchema, portVar } from '@chat/platform';
 
@@ -20,5 +21,7 @@ export const edgeConfigSchema = baseConfigSchema
     PROXY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
     /** `/metrics` is served here, not on the public PORT (0: a free port, logged at start). */
     METRICS_PORT: portVar(9464),
+    /** The built web client served at `/` (nothing is served there when it holds no index.html). */
+    WEB_CLIENT_DIR: z.string().default(fileURLToPath(new URL('../../../clients/web/dist', import.meta.url))),
   });
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
