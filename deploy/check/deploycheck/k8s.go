@@ -14,22 +14,45 @@ import (
 	"strconv"
 	"strings"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/kubernetes/scheme"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	psa "k8s.io/pod-security-admission/api"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 )
 
-// strictDecoder turns YAML into the typed objects of k8s.io/api (client-go's scheme holds
-// every built-in kind) and fails on unknown or duplicate fields and on values of the wrong type.
-var strictDecoder = json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme.Scheme, scheme.Scheme,
+// knownKinds holds every built-in kind (client-go's scheme) and the custom resources the chart
+// renders: ServiceMonitor (prometheus-operator) and the Gateway API's v1 kinds (HTTPRoute).
+// Custom resources are decoded as strictly as built-in ones, from their Go types; the rules
+// their CRDs add on top (OpenAPI patterns, CEL) are a cluster's to check.
+var knownKinds = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(monitoringv1.AddToScheme(s))
+	utilruntime.Must(gatewayv1.Install(s))
+	return s
+}()
+
+// strictDecoder turns YAML into those typed objects and fails on unknown or duplicate fields
+// and on values of the wrong type.
+var strictDecoder = json.NewSerializerWithOptions(json.DefaultMetaFactory, knownKinds, knownKinds,
 	json.SerializerOptions{Yaml: true, Strict: true})
+
+// rules is what checkManifests holds every object to.
+type rules struct {
+	allowed     map[string]bool // group/Kind of documents that are not Kubernetes objects
+	minor       int             // the Kubernetes release: 1.minor
+	podSecurity psa.Level       // the Pod Security Standard every pod template must meet
+}
 
 // header is what every manifest document has, read leniently to name it in messages.
 type header struct {
@@ -44,25 +67,31 @@ func runK8s(args []string) error {
 	flags := flag.NewFlagSet("k8s", flag.ContinueOnError)
 	allow := flags.String("allow", "kustomize.config.k8s.io/Kustomization",
 		"comma-separated group/Kind of documents that are not Kubernetes objects (skipped)")
+	podSecurity := flags.String("pod-security", string(psa.LevelRestricted),
+		"the Pod Security Standard (restricted, baseline, privileged = none) every pod and pod template must meet")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
 	if flags.NArg() == 0 {
 		return errors.New("k8s: no file given (- reads stdin)")
 	}
-	allowed := map[string]bool{}
+	level, err := psa.ParseLevel(*podSecurity)
+	if err != nil {
+		return fmt.Errorf("k8s: -pod-security: %w", err)
+	}
+	minor, version := kubernetesVersion()
+	check := rules{allowed: map[string]bool{}, minor: minor, podSecurity: level}
 	for _, kind := range strings.Split(*allow, ",") {
-		allowed[strings.TrimSpace(kind)] = true
+		check.allowed[strings.TrimSpace(kind)] = true
 	}
 
-	minor, version := kubernetesVersion()
 	failed := false
 	for _, path := range flags.Args() {
 		data, err := readInput(path)
 		if err != nil {
 			return err
 		}
-		kinds, skipped, problems := checkManifests(data, allowed, minor)
+		kinds, skipped, pods, problems := checkManifests(data, check)
 		if len(kinds) == 0 && len(skipped) == 0 && len(problems) == 0 {
 			problems = append(problems, "no Kubernetes object in it")
 		}
@@ -75,6 +104,9 @@ func runK8s(args []string) error {
 		if len(kinds) > 0 {
 			line += ": " + tally(kinds)
 		}
+		if pods > 0 && level != psa.LevelPrivileged {
+			line += fmt.Sprintf("; %d pod spec(s) meet PodSecurity %s", pods, level)
+		}
 		if len(skipped) > 0 {
 			line += "; skipped, not Kubernetes objects: " + tally(skipped)
 		}
@@ -86,17 +118,18 @@ func runK8s(args []string) error {
 	return nil
 }
 
-// checkManifests checks each YAML document of data against the API of Kubernetes 1.minor.
-// It returns the kinds of the valid objects, the allowed kinds it skipped, and the problems.
-func checkManifests(data []byte, allowed map[string]bool, minor int) (kinds, skipped, problems []string) {
+// checkManifests checks each YAML document of data against the rules.
+// It returns the kinds of the valid objects, the allowed kinds it skipped, how many pod specs
+// (pods and workloads' templates) it held to the Pod Security Standard, and the problems.
+func checkManifests(data []byte, check rules) (kinds, skipped []string, pods int, problems []string) {
 	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	for n := 1; ; n++ {
 		doc, err := reader.Read()
 		if err == io.EOF {
-			return kinds, skipped, problems
+			return kinds, skipped, pods, problems
 		}
 		if err != nil {
-			return kinds, skipped, append(problems, fmt.Sprintf("document %d: %v", n, err))
+			return kinds, skipped, pods, append(problems, fmt.Sprintf("document %d: %v", n, err))
 		}
 		var content any
 		if err := yaml.Unmarshal(doc, &content); err != nil {
@@ -113,16 +146,20 @@ func checkManifests(data []byte, allowed map[string]bool, minor int) (kinds, ski
 		}
 		where := describe(n, doc, head)
 		gvk := schema.FromAPIVersionAndKind(head.APIVersion, head.Kind)
-		if allowed[gvk.Group+"/"+gvk.Kind] {
+		if check.allowed[gvk.Group+"/"+gvk.Kind] {
 			skipped = append(skipped, gvk.Kind)
 			continue
 		}
 		obj, _, err := strictDecoder.Decode(doc, nil, nil)
 		if runtime.IsNotRegisteredError(err) {
-			err = fmt.Errorf("%s %s is not a built-in kind (-allow it if no API server is meant to read it)", head.APIVersion, head.Kind)
+			err = fmt.Errorf("%s %s is neither a built-in kind nor a custom resource deploycheck knows (-allow it if no API server is meant to read it)", head.APIVersion, head.Kind)
 		}
 		if err == nil {
-			err = checkObject(obj, minor)
+			err = checkObject(obj, check.minor)
+		}
+		if metadata, spec := podOf(obj); err == nil && spec != nil {
+			pods++
+			err = checkPodSecurity(metadata, spec, check.podSecurity, check.minor)
 		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", where, err))

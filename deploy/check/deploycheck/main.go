@@ -1,6 +1,6 @@
 // Command deploycheck validates deployment artifacts offline:
 //
-//	deploycheck k8s [-allow group/Kind,...] FILE... (or - for stdin)
+//	deploycheck k8s [-allow group/Kind,...] [-pod-security LEVEL] FILE... (or - for stdin)
 //	deploycheck compose [-env-file FILE] docker-compose.yml
 //
 // It prints one line per file checked and exits 1 when anything is wrong.
@@ -13,7 +13,9 @@ import (
 )
 
 const usage = `usage:
-  deploycheck k8s [-allow group/Kind,...] FILE...   every YAML document strictly against Kubernetes' types ("-" reads stdin)
+  deploycheck k8s [-allow group/Kind,...] [-pod-security restricted|baseline|privileged] FILE...
+                                                    every YAML document strictly against Kubernetes' types, every pod
+                                                    against the Pod Security Standard (default restricted; "-" reads stdin)
   deploycheck compose [-env-file FILE] FILE         load a compose file the way docker compose does, and check it`
 
 func main() {
