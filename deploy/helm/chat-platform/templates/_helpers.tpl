@@ -68,3 +68,30 @@ app.kubernetes.io/component: {{ .name }}
 {{- $svc := index .root.Values.services .name -}}
 {{- printf "http://%s:%v" (include "chat-platform.component" .) $svc.port -}}
 {{- end -}}
+
+{{/* "true" when the chart runs NATS: nats.enabled, or infrastructure.enabled. */}}
+{{- define "chat-platform.natsEnabled" -}}
+{{- if or .Values.nats.enabled .Values.infrastructure.enabled }}true{{ end -}}
+{{- end -}}
+
+{{/* Labels of an infrastructure pod of the chart (NATS, MongoDB, Redis). Usage: (dict "root" $ "name" "mongodb") */}}
+{{- define "chat-platform.infraLabels" -}}
+app.kubernetes.io/name: {{ include "chat-platform.fullname" .root }}-{{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{/*
+NetworkPolicy peer: this release's pods of the named services. Usage:
+(dict "root" $ "names" (list "chat-api" "message-api"))
+*/}}
+{{- define "chat-platform.servicePeer" -}}
+podSelector:
+  matchLabels:
+    app.kubernetes.io/name: {{ include "chat-platform.name" .root }}
+    app.kubernetes.io/instance: {{ .root.Release.Name }}
+  matchExpressions:
+    - key: app.kubernetes.io/component
+      operator: In
+      values: {{ toJson .names }}
+{{- end -}}
