@@ -2,7 +2,9 @@
 # Checks every deployment artifact, offline: the Helm chart (helm lint --strict and helm
 # template with each value set of deploy/check/values, every rendered object validated),
 # every manifest of k8s/, docker-compose.yml, and the k6 scripts (type-checked). Objects are
-# validated against the Kubernetes API of the k8s.io/api version that deploycheck/go.mod pins.
+# validated against the Kubernetes API of the k8s.io/api version that deploycheck/go.mod pins
+# (and ServiceMonitor / HTTPRoute against their Go types), every pod against the restricted
+# Pod Security Standard.
 #
 #   bash deploy/check/check-deploy.sh
 #
