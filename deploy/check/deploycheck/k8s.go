@@ -157,6 +157,9 @@ func checkManifests(data []byte, check rules) (kinds, skipped []string, pods int
 		if err == nil {
 			err = checkObject(obj, check.minor)
 		}
+		if err == nil {
+			err = checkNamespaceLabels(obj)
+		}
 		if metadata, spec := podOf(obj); err == nil && spec != nil {
 			pods++
 			err = checkPodSecurity(metadata, spec, check.podSecurity, check.minor)

@@ -68,6 +68,8 @@ func TestCheckManifests(t *testing.T) {
 		{"a pod template that may run as root fails restricted", strings.Replace(deployment, "runAsNonRoot: true, ", "", 1), "violates PodSecurity \"restricted\": runAsNonRoot != true"},
 		{"a container that keeps its capabilities fails restricted", strings.Replace(deployment, ", capabilities: { drop: [ALL] }", "", 1), "unrestricted capabilities"},
 		{"a hostPath volume in a Job fails restricted", jobWithHostPath, `restricted volume type "hostPath"`},
+		{"a namespace enforcing a valid level passes", "apiVersion: v1\nkind: Namespace\nmetadata: { name: chat, labels: { pod-security.kubernetes.io/enforce: restricted } }\n", ""},
+		{"a namespace enforcing a misspelt level fails", "apiVersion: v1\nkind: Namespace\nmetadata: { name: chat, labels: { pod-security.kubernetes.io/enforce: restrictd } }\n", `pod-security.kubernetes.io/enforce`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -60,3 +60,13 @@ func podOf(obj runtime.Object) (*metav1.ObjectMeta, *corev1.PodSpec) {
 	}
 	return nil, nil
 }
+
+// checkNamespaceLabels checks a namespace's pod-security.kubernetes.io/* labels as the
+// PodSecurity admission plugin does (it refuses a misspelt level, which would enforce nothing).
+func checkNamespaceLabels(obj runtime.Object) error {
+	if ns, ok := obj.(*corev1.Namespace); ok {
+		_, errs := psa.PolicyToEvaluate(ns.Labels, psa.Policy{})
+		return errs.ToAggregate()
+	}
+	return nil
+}
