@@ -68,6 +68,11 @@ fi
 KUBE_VERSION=$(sed -nE 's#^\s*k8s\.io/api v0\.([0-9]+)\.([0-9]+).*#1.\1.\2#p' $CHECK/deploycheck/go.mod)
 [[ -n $KUBE_VERSION ]] || { echo "check-deploy: no k8s.io/api in $CHECK/deploycheck/go.mod" >&2; exit 1; }
 
+# ---------------------------------------------------------------- the checker itself
+# Its own tests (a valid object of each kind it knows passes, each kind of mistake fails), so a
+# dependency bump cannot quietly make it accept anything; go test caches a passing run.
+check "deploycheck (go test)" go test -C $CHECK/deploycheck ./...
+
 # ---------------------------------------------------------------- Helm chart
 render() { helm template chat-platform $CHART --namespace chat-platform --kube-version "$KUBE_VERSION" -f "$1" | deploycheck k8s -; }
 for values in "$CHECK"/values/*.yaml; do
