@@ -1,165 +1,116 @@
-// Socket.IO load test through the edge, speaking Engine.IO v4 / Socket.IO v5 over
-// /socket.io/?EIO=4&transport=websocket: auth with 40{"token"}, join_chat, send_message
-// with acks, answering server pings. Each VU owns one accepted chat (made over REST once)
-// and runs bounded sessions: connect, join, send MESSAGES messages, disconnect.
+// Socket.IO conversations through the edge: each VU owns one accepted chat between two
+// users and, per iteration, opens one socket per user (each its own Engine.IO session, so
+// the edge may put them on different gateway nodes), joins both to the chat, and sends
+// MESSAGES messages in turns, A to B then B to A. Every message is timed from the emit to
+// its ack on the sender's socket (send_ack_ms) and to its `message_received` on the other
+// socket (send_receive_ms, tagged same_gateway / cross_gateway by the sessions' sid
+// prefixes). POLLING_SHARE of the sockets use Engine.IO long polling instead of WebSocket.
 //   JWT_SECRET=... k6 run deploy/k6/socket.js
-// Env: BASE_URL (http://127.0.0.1:8080), JWT_SECRET (required), VUS (10), DURATION (1m),
-//      SESSIONS (per-VU cap, 20), MESSAGES (per session, 10), SEND_INTERVAL_MS (500),
-//      ACK_TIMEOUT_MS (5000).
-import http from 'k6/http';
-import ws from 'k6/ws';
-import { check, fail, sleep } from 'k6';
-import { Counter, Rate, Trend } from 'k6/metrics';
-import { BASE_URL, SOCKET_URL, idOf, json, newUser, objectId } from './lib/config.js';
-import { SocketIoSession } from './lib/socketio.js';
+// Env: see README.md (VUS, SESSIONS, MESSAGES, SEND_INTERVAL_MS, POLLING_SHARE, P95_*_MS, ...).
+import { check } from 'k6';
+import { Rate, Trend } from 'k6/metrics';
+import { env, envNum, failRate, objectId, okRate, p95, transportFor } from './lib/config.js';
+import { makeChat } from './lib/chat.js';
+import { ACK_TIMEOUT_MS, RECEIVE_TIMEOUT_MS, openPair, routeTags } from './lib/pair.js';
+import { delay } from './lib/socketio.js';
 
-const VUS = Number(__ENV.VUS || 10);
-const DURATION = __ENV.DURATION || '1m';
-const SESSIONS = Number(__ENV.SESSIONS || 20);
-const MESSAGES = Number(__ENV.MESSAGES || 10);
-const SEND_INTERVAL_MS = Number(__ENV.SEND_INTERVAL_MS || 500);
-const ACK_TIMEOUT_MS = Number(__ENV.ACK_TIMEOUT_MS || 5000);
+const VUS = envNum('VUS', 10);
+const SESSIONS = envNum('SESSIONS', 5);
+const MESSAGES = envNum('MESSAGES', 20);
+// Two users alternate, so each sends one message per 2 x SEND_INTERVAL_MS: far below the
+// gateway's per-user budget (SOCKET_RATE_LIMIT_POINTS, 30 events per second).
+const SEND_INTERVAL_MS = envNum('SEND_INTERVAL_MS', 250);
+
+/** @type {Record<string, string[]>} */
+const thresholds = {
+  http_req_failed: failRate(),
+  checks: okRate(),
+  socketio_connect_ok: okRate(),
+  join_chat_ok: okRate(),
+  send_ok: okRate(),
+  delivered: okRate(),
+  socketio_connect_ms: p95('P95_CONNECT_MS', 1000),
+  send_ack_ms: p95('P95_ACK_MS', 300),
+  send_receive_ms: p95('P95_RECEIVE_MS', 500),
+  // The same bounds where it matters most: across gateway nodes, and to / from a polling socket.
+  'send_receive_ms{route:cross_gateway}': p95('P95_RECEIVE_MS', 500),
+  'send_receive_ms{receiver:polling}': p95('P95_RECEIVE_MS', 500),
+  'send_ack_ms{transport:polling}': p95('P95_ACK_MS', 300),
+};
+// Only when asked: behind a single gateway no delivery can cross nodes.
+if (env('MIN_CROSS_GATEWAY', '') !== '') thresholds.cross_gateway = [`rate>=${envNum('MIN_CROSS_GATEWAY', 0)}`];
 
 export const options = {
   scenarios: {
-    sockets: {
+    conversations: {
       executor: 'per-vu-iterations',
       vus: VUS,
       iterations: SESSIONS,
-      maxDuration: DURATION,
-      gracefulStop: '15s',
+      maxDuration: env('DURATION', '2m'),
+      gracefulStop: '30s',
     },
   },
-  thresholds: {
-    checks: ['rate>0.99'],
-    socketio_connect_ok: ['rate>0.99'],
-    socketio_connect_ms: ['p(95)<1000'],
-    join_chat_ok: ['rate>0.99'],
-    send_message_ok: ['rate>0.99'],
-    send_message_ack_ms: ['p(95)<300', 'p(99)<1000'],
-    socketio_errors: ['count<10'],
-  },
+  thresholds,
+  summaryTrendStats: ['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
 };
 
-const connectOk = new Rate('socketio_connect_ok');
-const connectMs = new Trend('socketio_connect_ms', true);
-const joinOk = new Rate('join_chat_ok');
-const sendOk = new Rate('send_message_ok');
-const ackMs = new Trend('send_message_ack_ms', true);
-const received = new Counter('message_received');
-const errors = new Counter('socketio_errors');
+const sendOk = new Rate('send_ok');
+const ackMs = new Trend('send_ack_ms', true);
+const delivered = new Rate('delivered');
+const receiveMs = new Trend('send_receive_ms', true);
 
-let me; // { user, chatId } per VU, made on its first iteration
+/** @type {{ chatId: string, users: { id: string, token: string }[] } | undefined} */
+let chat; // this VU's chat, made over REST on its first iteration
 
-/** Two fresh users and an auto_accepted chat between them, over REST. */
-function makeChat() {
-  const user = newUser();
-  const peer = newUser();
-  const a = http.post(`${BASE_URL}/api/chats/or-create`, JSON.stringify({ recipientId: peer.id }), {
-    headers: user.headers,
-    tags: { name: 'POST /api/chats/or-create' },
-  });
-  const b = http.post(`${BASE_URL}/api/chats/or-create`, JSON.stringify({ recipientId: user.id }), {
-    headers: peer.headers,
-    tags: { name: 'POST /api/chats/or-create' },
-  });
-  const chatId = idOf((json(a) || {}).data);
-  const ok = check(null, {
-    'setup chat: created': () => a.status === 201 && typeof chatId === 'string',
-    'setup chat: accepted': () => b.status === 200 && (json(b) || {}).data && json(b).data.status === 'auto_accepted',
-  });
-  if (!ok) fail(`could not create a chat (or-create answered ${a.status} / ${b.status})`);
-  return { user, chatId };
-}
+/** One message from `from` to `to`: ack on the sender's socket, `message_received` on the receiver's. */
+async function exchange(chatId, from, to, n) {
+  const clientMessageId = `k6-${__VU}-${__ITER}-${n}-${objectId().slice(0, 8)}`;
+  const content = `k6 message ${n} from ${from.transport}@${from.node} to ${to.transport}@${to.node}`;
+  const sentAt = Date.now();
+  let ackedAt = 0;
+  let receivedAt = 0;
+  // The receiver listens before the send goes out, so a fast delivery cannot be missed.
+  const received = to
+    .expect('message_received', (m) => Boolean(m) && m.clientMessageId === clientMessageId, RECEIVE_TIMEOUT_MS)
+    .then((m) => ((receivedAt = Date.now()), m));
+  const acked = from
+    .emit('send_message', { chatId, content, clientMessageId }, ACK_TIMEOUT_MS)
+    .then((r) => ((ackedAt = Date.now()), r));
+  const [ack, msg] = await Promise.all([acked, received]);
 
-/**
- * One session on an open socket: returns at once; k6/ws keeps the VU in the socket's event
- * loop until the socket closes. Exported so the protocol can be driven outside k6 too.
- */
-export function runSession(socket, ctx) {
-  const started = Date.now();
-  const settled = {}; // message number -> true once acked or timed out
-  let sent = 0;
-  let done = 0;
-  let closed = false;
+  const ok = ack.ok === true && typeof ack.messageId === 'string';
+  sendOk.add(ok, { transport: from.transport });
+  if (ok) ackMs.add(ackedAt - sentAt, { transport: from.transport });
+  else console.warn(`send_message failed (${from.transport}@${from.node}): ${JSON.stringify(ack)}`);
 
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    session.close();
-  };
-
-  const settle = (n, ok, ms) => {
-    if (settled[n]) return; // a late ack after its timeout is ignored
-    settled[n] = true;
-    sendOk.add(ok);
-    if (ok) ackMs.add(ms);
-    else errors.add(1, { event: 'send_message' });
-    done++;
-    if (done >= MESSAGES) finish();
-    else socket.setTimeout(sendNext, SEND_INTERVAL_MS);
-  };
-
-  const session = new SocketIoSession(
-    socket,
-    { token: ctx.user.token },
-    {
-      onConnect: () => {
-        connectOk.add(true);
-        connectMs.add(Date.now() - started);
-        session.emit('join_chat', { chatId: ctx.chatId }, (res) => {
-          const ok = Boolean(res && res.ok);
-          joinOk.add(ok);
-          if (!ok) {
-            errors.add(1, { event: 'join_chat' });
-            console.warn(`join_chat refused: ${JSON.stringify(res)}`);
-            finish();
-            return;
-          }
-          sendNext();
-        });
-      },
-      onConnectError: (data) => {
-        connectOk.add(false);
-        errors.add(1, { event: 'connect' });
-        console.warn(`connect_error: ${JSON.stringify(data)}`);
-        finish();
-      },
-      onEvent: (name, payload) => {
-        if (name === 'message_received' && payload && payload.chatId === ctx.chatId) received.add(1);
-        else if (name === 'error') errors.add(1, { event: String(payload && payload.event) });
-      },
-      onDisconnect: () => finish(),
-    },
-  );
-
-  function sendNext() {
-    if (closed || sent >= MESSAGES) return;
-    const n = sent++;
-    const at = Date.now();
-    const payload = { chatId: ctx.chatId, content: `load test message ${n}`, clientMessageId: `k6-${objectId()}` };
-    session.emit('send_message', payload, (res) => settle(n, Boolean(res && res.ok && res.messageId), Date.now() - at));
-    socket.setTimeout(() => settle(n, false, 0), ACK_TIMEOUT_MS);
+  const tags = Object.assign(routeTags(from, to), { receiver: to.transport });
+  delivered.add(Boolean(msg), tags);
+  if (msg) {
+    receiveMs.add(receivedAt - sentAt, tags);
+    check(msg, {
+      'message_received: the acked message': (m) => !ok || m.messageId === ack.messageId,
+      'message_received: sender, chat and text intact': (m) =>
+        m.senderId === from.user.id && m.receiverId === to.user.id && m.chatId === chatId && m.content === content,
+    });
+  } else {
+    console.warn(
+      `message_received missing after ${RECEIVE_TIMEOUT_MS} ms (${from.transport}@${from.node} -> ${to.transport}@${to.node})`,
+    );
   }
-
-  socket.on('message', (frame) => session.handleFrame(frame));
-  socket.on('error', (e) => {
-    errors.add(1, { event: 'transport' });
-    console.warn(`websocket error: ${e && typeof e.error === 'function' ? e.error() : e}`);
-  });
-  // Hard bound on a session (no connect, a lost join ack, ...): whatever happens, it ends.
-  socket.setTimeout(
-    () => {
-      if (!session.connected && !closed) connectOk.add(false);
-      finish();
-    },
-    2 * ACK_TIMEOUT_MS + MESSAGES * (SEND_INTERVAL_MS + ACK_TIMEOUT_MS),
-  );
 }
 
-export default function () {
-  if (!me) me = makeChat();
-  const res = ws.connect(SOCKET_URL, { tags: { name: 'socket.io websocket' } }, (socket) => runSession(socket, me));
-  check(res, { 'websocket: 101 Switching Protocols': (r) => r && r.status === 101 });
-  sleep(Number(__ENV.THINK_TIME_S || 1));
+export default async function () {
+  if (!chat) chat = makeChat();
+  // Sockets 2(VU-1) and 2(VU-1)+1 of the run: POLLING_SHARE of all of them poll.
+  const pair = await openPair(chat, [transportFor(2 * (__VU - 1)), transportFor(2 * (__VU - 1) + 1)]);
+  if (!pair) return;
+  const { a, b } = pair;
+  for (let n = 0; n < MESSAGES; n++) {
+    const started = Date.now();
+    const [from, to] = n % 2 === 0 ? [a, b] : [b, a];
+    await exchange(chat.chatId, from, to, n);
+    // A lost socket fails the rest of the session's messages at once (counted, not skipped).
+    if (!a.closed && !b.closed) await delay(SEND_INTERVAL_MS - (Date.now() - started));
+  }
+  await Promise.all([a.close(), b.close()]);
 }
