@@ -114,9 +114,15 @@ async function shareImage(chatId, from, to, n) {
       m.messageType === 'image' && Boolean(m.media) && m.media.fileId === media.fileId && m.senderId === from.user.id,
   });
 
-  // The receiver fetches the file as a client would (local storage serves it without a token).
-  const url = /^https?:\/\//.test(msg.media.url) ? msg.media.url : `${BASE_URL}${msg.media.url}`;
-  const file = await http.asyncRequest('GET', url, null, { responseType: 'binary', tags: { name: DOWNLOAD } });
+  // The receiver fetches the file as a client would, through the edge under test: local
+  // storage serves it there without a token (an absolute MEDIA_PUBLIC_URL names the same
+  // path). An ImageKit URL points at the CDN, which is not the system under test: not fetched.
+  const served = /^(?:https?:\/\/[^/]+)?(\/api\/media\/files\/[^?#]+)/.exec(String(msg.media.url));
+  if (!served) return;
+  const file = await http.asyncRequest('GET', `${BASE_URL}${served[1]}`, null, {
+    responseType: 'binary',
+    tags: { name: DOWNLOAD },
+  });
   check(file, {
     'download: 200, the uploaded bytes': (r) =>
       r.status === 200 && r.body instanceof ArrayBuffer && r.body.byteLength === PNG.length,
