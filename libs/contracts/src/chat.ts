@@ -7,6 +7,9 @@ export type ChatStatus = z.infer<typeof chatStatusSchema>;
 
 export const messageTypes = ['text', 'image', 'video', 'file'] as const;
 export const messageTypeSchema = z.enum(messageTypes);
+/** The types a file can be detected as (every message type but text). */
+export const mediaMessageTypes = ['image', 'video', 'file'] as const satisfies readonly (typeof messageTypes)[number][];
+export type MediaMessageType = (typeof mediaMessageTypes)[number];
 export type MessageType = z.infer<typeof messageTypeSchema>;
 
 /** Body of `POST /api/chats/or-create`. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { objectId } from './common.js';
-import { chatStatusSchema, messageTypeSchema } from './chat.js';
+import { chatStatusSchema, mediaMessageTypes, messageTypeSchema } from './chat.js';
 import { clientMessageIdSchema, deleteScopeSchema, emojiSchema, mediaSchema } from './message.js';
 
 /**
@@ -161,7 +161,7 @@ export const mediaFileCheck = requestDef(
     ok: z.boolean(),
     media: mediaSchema.optional(),
     /** The type media-service detected from the file's bytes: a send_media must carry this one. */
-    messageType: z.enum(['image', 'video', 'file']).optional(),
+    messageType: z.enum(mediaMessageTypes).optional(),
   }),
   always,
 );

@@ -19,3 +19,4 @@ export * from './keyed-lock.js';
 export * from './ttl-cache.js';
 export * from './group-commit.js';
 export * from './deadline.js';
+export * from './chat-access.js';

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { STREAMS } from '@chat/contracts';
 import {
   authenticate,
+  chatAccessClient,
   closeServer,
   createHttpApp,
   createMetrics,
@@ -14,7 +15,6 @@ import {
 import type { MediaConfig } from './config.js';
 import { mediaFileModel } from './data/media-file.model.js';
 import { mediaFileRepository } from './data/media-file.repository.js';
-import { chatAccessClient } from './bus/chat-access.js';
 import { serveMediaFileCheck } from './bus/media-file-check.js';
 import { createStorage } from './storage/create-storage.js';
 import { mediaRouter } from './http/media-router.js';

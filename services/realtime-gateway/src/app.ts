@@ -1,5 +1,5 @@
-import { STREAMS, chatAccessCheck } from '@chat/contracts';
-import { closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger, type Redis } from '@chat/platform';
+import { STREAMS } from '@chat/contracts';
+import { chatAccessClient, closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger, type Redis } from '@chat/platform';
 import type { GatewayConfig } from './config.js';
 import { startBroadcasting } from './bus/broadcast.js';
 import { Presence } from './presence/presence.js';
@@ -73,8 +73,8 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     ttlMs: config.PRESENCE_TTL_MS,
     logger,
   });
-  const maySend = async (userId: string, chatId: string) =>
-    (await links.bus.request(chatAccessCheck, { chatId, userId, action: 'send' }, { userId })).allowed;
+  const chats = chatAccessClient(links.bus);
+  const maySend = (userId: string, chatId: string) => chats.allows(chatId, userId, 'send');
   const typing = new TypingTracker(io, links.redis, maySend, {
     throttleMs: config.TYPING_THROTTLE_MS,
     timeoutMs: config.TYPING_TIMEOUT_MS,

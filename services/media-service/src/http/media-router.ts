@@ -2,7 +2,7 @@ import { unlink } from 'node:fs/promises';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { deleteMediaBody, fileIdParams, uploadFields } from '@chat/contracts';
 import { AppError, badRequest, callerOf, notFound, parseInput, type Logger } from '@chat/platform';
-import type { ChatAccessClient } from '../bus/chat-access.js';
+import type { ChatAccessClient } from '@chat/platform';
 import type { MediaFileRepository } from '../data/media-file.repository.js';
 import type { SizeLimits } from '../domain/file-kind.js';
 import type { LocalStorage } from '../storage/local-storage.js';

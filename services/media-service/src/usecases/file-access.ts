@@ -1,6 +1,6 @@
 import { forbidden, notFound } from '@chat/platform';
 import { decideFileAccess, type FileAction } from '../domain/access.js';
-import type { ChatAccessClient } from '../bus/chat-access.js';
+import type { ChatAccessClient } from '@chat/platform';
 import type { MediaFileRecord, MediaFileRepository } from '../data/media-file.repository.js';
 import type { MediaStorage } from '../storage/storage.js';
 import { uploadedFileOf } from './views.js';
@@ -21,7 +21,7 @@ async function authorize(
   const record = await deps.files.findByFileId(fileId);
   if (!record) throw notFound('File not found');
   const isUploader = record.uploaderId === userId;
-  const isParticipant = !isUploader && (await deps.chatAccess.isParticipant(record.chatId, userId));
+  const isParticipant = !isUploader && (await deps.chatAccess.allows(record.chatId, userId, 'read'));
   const decision = decideFileAccess(action, isUploader, isParticipant);
   if (decision === 'not_found') throw notFound('File not found');
   if (decision === 'forbidden') throw forbidden('Only the uploader may delete this file');
