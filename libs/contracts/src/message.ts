@@ -4,6 +4,8 @@ import { messageTypeSchema, type MessageType } from './chat.js';
 
 export const MESSAGE_CONTENT_MAX = 5_000;
 export const MARK_READ_MAX_IDS = 200;
+/** API.md: `mark_as_delivered` takes 1 to 500 ids (a client acknowledges a whole catch-up page at once). */
+export const MARK_DELIVERED_MAX_IDS = 500;
 export const SEARCH_QUERY_MAX = 200;
 export const EMOJI_MAX = 16;
 
@@ -76,6 +78,8 @@ export interface MessageView {
   isEdited: boolean;
   editedAt?: string | null;
   readBy: { userId: string; readAt: string }[];
+  /** Who the message reached (delivery receipts); a reader counts as delivered, at `readAt`, if nothing was recorded before. */
+  deliveredTo: { userId: string; deliveredAt: string }[];
   reactions: { userId: string; emoji: string; createdAt: string }[];
   replyTo?: ReplyPreview | null;
   isDeleted?: boolean;

@@ -4,6 +4,7 @@ import {
   chatSubjects,
   mediaFileCheck,
   messageDelete,
+  messageDelivered,
   messageEdit,
   messageRead,
   messageReact,
@@ -31,6 +32,7 @@ const messageCommands = [
   messageReact,
   messageUnreact,
   messageRead,
+  messageDelivered,
 ].map((d) => d.subject);
 
 /** JetStream API subjects a service needs to declare the streams (every service does, idempotently). */

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { objectId } from './common.js';
-import { clientMessageIdSchema, deleteScopeSchema, emojiSchema, mediaSchema, type Media } from './message.js';
+import {
+  clientMessageIdSchema,
+  deleteScopeSchema,
+  emojiSchema,
+  MARK_DELIVERED_MAX_IDS,
+  MARK_READ_MAX_IDS,
+  mediaSchema,
+  type Media,
+} from './message.js';
 import type { MessageType } from './chat.js';
 import type { SocketErrorCode } from './errors.js';
 
@@ -31,8 +39,13 @@ export const clientEvents = {
     success: 'send_media_success',
   },
   mark_as_read: {
-    schema: z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(200) }),
+    schema: z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(MARK_READ_MAX_IDS) }),
     success: 'read_success',
+  },
+  /** Delivery receipts (API.md, "Beyond the specification"): the receiver says these messages reached it. */
+  mark_as_delivered: {
+    schema: z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(MARK_DELIVERED_MAX_IDS) }),
+    success: 'delivered_success',
   },
   typing: { schema: chatOnly, success: null },
   stop_typing: { schema: chatOnly, success: null },
@@ -57,6 +70,8 @@ export interface ServerEventPayloads {
   send_message_success: { messageId: string; timestamp: string };
   send_media_success: { messageId: string; timestamp: string };
   read_success: { messageIds: string[] };
+  /** The ids this call newly recorded as delivered (possibly none). */
+  delivered_success: { messageIds: string[] };
   edit_success: { messageId: string };
   delete_success: { messageId: string };
   reaction_success: { messageId: string; emoji: string };
@@ -89,6 +104,8 @@ export interface ServerEventPayloads {
     clientMessageId: string;
   };
   messages_read: { messageIds: string[]; readBy: string; chatId: string; timestamp: string; rev: number };
+  /** `deliveredTo` is the receiver's id; `rev` the highest rev the delivery gave its messages (as for messages_read). */
+  messages_delivered: { messageIds: string[]; deliveredTo: string; chatId: string; timestamp: string; rev: number };
   user_typing: { userId: string; chatId: string; timestamp: string };
   user_stop_typing: { userId: string; chatId: string; timestamp: string };
   message_edited: { messageId: string; chatId: string; newContent: string; editedAt: string; editedBy: string; rev: number };

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { objectId } from './common.js';
 import { chatStatusSchema, mediaMessageTypes, messageTypeSchema } from './chat.js';
-import { clientMessageIdSchema, deleteScopeSchema, emojiSchema, mediaSchema } from './message.js';
+import {
+  clientMessageIdSchema,
+  deleteScopeSchema,
+  emojiSchema,
+  MARK_DELIVERED_MAX_IDS,
+  MARK_READ_MAX_IDS,
+  mediaSchema,
+} from './message.js';
 
 /**
  * Every NATS subject, with its payload schemas. Request/reply subjects are `<service>.<verb>`;
@@ -144,10 +151,21 @@ export const messageUnreact = requestDef(
   commandAck.extend({ emoji: z.string() }),
 );
 
+/** What a receipt (read, delivered) answers: the ids this call newly recorded. */
+const receiptAck = z.object({ chatId: z.string(), messageIds: z.array(z.string()), timestamp: z.string() });
+
 export const messageRead = requestDef(
   'message.read',
-  z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(200) }),
-  z.object({ chatId: z.string(), messageIds: z.array(z.string()), timestamp: z.string() }),
+  z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(MARK_READ_MAX_IDS) }),
+  receiptAck,
+  always,
+);
+
+/** Delivery receipts: the receiver says these messages reached it (recorded once per message). */
+export const messageDelivered = requestDef(
+  'message.delivered',
+  z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(MARK_DELIVERED_MAX_IDS) }),
+  receiptAck,
   always,
 );
 
@@ -289,6 +307,18 @@ export const messageEvents = {
       timestamp: z.string(),
     }),
   ),
+  delivered: envelope(
+    'delivered',
+    z.object({
+      rev: z.number().int(),
+      /** Every rev this delivery spent (one per message recorded; `rev` is the highest), so chat-api can count them all as applied. */
+      revs: z.array(z.number().int()),
+      /** Messages this delivery recorded: each once per receiver. */
+      messageIds: z.array(z.string()),
+      deliveredTo: z.string(),
+      timestamp: z.string(),
+    }),
+  ),
 } as const;
 export type MessageEventType = keyof typeof messageEvents;
 export const messageEventSchema = z.discriminatedUnion('type', [
@@ -298,13 +328,14 @@ export const messageEventSchema = z.discriminatedUnion('type', [
   messageEvents.reaction_added,
   messageEvents.reaction_removed,
   messageEvents.read,
+  messageEvents.delivered,
 ]);
 export type MessageEvent = z.infer<typeof messageEventSchema>;
 
 /** The events that carry a message's text, media URL or file name: erased once it is deleted for everyone. */
 export const messageTextEventTypes = ['created', 'edited'] as const satisfies readonly MessageEventType[];
 
-/** Stands for the message id in the subject of an event about several messages (`read`). */
+/** Stands for the message id in the subject of an event about several messages (`read`, `delivered`). */
 export const SEVERAL_MESSAGES = 'many';
 
 const messageEventSubject = (chatId: string, type: MessageEventType, messageId: string) =>
