@@ -1,6 +1,7 @@
 type Subscription = ReturnType<Bus['handle']>;
 import {
   messageDelete,
+  messageDelivered,
   messageEdit,
   messageReact,
   messageRead,
@@ -13,7 +14,7 @@ import { unauthorized, type Bus, type RequestContext } from '@chat/platform';
 import type { MessageDeps } from '../usecases/deps.js';
 import { sendMessage } from '../usecases/send-message.js';
 import { addReaction, deleteMessage, editMessage, removeReaction } from '../usecases/change-message.js';
-import { markMessagesRead } from '../usecases/mark-read.js';
+import { markMessagesDelivered, markMessagesRead } from '../usecases/receipts.js';
 
 /** The caller's id from the request header; commands without one are refused. */
 const callerOf = (ctx: RequestContext): string => {
@@ -34,5 +35,6 @@ export function registerCommandHandlers(bus: Bus, deps: MessageDeps): Subscripti
     bus.handle(messageReact, q, (data, ctx) => addReaction(deps, callerOf(ctx), data)),
     bus.handle(messageUnreact, q, (data, ctx) => removeReaction(deps, callerOf(ctx), data)),
     bus.handle(messageRead, q, (data, ctx) => markMessagesRead(deps, callerOf(ctx), data)),
+    bus.handle(messageDelivered, q, (data, ctx) => markMessagesDelivered(deps, callerOf(ctx), data)),
   ];
 }

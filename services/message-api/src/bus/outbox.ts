@@ -2,7 +2,7 @@ import type { Collection } from 'mongodb';
 import { messageTextEventTypes, type MessageEventType } from '@chat/contracts';
 import type { KeyedLock, Logger, Metrics } from '@chat/platform';
 import type { ChatNumbers } from '../data/chat-numbers.js';
-import type { MessageRepository } from '../data/messages.js';
+import { receiptAt, type MessageRepository } from '../data/messages.js';
 import type { ReadOutboxDoc, SendOutboxDoc } from '../data/models.js';
 import { decodeEvent, messageEvent, type EventPublisher } from './events.js';
 
@@ -14,8 +14,8 @@ import { decodeEvent, messageEvent, type EventPublisher } from './events.js';
  *   skipping events whose message was not stored.
  * - Changes (edit, delete, reactions): the event is written inside the message document by the
  *   same update that makes the change (`pendingEvents`, flagged by `outboxPending`).
- * - Reads span many messages: the `read_outbox` row is written first, then the read applied;
- *   the relay re-applies (idempotent) and publishes rows left behind.
+ * - Receipts (reads, deliveries) span many messages: the `read_outbox` row is written first, then
+ *   the receipt applied; the relay re-applies (idempotent) and publishes rows left behind.
  *
  * JetStream de-duplicates on the event id, so a double publish (two replicas, a crash between
  * publish and cleanup) is harmless. Every relay lookup is an equality on an indexed field.
@@ -131,39 +131,39 @@ export class EventOutbox {
     return rows.some((row) => row.events.some(textOfIt));
   }
 
-  /** Applies (again, idempotently) and publishes one read, then drops its row. */
+  /** Applies (again, idempotently) and publishes one receipt (read or delivered), then drops its row. */
   async flushRead(row: ReadOutboxDoc, opts: { reapply: boolean }): Promise<void> {
+    const kind = row.kind ?? 'read';
     const chatId = row.chatId.toHexString();
     const readerId = row.readerId.toHexString();
     let messageIds = row.messageIds.map((id) => id.toHexString());
     let revs = row.revs;
     if (opts.reapply) {
-      // A read cut short (crash, outage) is finished: still-unread messages are marked now, with
+      // A receipt cut short (crash, outage) is finished: messages still lacking it get it now, with
       // fresh revs (the row's may be older than changes written since). The event reports every
-      // message this read marked, before or now, so chat-api takes each off exactly once.
+      // message this receipt recorded, before or now, so chat-api takes each off exactly once.
       ({ messageIds, revs } = await this.locks.run(chatId, async () => {
         const viewer = { chatId, userId: readerId, clearedAt: row.clearedAt };
-        const unread = await this.messages.visibleTo(viewer).unreadAmong(messageIds);
-        if (unread.length > 0) {
-          const fresh = await this.numbers.withRevs(chatId, unread.length, async (taken) => {
-            await this.messages.markRead(chatId, readerId, unread, taken, row.readAt);
+        const lacking = await this.messages.lackingReceipt(kind, viewer, messageIds);
+        if (lacking.length > 0) {
+          const fresh = await this.numbers.withRevs(chatId, lacking.length, async (taken) => {
+            await this.messages.recordReceipt(kind, chatId, readerId, lacking, taken, row.readAt);
             return taken;
           });
           revs = [...revs, ...fresh];
         }
-        const marked = (await this.messages.findInChat(chatId, messageIds)).filter((m) =>
-          m.readBy.some((r) => r.userId === readerId && r.readAt.getTime() === row.readAt.getTime()),
+        const recorded = (await this.messages.findInChat(chatId, messageIds)).filter(
+          (m) => receiptAt(m, kind, readerId)?.getTime() === row.readAt.getTime(),
         );
-        return { messageIds: marked.map((m) => m.id), revs };
+        return { messageIds: recorded.map((m) => m.id), revs };
       }));
     }
     if (messageIds.length > 0) {
-      const { subject, event } = messageEvent(
-        'read',
-        chatId,
-        { rev: Math.max(...revs), revs, messageIds, readBy: readerId, timestamp: row.readAt.toISOString() },
-        row._id,
-      );
+      const common = { rev: Math.max(...revs), revs, messageIds, timestamp: row.readAt.toISOString() };
+      const { subject, event } =
+        kind === 'read'
+          ? messageEvent('read', chatId, { ...common, readBy: readerId }, row._id)
+          : messageEvent('delivered', chatId, { ...common, deliveredTo: readerId }, row._id);
       if (!(await this.tryPublish(JSON.stringify({ subject, event })))) return;
     }
     await this.collections.readOutbox.deleteOne({ _id: row._id });

@@ -18,6 +18,8 @@ export interface StoredMessage {
   isEdited: boolean;
   editedAt: Date | null;
   readBy: { userId: string; readAt: Date }[];
+  /** As recorded by mark-delivered only: views add readers (domain/views.ts). */
+  deliveredTo: { userId: string; deliveredAt: Date }[];
   deletedBy: string[];
   deletedForEveryone: boolean;
   replyTo: string | null;
@@ -47,6 +49,7 @@ function toStored(d: MessageDoc): StoredMessage {
     isEdited: d.isEdited ?? false,
     editedAt: d.editedAt ?? null,
     readBy: (d.readBy ?? []).map((r) => ({ userId: r.userId.toHexString(), readAt: r.readAt })),
+    deliveredTo: (d.deliveredTo ?? []).map((r) => ({ userId: r.userId.toHexString(), deliveredAt: r.deliveredAt })),
     deletedBy: (d.deletedBy ?? []).map((u) => u.toHexString()),
     deletedForEveryone: d.deletedForEveryone ?? false,
     replyTo: d.replyTo ? d.replyTo.toHexString() : null,
@@ -71,6 +74,16 @@ function visibleFilter(viewer: Viewer): Filter<MessageDoc> {
   };
   if (viewer.clearedAt) filter.createdAt = { $gt: viewer.clearedAt };
   return filter;
+}
+
+/** The receipts a receiver gives: each recorded once per (message, receiver), with its own rev. */
+export type ReceiptKind = 'read' | 'delivered';
+
+/** When `userId`'s receipt of this kind was recorded on the message, if it was. */
+export function receiptAt(m: StoredMessage, kind: ReceiptKind, userId: string): Date | undefined {
+  return kind === 'read'
+    ? m.readBy.find((r) => r.userId === userId)?.readAt
+    : m.deliveredTo.find((d) => d.userId === userId)?.deliveredAt;
 }
 
 /** Position of a message in (createdAt, _id) order, for `before` / `after` cursors. */
@@ -140,12 +153,26 @@ export class VisibleMessages {
       .toArray();
     return docs.map((d) => d._id.toHexString());
   }
+
+  /** Of `ids`, the visible messages of this chat the viewer received that have not reached them yet (a read one has). */
+  async undeliveredAmong(ids: string[]): Promise<string[]> {
+    const docs = await this.messages
+      .find(this.scoped(undeliveredTo(this.viewer.userId, { _id: { $in: ids.map(oid) } })), { projection: { _id: 1 } })
+      .toArray();
+    return docs.map((d) => d._id.toHexString());
+  }
 }
 
 const unreadBy = (userId: string, extra: Filter<MessageDoc> = {}): Filter<MessageDoc> => ({
   ...extra,
   receiverId: oid(userId),
   'readBy.userId': { $ne: oid(userId) },
+});
+
+// A read message counts as delivered (API.md): neither receipt recorded for this receiver yet.
+const undeliveredTo = (userId: string, extra: Filter<MessageDoc> = {}): Filter<MessageDoc> => ({
+  ...unreadBy(userId, extra),
+  'deliveredTo.userId': { $ne: oid(userId) },
 });
 
 const beyond = (c: Cursor, op: '$lt' | '$gt'): Filter<MessageDoc> => ({
@@ -228,29 +255,32 @@ export class MessageRepository {
     return res.matchedCount === 1;
   }
 
+  /** Of `ids`, the messages the viewer received that still lack their receipt of this kind. */
+  lackingReceipt(kind: ReceiptKind, viewer: Viewer, ids: string[]): Promise<string[]> {
+    const visible = this.visibleTo(viewer);
+    return kind === 'read' ? visible.unreadAmong(ids) : visible.undeliveredAmong(ids);
+  }
+
   /**
-   * Adds the reader once to each message's readBy (those the reader received), each with its
-   * own rev, in rev order (ordered), so a concurrent `/changes` reader sees a prefix, never a gap.
+   * Records the receiver's receipt once on each message (one it received and that lacks it),
+   * each with its own rev, in rev order, so a concurrent `/changes` reader sees a prefix, never a
+   * gap. One update per command: FerretDB 1.24 holds a PostgreSQL connection for each statement
+   * of a command until the command ends, so one bulk write of as many statements as its pool has
+   * connections (50) never ends and stalls every client of that FerretDB. It costs no more: FerretDB
+   * applies the statements of a bulk write one by one anyway.
    */
-  async markRead(chatId: string, readerId: string, ids: string[], revs: number[], readAt: Date): Promise<void> {
-    if (ids.length === 0) return;
-    await this.messages.bulkWrite(
-      ids.map((id, i) => ({
-        updateOne: {
-          filter: {
-            _id: oid(id),
-            chatId: oid(chatId),
-            receiverId: oid(readerId),
-            'readBy.userId': { $ne: oid(readerId) },
-          },
-          update: {
-            $push: { readBy: { userId: oid(readerId), readAt } },
-            $set: { updatedAt: readAt, rev: revs[i] as number },
-          },
-        },
-      })),
-      { ordered: true },
-    );
+  async recordReceipt(kind: ReceiptKind, chatId: string, userId: string, ids: string[], revs: number[], at: Date) {
+    const receiver = oid(userId);
+    const [condition, entry] =
+      kind === 'read'
+        ? [unreadBy(userId), { readBy: { userId: receiver, readAt: at } }]
+        : [undeliveredTo(userId), { deliveredTo: { userId: receiver, deliveredAt: at } }];
+    for (const [i, id] of ids.entries()) {
+      await this.messages.updateOne(
+        { _id: oid(id), chatId: oid(chatId), ...condition },
+        { $push: entry, $set: { updatedAt: at, rev: revs[i] as number } },
+      );
+    }
   }
 
   /** Messages of the chat whose latest change came after `since`, in rev order. */

@@ -19,6 +19,8 @@ export interface MessageDoc {
   isEdited: boolean;
   editedAt: Date | null;
   readBy: { userId: ObjectId; readAt: Date }[];
+  /** Delivery receipts, once per receiver; absent on messages stored before they existed. */
+  deliveredTo?: { userId: ObjectId; deliveredAt: Date }[];
   deletedBy: ObjectId[];
   deletedForEveryone: boolean;
   deletedAt: Date | null;
@@ -36,13 +38,20 @@ export interface MessageDoc {
   updatedAt: Date;
 }
 
-/** A `read` event to publish, kept until published (a read touches many messages). */
+/**
+ * A receipt event (`read` or `delivered`) to publish, kept until published (a receipt touches
+ * many messages). Both kinds share the collection, so the relay finds them in one lookup.
+ */
 export interface ReadOutboxDoc {
   _id: string; // the event id
+  /** Absent for a read (rows written before delivery receipts have none); 'delivered' for a delivery. */
+  kind?: 'delivered';
   chatId: ObjectId;
+  /** The receiver who read the messages, or whom they reached. */
   readerId: ObjectId;
   messageIds: ObjectId[];
   revs: number[];
+  /** When they were read, or delivered. */
   readAt: Date;
   clearedAt: Date | null;
   /** Always 'pending' while the row exists: the relay's equality lookup. */
@@ -74,6 +83,7 @@ const messageSchema = new Schema(
     isEdited: { type: Boolean, default: false },
     editedAt: { type: Date, default: null },
     readBy: [{ _id: false, userId: Schema.Types.ObjectId, readAt: Date }],
+    deliveredTo: { type: [{ _id: false, userId: Schema.Types.ObjectId, deliveredAt: Date }], default: undefined },
     deletedBy: [Schema.Types.ObjectId],
     deletedForEveryone: { type: Boolean, default: false },
     deletedAt: { type: Date, default: null },
@@ -97,7 +107,7 @@ messageSchema.index({ chatId: 1, senderId: 1, clientMessageId: 1 }, { unique: tr
 messageSchema.index({ chatId: 1, rev: -1 }, { unique: true });
 // Search windows by seq and the chat's highest seq when reseeded; unique like rev.
 messageSchema.index({ chatId: 1, seq: 1 }, { unique: true });
-// mark-read: the messages of a chat the reader received.
+// mark-read and mark-delivered: the messages of a chat the receiver received.
 messageSchema.index({ chatId: 1, receiverId: 1, createdAt: -1 });
 // Outbox relay: messages holding change events not confirmed published (equality on true).
 messageSchema.index({ outboxPending: 1 });
@@ -105,6 +115,7 @@ messageSchema.index({ outboxPending: 1 });
 const readOutboxSchema = new Schema(
   {
     _id: String,
+    kind: String,
     chatId: Schema.Types.ObjectId,
     readerId: Schema.Types.ObjectId,
     messageIds: [Schema.Types.ObjectId],
@@ -116,7 +127,7 @@ const readOutboxSchema = new Schema(
   },
   { collection: 'read_outbox', versionKey: false },
 );
-// Outbox relay: read events not yet published (equality on 'pending').
+// Outbox relay: receipt events (read, delivered) not yet published (equality on 'pending').
 readOutboxSchema.index({ state: 1 });
 
 const sendOutboxSchema = new Schema(

@@ -14,6 +14,20 @@ export function toReplyPreview(replied: StoredMessage, viewer: Viewer): ReplyPre
   };
 }
 
+/**
+ * Who the message reached: the recorded deliveries, plus each reader without one (a read
+ * message counts as delivered, API.md), delivered when they read it. Derived here rather than
+ * written on read, so a read costs no second write and messages read before delivery receipts
+ * existed show as delivered too.
+ */
+export function deliveredToOf(m: Pick<StoredMessage, 'deliveredTo' | 'readBy'>): MessageView['deliveredTo'] {
+  const recorded = m.deliveredTo.map((d) => ({ userId: d.userId, deliveredAt: d.deliveredAt.toISOString() }));
+  const byReading = m.readBy
+    .filter((r) => !m.deliveredTo.some((d) => d.userId === r.userId))
+    .map((r) => ({ userId: r.userId, deliveredAt: r.readAt.toISOString() }));
+  return [...recorded, ...byReading];
+}
+
 /** A message as one viewer gets it: no deletion bookkeeping, no outbox. */
 export function toMessageView(m: StoredMessage, replies: Map<string, ReplyPreview>): MessageView {
   return {
@@ -30,6 +44,7 @@ export function toMessageView(m: StoredMessage, replies: Map<string, ReplyPrevie
     isEdited: m.isEdited,
     editedAt: m.editedAt ? m.editedAt.toISOString() : null,
     readBy: m.readBy.map((r) => ({ userId: r.userId, readAt: r.readAt.toISOString() })),
+    deliveredTo: deliveredToOf(m),
     reactions: m.reactions.map((r) => ({ userId: r.userId, emoji: r.emoji, createdAt: r.createdAt.toISOString() })),
     replyTo: m.replyTo ? (replies.get(m.replyTo) ?? null) : null,
     createdAt: m.createdAt.toISOString(),
