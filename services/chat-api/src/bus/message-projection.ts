@@ -95,6 +95,11 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
       const d = (event as EventOf<'edited'>).data;
       return { type: 'edited', rev: d.rev, messageId: d.messageId, preview: previewOf('text', d.newContent) };
     }
+    case 'delivered': {
+      // Nothing on the chat depends on deliveries; every rev one spent is recorded as applied.
+      const d = (event as EventOf<'delivered'>).data;
+      return { type: 'other', rev: d.rev, revs: d.revs };
+    }
     default:
       // Nothing on the chat depends on reactions; their revs are recorded as applied all the same.
       return { type: 'other', rev: (event.data as { rev: number }).rev };

@@ -24,8 +24,8 @@ export type ProjectedEvent =
       /** messages this read newly marked */
       count: number;
     }
-  /** An event that changes nothing on the chat (a reaction): only its rev counts as applied. */
-  | { type: 'other'; rev: number }
+  /** An event that changes nothing on the chat (a reaction, a delivery): only its revs count as applied. */
+  | { type: 'other'; rev: number; revs?: readonly number[] }
   | ({ type: 'deleted'; rev: number; messageId: string } & DeletedMessage)
   | { type: 'edited'; rev: number; messageId: string; preview: string };
 
@@ -83,7 +83,7 @@ const count = (counts: Record<string, number>, userId: string) => counts[userId]
 export function decideProjection(chat: ProjectedChat, event: ProjectedEvent, now: Date): Projection {
   if (wasApplied(chat.applied, event.rev)) return skip('ALREADY_APPLIED');
   const change: ChatChange = {
-    applied: [...(event.type === 'read' ? event.revs : []), event.rev].reduce(
+    applied: [...(event.type === 'read' || event.type === 'other' ? (event.revs ?? []) : []), event.rev].reduce(
       (a, rev) => markApplied(a, rev),
       chat.applied,
     ),
