@@ -110,6 +110,18 @@ describe('which sockets hear which domain event', () => {
       event: 'messages_read',
       payload: { messageIds: ['m1'], readBy: bob, chatId, timestamp: 't', rev: 5 },
     });
+    expect(
+      broadcastsForMessageEvent(
+        msg('delivered', { rev: 7, revs: [6, 7], messageIds: ['m1', 'm2'], deliveredTo: bob, timestamp: 't' }),
+      ),
+    ).toEqual([
+      {
+        kind: 'emit',
+        to: `chat:${chatId}`,
+        event: 'messages_delivered',
+        payload: { messageIds: ['m1', 'm2'], deliveredTo: bob, chatId, timestamp: 't', rev: 7 },
+      },
+    ]);
   });
 
   it("an unread change goes to the user's own room as unread_message", () => {

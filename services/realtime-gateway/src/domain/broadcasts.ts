@@ -94,6 +94,18 @@ export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
         }),
       ];
     }
+    case 'delivered': {
+      const d = (e as Ev<'delivered'>).data;
+      return [
+        emit(chatRoom, 'messages_delivered', {
+          messageIds: d.messageIds,
+          deliveredTo: d.deliveredTo,
+          chatId: e.chatId,
+          timestamp: d.timestamp,
+          rev: d.rev,
+        }),
+      ];
+    }
     default:
       return [];
   }

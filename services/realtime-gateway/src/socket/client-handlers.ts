@@ -1,6 +1,7 @@
 import {
   chatAccessCheck,
   messageDelete,
+  messageDelivered,
   messageEdit,
   messageRead,
   messageReact,
@@ -19,7 +20,16 @@ export interface HandlerDeps {
   bus: Bus;
   typing: TypingTracker;
   maxRooms: number;
+  /** The usual deadline of a NATS request (NATS_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
 }
+
+/**
+ * message-api records a receipt one message at a time (FerretDB, see its recordReceipt), a few
+ * milliseconds each: a batch of hundreds gets a deadline to match, so that the bus neither gives
+ * up on it nor sends it again (the repeat would answer `[]` for what the first attempt recorded).
+ */
+const RECEIPT_MS_PER_ID = 15;
 
 type Handlers = { [E in ClientEventName]: (input: ClientPayload<E>) => Promise<SuccessOf<E>> };
 
@@ -34,6 +44,7 @@ export function clientHandlers(socket: GatewaySocket, deps: HandlerDeps): Handle
   const { bus } = deps;
   const userId = socket.data.userId;
   const as = { userId };
+  const receipt = (ids: number) => ({ userId, timeoutMs: Math.max(deps.requestTimeoutMs, ids * RECEIPT_MS_PER_ID) });
 
   return {
     async join_chat({ chatId }) {
@@ -68,7 +79,12 @@ export function clientHandlers(socket: GatewaySocket, deps: HandlerDeps): Handle
     },
 
     async mark_as_read(input) {
-      const ack = await bus.request(messageRead, input, as);
+      const ack = await bus.request(messageRead, input, receipt(input.messageIds.length));
+      return { messageIds: ack.messageIds };
+    },
+
+    async mark_as_delivered(input) {
+      const ack = await bus.request(messageDelivered, input, receipt(input.messageIds.length));
       return { messageIds: ack.messageIds };
     },
 

@@ -143,7 +143,12 @@ export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void
         deps.cutUsers.cut(userId).catch((err: unknown) => logger.warn({ err, userId }, 'abuse penalty not recorded'));
       },
     };
-    const handlers = clientHandlers(socket, { bus: deps.bus, typing: deps.typing, maxRooms: config.SOCKET_MAX_ROOMS });
+    const handlers = clientHandlers(socket, {
+      bus: deps.bus,
+      typing: deps.typing,
+      maxRooms: config.SOCKET_MAX_ROOMS,
+      requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+    });
     for (const name of eventNames) onClientEvent(socket, name, guards, handlers[name] as never);
 
     // Events the contract does not know are answered once and count as garbage.
