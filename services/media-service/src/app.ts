@@ -13,12 +13,12 @@ import {
   type Logger,
 } from '@chat/platform';
 import type { MediaConfig } from './config.js';
-import { mediaFileModel } from './data/media-file.model.js';
-import { mediaFileRepository } from './data/media-file.repository.js';
-import { serveMediaFileCheck } from './bus/media-file-check.js';
-import { createStorage } from './storage/create-storage.js';
-import { mediaRouter } from './http/media-router.js';
-import { sweepStaleUploads } from './upload/sweep-staging.js';
+import { mediaFileModel } from './data/media-file-documents.js';
+import { mediaFileRepository } from './data/media-file-repository.js';
+import { serveMediaFileCheck } from './entry/bus/media-file-check.js';
+import { createStorage } from './data/storage/create-storage.js';
+import { mediaRouter } from './entry/http/media-router.js';
+import { sweepStaleUploads } from './entry/http/upload/sweep-staging.js';
 
 const STALE_UPLOAD_MS = 6 * 60 * 60 * 1000;
 

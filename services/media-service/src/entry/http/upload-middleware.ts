@@ -3,11 +3,12 @@ import multer from 'multer';
 import { uploadFields } from '@chat/contracts';
 import { AppError, callerOf, parseInput } from '@chat/platform';
 import type { ChatAccessClient } from '@chat/platform';
-import { largestLimit, type SizeLimits } from '../domain/file-kind.js';
-import { createStagingEngine, stagingOf, type StagingResult } from '../upload/staging-engine.js';
-import { uploadErrorOf } from '../upload/multer-errors.js';
-import type { StagingQuota } from '../upload/staging-quota.js';
-import type { UploadSlots } from '../upload/upload-slots.js';
+import { largestLimit, type SizeLimits } from '../../domain/file-kind.js';
+import { createStagingEngine, stagingOf } from './upload/staging-engine.js';
+import type { StagingResult } from '../../domain/staged-file.js';
+import { uploadErrorOf } from './upload/multer-errors.js';
+import type { StagingQuota } from './upload/staging-quota.js';
+import type { UploadSlots } from './upload/upload-slots.js';
 
 /** A refused upload's body up to this size is read to its end before the refusal is sent. */
 const DRAIN_BEFORE_REFUSAL_BYTES = 1024 * 1024;

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import ImageKit from 'imagekit';
 import { AppError, type Logger } from '@chat/platform';
-import type { ImageKitSettings } from '../config.js';
-import { cdnExtension } from '../domain/serving.js';
-import type { MediaFileRecord } from '../data/media-file.repository.js';
-import type { MediaStorage, StagedFile, StoredObject, UploadToken } from './storage.js';
+import type { ImageKitSettings } from '../../config.js';
+import { cdnExtension } from '../../domain/serving.js';
+import type { MediaFileRecord } from '../../domain/media-file.js';
+import type { MediaStorage, StoredObject, UploadToken } from './storage.js';
+import type { StagedFile } from '../../domain/staged-file.js';
 
 /**
  * ImageKit through its Node SDK for uploads (streamed from the staged file) and for the

@@ -1,5 +1,5 @@
 import type { Media, UploadedFile } from '@chat/contracts';
-import type { MediaFileRecord } from '../data/media-file.repository.js';
+import type { MediaFileRecord } from './media-file.js';
 
 /** Endpoint 14's `data` for one stored file. */
 export const uploadedFileOf = (r: MediaFileRecord): UploadedFile => ({

@@ -1,23 +1,8 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { MediaMessageType } from '../domain/file-kind.js';
+import type { MediaFileRecord } from '../domain/media-file.js';
 
-export type StorageKind = 'local' | 'imagekit';
-
-export interface MediaFileDoc {
-  fileId: string;
-  chatId: string;
-  uploaderId: string;
-  url: string;
-  fileName: string;
-  fileSize: number;
-  mimeType: string;
-  messageType: MediaMessageType;
-  duration?: number | null;
-  storage: StorageKind;
-  /** Where the storage keeps it: the local file name, or ImageKit's fileId. */
-  storageKey: string;
-  createdAt: Date;
-}
+/** The stored document is the record itself (no `_id` beyond the driver's own). */
+export type MediaFileDoc = MediaFileRecord;
 
 const mediaFileSchema = new Schema<MediaFileDoc>(
   {

@@ -1,8 +1,7 @@
 import type { Model } from 'mongoose';
-import type { MediaFileDoc } from './media-file.model.js';
+import type { MediaFileRecord } from '../domain/media-file.js';
+import type { MediaFileDoc } from './media-file-documents.js';
 
-/** A file record as the rest of the service sees it: a plain object. */
-export type MediaFileRecord = MediaFileDoc;
 
 const toRecord = (doc: MediaFileDoc & { _id?: unknown }): MediaFileRecord => {
   const { _id, ...rest } = doc;

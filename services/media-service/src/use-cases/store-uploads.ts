@@ -1,9 +1,9 @@
 import type { UploadedFile } from '@chat/contracts';
 import { toAppError, type AppError, type Logger } from '@chat/platform';
-import type { MediaFileRepository } from '../data/media-file.repository.js';
-import type { MediaStorage } from '../storage/storage.js';
-import type { StagingResult } from '../upload/staging-engine.js';
-import { uploadedFileOf } from './views.js';
+import type { MediaFileRepository } from '../data/media-file-repository.js';
+import type { MediaStorage } from '../data/storage/storage.js';
+import type { StagingResult } from '../domain/staged-file.js';
+import { uploadedFileOf } from '../domain/views.js';
 
 export type UploadOutcome = { ok: true; file: UploadedFile } | { ok: false; fileName: string; error: AppError };
 

@@ -15,17 +15,12 @@ import {
   largestLimit,
   type FileKind,
   type SizeLimits,
-} from '../domain/file-kind.js';
-import { mp4DurationSeconds } from '../domain/mp4-duration.js';
-import type { StagedFile } from '../storage/storage.js';
+} from '../../../domain/file-kind.js';
+import { mp4DurationSeconds } from '../../../domain/mp4-duration.js';
+import type { StagedFile, StagingResult } from '../../../domain/staged-file.js';
 import type { StagingLease, StagingQuota } from './staging-quota.js';
 
 /** What the engine leaves on each multer file: the staged file, or why this one file was refused. */
-export interface StagingResult {
-  originalName: string;
-  staged?: StagedFile;
-  rejection?: AppError;
-}
 
 export interface StagingOptions {
   tmpDir: string;

@@ -3,14 +3,15 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { deleteMediaBody, fileIdParams, uploadFields } from '@chat/contracts';
 import { AppError, badRequest, callerOf, notFound, parseInput, type Logger } from '@chat/platform';
 import type { ChatAccessClient } from '@chat/platform';
-import type { MediaFileRepository } from '../data/media-file.repository.js';
-import type { SizeLimits } from '../domain/file-kind.js';
-import type { LocalStorage } from '../storage/local-storage.js';
-import { stagingQuota } from '../upload/staging-quota.js';
-import { uploadSlots } from '../upload/upload-slots.js';
-import type { MediaStorage } from '../storage/storage.js';
-import { deleteFile, getFileMetadata } from '../usecases/file-access.js';
-import { storeUploads } from '../usecases/store-uploads.js';
+import type { MediaFileRepository } from '../../data/media-file-repository.js';
+import type { SizeLimits } from '../../domain/file-kind.js';
+import type { LocalStorage } from '../../data/storage/local-storage.js';
+import { stagingQuota } from './upload/staging-quota.js';
+import { uploadSlots } from './upload/upload-slots.js';
+import type { MediaStorage } from '../../data/storage/storage.js';
+import { deleteFile } from '../../use-cases/delete-file.js';
+import { getFileMetadata } from '../../use-cases/get-file-metadata.js';
+import { storeUploads } from '../../use-cases/store-uploads.js';
 import { serveLocalFile } from './serve-local-file.js';
 import { ensureChatAccess, uploadMiddleware, uploadsOf } from './upload-middleware.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@chat/platform';
-import { imageKitSettings, type MediaConfig } from '../config.js';
+import { imageKitSettings, type MediaConfig } from '../../config.js';
 import { createImageKitStorage } from './imagekit-storage.js';
 import { createLocalStorage, type LocalStorage } from './local-storage.js';
 import type { MediaStorage } from './storage.js';

@@ -1,9 +1,9 @@
 import { basename, dirname } from 'node:path';
 import type { NextFunction, Response } from 'express';
 import { notFound } from '@chat/platform';
-import { FILE_SECURITY_HEADERS, servingHeadersFor, STORED_NAME } from '../domain/serving.js';
-import type { MediaFileRepository } from '../data/media-file.repository.js';
-import type { LocalStorage } from '../storage/local-storage.js';
+import { FILE_SECURITY_HEADERS, servingHeadersFor, STORED_NAME } from '../../domain/serving.js';
+import type { MediaFileRepository } from '../../data/media-file-repository.js';
+import type { LocalStorage } from '../../data/storage/local-storage.js';
 
 /**
  * Streams a locally stored file (with range requests, for video). Only files that still have

@@ -1,18 +1,5 @@
-import type { MediaMessageType } from '../domain/file-kind.js';
-import type { MediaFileRecord } from '../data/media-file.repository.js';
-import type { StorageKind } from '../data/media-file.model.js';
-
-/** An upload that streamed completely into a temporary file and passed the type and size checks. */
-export interface StagedFile {
-  /** The temporary file; the caller removes it after `store`, whatever happened. */
-  path: string;
-  size: number;
-  fileName: string;
-  mimeType: string;
-  ext: string;
-  messageType: MediaMessageType;
-  duration?: number;
-}
+import type { MediaFileRecord, StorageKind } from '../../domain/media-file.js';
+import type { StagedFile } from '../../domain/staged-file.js';
 
 export interface StoredObject {
   /** The id clients use (`fileId` in the API). */

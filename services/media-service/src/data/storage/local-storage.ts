@@ -3,9 +3,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { STORED_NAME } from '../domain/serving.js';
-import type { MediaFileRecord } from '../data/media-file.repository.js';
-import type { MediaStorage, StagedFile, StoredObject } from './storage.js';
+import { STORED_NAME } from '../../domain/serving.js';
+import type { MediaFileRecord } from '../../domain/media-file.js';
+import type { MediaStorage, StoredObject } from './storage.js';
+import type { StagedFile } from '../../domain/staged-file.js';
 
 /** 24 random bytes: 192 bits, 32 base64url characters. */
 const newStoredId = () => randomBytes(24).toString('base64url');
