@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createLogger, parseConfig } from '@chat/platform';
 import { imageKitSettings, mediaConfigSchema } from '../src/config.js';
-import { sweepStaleUploads } from '../src/upload/sweep-staging.js';
+import { sweepStaleUploads } from '../src/entry/http/upload/sweep-staging.js';
 
 const base = { JWT_SECRET: 'a-secret-of-at-least-16-chars' };
 const imageKit = {

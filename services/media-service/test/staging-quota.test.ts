@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@chat/platform';
-import { stagingQuota } from '../src/upload/staging-quota.js';
+import { stagingQuota } from '../src/entry/http/upload/staging-quota.js';
 
 const refusal = (fn: () => void) => {
   try {
