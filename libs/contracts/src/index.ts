@@ -6,3 +6,5 @@ export * from './media.js';
 export * from './subjects.js';
 export * from './socket.js';
 export * from './nats-permissions.js';
+export * from './rest-views.js';
+export * from './server-events.js';
