@@ -75,6 +75,6 @@ export type ServerEvents = ServerEventPayloads & {
 export interface SendAck {
   messageId: string;
   timestamp: string;
-  /** True when the server had already stored this `clientMessageId` (a retry). */
+  /** True when the server had already stored this `clientMessageId` (a retry), where the gateway passes it on. */
   duplicate?: boolean;
 }

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { MessageStore, type Message, type StoreChange } from '@chat/client';
+
+const ME = 'a'.repeat(24);
+const PEER = 'b'.repeat(24);
+
+/** Message `n` of a chat: id from n, seq n, rev given (default n). */
+function msg(n: number, patch: Partial<Message> = {}): Message {
+  return {
+    _id: n.toString(16).padStart(24, '0'),
+    chatId: 'c'.repeat(24),
+    seq: n,
+    rev: n,
+    senderId: PEER,
+    receiverId: ME,
+    content: `m${n}`,
+    messageType: 'text',
+    media: null,
+    clientMessageId: `cm-${n}`,
+    isEdited: false,
+    editedAt: null,
+    readBy: [],
+    deliveredTo: [],
+    reactions: [],
+    replyTo: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...patch,
+  };
+}
+const id = (n: number) => msg(n)._id;
+
+function store() {
+  const changes: StoreChange[] = [];
+  const s = new MessageStore((c) => changes.push(c));
+  const kinds = () => changes.map((c) => `${c.kind}:${c.message.seq}`);
+  return { s, changes, kinds };
+}
+
+describe('MessageStore', () => {
+  it('announces each live message once, and a repeat (a redelivered broadcast) not at all', () => {
+    const { s, kinds } = store();
+    s.applyLive(msg(1), true);
+    s.applyLive(msg(2), true);
+    s.applyLive(msg(1), true);
+    expect(kinds()).toEqual(['message:1', 'message:2']);
+    expect(s.messages.map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('holds a live message that skips a seq until the one before it arrives, then announces both in order', () => {
+    const { s, kinds } = store();
+    s.applyLive(msg(1), true);
+    expect(s.applyLive(msg(3), true)).toBe('gap');
+    expect(kinds()).toEqual(['message:1']);
+    expect(s.hasWaiting).toBe(true);
+    s.applyLive(msg(2), true);
+    expect(kinds()).toEqual(['message:1', 'message:2', 'message:3']);
+    expect(s.hasWaiting).toBe(false);
+  });
+
+  it('during a sync, announces what the feed brought sorted by seq at its end, then the live messages that waited', () => {
+    const { s, kinds } = store();
+    s.beginSync();
+    // The feed is in rev order: message 2 was edited after 3 was sent.
+    s.applyChange(msg(3, { rev: 3 }));
+    s.applyLive(msg(4), true);
+    s.applyChange(msg(2, { rev: 5, content: 'edited', isEdited: true }));
+    s.cursor = 5;
+    expect(kinds()).toEqual([]);
+    s.endSync();
+    expect(kinds()).toEqual(['message:2', 'message:3', 'message:4']);
+    expect(s.get(id(2))?.content).toBe('edited');
+  });
+
+  it('skips a change older than the one held, and a feed copy of the same rev', () => {
+    const { s, kinds } = store();
+    s.applyLive(msg(1), true);
+    s.applyDelta(id(1), { type: 'edit', rev: 5, content: 'second edit', editedAt: 't5' });
+    s.applyDelta(id(1), { type: 'edit', rev: 4, content: 'first edit', editedAt: 't4' });
+    s.applyChange(msg(1, { rev: 5, content: 'second edit', isEdited: true, editedAt: 't5' }));
+    expect(s.get(id(1))?.content).toBe('second edit');
+    expect(kinds()).toEqual(['message:1', 'update:1']);
+  });
+
+  it('keeps a receipt that arrived after a newer edit: receipts are unions, not ordered by rev', () => {
+    const { s } = store();
+    s.applyLive(msg(1), true);
+    s.applyDelta(id(1), { type: 'edit', rev: 7, content: 'edited', editedAt: 't7' });
+    s.applyDelta(id(1), { type: 'read', rev: 6, userId: ME, at: 't6' });
+    expect(s.get(id(1))).toMatchObject({ content: 'edited', readBy: [{ userId: ME }], deliveredTo: [{ userId: ME }] });
+  });
+
+  it('merges a feed state older than a live change: newer parts stay, older parts come from the feed', () => {
+    const { s } = store();
+    s.applyLive(msg(1), true);
+    // Live: a reaction at rev 9. The feed answer (rev 8) was read before it, and holds a read at rev 8.
+    s.applyDelta(id(1), { type: 'reaction', rev: 9, userId: PEER, emoji: '👍', added: true, at: 't9' });
+    s.applyChange(msg(1, { rev: 8, readBy: [{ userId: ME, readAt: 't8' }] }));
+    expect(s.get(id(1))).toMatchObject({ rev: 9, reactions: [{ emoji: '👍' }], readBy: [{ userId: ME }] });
+    // A reaction removed live after the feed's state stays removed.
+    s.applyDelta(id(1), { type: 'reaction', rev: 10, userId: PEER, emoji: '👍', added: false, at: 't10' });
+    s.applyChange(msg(1, { rev: 9, reactions: [{ userId: PEER, emoji: '👍', createdAt: 't9' }] }));
+    expect(s.get(id(1))?.reactions).toEqual([]);
+  });
+
+  it('removes once; later copies of a removed message are ignored', () => {
+    const { s, kinds } = store();
+    s.applyLive(msg(1), true);
+    s.remove(id(1), 3);
+    s.applyChange({ _id: id(1), chatId: 'c'.repeat(24), rev: 3, seq: 1, isDeleted: true });
+    s.applyLive(msg(1), true);
+    s.applyDelta(id(1), { type: 'edit', rev: 2, content: 'late', editedAt: 't' });
+    expect(kinds()).toEqual(['message:1', 'remove:1']);
+    expect(s.messages).toEqual([]);
+  });
+
+  it('a tombstone takes its seq, so the next live message is not held for it', () => {
+    const { s, kinds } = store();
+    s.applyLive(msg(1), true);
+    s.applyChange({ _id: id(2), chatId: 'c'.repeat(24), rev: 2, seq: 2, isDeleted: true });
+    expect(s.applyLive(msg(3), true)).toBe('applied');
+    expect(kinds()).toEqual(['message:1', 'message:3']);
+  });
+
+  it('a partial change for a message not held is unknown (the caller catches up); one for a gone message is not', () => {
+    const { s } = store();
+    expect(s.applyDelta(id(1), { type: 'edit', rev: 2, content: 'x', editedAt: 't' })).toBe('unknown');
+    s.remove(id(2), 3);
+    expect(s.applyDelta(id(2), { type: 'edit', rev: 2, content: 'x', editedAt: 't' })).toBe('applied');
+  });
+
+  it('feed entries older than the loaded window are skipped; loadOlder pages are held without being announced', () => {
+    const { s, kinds } = store();
+    s.beginSync();
+    s.loadNewest([msg(20), msg(19)], false);
+    s.applyChange(msg(5, { rev: 25, content: 'old message edited' }));
+    s.endSync();
+    expect(s.cursor).toBe(20);
+    expect(s.messages.map((m) => m.seq)).toEqual([19, 20]);
+    expect(s.addHistory([msg(18), msg(17)], true).map((m) => m.seq)).toEqual([17, 18]);
+    expect(s.floorSeq).toBe(0);
+    expect(kinds()).toEqual(['message:19', 'message:20']);
+  });
+
+  it('a live message replying to an unknown message waits for the feed', () => {
+    const { s, kinds } = store();
+    s.applyLive(msg(1), true);
+    expect(s.applyLive(msg(2), false)).toBe('gap');
+    s.beginSync();
+    s.applyChange(msg(2, { replyTo: { messageId: 'x', senderId: ME, content: 'old', messageType: 'text' } }));
+    s.endSync();
+    expect(kinds()).toEqual(['message:1', 'message:2']);
+    expect(s.get(id(2))?.replyTo?.content).toBe('old');
+  });
+});
