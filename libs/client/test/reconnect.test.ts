@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient, ChatHandle } from '@chat/client';
+import type { ChatClient, ChatHandle, Message } from '@chat/client';
 import { newUserId } from '@chat/testkit';
 import { eventually, next, recordChat, sdkClient, serverMessages, startStack, type Stack } from './support/stack.js';
 
@@ -89,7 +89,7 @@ describe('the SDK across lost answers and reconnects', () => {
     bob.disconnect();
     await eventually(() => expect(bob.connected).toBe(false));
     const before = bLog.messages.length;
-    const sent = [];
+    const sent: Message[] = [];
     for (let i = 0; i < 30; i++) sent.push(await a.send(`offline ${i}`));
     await a.edit(sent[3]!._id, 'offline 3, edited');
     await a.delete(sent[5]!._id);
