@@ -8,3 +8,6 @@ export * from './socket.js';
 export * from './nats-permissions.js';
 export * from './rest-views.js';
 export * from './server-events.js';
+export * from './rest-routes.js';
+export { openApiDocument } from './docs/openapi.js';
+export { asyncApiDocument } from './docs/asyncapi.js';
