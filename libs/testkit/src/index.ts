@@ -6,3 +6,4 @@ export * from './tokens.js';
 export * from './services.js';
 export * from './http.js';
 export * from './sockets.js';
+export * from './express-routes.js';
