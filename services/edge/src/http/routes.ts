@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import type { Logger } from '@chat/platform';
 import type { EdgeConfig } from '../config.js';
+import { docsRoutes } from './docs-routes.js';
 import { createGatewayRouter, type GatewayNode } from './gateway-router.js';
 
 /** Message routes live under /api/chats/:chatId but belong to message-api. */
@@ -59,6 +60,8 @@ export function edgeRoutes(config: EdgeConfig, logger: Logger, gateways: () => G
   };
   return {
     mount: (app) => {
+      // The API descriptions are the edge's own; everything else under /api goes to a service.
+      app.use(docsRoutes());
       app.use(messageApi, chatApi, media, noGateway, socketProxy);
     },
     socketProxy,

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Express } from 'express';
+
+// The app the edge builds, kept as it is returned, to walk its real router stack.
+const built = vi.hoisted(() => ({ apps: [] as Express[] }));
+vi.mock('@chat/platform', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@chat/platform')>();
+  return {
+    ...actual,
+    createHttpApp: (opts: Parameters<typeof actual.createHttpApp>[0]) => {
+      const app = actual.createHttpApp(opts);
+      built.apps.push(app);
+      return app;
+    },
+  };
+});
+
+import { asyncApiDocument, openApiDocument, restRoutes } from '@chat/contracts';
+import { createLogger, parseConfig } from '@chat/platform';
+import { api, freePort, listRoutes, routeKey } from '@chat/testkit';
+import { edgeConfigSchema } from '../src/config.js';
+import { startEdge, type RunningEdge } from '../src/app.js';
+
+describe('the API descriptions served by the edge', () => {
+  let edge: RunningEdge;
+  let http: ReturnType<typeof api>;
+
+  beforeAll(async () => {
+    // Nothing listens upstream: the descriptions are the edge's own and need no service.
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const config = parseConfig(edgeConfigSchema, {
+      PORT: '0',
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'silent',
+      CHAT_API_URL: nowhere,
+      MESSAGE_API_URL: nowhere,
+      MEDIA_SERVICE_URL: nowhere,
+      GATEWAY_NODES: `gw1=${nowhere}`,
+    });
+    edge = await startEdge(config, createLogger('edge', 'silent'));
+    http = api(`http://127.0.0.1:${edge.port}`); // no token: the descriptions are public
+  });
+
+  afterAll(async () => {
+    await edge?.close();
+  });
+
+  it('GET /api/docs/openapi.json answers the OpenAPI 3.1 document built from libs/contracts', async () => {
+    const res = await http.get('/api/docs/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+  });
+
+  it('GET /api/docs/asyncapi.json answers the AsyncAPI 3.0 document built from libs/contracts', async () => {
+    const res = await http.get('/api/docs/asyncapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(asyncApiDocument())));
+  });
+
+  it('GET /api/docs is a self-contained HTML page naming every route and every socket event', async () => {
+    const res = await http.get('/api/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    // No script, nothing loaded from anywhere: only inline styles.
+    expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'unsafe-inline'/);
+    const page = res.body as string;
+    expect(page).not.toMatch(/<script|<link|src=/i);
+    for (const route of restRoutes) expect(page).toContain(`<code>${route.path.replace(/:(\w+)/g, '{$1}')}</code>`);
+    for (const event of Object.keys(asyncApiDocument().operations as object))
+      expect(page).toContain(`id="socket-${event}"`);
+  });
+
+  it("the edge's own /api routes are exactly the edge's entries of the route table", () => {
+    expect(built.apps).toHaveLength(1);
+    const served = listRoutes(built.apps[0]!.router)
+      .filter((r) => r.path.startsWith('/api/'))
+      .map(routeKey);
+    expect(served.sort()).toEqual(
+      restRoutes
+        .filter((r) => r.service === 'edge')
+        .map(routeKey)
+        .sort(),
+    );
+  });
+
+  it('an unknown path under /api/docs still gets the 404 body, and the proxied routes still go upstream', async () => {
+    const unknown = await http.get('/api/docs/nothing.json');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ status: 404 });
+    // chat-api is down here: the edge tried it.
+    expect((await http.get('/api/chats/requests')).status).toBe(503);
+  });
+});
