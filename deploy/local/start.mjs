@@ -1,7 +1,9 @@
 // Runs the whole platform on this machine without Docker: infrastructure through
 // infra-up.sh, then every service from its dist/ (one process each, output prefixed with
 // its name), and waits until each /readyz answers 200. `npm start` builds, then runs this.
-// Ctrl-C / SIGTERM stops the services this script started, and nothing else.
+// Ctrl-C / SIGTERM stops the services this script started, and nothing else. Once ready it prints
+// the web client's URL and, with the development secret, two local users the page offers
+// (dev-users.mjs).
 //
 // Environment: everything is passed through to the services. PORT is the edge's port
 // (default 8080); the other services use the fixed ports of the conventions (3001-3005).
@@ -16,6 +18,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DEV_JWT_SECRET } from './dev-secret.mjs';
+import { removeDevUsers, writeDevUsers } from './dev-users.mjs';
 import { startSecuredNats, startSecuredRedis } from './secured-infra.mjs';
 
 function log(msg) {
@@ -218,6 +221,7 @@ async function stopAll(code, reason) {
     while (running.size > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 50));
   }
   log('all services stopped');
+  removeDevUsers(ROOT);
   for (const server of [securedNats, securedRedis]) server?.stop();
   noteInfraLeftRunning();
   process.exit(code);
@@ -285,6 +289,7 @@ setInterval(() => {
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 // Last resort if this script dies of an error: never leave services behind.
 process.on('exit', () => {
+  removeDevUsers(ROOT);
   for (const s of running) signalChild(s, 'SIGKILL');
   for (const server of [securedNats, securedRedis]) server?.stop();
 });
@@ -294,6 +299,24 @@ log(`started ${SERVICES.map((s) => `${s.name}:${s.port}`).join(' ')}; waiting fo
 const deadline = Date.now() + READY_TIMEOUT_MS;
 const ready = await Promise.all(SERVICES.map((s) => waitReady(s, deadline)));
 if (!stopping) {
-  if (ready.every(Boolean)) console.log(`Chat platform ready: ${urlOf(edgePort)}`);
-  else await stopAll(1, 'not every service became ready; stopping');
+  if (ready.every(Boolean)) {
+    console.log(`Chat platform ready: ${urlOf(edgePort)}`);
+    printWebClient();
+  } else await stopAll(1, 'not every service became ready; stopping');
+}
+
+/** The page's address and, with the development secret, two users it offers at sign-in. */
+function printWebClient() {
+  const page = `${urlOf(edgePort)}/`;
+  if (!existsSync(path.join(ROOT, 'clients/web/dist/index.html'))) {
+    log(`no web client at ${page}: clients/web is not built (npm run build)`);
+    return;
+  }
+  const users = env.JWT_SECRET === DEV_JWT_SECRET ? writeDevUsers(ROOT, env.JWT_SECRET) : undefined;
+  if (!users) {
+    console.log(`Web client: ${page} (sign in with a token: npm run --silent token -- <24-hex userId>)`);
+    return;
+  }
+  console.log(`Web client: ${page} with two ready local users; open it in two tabs and pick one in each:`);
+  for (const u of users) console.log(`  ${u.name.padEnd(6)} ${u.userId}`);
 }
