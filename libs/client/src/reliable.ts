@@ -1,3 +1,4 @@
+import { clientEvents } from '@chat/contracts';
 import type { Connection } from './connection.js';
 import { ChatError } from './errors.js';
 
@@ -5,6 +6,18 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** 200 ms, 400 ms, ... up to 5 s, with jitter so many clients do not retry in step. */
 export const backoff = (attempt: number) => Math.min(5_000, 200 * 2 ** attempt) * (0.75 + Math.random() / 2);
+
+type Schema = { safeParse(p: unknown): { success: boolean; error?: { message: string } } };
+
+/**
+ * Checks a client event's payload against the contract's schema before it is sent: the server
+ * disconnects a socket that sends many invalid events, so a bad one is refused here.
+ */
+export function checkPayload(event: string, payload: unknown): ChatError | undefined {
+  const schema = (clientEvents as unknown as Record<string, { schema: Schema } | undefined>)[event]?.schema;
+  const checked = schema?.safeParse(payload);
+  return checked && !checked.success ? new ChatError(`invalid ${event}: ${checked.error?.message}`, 'VALIDATION', { event }) : undefined;
+}
 
 export interface ReliableOptions {
   ackTimeoutMs: number;
@@ -26,6 +39,8 @@ export async function requestReliably<T extends object>(
   payload: unknown,
   opts: ReliableOptions,
 ): Promise<T & { ok: true }> {
+  const invalid = checkPayload(event, payload);
+  if (invalid) throw invalid;
   for (let attempt = 0; ; attempt++) {
     await conn.whenConnected();
     try {
