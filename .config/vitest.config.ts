@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
-    include: ['libs/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts'],
+    include: ['libs/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'clients/*/test/**/*.test.ts'],
     pool: 'forks',
     // Each file brings its own NATS and Redis, so files may run side by side.
     maxWorkers: 2,
