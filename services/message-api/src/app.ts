@@ -10,17 +10,17 @@ import {
   type Logger,
 } from '@chat/platform';
 import type { MessageApiConfig } from './config.js';
-import { openCollections } from './data/models.js';
-import { MessageRepository } from './data/messages.js';
+import { openCollections } from './data/message-documents.js';
+import { MessageRepository } from './data/message-repository.js';
 import { ChatNumbers } from './data/chat-numbers.js';
-import { MessageWriter } from './usecases/message-writer.js';
-import { busAccessGate, type AccessGate } from './bus/access.js';
-import type { EventPublisher } from './bus/events.js';
-import { EventOutbox } from './bus/outbox.js';
-import { registerCommandHandlers } from './bus/handlers.js';
-import { startTextEraser } from './bus/text-eraser.js';
-import { messageRoutes } from './http/routes.js';
-import type { MessageDeps } from './usecases/deps.js';
+import { MessageWriter } from './use-cases/message-writer.js';
+import { busAccessGate, type AccessGate } from './clients/access-gate.js';
+import type { EventPublisher } from './clients/event-publisher.js';
+import { EventOutbox } from './use-cases/event-outbox.js';
+import { registerCommandHandlers } from './entry/bus/message-handlers.js';
+import { startTextEraser } from './entry/bus/text-eraser.js';
+import { messageRoutes } from './entry/http/message-routes.js';
+import type { MessageDeps } from './use-cases/deps.js';
 
 export interface RunningMessageApi {
   port: number;

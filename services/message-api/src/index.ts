@@ -1,3 +1,3 @@
 export { startMessageApi, type RunningMessageApi, type MessageApiOverrides } from './app.js';
 export { messageApiConfigSchema, type MessageApiConfig } from './config.js';
-export type { EventPublisher } from './bus/events.js';
+export type { EventPublisher } from './clients/event-publisher.js';

@@ -9,7 +9,7 @@ import {
   messageSendMedia,
   STREAMS,
 } from '@chat/contracts';
-import { TEXT_ERASER_DURABLE } from '../src/bus/text-eraser.js';
+import { TEXT_ERASER_DURABLE } from '../src/entry/bus/text-eraser.js';
 import { startWorld, uploadImage, type TestUser, type World } from './harness.js';
 
 let w: World;

@@ -1,5 +1,5 @@
 import type { MessageTombstone, MessageView, ReplyPreview } from '@chat/contracts';
-import type { StoredMessage } from '../data/messages.js';
+import type { StoredMessage } from './message.js';
 import { isVisibleTo, preview, type Viewer } from './visibility.js';
 
 /** What a reply shows of the message it answers; nothing of its text once it is gone for the viewer. */

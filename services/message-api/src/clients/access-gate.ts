@@ -8,7 +8,11 @@ export interface AccessGate {
   /** The chat as the user may use it for `action`; throws 404 / 403 otherwise. */
   check(chatId: string, userId: string, action: ChatAction): Promise<ChatAccess>;
   /** The server's record of a file this user uploaded into this chat, and its detected type, or null. */
-  mediaFile(fileId: string, chatId: string, userId: string): Promise<{ media: Media; messageType: MediaMessageType } | null>;
+  mediaFile(
+    fileId: string,
+    chatId: string,
+    userId: string,
+  ): Promise<{ media: Media; messageType: MediaMessageType } | null>;
   stop(): void;
 }
 

@@ -1,6 +1,6 @@
 import { STREAMS, messageEvents, messageSubjects } from '@chat/contracts';
 import { RetryLater, type Bus, type Metrics, type RunningConsumer } from '@chat/platform';
-import { eraseDeletedText, type TextEraserDeps } from '../usecases/erase-deleted-text.js';
+import { eraseDeletedText, type TextEraserDeps } from '../../use-cases/erase-deleted-text.js';
 
 /** Shared by every message-api replica: each deletion is erased by one of them. */
 export const TEXT_ERASER_DURABLE = 'message-api-text-eraser';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { groupCommit, type GroupCommit, type Logger } from '@chat/platform';
-import { encodeEvent, messageEvent } from '../bus/events.js';
-import type { EventOutbox } from '../bus/outbox.js';
+import { encodeEvent, messageEvent } from '../clients/event-publisher.js';
+import type { EventOutbox } from './event-outbox.js';
 import type { ChatNumbers } from '../data/chat-numbers.js';
-import type { InsertOutcome, MessageRepository } from '../data/messages.js';
-import type { MessageDoc } from '../data/models.js';
+import type { InsertOutcome, MessageRepository } from '../data/message-repository.js';
+import type { MessageDoc } from '../data/message-documents.js';
 
 /** A new message before it is numbered (and given its id and time). */
 export type Draft = Omit<MessageDoc, '_id' | 'createdAt' | 'updatedAt' | 'seq' | 'rev' | 'pendingEvents'>;

@@ -11,10 +11,14 @@ import {
   QUEUE_GROUPS,
 } from '@chat/contracts';
 import { unauthorized, type Bus, type RequestContext } from '@chat/platform';
-import type { MessageDeps } from '../usecases/deps.js';
-import { sendMessage } from '../usecases/send-message.js';
-import { addReaction, deleteMessage, editMessage, removeReaction } from '../usecases/change-message.js';
-import { markMessagesDelivered, markMessagesRead } from '../usecases/receipts.js';
+import type { MessageDeps } from '../../use-cases/deps.js';
+import { sendMessage } from '../../use-cases/send-message.js';
+import { addReaction } from '../../use-cases/add-reaction.js';
+import { deleteMessage } from '../../use-cases/delete-message.js';
+import { editMessage } from '../../use-cases/edit-message.js';
+import { removeReaction } from '../../use-cases/remove-reaction.js';
+import { markMessagesDelivered } from '../../use-cases/mark-delivered.js';
+import { markMessagesRead } from '../../use-cases/mark-read.js';
 
 /** The caller's id from the request header; commands without one are refused. */
 const callerOf = (ctx: RequestContext): string => {
@@ -26,9 +30,7 @@ const callerOf = (ctx: RequestContext): string => {
 export function registerCommandHandlers(bus: Bus, deps: MessageDeps): Subscription[] {
   const q = QUEUE_GROUPS.messageApi;
   return [
-    bus.handle(messageSend, q, (data, ctx) =>
-      sendMessage(deps, callerOf(ctx), { ...data, messageType: 'text' }),
-    ),
+    bus.handle(messageSend, q, (data, ctx) => sendMessage(deps, callerOf(ctx), { ...data, messageType: 'text' })),
     bus.handle(messageSendMedia, q, (data, ctx) => sendMessage(deps, callerOf(ctx), data)),
     bus.handle(messageEdit, q, (data, ctx) => editMessage(deps, callerOf(ctx), data)),
     bus.handle(messageDelete, q, (data, ctx) => deleteMessage(deps, callerOf(ctx), data)),

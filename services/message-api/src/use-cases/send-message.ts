@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandAck, Media, MessageType } from '@chat/contracts';
 import { badRequest, currentContext, notFound, unavailable } from '@chat/platform';
-import { oid, type StoredMessage } from '../data/messages.js';
+import { oid } from '../data/message-repository.js';
+import { type StoredMessage } from '../domain/message.js';
 import type { Draft } from './message-writer.js';
 import { validContent, viewerOf, type MessageDeps } from './deps.js';
 

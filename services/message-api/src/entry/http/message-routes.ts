@@ -1,8 +1,10 @@
 import { Router, type Express, type RequestHandler } from 'express';
 import { chatIdParams, listMessagesQuery, messageChangesQuery, searchMessagesQuery } from '@chat/contracts';
 import { badRequest, callerOf, parseInput } from '@chat/platform';
-import type { MessageDeps } from '../usecases/deps.js';
-import { listChanges, listMessages, searchMessages } from '../usecases/queries.js';
+import type { MessageDeps } from '../../use-cases/deps.js';
+import { listChanges } from '../../use-cases/list-changes.js';
+import { listMessages } from '../../use-cases/list-messages.js';
+import { searchMessages } from '../../use-cases/search-messages.js';
 
 /**
  * Express 5 parses `?limit[$gt]=1` as a key named `limit[$gt]`; an unknown key would just be

@@ -2,11 +2,11 @@ import type { Collection } from 'mongodb';
 import type { ChatAccess } from '@chat/contracts';
 import { badRequest, type KeyedLock } from '@chat/platform';
 import { messageContent } from '@chat/contracts';
-import type { AccessGate } from '../bus/access.js';
-import type { EventOutbox } from '../bus/outbox.js';
+import type { AccessGate } from '../clients/access-gate.js';
+import type { EventOutbox } from './event-outbox.js';
 import type { ChatNumbers } from '../data/chat-numbers.js';
-import type { MessageRepository } from '../data/messages.js';
-import type { ReadOutboxDoc } from '../data/models.js';
+import type { MessageRepository } from '../data/message-repository.js';
+import type { ReadOutboxDoc } from '../data/message-documents.js';
 import type { Viewer } from '../domain/visibility.js';
 import type { MessageWriter } from './message-writer.js';
 

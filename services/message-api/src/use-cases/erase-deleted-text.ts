@@ -1,7 +1,7 @@
 import { STREAMS, messageSubjects } from '@chat/contracts';
 import type { EraseOutcome } from '@chat/platform';
-import type { EventOutbox } from '../bus/outbox.js';
-import type { MessageRepository } from '../data/messages.js';
+import type { EventOutbox } from './event-outbox.js';
+import type { MessageRepository } from '../data/message-repository.js';
 
 export interface TextEraserDeps {
   repo: MessageRepository;

@@ -2,9 +2,10 @@ import type { Collection } from 'mongodb';
 import { messageTextEventTypes, type MessageEventType } from '@chat/contracts';
 import type { KeyedLock, Logger, Metrics } from '@chat/platform';
 import type { ChatNumbers } from '../data/chat-numbers.js';
-import { receiptAt, type MessageRepository } from '../data/messages.js';
-import type { ReadOutboxDoc, SendOutboxDoc } from '../data/models.js';
-import { decodeEvent, messageEvent, type EventPublisher } from './events.js';
+import { type MessageRepository } from '../data/message-repository.js';
+import { receiptAt } from '../domain/message.js';
+import type { ReadOutboxDoc, SendOutboxDoc } from '../data/message-documents.js';
+import { decodeEvent, messageEvent, type EventPublisher } from '../clients/event-publisher.js';
 
 /**
  * Publishes events after their write, and catches up on any that could not be published.

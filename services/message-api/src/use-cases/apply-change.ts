@@ -1,0 +1,85 @@
+import type { Filter, UpdateFilter } from 'mongodb';
+import { REACTION_EMOJI_MAX, REACTIONS_PER_USER_MAX } from '@chat/contracts';
+import { checkDeadline, conflict, notFound } from '@chat/platform';
+import { encodeEvent, messageEvent, type EventData, type OutgoingEvent } from '../clients/event-publisher.js';
+import type { ChatAction } from '../clients/access-gate.js';
+import { type StoredMessage } from '../domain/message.js';
+import type { MessageDoc } from '../data/message-documents.js';
+import { type Viewer } from '../domain/visibility.js';
+import { viewerOf, type MessageDeps } from './deps.js';
+
+/** The message `messageId` of `chatId` as the caller sees it, after checking the caller may `action` there. */
+export async function loadTarget(
+  deps: MessageDeps,
+  userId: string,
+  chatId: string,
+  messageId: string,
+  action: ChatAction,
+) {
+  const access = await deps.access.check(chatId, userId, action);
+  const viewer = viewerOf(access, userId);
+  const message = await deps.repo.visibleTo(viewer).findById(messageId);
+  if (!message) throw notFound('Message not found in this chat');
+  return { access, viewer, message };
+}
+
+/**
+ * Writes one change to one message under the chat's change lock (FerretDB loses concurrent
+ * updates of one document): the next rev, `update` applied only if `condition` still holds, the
+ * event stored by the same update; then publishes it in the background.
+ * Returns false when the condition no longer held (nothing written, no event).
+ */
+export async function applyChange(
+  deps: MessageDeps,
+  target: { viewer: Viewer; message: StoredMessage },
+  condition: Filter<MessageDoc>,
+  change: (
+    rev: number,
+    at: Date,
+    current: StoredMessage,
+  ) => { update: UpdateFilter<MessageDoc>; event: OutgoingEvent } | null,
+): Promise<boolean> {
+  const { chatId } = target.viewer;
+  const written = await deps.locks.run(chatId, async () => {
+    checkDeadline();
+    // Read again under the lock: what the change depends on may have changed meanwhile.
+    const current = await deps.repo.visibleTo(target.viewer).findById(target.message.id);
+    if (!current) return null;
+    return deps.numbers.withRevs(chatId, 1, async (revs) => {
+      const [rev] = revs as [number];
+      const at = new Date();
+      const planned = change(rev, at, current);
+      if (!planned) return null;
+      const { update, event } = planned;
+      const raw = encodeEvent(event);
+      const matched = await deps.repo.update(chatId, target.message.id, condition, {
+        ...update,
+        $set: { ...(update.$set ?? {}), updatedAt: at, rev, outboxPending: true },
+        $push: { ...(update.$push ?? {}), pendingEvents: raw },
+        $min: { outboxAt: at },
+      });
+      return matched ? raw : null;
+    });
+  });
+  if (written) void deps.outbox.background(deps.outbox.flushMessage(chatId, target.message.id, [written]));
+  return written !== null;
+}
+
+/** API.md: at most 20 distinct emoji on a message and 10 reactions by one user on it (409). */
+export function refuseBeyondReactionLimits(message: StoredMessage, userId: string, emoji: string): void {
+  const emojis = new Set(message.reactions.map((r) => r.emoji));
+  if (!emojis.has(emoji) && emojis.size >= REACTION_EMOJI_MAX)
+    throw conflict(`A message holds at most ${REACTION_EMOJI_MAX} different emoji`);
+  if (message.reactions.filter((r) => r.userId === userId).length >= REACTIONS_PER_USER_MAX)
+    throw conflict(`You can add at most ${REACTIONS_PER_USER_MAX} reactions to one message`);
+}
+
+export type PerMessage = 'edited' | 'deleted' | 'reaction_added' | 'reaction_removed';
+
+export function eventOf<T extends PerMessage>(
+  type: T,
+  message: StoredMessage,
+  data: Omit<EventData<T>, 'messageId'>,
+): OutgoingEvent {
+  return messageEvent(type, message.chatId, { messageId: message.id, ...data } as EventData<T>);
+}

@@ -1,0 +1,37 @@
+import { badRequest, forbidden, notFound } from '@chat/platform';
+import { oid } from '../data/message-repository.js';
+import { validContent, type MessageDeps } from './deps.js';
+import { loadTarget, applyChange, eventOf } from './apply-change.js';
+
+export async function editMessage(
+  deps: MessageDeps,
+  userId: string,
+  input: { chatId: string; messageId: string; newContent: string },
+) {
+  const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'send');
+  const { message } = target;
+  if (message.senderId !== userId) throw forbidden('Only the sender can edit this message');
+  if (message.messageType !== 'text') throw badRequest('Only text messages can be edited');
+  const newContent = validContent(input.newContent, deps.contentMax, 'newContent');
+  let editedAt = new Date();
+  const ok = await applyChange(
+    deps,
+    target,
+    { senderId: oid(userId), messageType: 'text', deletedForEveryone: { $ne: true } },
+    (rev, at) => {
+      editedAt = at;
+      return {
+        update: { $set: { content: newContent, isEdited: true, editedAt: at } },
+        event: eventOf('edited', message, { rev, newContent, editedAt: at.toISOString(), editedBy: userId }),
+      };
+    },
+  );
+  if (!ok) throw notFound('Message not found in this chat');
+  return {
+    messageId: message.id,
+    chatId: message.chatId,
+    timestamp: editedAt.toISOString(),
+    newContent,
+    editedAt: editedAt.toISOString(),
+  };
+}
