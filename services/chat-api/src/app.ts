@@ -9,14 +9,14 @@ import {
   type Logger,
 } from '@chat/platform';
 import type { ChatApiConfig } from './config.js';
-import { chatModel } from './data/chat-model.js';
+import { chatModel } from './data/chat-documents.js';
 import { chatRepository } from './data/chat-repository.js';
 import { chatWriteLock } from './data/chat-write-lock.js';
 import { chatCache } from './data/chat-cache.js';
-import { chatEvents } from './bus/chat-events.js';
-import { serveChatQueries } from './bus/chat-queries.js';
-import { startMessageProjection } from './bus/message-projection.js';
-import { chatRoutes } from './http/chat-routes.js';
+import { chatEvents } from './use-cases/publish-chat-events.js';
+import { serveChatQueries } from './entry/bus/chat-queries.js';
+import { startMessageProjection } from './entry/bus/message-projection.js';
+import { chatRoutes } from './entry/http/chat-routes.js';
 import type { ChatDeps } from './use-cases/deps.js';
 
 export interface RunningChatApi {

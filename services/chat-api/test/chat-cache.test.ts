@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chatCache } from '../src/data/chat-cache.js';
-import type { ChatRecord } from '../src/data/chat-record.js';
+import type { ChatRecord } from '../src/domain/chat.js';
 
 const chat = (status: ChatRecord['status']) => ({ id: 'c'.repeat(24), status }) as ChatRecord;
 

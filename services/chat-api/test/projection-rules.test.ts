@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { countersToDecrement, previewOf, type ChatCounters } from '../src/domain/projection.js';
 import { toChatView } from '../src/domain/chat-view.js';
 import { decideAccess } from '../src/domain/access.js';
-import type { ChatRecord } from '../src/data/chat-record.js';
+import type { ChatRecord } from '../src/domain/chat.js';
 
 const S = 'a'.repeat(24); // sender
 const R = 'b'.repeat(24); // receiver

@@ -20,7 +20,7 @@ import { chatHistoryQuery, chatListQuery, noQuery, restRoutes } from '@chat/cont
 import { createLogger, parseConfig } from '@chat/platform';
 import { listRoutes, natsUserEnv, routeKey, startTestInfra, type TestInfra } from '@chat/testkit';
 import { chatApiConfigSchema, startChatApi, type RunningChatApi } from '../src/index.js';
-import { emptyQuery, historyQuery, listQuery } from '../src/http/schemas.js';
+import { emptyQuery, historyQuery, listQuery } from '../src/entry/http/schemas.js';
 
 describe('chat-api and the route table of libs/contracts (the source of the OpenAPI description)', () => {
   let infra: TestInfra;

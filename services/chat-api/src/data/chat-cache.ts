@@ -1,5 +1,5 @@
 import { ttlCache, type TtlCache } from '@chat/platform';
-import type { ChatRecord } from './chat-record.js';
+import type { ChatRecord } from '../domain/chat.js';
 
 /**
  * A short-lived cache of chats for `chat.access.check`, the hottest query (every join and

@@ -1,7 +1,9 @@
 import { Types } from 'mongoose';
 import type { ChatStatus } from '@chat/contracts';
-import type { ChatModel, OutboxEntry } from './chat-model.js';
-import { toRecord, type ChatRecord } from './chat-record.js';
+import type { ChatModel } from './chat-documents.js';
+import type { OutboxEntry } from '../domain/chat.js';
+import { toRecord } from './chat-records.js';
+import { type ChatRecord } from '../domain/chat.js';
 import type { ChatWriteLock } from './chat-write-lock.js';
 import type { ChatCache } from './chat-cache.js';
 

@@ -1,7 +1,9 @@
 import { Types, type mongo } from 'mongoose';
 import type { ChatChange, ProjectedChat, Projection } from '../domain/message-effects.js';
-import type { ChatModel, OutboxEntry } from './chat-model.js';
-import { toAppliedRevs, toRecord, type ChatRecord } from './chat-record.js';
+import type { ChatModel } from './chat-documents.js';
+import type { OutboxEntry } from '../domain/chat.js';
+import { toAppliedRevs, toRecord } from './chat-records.js';
+import { type ChatRecord } from '../domain/chat.js';
 import type { ChatWriteLock } from './chat-write-lock.js';
 
 const OBJECT_ID = /^[0-9a-f]{24}$/i;

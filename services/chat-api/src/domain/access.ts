@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { chatAccessCheck } from '@chat/contracts';
-import type { ChatRecord } from '../data/chat-record.js';
+import type { ChatRecord } from './chat.js';
 import { decideSend, isParticipant } from './chat-state.js';
 import { toChatAccess } from './chat-view.js';
 

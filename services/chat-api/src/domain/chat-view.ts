@@ -1,5 +1,5 @@
 import type { ChatAccess, ChatView } from '@chat/contracts';
-import type { ChatRecord } from '../data/chat-record.js';
+import type { ChatRecord } from './chat.js';
 import { otherParticipant } from './chat-state.js';
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);

@@ -1,8 +1,8 @@
 import { QUEUE_GROUPS, chatAccessCheck, chatListForUser, chatSubjects } from '@chat/contracts';
 import type { Bus, Metrics } from '@chat/platform';
-import type { ChatRepository } from '../data/chat-repository.js';
-import type { ChatCache } from '../data/chat-cache.js';
-import { decideAccess } from '../domain/access.js';
+import type { ChatRepository } from '../../data/chat-repository.js';
+import type { ChatCache } from '../../data/chat-cache.js';
+import { decideAccess } from '../../domain/access.js';
 
 /**
  * The NATS face other services use instead of reading `chats`. The user in question is in the

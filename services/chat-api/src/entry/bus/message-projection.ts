@@ -9,14 +9,14 @@ import {
   type UnreadChangedEvent,
 } from '@chat/contracts';
 import type { Bus, Logger, Metrics, RunningConsumer } from '@chat/platform';
-import type { ChatModel } from '../data/chat-model.js';
-import type { ChatWriteLock } from '../data/chat-write-lock.js';
-import type { ChatRecord } from '../data/chat-record.js';
-import { isObjectId, projectionRepository, type ProjectionRepository } from '../data/projection-repository.js';
-import { previewOf } from '../domain/projection.js';
-import { foldProjections, type ProjectedEvent } from '../domain/message-effects.js';
-import { toChatView } from '../domain/chat-view.js';
-import type { ChatEvents } from './chat-events.js';
+import type { ChatModel } from '../../data/chat-documents.js';
+import type { ChatWriteLock } from '../../data/chat-write-lock.js';
+import type { ChatRecord } from '../../domain/chat.js';
+import { isObjectId, projectionRepository, type ProjectionRepository } from '../../data/projection-repository.js';
+import { previewOf } from '../../domain/projection.js';
+import { foldProjections, type ProjectedEvent } from '../../domain/message-effects.js';
+import { toChatView } from '../../domain/chat-view.js';
+import type { ChatEvents } from '../../use-cases/publish-chat-events.js';
 
 /**
  * What the gateway needs for `unread_message`. The event id is derived from the source event,

@@ -1,24 +1,7 @@
+import type { OutboxEntry } from '../domain/chat.js';
 import { Schema, type Connection, type Types } from 'mongoose';
-import {
-  chatEventTypes,
-  chatStatuses,
-  messageTypes,
-  type ChatEventType,
-  type ChatStatus,
-  type MessageType,
-} from '@chat/contracts';
+import { chatEventTypes, chatStatuses, messageTypes, type ChatStatus, type MessageType } from '@chat/contracts';
 import type { AppliedRevs } from '../domain/applied-revs.js';
-
-/**
- * A chat event written in the same update as the change it reports, removed once published:
- * a crash between the write and the publish cannot lose it (the outbox relay publishes it later).
- */
-export interface OutboxEntry {
-  eventId: string;
-  type: ChatEventType;
-  actorId: string;
-  at: Date;
-}
 
 /**
  * The `chats` collection. Per-user state lives in maps keyed by the user's ObjectId hex

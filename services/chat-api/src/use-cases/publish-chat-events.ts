@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { chatSubjects, type ChatEvent, type ChatEventType } from '@chat/contracts';
 import type { Bus, Logger } from '@chat/platform';
-import type { OutboxEntry } from '../data/chat-model.js';
-import type { ChatRecord } from '../data/chat-record.js';
+import type { OutboxEntry } from '../domain/chat.js';
+import type { ChatRecord } from '../domain/chat.js';
 import type { ChatRepository } from '../data/chat-repository.js';
 
 /** A chat event to write into the chat's outbox together with the change it reports. */

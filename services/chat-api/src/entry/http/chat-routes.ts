@@ -1,20 +1,20 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { chatIdParams, orCreateChatBody, userIdParams } from '@chat/contracts';
 import { callerOf, parseInput } from '@chat/platform';
-import type { ChatRecord } from '../data/chat-record.js';
-import { toChatView } from '../domain/chat-view.js';
-import type { ChatDeps } from '../use-cases/deps.js';
-import {
-  acceptChatRequest,
-  blockChat,
-  deleteChatForUser,
-  getOrCreateChat,
-  loadChatFor,
-  rejectChatRequest,
-  toggleArchive,
-  unblockChat,
-} from '../use-cases/chat-lifecycle.js';
-import { getUserChatHistory, listActiveChats, listChatRequests } from '../use-cases/chat-queries.js';
+import type { ChatRecord } from '../../domain/chat.js';
+import { toChatView } from '../../domain/chat-view.js';
+import type { ChatDeps } from '../../use-cases/deps.js';
+import { getChat } from '../../use-cases/get-chat.js';
+import { acceptChatRequest } from '../../use-cases/accept-chat-request.js';
+import { blockChat } from '../../use-cases/block-chat.js';
+import { deleteChatForUser } from '../../use-cases/delete-chat.js';
+import { getOrCreateChat } from '../../use-cases/get-or-create-chat.js';
+import { rejectChatRequest } from '../../use-cases/reject-chat-request.js';
+import { toggleArchive } from '../../use-cases/toggle-archive.js';
+import { unblockChat } from '../../use-cases/unblock-chat.js';
+import { getUserChatHistory } from '../../use-cases/get-chat-history.js';
+import { listActiveChats } from '../../use-cases/list-active-chats.js';
+import { listChatRequests } from '../../use-cases/list-chat-requests.js';
 import { emptyQuery, historyQuery, listQuery } from './schemas.js';
 
 const send = (res: Response, status: number, message: string, extra: Record<string, unknown> = {}) => {
@@ -68,7 +68,7 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
     const caller = callerOf(res);
     const chatId = chatIdOf(req);
     parseInput(emptyQuery, req.query, 'query');
-    const chat = await loadChatFor(deps, chatId, caller);
+    const chat = await getChat(deps, chatId, caller);
     send(res, 200, 'Chat details retrieved', { data: toChatView(chat, caller) });
   });
 

@@ -1,18 +1,7 @@
 import { forbidden } from '@chat/platform';
 import type { ChatListKind, Page } from '../data/chat-repository.js';
-import type { ChatRecord } from '../data/chat-record.js';
 import type { ChatDeps } from './deps.js';
-
-export interface ChatPage {
-  items: ChatRecord[];
-  total: number;
-}
-
-export const listChatRequests = (deps: ChatDeps, callerId: string, page: Page): Promise<ChatPage> =>
-  deps.chats.list(callerId, { kind: 'requests' }, page);
-
-export const listActiveChats = (deps: ChatDeps, callerId: string, page: Page): Promise<ChatPage> =>
-  deps.chats.list(callerId, { kind: 'active' }, page);
+import { ChatPage } from './list-chats.js';
 
 /** Endpoint 13: only the caller's own history (403 for anyone else's). */
 export async function getUserChatHistory(

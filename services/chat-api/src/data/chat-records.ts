@@ -1,34 +1,6 @@
-import type { ChatStatus, MessageType } from '@chat/contracts';
-import type { OutboxEntry } from './chat-model.js';
+import type { ChatRecord } from '../domain/chat.js';
+import type { OutboxEntry } from '../domain/chat.js';
 import type { AppliedRevs } from '../domain/applied-revs.js';
-
-/** A chat as the rest of the service sees it: plain data, ids as lowercase hex strings. */
-export interface ChatRecord {
-  id: string;
-  participants: string[];
-  status: ChatStatus;
-  requestedBy: string;
-  acceptedAt: Date | null;
-  blockedBy: string | null;
-  statusBeforeBlock: ChatStatus | null;
-  stateRev: number;
-  lastMessage: string | null;
-  lastMessageAt: Date | null;
-  lastMessageType: MessageType | null;
-  lastSenderId: string | null;
-  lastMessageId: string | null;
-  lastMessageSeq: number | null;
-  lastMessageRev: number | null;
-  unreadCount: Record<string, number>;
-  messageCount: Record<string, number>;
-  archivedBy: string[];
-  hiddenFor: string[];
-  clearedAt: Record<string, Date>;
-  /** Chat events written with a change and not published yet. */
-  outbox: OutboxEntry[];
-  createdAt: Date;
-  updatedAt: Date;
-}
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const asRecord = <T>(v: unknown): Record<string, T> => {
