@@ -76,6 +76,8 @@ export class ChatHandle extends Emitter<ChatEvents> {
   participants: string[] = [];
   /** The chat as the last REST answer showed it (status, unreadCount at that time, ...). */
   info: ChatView | undefined;
+  /** Messages of the other side that reached this handle since the last `unread_message` that counted one. */
+  private peerArrivals = 0;
 
   constructor(
     readonly id: string,
@@ -270,6 +272,39 @@ export class ChatHandle extends Emitter<ChatEvents> {
     this.emit('unread', count);
   }
 
+  /**
+   * A new message of the other side was counted for me (`unread_message`). If no message of
+   * theirs reached this handle around it, the server took my sockets out of the room (a block
+   * and unblock, my delete of the chat) without a word: join again and catch up.
+   */
+  onCountedFromPeer(): void {
+    if (!this.tracked) return;
+    // The message comes about 20 ms before its count, sometimes after: give it a second.
+    const check = () => {
+      const arrived = this.peerArrivals > 0;
+      this.peerArrivals = 0;
+      return arrived;
+    };
+    if (check()) return;
+    setTimeout(() => {
+      if (!check() && this.tracked) void this.rejoin().catch(() => undefined);
+    }, 1_000);
+  }
+
+  /** The chat as a REST answer shows it; leaving a blocked or rejected state means the room must be joined again. */
+  onInfo(view: ChatView): void {
+    const closed = (status?: string) => status === 'blocked' || status === 'rejected';
+    const before = this.info?.status;
+    this.info = view;
+    if (this.tracked && closed(before) && !closed(view.status)) void this.rejoin().catch(() => undefined);
+  }
+
+  /** I deleted the chat: its history so far is gone for me (a later message brings the chat back). */
+  onDeletedByMe(): void {
+    this.peerArrivals = 0;
+    this.store.clear();
+  }
+
   onEvent<E extends keyof ServerEvents>(event: E, payload: ServerEvents[E]): void {
     if (!this.tracked) return;
     const p = payload as Record<string, any>;
@@ -323,6 +358,7 @@ export class ChatHandle extends Emitter<ChatEvents> {
   private onStoreChange(c: StoreChange): void {
     const m = c.message;
     if (c.kind === 'message') {
+      if (m.senderId !== this.ctx.me()) this.peerArrivals++;
       this.receipts.arrived([m]);
       this.outbox.arrived(m);
     } else if (c.kind === 'remove') this.outbox.removed(m);

@@ -4,7 +4,8 @@ import { Connection, type ChatSocket } from './connection.js';
 import { Emitter } from './emitter.js';
 import { ChatError } from './errors.js';
 import { RestClient } from './rest.js';
-import type { ChatView, ServerEvents } from './types.js';
+import { requestReliably } from './reliable.js';
+import type { ChatView, ServerEvents, SocketAck, SocketPayload, SocketRequest } from './types.js';
 
 export interface ChatClientOptions {
   /** The edge's origin (`http://127.0.0.1:8080`); leave out in a page served by the edge. */
@@ -108,6 +109,12 @@ export class ChatClient extends Emitter<ClientEvents> {
       fetch: opts.fetch,
       stamp: () => ++this.clock,
       onChats: (chats, stamp) => this.onChats(chats, stamp),
+      onDeleted: (chatId) => {
+        // Its history and its count are gone for me; a new message starts them again.
+        this.unreadStamp.set(chatId, ++this.clock);
+        this.setUnread(chatId, 0);
+        this.handles.get(chatId)?.onDeletedByMe();
+      },
     });
     this.conn = new Connection({ url, token, tokenRenews: typeof source !== 'string', socketOptions: opts.socketOptions });
     this.ctx = {
@@ -174,6 +181,19 @@ export class ChatClient extends Emitter<ClientEvents> {
     return this.chat(chatId).open();
   }
 
+  /**
+   * Any client event, typed by the contract, answered through its acknowledgement; refusals
+   * reject with a `ChatError`. `attempts` > 1 repeats it after a lost answer or connection
+   * (only for events safe to repeat). The chat handles cover every event; this is for the rest.
+   * @example const { messageIds } = await client.request('mark_as_read', { chatId, messageIds: [id] });
+   */
+  request<E extends SocketRequest>(event: E, payload: SocketPayload<E>, opts: { attempts?: number } = {}): Promise<SocketAck<E>> {
+    return requestReliably<SocketAck<E>>(this.conn, event, payload, {
+      ackTimeoutMs: this.ctx.options.ackTimeoutMs,
+      maxAttempts: opts.attempts ?? 1,
+    });
+  }
+
   /** My unread count of a chat, as last seen in a chat list or an `unread_message` event. */
   unreadCount(chatId: string): number | undefined {
     return this.unread.get(chatId.toLowerCase());
@@ -203,8 +223,10 @@ export class ChatClient extends Emitter<ClientEvents> {
       }) as never);
     }
     socket.on('unread_message', (p) => {
+      const before = this.unread.get(p.chatId) ?? 0;
       this.unreadStamp.set(p.chatId, ++this.clock);
       this.setUnread(p.chatId, p.unreadCount);
+      if (p.senderId && p.senderId !== this.me && p.unreadCount > before) this.handles.get(p.chatId)?.onCountedFromPeer();
     });
     // Errors of requests come back in their acknowledgements too; the rest are the client's to know.
     socket.on('error', (p) => {
@@ -214,8 +236,7 @@ export class ChatClient extends Emitter<ClientEvents> {
 
   private onChats(chats: ChatView[], stamp: number): void {
     for (const chat of chats) {
-      const handle = this.handles.get(chat._id);
-      if (handle) handle.info = chat;
+      this.handles.get(chat._id)?.onInfo(chat);
       // A live count newer than this request wins over the list.
       if ((this.unreadStamp.get(chat._id) ?? 0) > stamp) continue;
       if (typeof chat.unreadCount === 'number') this.setUnread(chat._id, chat.unreadCount);

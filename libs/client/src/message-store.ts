@@ -209,6 +209,12 @@ export class MessageStore {
     return 'applied';
   }
 
+  /** Forgets every held message (the chat was deleted for me, its history with it): each is announced removed. */
+  clear(): void {
+    this.waiting.clear();
+    for (const e of [...this.entries.values()]) this.remove(e.message._id, e.message.rev);
+  }
+
   /** Removes a message (deleted for everyone, hidden for me, or a tombstone). */
   remove(messageId: string, rev: number, seq?: number): void {
     if (seq !== undefined) this.maxSeq = Math.max(this.maxSeq, seq);

@@ -19,6 +19,8 @@ export interface RestOptions {
   fetch?: typeof fetch;
   /** Called with every chat a response carries (the SDK reads unread counts from them). */
   onChats?: (chats: ChatView[], requestedAt: number) => void;
+  /** Called after the caller deleted a chat (its history is gone for them). */
+  onDeleted?: (chatId: string) => void;
   /** The clock `requestedAt` is read from (default Date.now). */
   stamp?: () => number;
 }
@@ -74,7 +76,11 @@ export class RestClient {
     /** Toggles the caller's archive flag; `data.isArchived` is the new state. */
     archive: (chatId: string) => this.chat('POST', `/api/chats/${enc(chatId)}/archive`),
     /** Hides the chat and its history for the caller only. */
-    delete: (chatId: string) => this.request<{ status: number; message: string }>('DELETE', `/api/chats/${enc(chatId)}`),
+    delete: async (chatId: string) => {
+      const body = await this.request<{ status: number; message: string }>('DELETE', `/api/chats/${enc(chatId)}`);
+      this.opts.onDeleted?.(chatId.toLowerCase());
+      return body;
+    },
   };
 
   readonly messages = {

@@ -1,4 +1,14 @@
-import type { ChatView, Media, MessageView, Pagination, ServerEventPayloads, UploadedFile } from '@chat/contracts';
+import type {
+  ChatView,
+  ClientEventName,
+  ClientPayload,
+  clientEvents,
+  Media,
+  MessageView,
+  Pagination,
+  ServerEventPayloads,
+  UploadedFile,
+} from '@chat/contracts';
 
 export type { ChatView, Media, MessageView, Pagination, UploadedFile };
 
@@ -78,3 +88,11 @@ export interface SendAck {
   /** True when the server had already stored this `clientMessageId` (a retry), where the gateway passes it on. */
   duplicate?: boolean;
 }
+
+/** A client event's name and payload, as the contract types them. */
+export type SocketRequest = ClientEventName;
+export type SocketPayload<E extends ClientEventName> = ClientPayload<E>;
+/** What a client event's acknowledgement carries on success: its success event's payload (nothing for typing). */
+export type SocketAck<E extends ClientEventName> = (typeof clientEvents)[E]['success'] extends infer S extends keyof ServerEvents
+  ? ServerEvents[S]
+  : Record<string, never>;

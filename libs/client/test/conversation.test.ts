@@ -199,4 +199,63 @@ describe('two SDK clients conversing through the edge', () => {
       });
     }
   });
+  it('the other REST routes: details, paging, search, media metadata and delete, upload token, archive, history', async () => {
+    expect((await alice.rest.chats.get(chatId)).data).toMatchObject({ _id: chatId, status: 'accepted', messageCount: expect.any(Number) });
+    const page = await alice.rest.messages.list(chatId, { limit: 2 });
+    expect(page.data).toHaveLength(2);
+    expect(page.pagination).toMatchObject({ page: 1, limit: 2 });
+    expect(page.chatInfo.participants.sort()).toEqual([aliceId, bobId].sort());
+    const found = await bob.rest.messages.search(chatId, { q: 'HELLO AGAIN' });
+    expect(found.data.map((m) => m._id)).toEqual([hello]);
+    expect(found.window.complete).toBe(true);
+
+    await expect(alice.rest.media.uploadToken()).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED', status: 501 });
+    const { data: file } = await alice.rest.media.upload(chatId, { file: new Blob([PNG]), name: 'x.png' });
+    expect((await bob.rest.media.metadata(file.fileId)).data).toMatchObject({ chatId, uploadedBy: aliceId });
+    await expect(bob.rest.media.delete(file.fileId)).rejects.toMatchObject({ status: 403 });
+    await alice.rest.media.delete(file.fileId);
+    await expect(alice.rest.media.metadata(file.fileId)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+
+    expect((await bob.rest.chats.archive(chatId)).data.isArchived).toBe(true);
+    expect((await bob.rest.chats.active()).data.map((c) => c._id)).not.toContain(chatId);
+    expect((await bob.rest.chats.history(bobId)).data.map((c) => c._id)).not.toContain(chatId);
+    expect((await bob.rest.chats.history(bobId, { includeArchived: true })).data.map((c) => c._id)).toContain(chatId);
+    expect((await bob.rest.chats.archive(chatId)).data.isArchived).toBe(false);
+  });
+
+  it('block refuses sends without retrying them; after the unblock both are back in the room without being told; typed raw requests work', async () => {
+    expect((await bob.rest.chats.block(chatId)).data).toMatchObject({ status: 'blocked', blockedBy: bobId });
+    await expect(a.send('while blocked')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(a.pending).toEqual([]);
+    await expect(alice.rest.chats.unblock(chatId)).rejects.toMatchObject({ status: 403 });
+    // The block took both out of the room. Bob's SDK saw his chat leave 'blocked' and joins
+    // again; Alice's notices that Bob's next message was counted for her but never came.
+    expect((await bob.rest.chats.unblock(chatId)).data.status).toBe('accepted');
+    const fromBob = await b.send('unblocked you');
+    await eventually(() => expect(a.getMessage(fromBob._id)).toBeDefined());
+    const typing = next(a, 'typing', (t: { typing: boolean }) => t.typing);
+    await eventually(async () => {
+      b.stopTyping();
+      b.typing();
+      await typing;
+    });
+    const live = next<{ _id: string; content: string }>(b, 'message', (m) => m.content === 'after the unblock');
+    const sent = await a.send('after the unblock');
+    expect((await live)._id).toBe(sent._id);
+    const ack = await bob.request('mark_as_read', { chatId, messageIds: [sent._id] });
+    expect(ack.messageIds).toEqual([sent._id]);
+    await expect(bob.request('join_chat', { chatId: 'nope' })).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+
+  it('delete hides the chat and its history for the deleter only; a new message brings it back with only the new one', async () => {
+    await bob.rest.chats.delete(chatId);
+    expect((await bob.rest.chats.active()).data.map((c) => c._id)).not.toContain(chatId);
+    expect((await alice.rest.chats.active()).data.map((c) => c._id)).toContain(chatId);
+    // Bob's copy of the history is gone at once; his sockets left the room with it.
+    expect(b.messages).toEqual([]);
+    expect(bob.unreadCount(chatId)).toBe(0);
+    const back = await a.send('are you there?');
+    await eventually(() => expect(b.messages.map((m) => m._id)).toEqual([back._id]));
+    expect((await bob.rest.chats.active()).data.map((c) => c._id)).toContain(chatId);
+  });
 });

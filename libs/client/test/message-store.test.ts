@@ -152,4 +152,13 @@ describe('MessageStore', () => {
     expect(kinds()).toEqual(['message:1', 'message:2']);
     expect(s.get(id(2))?.replyTo?.content).toBe('old');
   });
+  it('clear (my delete of the chat) removes every held message once, and their late copies stay out', () => {
+    const { s, kinds } = store();
+    s.applyLive(msg(1), true);
+    s.applyLive(msg(2), true);
+    s.clear();
+    s.applyLive(msg(2), true);
+    s.applyLive(msg(3), true);
+    expect(kinds()).toEqual(['message:1', 'message:2', 'remove:1', 'remove:2', 'message:3']);
+  });
 });
