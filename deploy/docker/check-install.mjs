@@ -55,6 +55,19 @@ try {
       failed++;
       console.log(`FAIL ${name}: no /readyz 200 within ${READY_TIMEOUT_MS / 1000} s\n${stderr.slice(-2000)}`);
     }
+    // The web client ships as static files the edge finds beside its own dist/.
+    if (ready && name === 'edge') {
+      const page = await fetch(`http://127.0.0.1:${port}/`).then(
+        async (r) => ({ status: r.status, type: r.headers.get('content-type'), body: await r.text() }),
+        (err) => ({ status: 0, type: null, body: err.message }),
+      );
+      const served = page.status === 200 && page.type?.startsWith('text/html') && page.body.includes('<div id="app">');
+      if (served) console.log('ok   edge: the web client at /');
+      else {
+        failed++;
+        console.log(`FAIL edge: no web client at / (HTTP ${page.status}, ${page.type}): ${page.body.slice(0, 200)}`);
+      }
+    }
   }
 } finally {
   for (const child of children) child.kill('SIGTERM');

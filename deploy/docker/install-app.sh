@@ -2,16 +2,19 @@
 # The production install of the platform, in one place: the Dockerfile runs its steps, and CI
 # runs `all` into a temporary folder and starts every service from there (check-install.mjs),
 # so what ships is what is tested. Only runtime dependencies of the services and the libraries
-# they use are installed: no dev dependencies, no test kit, no TypeScript sources.
+# they use are installed: no dev dependencies, no test kit, no TypeScript sources. The web client
+# ships as the static files the edge serves at / (clients/web/dist), built with the rest.
 #
 #   install-app.sh runtime-deps <dir>     npm ci --omit=dev in <dir>, which holds the manifests
-#   install-app.sh build <dir>            npm ci + tsc -b in <dir>, which holds manifests and sources
-#   install-app.sh collect <dir> <out>    copies each shipped package's dist/ from <dir> to <out>
+#   install-app.sh build <dir>            npm ci + npm run build (tsc -b, vite build) in <dir>, which holds manifests and sources
+#   install-app.sh collect <dir> <out>    copies each shipped package's dist/ (and the web client's) from <dir> to <out>
 #   install-app.sh all <repo> <dest>      all of the above from a checkout into <dest>
 set -euo pipefail
 
 # Workspaces that ship (libs/testkit is for tests only).
 SHIPPED=(libs/contracts libs/platform services/edge services/chat-api services/message-api services/media-service services/realtime-gateway)
+# Built into static files only: no node_modules of their own at run time.
+STATIC=(clients/web)
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 
 copy_manifests() {
@@ -19,7 +22,7 @@ copy_manifests() {
   mkdir -p "$dir"
   cp "$src/package.json" "$src/package-lock.json" "$dir/"
   # Every workspace manifest, the test kit's too: npm ci checks the lock file against all of them.
-  for manifest in "$src"/libs/*/package.json "$src"/services/*/package.json; do
+  for manifest in "$src"/libs/*/package.json "$src"/services/*/package.json "$src"/clients/*/package.json; do
     local rel=${manifest#"$src"/}
     mkdir -p "$dir/$(dirname "$rel")"
     cp "$manifest" "$dir/$rel"
@@ -35,14 +38,14 @@ runtime_deps() {
 build() {
   local dir=$1
   # Stale builds must never stand in for a fresh one (tsc -b trusts .tsbuildinfo).
-  rm -rf "$dir"/libs/*/dist "$dir"/services/*/dist
+  rm -rf "$dir"/libs/*/dist "$dir"/services/*/dist "$dir"/clients/*/dist
   find "$dir/libs" "$dir/services" -name '*.tsbuildinfo' -delete
   (cd "$dir" && npm ci && npm run build)
 }
 
 collect() {
   local dir=$1 out=$2
-  for pkg in "${SHIPPED[@]}"; do
+  for pkg in "${SHIPPED[@]}" "${STATIC[@]}"; do
     [[ -d "$dir/$pkg/dist" ]] || { echo "install-app: missing $pkg/dist" >&2; exit 1; }
     mkdir -p "$out/$pkg"
     cp -R "$dir/$pkg/dist" "$out/$pkg/dist"
@@ -61,7 +64,7 @@ case "${1:-}" in
     trap 'rm -rf "$work"' EXIT
     copy_manifests "$repo" "$work"
     cp "$repo/tsconfig.base.json" "$work/"
-    for pkg in "$repo"/libs/* "$repo"/services/*; do
+    for pkg in "$repo"/libs/* "$repo"/services/* "$repo"/clients/*; do
       rel=${pkg#"$repo"/}
       mkdir -p "$work/$rel"
       (cd "$pkg" && tar --exclude=./node_modules --exclude=./dist --exclude='*.tsbuildinfo' -cf - .) | (cd "$work/$rel" && tar -xf -)
