@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatClient, ChatHandle, Message } from '@chat/client';
-import { newUserId } from '@chat/testkit';
-import { eventually, next, recordChat, sdkClient, serverMessages, startStack, type Stack } from './support/stack.js';
+import { newUserId, tokenFor } from '@chat/testkit';
+import { eventually, next, recordChat, sdkClient, serverMessages, sleep, startStack, type Stack } from './support/stack.js';
 
 /** Acknowledgements lost, connections cut, a client offline while the other writes: nothing lost, nothing doubled. */
 describe('the SDK across lost answers and reconnects', () => {
@@ -131,6 +131,27 @@ describe('the SDK across lost answers and reconnects', () => {
       expect(log.messages).toEqual([]);
     } finally {
       small.close();
+    }
+  });
+  it('a socket closed because its token expired comes back with a fresh token from the token function, and catches up', async () => {
+    let calls = 0;
+    // The first token (the socket's) lives 2 s; the ones asked for later live an hour.
+    const renewing = sdkClient(stack, bobId, { token: () => tokenFor(bobId, { expiresIn: calls++ === 0 ? 2 : 3_600 }), autoDeliver: false });
+    try {
+      const errors: string[] = [];
+      renewing.on('error', (e) => errors.push(e.code));
+      let connects = 0;
+      renewing.on('connect', () => connects++);
+      await renewing.connect();
+      const chat = await renewing.openChat(chatId);
+      await eventually(() => expect(connects).toBe(2), 10_000);
+      expect(errors).toContain('UNAUTHORIZED');
+      const sent = await a.send('after the token was renewed');
+      await eventually(() => expect(chat.getMessage(sent._id)).toBeDefined());
+      await sleep(100);
+      expect(renewing.connected).toBe(true);
+    } finally {
+      renewing.close();
     }
   });
 });
