@@ -1,13 +1,22 @@
 import { STREAMS } from '@chat/contracts';
-import { chatAccessClient, closeServer, createHttpApp, createMetrics, listen, openLinks, type Logger, type Redis } from '@chat/platform';
+import {
+  chatAccessClient,
+  closeServer,
+  createHttpApp,
+  createMetrics,
+  listen,
+  openLinks,
+  type Logger,
+  type Redis,
+} from '@chat/platform';
 import type { GatewayConfig } from './config.js';
-import { startBroadcasting } from './bus/broadcast.js';
-import { Presence } from './presence/presence.js';
-import { PresenceStore } from './presence/presence-store.js';
-import { adapterClients } from './socket/adapter-clients.js';
-import { CutUsers } from './socket/cut-users.js';
-import { createSocketServer, handleConnections } from './socket/server.js';
-import { TypingTracker } from './socket/typing.js';
+import { startBroadcasting } from './entry/bus/broadcast.js';
+import { Presence } from './use-cases/presence.js';
+import { PresenceStore } from './data/presence-store.js';
+import { adapterClients } from './clients/adapter-clients.js';
+import { CutUsers } from './data/cut-users.js';
+import { createSocketServer, handleConnections } from './entry/socket/server.js';
+import { TypingTracker } from './use-cases/typing.js';
 
 function untilReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();

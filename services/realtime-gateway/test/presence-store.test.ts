@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RunningProcess } from '@chat/testkit';
-import { PresenceStore } from '../src/presence/presence-store.js';
+import { PresenceStore } from '../src/data/presence-store.js';
 import { sleep } from './support/cluster.js';
 
 describe('presence store (Redis, per-socket expiry)', () => {

@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError, type Redis } from '@chat/platform';
-import type { GatewayConfig } from '../config.js';
+import type { GatewayConfig } from '../../config.js';
 
 /**
  * Per-user event budget kept in Redis, so a user's sockets on every node share it. If Redis

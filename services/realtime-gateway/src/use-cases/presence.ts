@@ -1,7 +1,7 @@
 import { chatListForUser, rooms } from '@chat/contracts';
 import type { Bus, Logger } from '@chat/platform';
-import type { GatewayServer, GatewaySocket } from '../socket/types.js';
-import type { PresenceStore } from './presence-store.js';
+import type { GatewayServer, GatewaySocket } from '../clients/sockets.js';
+import type { PresenceStore } from '../data/presence-store.js';
 
 /**
  * Presence per user across nodes and devices: `user_online` when a user's first socket

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { chatEventSchema, messageEventSchema, rooms, STREAMS, unreadChangedEvent } from '@chat/contracts';
 import type { Bus, Logger, RunningConsumer } from '@chat/platform';
-import { broadcastsForChatEvent, broadcastsForMessageEvent, type Broadcast } from '../domain/broadcasts.js';
-import { emitLoose, type GatewayServer } from '../socket/types.js';
+import { broadcastsForChatEvent, broadcastsForMessageEvent, type Broadcast } from '../../domain/broadcasts.js';
+import { emitLoose, type GatewayServer } from '../../clients/sockets.js';
 
 export const BROADCAST_DURABLE = 'realtime-gateway-broadcast';
 

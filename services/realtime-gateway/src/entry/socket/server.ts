@@ -13,14 +13,14 @@ import {
   type Metrics,
   type Redis,
 } from '@chat/platform';
-import type { GatewayConfig } from '../config.js';
-import type { Presence } from '../presence/presence.js';
+import type { GatewayConfig } from '../../config.js';
+import type { Presence } from '../../use-cases/presence.js';
 import { clientHandlers } from './client-handlers.js';
-import { CutUsers } from './cut-users.js';
+import { CutUsers } from '../../data/cut-users.js';
 import { createEventRateLimiter, GarbageMeter } from './guards.js';
 import { onClientEvent, type EventGuards } from './handle-event.js';
-import type { TypingTracker } from './typing.js';
-import type { GatewayServer, GatewaySocket } from './types.js';
+import type { TypingTracker } from '../../use-cases/typing.js';
+import type { GatewayServer, GatewaySocket } from '../../clients/sockets.js';
 
 export interface SocketServerDeps {
   config: GatewayConfig;

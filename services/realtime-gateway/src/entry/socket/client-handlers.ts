@@ -13,8 +13,8 @@ import {
   type ClientPayload,
 } from '@chat/contracts';
 import { AppError, forbidden, notFound, type Bus } from '@chat/platform';
-import type { TypingTracker } from './typing.js';
-import type { GatewaySocket, SuccessOf } from './types.js';
+import type { TypingTracker } from '../../use-cases/typing.js';
+import type { GatewaySocket, SuccessOf } from '../../clients/sockets.js';
 
 export interface HandlerDeps {
   bus: Bus;

@@ -1,6 +1,6 @@
 import { rooms } from '@chat/contracts';
 import { forbidden, type Logger, type Redis } from '@chat/platform';
-import type { GatewayServer, GatewaySocket } from './types.js';
+import type { GatewayServer, GatewaySocket } from '../clients/sockets.js';
 
 /**
  * Typing indicators that cannot flood a room: one `user_typing` per user and chat per

@@ -1,7 +1,7 @@
 import { clientEvents, type AckPayload, type ClientEventName, type ClientPayload } from '@chat/contracts';
 import { parseInput, runWithContext, toAppError, toSocketError, newRequestId, type Logger } from '@chat/platform';
 import type { EventRateLimiter, GarbageMeter } from './guards.js';
-import { emitLoose, type GatewaySocket, type SuccessOf } from './types.js';
+import { emitLoose, type GatewaySocket, type SuccessOf } from '../../clients/sockets.js';
 
 type Ack = (response: AckPayload<object>) => void;
 
