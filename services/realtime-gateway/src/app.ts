@@ -97,6 +97,7 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     redis: links.redis,
     presence,
     typing,
+    chats,
     cutUsers,
     isDraining,
   });

@@ -1,5 +1,4 @@
 import {
-  chatAccessCheck,
   messageDelete,
   messageDelivered,
   messageEdit,
@@ -12,13 +11,14 @@ import {
   type ClientEventName,
   type ClientPayload,
 } from '@chat/contracts';
-import { AppError, forbidden, notFound, type Bus } from '@chat/platform';
+import { AppError, type Bus, type ChatAccessClient } from '@chat/platform';
 import type { TypingTracker } from '../../use-cases/typing.js';
 import type { GatewaySocket, SuccessOf } from '../../clients/sockets.js';
 
 export interface HandlerDeps {
   bus: Bus;
   typing: TypingTracker;
+  chats: ChatAccessClient;
   maxRooms: number;
   /** The usual deadline of a NATS request (NATS_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;
@@ -52,12 +52,7 @@ export function clientHandlers(socket: GatewaySocket, deps: HandlerDeps): Handle
       if (!socket.rooms.has(room) && chatRoomsOf(socket) >= deps.maxRooms) {
         throw new AppError('CONFLICT', `A socket may join at most ${deps.maxRooms} chats; leave one first`);
       }
-      const access = await bus.request(chatAccessCheck, { chatId, userId, action: 'read' }, as);
-      if (!access.allowed) {
-        throw access.reason === 'NOT_FOUND'
-          ? notFound('Chat not found')
-          : forbidden(access.message || 'You may not read this chat');
-      }
+      await deps.chats.check(chatId, userId, 'read');
       await socket.join(room);
       return { chatId, message: 'Joined chat' };
     },

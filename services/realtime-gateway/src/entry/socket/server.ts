@@ -9,6 +9,7 @@ import {
   handshakeToken,
   verifyTokenClaims,
   type Bus,
+  type ChatAccessClient,
   type Logger,
   type Metrics,
   type Redis,
@@ -99,6 +100,7 @@ export interface ConnectionDeps {
   redis: Redis;
   presence: Presence;
   typing: TypingTracker;
+  chats: ChatAccessClient;
   cutUsers: CutUsers;
   isDraining: () => boolean;
 }
@@ -145,6 +147,7 @@ export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void
     };
     const handlers = clientHandlers(socket, {
       bus: deps.bus,
+      chats: deps.chats,
       typing: deps.typing,
       maxRooms: config.SOCKET_MAX_ROOMS,
       requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
