@@ -27,7 +27,6 @@ export interface FaultWorld {
 const FAST = {
   OUTBOX_RELAY_INTERVAL_MS: '500',
   OUTBOX_RELAY_AFTER_MS: '1000',
-  OUTBOX_STALE_MS: '1000',
   PRESENCE_TTL_MS: '3000',
   // The steady traffic is the test's load, not abuse: above the per-user event budget.
   SOCKET_RATE_LIMIT_POINTS: '100000',

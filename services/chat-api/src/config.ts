@@ -8,7 +8,7 @@ export const chatApiConfigSchema = baseConfigSchema.extend({
   PROJECTION_DURABLE: z.string().min(1).default('chat-api-projection'),
   /** How often the outbox relay looks for chat events left unpublished, and how old they must be. */
   OUTBOX_RELAY_INTERVAL_MS: msVar(5_000),
-  OUTBOX_STALE_MS: msVar(5_000),
+  OUTBOX_RELAY_AFTER_MS: msVar(5_000),
   /** How long chat.access.check may answer from memory (writes and chat events invalidate sooner); 0 disables. */
   ACCESS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(2_000),
 });

@@ -13,7 +13,7 @@ let bus: Bus;
 const events: { subject: string; event: ChatEvent }[] = [];
 
 beforeAll(async () => {
-  world = await startWorld({ OUTBOX_RELAY_INTERVAL_MS: '200', OUTBOX_STALE_MS: '1000' });
+  world = await startWorld({ OUTBOX_RELAY_INTERVAL_MS: '200', OUTBOX_RELAY_AFTER_MS: '1000' });
   bus = await Bus.connect({
     credentials: NATS_TEST_CREDENTIALS,
     url: world.infra.natsUrl,

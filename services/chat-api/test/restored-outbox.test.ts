@@ -11,7 +11,7 @@ let world: ChatApiWorld;
 let bus: Bus;
 
 beforeAll(async () => {
-  world = await startWorld({ OUTBOX_RELAY_INTERVAL_MS: '200', OUTBOX_STALE_MS: '200' });
+  world = await startWorld({ OUTBOX_RELAY_INTERVAL_MS: '200', OUTBOX_RELAY_AFTER_MS: '200' });
   bus = await Bus.connect({
     credentials: NATS_TEST_CREDENTIALS,
     url: world.infra.natsUrl,

@@ -2,7 +2,6 @@ import type { Model } from 'mongoose';
 import type { MediaFileRecord } from '../domain/media-file.js';
 import type { MediaFileDoc } from './media-file-documents.js';
 
-
 const toRecord = (doc: MediaFileDoc & { _id?: unknown }): MediaFileRecord => {
   const { _id, ...rest } = doc;
   void _id;

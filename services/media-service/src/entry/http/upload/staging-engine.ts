@@ -17,7 +17,7 @@ import {
   type SizeLimits,
 } from '../../../domain/file-kind.js';
 import { mp4DurationSeconds } from '../../../domain/mp4-duration.js';
-import type { StagedFile, StagingResult } from '../../../domain/staged-file.js';
+import type { StagingResult } from '../../../domain/staged-file.js';
 import type { StagingLease, StagingQuota } from './staging-quota.js';
 
 /** What the engine leaves on each multer file: the staged file, or why this one file was refused. */
