@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { api, connectSocket, emitAck, newUserId, tokenFor } from '@chat/testkit';
@@ -33,6 +33,11 @@ describe('the web client: two people chat through the edge in real browsers', ()
     a = new ChatPage(await openUser(browser, stack.url, 'alice', { width: 1100, height: 760 }));
     b = new ChatPage(await openUser(browser, stack.url, 'bob', { width: 390, height: 780 }));
   }, 120_000);
+
+  // A failed step leaves both screens behind, to see what the users saw.
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') await Promise.all([a?.shot('FAILED'), b?.shot('FAILED')]).catch(() => undefined);
+  });
 
   afterAll(async () => {
     sockets.forEach((s) => s.close());
@@ -168,19 +173,21 @@ describe('the web client: two people chat through the edge in real browsers', ()
   it('Bob goes offline and comes back: Alice sees it, Bob gets what he missed, his offline message goes out', async () => {
     await eventually(() => a.presence()).not.toBe('offline');
     await b.user.context.setOffline(true);
-    await eventually(() => a.presence()).toBe('offline');
-    await b.page.getByText('You are offline.').waitFor();
+    try {
+      await eventually(() => a.presence()).toBe('offline');
+      await b.page.getByText('You are offline.').waitFor();
+      await a.send('You missed this one');
+      await a.messageAction('At 8 at Luigi’s.', 'Edit');
+      await a.page.getByLabel('Edit message').fill('At 9 at Luigi’s, sorry!');
+      await a.page.getByLabel('Edit message').press('Enter');
+      await a.messageAction('Pizza tonight', 'React with ❤️');
+      await b.send('Written on the train');
+      await b.message('Written on the train').locator('[data-state="pending"]').waitFor();
+      await Promise.all([a.shot('bob-offline'), b.shot('offline')]);
+    } finally {
+      await b.user.context.setOffline(false); // a failed step must not leave the later ones offline
+    }
 
-    await a.send('You missed this one');
-    await a.messageAction('At 8 at Luigi’s.', 'Edit');
-    await a.page.getByLabel('Edit message').fill('At 9 at Luigi’s, sorry!');
-    await a.page.getByLabel('Edit message').press('Enter');
-    await a.messageAction('Pizza tonight', 'React with ❤️');
-    await b.send('Written on the train');
-    await b.message('Written on the train').locator('[data-state="pending"]').waitFor();
-    await Promise.all([a.shot('bob-offline'), b.shot('offline')]);
-
-    await b.user.context.setOffline(false);
     await eventually(() => a.presence(), 20_000).toBe('online');
     await b.message('You missed this one').waitFor({ timeout: 20_000 });
     await b.message('At 9 at Luigi’s, sorry!').getByText('edited').waitFor();
