@@ -1,5 +1,12 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { chatIdParams, orCreateChatBody, userIdParams } from '@chat/contracts';
+import {
+  chatHistoryQuery,
+  chatIdParams,
+  chatListQuery,
+  noQuery,
+  orCreateChatBody,
+  userIdParams,
+} from '@chat/contracts';
 import { callerOf, parseInput } from '@chat/platform';
 import type { ChatRecord } from '../../domain/chat.js';
 import { toChatView } from '../../domain/chat-view.js';
@@ -15,7 +22,6 @@ import { unblockChat } from '../../use-cases/unblock-chat.js';
 import { getUserChatHistory } from '../../use-cases/get-chat-history.js';
 import { listActiveChats } from '../../use-cases/list-active-chats.js';
 import { listChatRequests } from '../../use-cases/list-chat-requests.js';
-import { emptyQuery, historyQuery, listQuery } from './schemas.js';
 
 const send = (res: Response, status: number, message: string, extra: Record<string, unknown> = {}) => {
   res.status(status).json({ status, message, ...extra });
@@ -32,21 +38,21 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
   // Fixed paths first, so `requests`, `active` and `or-create` never reach `/:chatId`.
   router.get('/requests', async (req, res) => {
     const caller = callerOf(res);
-    const page = parseInput(listQuery, req.query, 'query');
+    const page = parseInput(chatListQuery, req.query, 'query');
     const { items, total } = await listChatRequests(deps, caller, page);
     send(res, 200, 'Chat requests fetched successfully', { data: view(items, caller), pagination: { total, ...page } });
   });
 
   router.get('/active', async (req, res) => {
     const caller = callerOf(res);
-    const page = parseInput(listQuery, req.query, 'query');
+    const page = parseInput(chatListQuery, req.query, 'query');
     const { items, total } = await listActiveChats(deps, caller, page);
     send(res, 200, 'Active chats found', { data: view(items, caller), pagination: { total, ...page } });
   });
 
   router.post('/or-create', async (req, res) => {
     const caller = callerOf(res);
-    parseInput(emptyQuery, req.query, 'query');
+    parseInput(noQuery, req.query, 'query');
     const { recipientId } = parseInput(orCreateChatBody, req.body ?? {}, 'body');
     const { chat, created } = await getOrCreateChat(deps, caller, recipientId);
     send(res, created ? 201 : 200, 'Chat created/retrieved successfully', { data: toChatView(chat, caller) });
@@ -55,7 +61,7 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
   router.get('/user/:userId/history', async (req, res) => {
     const caller = callerOf(res);
     const { userId } = parseInput(userIdParams, req.params, 'userId');
-    const query = parseInput(historyQuery, req.query, 'query');
+    const query = parseInput(chatHistoryQuery, req.query, 'query');
     const { items, total } = await getUserChatHistory(deps, caller, userId, query);
     send(res, 200, 'Chat history retrieved successfully', {
       data: view(items, caller),
@@ -67,7 +73,7 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
   router.get('/:chatId', async (req, res) => {
     const caller = callerOf(res);
     const chatId = chatIdOf(req);
-    parseInput(emptyQuery, req.query, 'query');
+    parseInput(noQuery, req.query, 'query');
     const chat = await getChat(deps, chatId, caller);
     send(res, 200, 'Chat details retrieved', { data: toChatView(chat, caller) });
   });
@@ -76,7 +82,7 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
     router.post(`/:chatId/${path}`, async (req, res) => {
       const caller = callerOf(res);
       const chatId = chatIdOf(req);
-      parseInput(emptyQuery, req.query, 'query');
+      parseInput(noQuery, req.query, 'query');
       const chat = await run(deps, chatId, caller);
       send(res, 200, message(chat, caller), { data: toChatView(chat, caller) });
     });
@@ -91,7 +97,7 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
   router.delete('/:chatId', async (req, res) => {
     const caller = callerOf(res);
     const chatId = chatIdOf(req);
-    parseInput(emptyQuery, req.query, 'query');
+    parseInput(noQuery, req.query, 'query');
     await deleteChatForUser(deps, chatId, caller);
     send(res, 200, 'Chat deleted successfully');
   });
