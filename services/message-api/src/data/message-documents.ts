@@ -1,41 +1,17 @@
 import { Schema, type Connection } from 'mongoose';
 import type { Collection, ObjectId } from 'mongodb';
-import type { Media, MessageType } from '@chat/contracts';
+import type { MessageFields } from '../domain/message.js';
 
-/** A message as stored. Ids are ObjectIds; `pendingEvents` is the outbox (JSON strings, see bus/outbox.ts). */
-export interface MessageDoc {
+/** A message as stored: its fields (domain/message.ts) with ObjectIds, and the outbox flags. */
+export interface MessageDoc extends Omit<MessageFields<ObjectId>, 'deliveredTo'> {
   _id: ObjectId;
-  chatId: ObjectId;
-  senderId: ObjectId;
-  receiverId: ObjectId;
-  content: string;
-  messageType: MessageType;
-  media: Media | null;
-  clientMessageId: string;
-  /** Increasing within the chat (not dense: a refused or duplicate send may skip one). */
-  seq: number;
-  /** The chat's change number of this message's latest change. */
-  rev: number;
-  isEdited: boolean;
-  editedAt: Date | null;
-  readBy: { userId: ObjectId; readAt: Date }[];
-  /** Delivery receipts, once per receiver; absent on messages stored before they existed. */
-  deliveredTo?: { userId: ObjectId; deliveredAt: Date }[];
-  deletedBy: ObjectId[];
-  deletedForEveryone: boolean;
+  /** Absent on messages stored before delivery receipts existed. */
+  deliveredTo?: MessageFields<ObjectId>['deliveredTo'];
   deletedAt: Date | null;
-  replyTo: ObjectId | null;
-  reactions: { userId: ObjectId; emoji: string; createdAt: Date }[];
-  /** `<userId>:<emoji>` per reaction: lets one conditional update keep reactions unique. */
-  reactionKeys: string[];
-  /** Events of a change (edit, delete, reaction) written with it and not yet confirmed published. */
-  pendingEvents: string[];
   /** True while `pendingEvents` may be non-empty: what the outbox relay looks up (by equality). */
   outboxPending?: true;
   /** When the oldest pending event was written (the relay leaves younger ones to their writer). */
   outboxAt?: Date;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 /**
