@@ -48,7 +48,10 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
       metrics,
       durable: config.PROJECTION_DURABLE,
     });
-    const relay = events.startRelay({ intervalMs: config.OUTBOX_RELAY_INTERVAL_MS, staleMs: config.OUTBOX_RELAY_AFTER_MS });
+    const relay = events.startRelay({
+      intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
+      staleMs: config.OUTBOX_RELAY_AFTER_MS,
+    });
 
     const app = createHttpApp({
       logger,
