@@ -1,9 +1,9 @@
 import { closeServer, createHttpApp, createMetrics, listen, metricsApp, type Logger } from '@chat/platform';
 import type { EdgeConfig } from './config.js';
-import { discoverGateways, type GatewayDiscovery } from './http/gateway-discovery.js';
-import { parseGatewayNodes } from './http/gateway-router.js';
-import { edgeRoutes } from './http/routes.js';
-import { mountWebClient } from './http/web-client.js';
+import { discoverGateways, type GatewayDiscovery } from './entry/http/gateway-discovery.js';
+import { parseGatewayNodes } from './entry/http/gateway-router.js';
+import { edgeRoutes } from './entry/http/routes.js';
+import { mountWebClient } from './entry/http/web-client.js';
 
 export interface RunningEdge {
   port: number;
@@ -46,12 +46,16 @@ export async function startEdge(
     routes: (app) => {
       routes.mount(app);
       const served = mountWebClient(app, config.WEB_CLIENT_DIR);
-      logger.info({ dir: config.WEB_CLIENT_DIR }, served ? 'web client served at /' : 'no built web client: nothing served at /');
+      logger.info(
+        { dir: config.WEB_CLIENT_DIR },
+        served ? 'web client served at /' : 'no built web client: nothing served at /',
+      );
     },
   });
   const { server, port } = await listen(app, config.PORT);
   server.on('upgrade', (req, socket, head) => {
-    if (req.url?.startsWith('/socket.io/') && routes.gatewaysKnown()) routes.socketProxy.upgrade(req, socket as never, head);
+    if (req.url?.startsWith('/socket.io/') && routes.gatewaysKnown())
+      routes.socketProxy.upgrade(req, socket as never, head);
     else socket.destroy();
   });
   const internal = await listen(metricsApp(metrics), config.METRICS_PORT);

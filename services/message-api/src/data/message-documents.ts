@@ -40,7 +40,7 @@ export interface SendOutboxDoc {
   _id: string; // the batch id
   /** Always 'pending' while the row exists: the relay's equality lookup. */
   state: 'pending';
-  /** Encoded events (bus/events.ts), one per message of the batch. */
+  /** Encoded events (clients/event-publisher.ts), one per message of the batch. */
   events: string[];
   createdAt: Date;
 }

@@ -7,7 +7,7 @@ export const TEXT_ERASER_DURABLE = 'message-api-text-eraser';
 
 /**
  * The durable consumer of `deleted` events that erases the text of messages deleted for
- * everyone from the MESSAGES stream (usecases/erase-deleted-text.ts). An event is acknowledged
+ * everyone from the MESSAGES stream (use-cases/erase-deleted-text.ts). An event is acknowledged
  * only once its erasure is done; until then it comes back every `retryMs` (a consumer is
  * behind, an event still to be published), so a crash or restart never loses a pending erasure.
  * Nothing of this runs on the send path.

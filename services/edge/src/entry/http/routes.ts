@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Express } from 'express';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import type { Logger } from '@chat/platform';
-import type { EdgeConfig } from '../config.js';
+import type { EdgeConfig } from '../../config.js';
 import { docsRoutes } from './docs-routes.js';
 import { createGatewayRouter, type GatewayNode } from './gateway-router.js';
 
@@ -11,15 +11,16 @@ import { createGatewayRouter, type GatewayNode } from './gateway-router.js';
 const MESSAGE_API_PATH = /^\/api\/chats\/[^/]+\/(messages|search|changes)(\/|$)/;
 
 /** Answers a failed upstream with the API's error shape (or closes a WebSocket). */
-const upstreamError = (logger: Logger, upstream: string) => (err: Error, _req: IncomingMessage, res: ServerResponse | Socket) => {
-  logger.warn({ err: err.message, upstream }, 'upstream unavailable');
-  if ('writeHead' in res) {
-    if (!res.headersSent) res.writeHead(503, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: 503, message: `${upstream} is unavailable, try again` }));
-  } else {
-    res.destroy();
-  }
-};
+const upstreamError =
+  (logger: Logger, upstream: string) => (err: Error, _req: IncomingMessage, res: ServerResponse | Socket) => {
+    logger.warn({ err: err.message, upstream }, 'upstream unavailable');
+    if ('writeHead' in res) {
+      if (!res.headersSent) res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 503, message: `${upstream} is unavailable, try again` }));
+    } else {
+      res.destroy();
+    }
+  };
 
 export interface EdgeRoutes {
   mount(app: Express): void;
@@ -40,8 +41,16 @@ export function edgeRoutes(config: EdgeConfig, logger: Logger, gateways: () => G
       on: { error: upstreamError(logger, name) },
     });
   const messageApi = proxy('message-api', config.MESSAGE_API_URL, (path) => MESSAGE_API_PATH.test(path));
-  const chatApi = proxy('chat-api', config.CHAT_API_URL, (path) => path === '/api/chats' || path.startsWith('/api/chats/'));
-  const media = proxy('media-service', config.MEDIA_SERVICE_URL, (path) => path === '/api/media' || path.startsWith('/api/media/'));
+  const chatApi = proxy(
+    'chat-api',
+    config.CHAT_API_URL,
+    (path) => path === '/api/chats' || path.startsWith('/api/chats/'),
+  );
+  const media = proxy(
+    'media-service',
+    config.MEDIA_SERVICE_URL,
+    (path) => path === '/api/media' || path.startsWith('/api/media/'),
+  );
   const gatewayRouter = createGatewayRouter(gateways);
   const socketProxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: 'http://127.0.0.1', // replaced per request by the router (never used: see noGateway)

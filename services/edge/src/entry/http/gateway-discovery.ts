@@ -33,7 +33,10 @@ export async function discoverGateways(opts: {
       }
       nodes = found;
     } catch (err) {
-      opts.logger.warn({ err: (err as Error).message, service: opts.service }, 'gateway discovery failed; keeping the last nodes');
+      opts.logger.warn(
+        { err: (err as Error).message, service: opts.service },
+        'gateway discovery failed; keeping the last nodes',
+      );
     }
   };
   await refresh();
