@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import type { SrvRecord } from 'node:dns';
 import { createLogger } from '@chat/platform';
-import { discoverGateways } from '../src/http/gateway-discovery.js';
-import { createGatewayRouter } from '../src/http/gateway-router.js';
+import { discoverGateways } from '../src/entry/http/gateway-discovery.js';
+import { createGatewayRouter } from '../src/entry/http/gateway-router.js';
 
 const HEADLESS = 'realtime-gateway-headless.chat.svc.cluster.local';
 const pod = (n: number): SrvRecord => ({ name: `realtime-gateway-${n}.${HEADLESS}`, port: 3004, priority: 0, weight: 100 });
