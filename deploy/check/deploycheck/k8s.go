@@ -52,6 +52,7 @@ type rules struct {
 	allowed     map[string]bool // group/Kind of documents that are not Kubernetes objects
 	minor       int             // the Kubernetes release: 1.minor
 	podSecurity psa.Level       // the Pod Security Standard every pod template must meet
+	secrets     *secretKeys     // -secret-keys: collects Secrets and the pods' reads; nil = off
 }
 
 // header is what every manifest document has, read leniently to name it in messages.
@@ -69,6 +70,8 @@ func runK8s(args []string) error {
 		"comma-separated group/Kind of documents that are not Kubernetes objects (skipped)")
 	podSecurity := flags.String("pod-security", string(psa.LevelRestricted),
 		"the Pod Security Standard (restricted, baseline, privileged = none) every pod and pod template must meet")
+	checkSecretKeys := flags.Bool("secret-keys", false,
+		"every Secret key a pod needs (env secretKeyRef, envFrom secretRef; not optional) must be in a Secret of the same file")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -91,9 +94,18 @@ func runK8s(args []string) error {
 		if err != nil {
 			return err
 		}
+		if *checkSecretKeys {
+			check.secrets = &secretKeys{}
+		}
 		kinds, skipped, pods, problems := checkManifests(data, check)
 		if len(kinds) == 0 && len(skipped) == 0 && len(problems) == 0 {
 			problems = append(problems, "no Kubernetes object in it")
+		}
+		secretReads := 0
+		if check.secrets != nil {
+			var missing []string
+			missing, secretReads = check.secrets.problems()
+			problems = append(problems, missing...)
 		}
 		if len(problems) > 0 {
 			failed = true
@@ -106,6 +118,9 @@ func runK8s(args []string) error {
 		}
 		if pods > 0 && level != psa.LevelPrivileged {
 			line += fmt.Sprintf("; %d pod spec(s) meet PodSecurity %s", pods, level)
+		}
+		if check.secrets != nil {
+			line += fmt.Sprintf("; the %d Secret key(s) they read are in its Secrets", secretReads)
 		}
 		if len(skipped) > 0 {
 			line += "; skipped, not Kubernetes objects: " + tally(skipped)
@@ -163,6 +178,12 @@ func checkManifests(data []byte, check rules) (kinds, skipped []string, pods int
 		if metadata, spec := podOf(obj); err == nil && spec != nil {
 			pods++
 			err = checkPodSecurity(metadata, spec, check.podSecurity, check.minor)
+			if check.secrets != nil {
+				check.secrets.addPod(where, spec)
+			}
+		}
+		if err == nil && check.secrets != nil {
+			check.secrets.addSecret(obj)
 		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", where, err))
