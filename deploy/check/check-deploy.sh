@@ -80,6 +80,13 @@ for values in "$CHECK"/values/*.yaml; do
   check "helm lint --strict ($set_name)" helm lint --strict $CHART --kube-version "$KUBE_VERSION" -f "$values"
   check "helm template ($set_name)" render "$values"
 done
+# The try value set sets no secret: the chart must make a Secret holding every key that the
+# services, NATS and Redis read, or their pods would never start.
+render_try_secret() {
+  helm template chat-platform $CHART --namespace chat-platform --kube-version "$KUBE_VERSION" -f $CHECK/values/try.yaml |
+    deploycheck k8s -secret-keys -
+}
+check "helm template (try): its own Secret" render_try_secret
 
 # ---------------------------------------------------------------- k8s/
 for manifest in k8s/*.yaml k8s/optional/*.yaml; do

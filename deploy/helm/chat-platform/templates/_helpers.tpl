@@ -54,12 +54,31 @@ app.kubernetes.io/component: {{ .name }}
 {{- printf "%s-config" (include "chat-platform.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* The Secret the pods read: the chart's own when secrets.create, else existingSecret. */}}
+{{/*
+The Secret the pods read: the chart's own when secrets.create, else existingSecret (with
+infrastructure.enabled the chart may make that one itself: chat-platform.generateSecret).
+*/}}
 {{- define "chat-platform.secretName" -}}
+{{- $own := printf "%s-secrets" (include "chat-platform.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- if .Values.secrets.create -}}
-{{- printf "%s-secrets" (include "chat-platform.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- $own -}}
+{{- else if .Values.infrastructure.enabled -}}
+{{- .Values.secrets.existingSecret | default $own -}}
 {{- else -}}
 {{- required "secrets.existingSecret must name a Secret holding JWT_SECRET (or set secrets.create=true)" .Values.secrets.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+"true" when the chart makes the Secret itself, with random values (templates/secret.yaml):
+infrastructure.enabled without secrets.create, so that one value is a working install. Not when a
+Secret of that name exists that is not this release's (made out of band, or by another release):
+Helm would refuse to take it over, and the pods read it as they would without infrastructure.
+*/}}
+{{- define "chat-platform.generateSecret" -}}
+{{- if and .Values.infrastructure.enabled (not .Values.secrets.create) -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "chat-platform.secretName" .) -}}
+{{- if or (not $existing) (eq (dig "metadata" "annotations" "meta.helm.sh/release-name" "" $existing) .Release.Name) }}true{{ end -}}
 {{- end -}}
 {{- end -}}
 
