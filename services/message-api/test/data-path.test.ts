@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId } from 'mongodb';
-import { messageEdit, messageRead, messageSend } from '@chat/contracts';
+import { messageDelete, messageEdit, messageRead, messageSend } from '@chat/contracts';
 import { AppError } from '@chat/platform';
 import { startWorld, type TestUser, type World } from './harness.js';
 
@@ -197,6 +197,33 @@ describe('unread counts', () => {
         .toBe(expected);
     }
     await replica.close();
+  });
+});
+
+describe('unread counts when a message is hidden while it is read', () => {
+  it('count each message off once: a read racing a delete for me is seen by the delete', async () => {
+    const [a, b] = [w.newUser(), w.newUser()];
+    const chatId = await w.chat(a, b);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await w.command(messageSend, a, { chatId, content: `race ${i}` })).messageId);
+    // b reads and hides each message at the same moment, as a client does when a person deletes
+    // a message the page is marking read.
+    await Promise.all(
+      ids.flatMap((messageId) => [
+        w.command(messageRead, b, { chatId, messageIds: [messageId] }),
+        w.command(messageDelete, b, { chatId, messageId, scope: 'me' }),
+      ]),
+    );
+    const docs = await stored(chatId);
+    expect(docs.every((d) => d.deletedBy.some((u: any) => String(u) === b.id))).toBe(true);
+    await expect
+      .poll(async () => (await b.http.get(`/api/chats/${chatId}`)).body.data.unreadCount, { timeout: 15_000 })
+      .toBe(0);
+    // A new message counts as one, not zero: the count did not go below the truth.
+    await w.command(messageSend, a, { chatId, content: 'after the race' });
+    await expect
+      .poll(async () => (await b.http.get(`/api/chats/${chatId}`)).body.data.unreadCount, { timeout: 15_000 })
+      .toBe(1);
   });
 });
 

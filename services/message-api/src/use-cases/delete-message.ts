@@ -2,6 +2,7 @@ import { type DeleteScope } from '@chat/contracts';
 import { forbidden, notFound } from '@chat/platform';
 import { oid } from '../data/message-repository.js';
 import { resolveDeleteScope } from '../domain/visibility.js';
+import type { StoredMessage } from '../domain/message.js';
 import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './apply-change.js';
 
@@ -14,31 +15,32 @@ export async function deleteMessage(
   const { message } = target;
   const scope = resolveDeleteScope(input.scope, message.senderId === userId);
   if (scope === 'forbidden') throw forbidden('Only the sender can delete this message for everyone');
-  const wasUnread = !message.readBy.some((r) => r.userId === message.receiverId);
-  const common = {
+  // Whether the receiver had read it, and who had hidden it, are decided from the message as
+  // it is under the chat lock: a read landing between the load and the lock counts once.
+  const commonOf = (current: StoredMessage) => ({
     deletedBy: userId,
     scope,
-    senderId: message.senderId,
-    receiverId: message.receiverId,
-    wasUnread,
-    createdAt: message.createdAt.toISOString(),
-    alreadyHiddenFor: message.deletedBy,
-  };
+    senderId: current.senderId,
+    receiverId: current.receiverId,
+    wasUnread: !current.readBy.some((r) => r.userId === current.receiverId),
+    createdAt: current.createdAt.toISOString(),
+    alreadyHiddenFor: current.deletedBy,
+  });
   let timestamp = new Date();
   const ok =
     scope === 'everyone'
-      ? await applyChange(deps, target, { deletedForEveryone: { $ne: true } }, (rev, at) => {
+      ? await applyChange(deps, target, { deletedForEveryone: { $ne: true } }, (rev, at, current) => {
           timestamp = at;
           return {
             update: { $set: { deletedForEveryone: true, deletedAt: at } },
-            event: eventOf('deleted', message, { rev, ...common }),
+            event: eventOf('deleted', message, { rev, ...commonOf(current) }),
           };
         })
-      : await applyChange(deps, target, { deletedBy: { $ne: oid(userId) } }, (rev, at) => {
+      : await applyChange(deps, target, { deletedBy: { $ne: oid(userId) } }, (rev, at, current) => {
           timestamp = at;
           return {
             update: { $push: { deletedBy: oid(userId) } },
-            event: eventOf('deleted', message, { rev, ...common }),
+            event: eventOf('deleted', message, { rev, ...commonOf(current) }),
           };
         });
   if (!ok) throw notFound('Message not found in this chat');
