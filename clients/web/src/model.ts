@@ -1,4 +1,4 @@
-import { ChatClient, ChatError, type ChatHandle, type ChatView, type Message } from '@chat/client';
+import { ChatClient, ChatError, type ChatHandle, type ChatView } from '@chat/client';
 import type { Session } from './session.js';
 
 export type ChatAction = 'accept' | 'reject' | 'block' | 'unblock' | 'archive' | 'delete';
@@ -48,9 +48,7 @@ export class AppModel {
   notice: { id: number; text: string } | undefined;
   private readonly listeners = new Set<() => void>();
   private readonly wired = new Set<string>();
-  private readonly statusOf = new Map<string, ChatView['status']>();
-  /** Chats I deleted in this session: the highest seq they held then. */
-  private readonly deletedUpTo = new Map<string, number>();
+  private readonly opened = new Set<string>();
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private refreshing: Promise<void> | undefined;
@@ -124,7 +122,10 @@ export class AppModel {
     return [...requests, ...chats, ...archived].reduce((n, c) => n + this.unreadOf(c), 0);
   }
 
-  /** The SDK's handle of a chat, opened (joined, caught up) and wired to re-render the views. */
+  /**
+   * The SDK's handle of a chat, opened (joined, caught up) and wired to re-render the views. It
+   * stays open while another chat is shown: its messages are still delivered, its presence known.
+   */
   handle(chatId: string): ChatHandle {
     const h = this.client.chat(chatId);
     if (!this.wired.has(chatId)) {
@@ -135,7 +136,10 @@ export class AppModel {
       // side accepting shows first as their read receipt).
       h.on('change', () => (this.changed(), this.scheduleRefresh()));
       h.on('error', (err) => this.report(err));
-      void h.open().catch(() => undefined);
+    }
+    if (!this.opened.has(chatId)) {
+      this.opened.add(chatId);
+      void h.open().catch(() => this.opened.delete(chatId));
     }
     return h;
   }
@@ -146,16 +150,6 @@ export class AppModel {
     // The open chat survives a reload (and can be linked to) through the address.
     history.replaceState(null, '', chatId ? `#chat=${chatId}` : location.pathname + location.search);
     this.changed();
-  }
-
-  /**
-   * The messages of a chat to show: after I delete a chat, its handle still holds the old
-   * history, which the server hides from me from then on (it comes back only with new messages).
-   */
-  visibleMessages(chatId: string): readonly Message[] {
-    const all = this.client.chat(chatId).messages;
-    const floor = this.deletedUpTo.get(chatId);
-    return floor === undefined ? all : all.filter((m) => m.seq > floor);
   }
 
   /** Re-reads the lists now (joins a refresh already running). */
@@ -180,11 +174,10 @@ export class AppModel {
     try {
       const rest = this.client.rest.chats;
       if (action === 'delete') {
+        // The SDK drops the chat's history as the server hides it; a new message brings the chat back.
         await rest.delete(chatId);
-        const handle = this.client.chat(chatId);
-        this.deletedUpTo.set(chatId, Math.max(this.deletedUpTo.get(chatId) ?? 0, ...handle.messages.map((m) => m.seq)));
-        handle.close();
-        this.wired.delete(chatId);
+        this.client.chat(chatId).close();
+        this.opened.delete(chatId);
         if (this.selectedId === chatId) this.selectedId = undefined;
       } else {
         await rest[action](chatId);
@@ -211,23 +204,6 @@ export class AppModel {
     this.changed();
   }
 
-  /**
-   * A block or a reject takes both users out of the chat's room: when such a chat of ours is
-   * open again (unblocked, or requested anew), its handle joins again and catches up.
-   */
-  private rejoinReopened(chats: ChatView[]): void {
-    for (const chat of chats) {
-      const before = this.statusOf.get(chat._id);
-      this.statusOf.set(chat._id, chat.status);
-      const wasClosed = before === 'blocked' || before === 'rejected';
-      if (wasClosed && chat.status !== before && this.wired.has(chat._id))
-        void this.client
-          .chat(chat._id)
-          .rejoin()
-          .catch(() => undefined);
-    }
-  }
-
   private async loadLists(): Promise<void> {
     try {
       const rest = this.client.rest.chats;
@@ -245,7 +221,6 @@ export class AppModel {
         other: all.filter((c) => !c.isArchived && (c.status === 'blocked' || c.status === 'rejected')),
       };
       this.listsLoaded = true;
-      this.rejoinReopened(all);
       this.changed();
     } catch (err) {
       this.report(err);

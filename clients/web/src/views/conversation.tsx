@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '@chat/client';
 import { maySend, peerOf, type AppModel } from '../model.js';
 import { useModel } from '../use-model.js';
@@ -71,20 +71,25 @@ function useMarkRead(model: AppModel, chatId: string): void {
   const status = model.chat(chatId)?.status;
   // A request stays unread until accepted: reading it would tell the requester it was seen.
   const accepted = status === 'accepted' || status === 'auto_accepted';
-  const unreadHere = model
-    .visibleMessages(chatId)
-    .filter((m) => m.senderId !== model.me && !m.readBy.some((r) => r.userId === model.me)).length;
+  const unreadHere = handle.messages.filter(
+    (m) => m.senderId !== model.me && !m.readBy.some((r) => r.userId === model.me),
+  ).length;
   const [visible, setVisible] = useState(document.visibilityState === 'visible');
   useEffect(() => {
     const onChange = () => setVisible(document.visibilityState === 'visible');
     document.addEventListener('visibilitychange', onChange);
     return () => document.removeEventListener('visibilitychange', onChange);
   }, []);
+  // Arrivals within a short window go out as one mark_as_read; leaving the chat sends what was on screen.
+  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const flush = () => {
+    clearTimeout(pending.current);
+    pending.current = undefined;
+    void handle.markRead().catch((err) => model.report(err));
+  };
   useEffect(() => {
-    if (!accepted || !visible || (unreadHere === 0 && handle.unreadCount === 0) || model.connection !== 'online')
-      return;
-    // A short pause batches a burst of arrivals into one mark_as_read.
-    const timer = setTimeout(() => void handle.markRead().catch((err) => model.report(err)), 300);
-    return () => clearTimeout(timer);
-  }, [accepted, visible, unreadHere, handle.unreadCount, model.connection]);
+    if (accepted && visible && unreadHere > 0 && model.connection === 'online')
+      pending.current ??= setTimeout(flush, 300);
+  }, [accepted, visible, unreadHere, model.connection]);
+  useEffect(() => () => void (pending.current && flush()), []);
 }

@@ -26,7 +26,7 @@ const STICK_PX = 80;
  */
 export function MessageList({ model, chatId, canAct, focusId, onReply, onEdit }: Props) {
   const handle = model.handle(chatId);
-  const messages = model.visibleMessages(chatId);
+  const messages = handle.messages;
   const pending = handle.pending;
   const ref = useRef<HTMLOListElement>(null);
   const atBottom = useRef(true);
