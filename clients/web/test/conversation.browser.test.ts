@@ -134,8 +134,8 @@ describe('the web client: two people chat through the edge in real browsers', ()
 
     await a.send('Bring a jacket');
     await b.message('Bring a jacket').waitFor();
-    // Read first, as a person would: a hide racing the page's own mark_as_read counts the
-    // message off the unread count twice on the server (reported; not the page's to fix).
+    // Read first, as a person would (a hide racing the page's own mark_as_read was counted off
+    // the unread count twice, fixed on the server in ec96d9e with a test of its own).
     await eventually(() => a.ticks('Bring a jacket')).toBe('read');
     await b.messageAction('Bring a jacket', 'Delete for me');
     await eventually(() => b.message('Bring a jacket').count()).toBe(0);
