@@ -1,9 +1,13 @@
 import { z } from 'zod';
 
+const OBJECT_ID_PATTERN = /^[0-9a-fA-F]{24}$/;
+/** Whether a string is an ObjectId's 24 hex characters (any case). */
+export const isObjectId = (id: string): boolean => OBJECT_ID_PATTERN.test(id);
+
 /** A MongoDB ObjectId as 24 hex characters. Only strings pass, so `{"$gt": ""}` is refused. */
 export const objectId = z
   .string()
-  .regex(/^[0-9a-fA-F]{24}$/, 'must be a 24-hex ObjectId')
+  .regex(OBJECT_ID_PATTERN, 'must be a 24-hex ObjectId')
   .transform((s) => s.toLowerCase());
 export type ObjectIdString = z.output<typeof objectId>;
 

@@ -1,4 +1,11 @@
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { Types, type Connection } from 'mongoose';
+
+/** The ObjectId of a validated 24-hex id. */
+export const oid = (id: string): Types.ObjectId => new Types.ObjectId(id);
+
+/** Whether a write failed on a unique index (MongoDB's and FerretDB's code 11000). */
+export const isDuplicateKey = (err: unknown): boolean => (err as { code?: number } | null)?.code === DUPLICATE_KEY;
+export const DUPLICATE_KEY = 11000;
 import type { Logger } from 'pino';
 
 /**

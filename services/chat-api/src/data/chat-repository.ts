@@ -1,5 +1,5 @@
-import { Types } from 'mongoose';
 import type { ChatStatus } from '@chat/contracts';
+import { isDuplicateKey, oid } from '@chat/platform';
 import type { ChatModel } from './chat-documents.js';
 import type { OutboxEntry } from '../domain/chat.js';
 import { toRecord } from './chat-records.js';
@@ -8,8 +8,6 @@ import type { ChatWriteLock } from './chat-write-lock.js';
 import type { ChatCache } from './chat-cache.js';
 
 export const pairKeyOf = (a: string, b: string): string => [a, b].sort().join(':');
-const oid = (id: string) => new Types.ObjectId(id);
-const isDuplicateKey = (err: unknown) => (err as { code?: number })?.code === 11000;
 
 /** Which of a user's chats a list shows. */
 export type ChatListKind = { kind: 'requests' } | { kind: 'active' } | { kind: 'history'; includeArchived: boolean };

@@ -1,4 +1,5 @@
-import { Types, type mongo } from 'mongoose';
+import { type mongo } from 'mongoose';
+import { oid } from '@chat/platform';
 import type { ChatChange, ProjectedChat, Projection } from '../domain/message-effects.js';
 import type { ChatModel } from './chat-documents.js';
 import type { OutboxEntry } from '../domain/chat.js';
@@ -6,9 +7,6 @@ import { toAppliedRevs, toRecord } from './chat-records.js';
 import { type ChatRecord } from '../domain/chat.js';
 import type { ChatWriteLock } from './chat-write-lock.js';
 
-const OBJECT_ID = /^[0-9a-f]{24}$/i;
-const oid = (id: string) => new Types.ObjectId(id);
-export const isObjectId = (id: string): boolean => OBJECT_ID.test(id);
 
 /** Outcome of a run of events of one chat: the chat after the write (if any) and each event's decision. */
 export type ProjectionOutcome =

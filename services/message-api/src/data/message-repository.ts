@@ -1,9 +1,9 @@
-import { ObjectId, type Collection, type Filter, type UpdateFilter } from 'mongodb';
+import { type Collection, type Filter, type UpdateFilter } from 'mongodb';
+import { DUPLICATE_KEY, oid } from '@chat/platform';
 import type { ReceiptKind, StoredMessage } from '../domain/message.js';
 import type { Viewer } from '../domain/visibility.js';
 import type { MessageDoc } from './message-documents.js';
 
-export const oid = (id: string): ObjectId => new ObjectId(id);
 
 export type InsertOutcome = 'stored' | 'duplicate' | 'refused';
 
@@ -196,7 +196,7 @@ export class MessageRepository {
       const writeErrors = (err as { writeErrors?: { index: number; code?: number; err?: { code?: number } }[] })
         .writeErrors;
       if (!writeErrors?.length) throw err;
-      for (const w of writeErrors) outcome[w.index] = (w.code ?? w.err?.code) === 11000 ? 'duplicate' : 'refused';
+      for (const w of writeErrors) outcome[w.index] = (w.code ?? w.err?.code) === DUPLICATE_KEY ? 'duplicate' : 'refused';
     }
     return outcome;
   }

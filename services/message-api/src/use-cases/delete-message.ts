@@ -1,6 +1,6 @@
 import { type DeleteScope } from '@chat/contracts';
 import { forbidden, notFound } from '@chat/platform';
-import { oid } from '../data/message-repository.js';
+import { oid } from '@chat/platform';
 import { resolveDeleteScope } from '../domain/visibility.js';
 import type { StoredMessage } from '../domain/message.js';
 import { type MessageDeps } from './deps.js';

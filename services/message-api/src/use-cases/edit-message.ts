@@ -1,5 +1,5 @@
 import { badRequest, forbidden, notFound } from '@chat/platform';
-import { oid } from '../data/message-repository.js';
+import { oid } from '@chat/platform';
 import { validContent, type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './apply-change.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkDeadline } from '@chat/platform';
-import { oid } from '../data/message-repository.js';
+import { oid } from '@chat/platform';
 import { type ReceiptKind } from '../domain/message.js';
 import type { ReadOutboxDoc } from '../data/message-documents.js';
 import { viewerOf, type MessageDeps } from './deps.js';

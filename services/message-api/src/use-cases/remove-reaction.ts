@@ -1,4 +1,4 @@
-import { oid } from '../data/message-repository.js';
+import { oid } from '@chat/platform';
 import { reactionKey } from '../domain/visibility.js';
 import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './apply-change.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandAck, Media, MessageType } from '@chat/contracts';
 import { badRequest, currentContext, notFound, unavailable } from '@chat/platform';
-import { oid } from '../data/message-repository.js';
+import { oid } from '@chat/platform';
 import { type StoredMessage } from '../domain/message.js';
 import type { Draft } from './message-writer.js';
 import { validContent, viewerOf, type MessageDeps } from './deps.js';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   STREAMS,
+  isObjectId,
   chatSubjects,
   messageEventSchema,
   messageEvents,
@@ -12,7 +13,7 @@ import type { Bus, Logger, Metrics, RunningConsumer } from '@chat/platform';
 import type { ChatModel } from '../../data/chat-documents.js';
 import type { ChatWriteLock } from '../../data/chat-write-lock.js';
 import type { ChatRecord } from '../../domain/chat.js';
-import { isObjectId, projectionRepository, type ProjectionRepository } from '../../data/projection-repository.js';
+import { projectionRepository, type ProjectionRepository } from '../../data/projection-repository.js';
 import { previewOf } from '../../domain/projection.js';
 import { foldProjections, type ProjectedEvent } from '../../domain/message-effects.js';
 import { toChatView } from '../../domain/chat-view.js';

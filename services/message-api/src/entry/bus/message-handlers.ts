@@ -1,5 +1,6 @@
 type Subscription = ReturnType<Bus['handle']>;
 import {
+  isObjectId,
   messageDelete,
   messageDelivered,
   messageEdit,
@@ -22,7 +23,7 @@ import { markMessagesRead } from '../../use-cases/mark-read.js';
 
 /** The caller's id from the request header; commands without one are refused. */
 const callerOf = (ctx: RequestContext): string => {
-  if (!ctx.userId || !/^[0-9a-f]{24}$/i.test(ctx.userId)) throw unauthorized('Missing caller');
+  if (!ctx.userId || !isObjectId(ctx.userId)) throw unauthorized('Missing caller');
   return ctx.userId.toLowerCase();
 };
 
