@@ -9,7 +9,7 @@ import { AppError, notFound, toAppError, toHttpBody } from './errors.js';
 import { runWithContext, requestIdFrom } from './context.js';
 import { runReadiness, type ReadinessCheck } from './health.js';
 import type { Metrics } from './metrics.js';
-import { csv } from './config.js';
+import { csv, type BaseConfig } from './config.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -26,6 +26,13 @@ export interface HttpAppOptions {
   /** Serve `/metrics` on this app (default). The public edge serves them on a port of its own. */
   serveMetrics?: boolean;
 }
+
+/** The HTTP settings of every service's configuration (CORS_ORIGINS, TRUST_PROXY, BODY_LIMIT) as createHttpApp takes them. */
+export const httpSettings = (config: Pick<BaseConfig, 'CORS_ORIGINS' | 'TRUST_PROXY' | 'BODY_LIMIT'>) => ({
+  corsOrigins: config.CORS_ORIGINS,
+  trustProxy: config.TRUST_PROXY,
+  bodyLimit: config.BODY_LIMIT,
+});
 
 /**
  * The express app every service serves: request ids, JSON logs, helmet, CORS, body limits,

@@ -3,6 +3,7 @@ import {
   authenticate,
   closeServer,
   createHttpApp,
+  httpSettings,
   createMetrics,
   listen,
   openLinks,
@@ -54,12 +55,10 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
     });
 
     const app = createHttpApp({
+      ...httpSettings(config),
       logger,
       metrics,
       readiness: links.readiness,
-      corsOrigins: config.CORS_ORIGINS,
-      trustProxy: config.TRUST_PROXY,
-      bodyLimit: config.BODY_LIMIT,
       routes: (a) => {
         a.use('/api/chats', chatRoutes(deps, authenticate(config)));
       },

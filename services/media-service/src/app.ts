@@ -6,6 +6,7 @@ import {
   chatAccessClient,
   closeServer,
   createHttpApp,
+  httpSettings,
   createMetrics,
   listen,
   openLinks,
@@ -49,12 +50,10 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
     ['outcome', 'status'],
   );
   const app = createHttpApp({
+    ...httpSettings(config),
     logger,
     metrics,
     readiness: links.readiness,
-    corsOrigins: config.CORS_ORIGINS,
-    trustProxy: config.TRUST_PROXY,
-    bodyLimit: config.BODY_LIMIT,
     routes: (app) =>
       app.use(
         mediaRouter({

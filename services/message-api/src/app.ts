@@ -3,6 +3,7 @@ import {
   authenticate,
   closeServer,
   createHttpApp,
+  httpSettings,
   createMetrics,
   listen,
   openLinks,
@@ -78,12 +79,10 @@ export async function startMessageApi(
     { retryMs: config.TEXT_ERASE_RETRY_MS, metrics },
   );
   const app = createHttpApp({
+    ...httpSettings(config),
     logger,
     metrics,
     readiness: links.readiness,
-    corsOrigins: config.CORS_ORIGINS,
-    trustProxy: config.TRUST_PROXY,
-    bodyLimit: config.BODY_LIMIT,
     routes: messageRoutes(deps, authenticate(config)),
   });
   const { server, port } = await listen(app, config.PORT);

@@ -2,6 +2,7 @@ import { STREAMS } from '@chat/contracts';
 import {
   chatAccessClient,
   closeServer,
+  httpSettings,
   createHttpApp,
   createMetrics,
   listen,
@@ -58,9 +59,7 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     logger,
     metrics,
     readiness: [...links.readiness, { name: 'accepting', check: () => !draining }],
-    corsOrigins: config.CORS_ORIGINS,
-    trustProxy: config.TRUST_PROXY,
-    bodyLimit: config.BODY_LIMIT,
+    ...httpSettings(config),
     routes: () => undefined,
   });
   const { server, port } = await listen(app, config.PORT);
