@@ -197,7 +197,7 @@ running() {
 ferretdb_pid_alive() {
   local pid
   [[ -f $LOCAL/ferretdb.pid ]] && pid="$(<"$LOCAL/ferretdb.pid")" && [[ -n $pid ]] &&
-    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *ferretdb* ]]
+    [[ "$( (tr '\0' ' ' <"/proc/$pid/cmdline") 2>/dev/null)" == *ferretdb* ]]
 }
 
 # ---------------------------------------------------------------- FerretDB on PostgreSQL

@@ -135,6 +135,24 @@ describe('what a message event changes', () => {
     });
   });
 
+  it('a read made before the reader deleted the chat changes no count: the delete already set it to zero', () => {
+    const deletedAt = new Date('2026-01-01T00:00:10Z');
+    const deleted = chat({ unreadCount: { [R]: 0 }, clearedAt: { [R]: deletedAt } });
+    const before = decideProjection(
+      deleted,
+      { type: 'read', rev: 4, revs: [4], readBy: R, count: 1, readAt: new Date(deletedAt.getTime() - 5) },
+      NOW,
+    );
+    expect(before).toMatchObject({ apply: true });
+    expect(before.apply && before.change.unreadCount).toEqual({});
+    const after = decideProjection(
+      deleted,
+      { type: 'read', rev: 4, revs: [4], readBy: R, count: 1, readAt: new Date(deletedAt.getTime() + 5) },
+      NOW,
+    );
+    expect(after).toMatchObject({ apply: true, change: { unreadCount: { [R]: -1 } } });
+  });
+
   it('a read takes the messages it marked off the reader unread count, exactly (below zero until an overtaken created lands)', () => {
     expect(decideProjection(chat(), { type: 'read', rev: 4, revs: [4], readBy: R, count: 1 }, NOW)).toMatchObject({
       apply: true,

@@ -23,6 +23,8 @@ export type ProjectedEvent =
       readBy: string;
       /** messages this read newly marked */
       count: number;
+      /** When the messages were read. */
+      readAt?: Date;
     }
   /** An event that changes nothing on the chat (a reaction, a delivery): only its revs count as applied. */
   | { type: 'other'; rev: number; revs?: readonly number[] }
@@ -101,6 +103,10 @@ export function decideProjection(chat: ProjectedChat, event: ProjectedEvent, now
     case 'read': {
       if (!chat.participants.includes(event.readBy)) return skip('NOT_PARTICIPANT');
       if (event.count === 0) return { apply: true, change }; // only its revs are recorded
+      // A read made before the reader deleted the chat: the delete set their count to zero,
+      // this read's messages included (a late read would take it below the truth).
+      const cleared = chat.clearedAt[event.readBy];
+      if (cleared && event.readAt && event.readAt <= new Date(cleared)) return { apply: true, change };
       change.unreadCount[event.readBy] = count(chat.unreadCount, event.readBy) - event.count;
       change.unreadChangedFor = [event.readBy];
       return { apply: true, change };

@@ -75,6 +75,7 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
         revs: d.revs ?? [],
         readBy: d.readBy.toLowerCase(),
         count: new Set(d.messageIds).size,
+        readAt: new Date(d.timestamp),
       };
     }
     case 'deleted': {
