@@ -20,3 +20,4 @@ export * from './ttl-cache.js';
 export * from './group-commit.js';
 export * from './deadline.js';
 export * from './chat-access.js';
+export * from './outbox-relay.js';

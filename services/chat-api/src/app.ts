@@ -7,6 +7,8 @@ import {
   createMetrics,
   listen,
   openLinks,
+  outboxPublisher,
+  startOutboxRelay,
   type Logger,
 } from '@chat/platform';
 import type { ChatApiConfig } from './config.js';
@@ -37,7 +39,11 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
     await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
 
     const metrics = createMetrics('chat-api');
-    const events = chatEvents(links.bus, chats, logger);
+    const events = chatEvents(
+      outboxPublisher((subject, event) => links.bus.publish(subject, event), logger, metrics),
+      chats,
+      logger,
+    );
     const deps: ChatDeps = { chats, events, now: () => new Date() };
     serveChatQueries(links.bus, chats, cache, metrics);
     await startMessageProjection({
@@ -49,9 +55,9 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
       metrics,
       durable: config.PROJECTION_DURABLE,
     });
-    const relay = events.startRelay({
+    const relay = startOutboxRelay(() => events.relayStale(config.OUTBOX_RELAY_AFTER_MS), {
       intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
-      staleMs: config.OUTBOX_RELAY_AFTER_MS,
+      logger,
     });
 
     const app = createHttpApp({

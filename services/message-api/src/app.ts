@@ -7,6 +7,7 @@ import {
   createMetrics,
   listen,
   openLinks,
+  outboxPublisher,
   redisLock,
   type Logger,
 } from '@chat/platform';
@@ -49,7 +50,9 @@ export async function startMessageApi(
   const repo = new MessageRepository(collections.messages);
   const numbers = new ChatNumbers(links.redis, (chatId) => repo.lastNumbers(chatId));
   const locks = redisLock(links.redis, 'message-change', { leaseMs: config.CHAT_LOCK_TTL_MS });
-  const outbox = new EventOutbox(overrides.publisher ?? links.bus, repo, numbers, locks, collections, logger, metrics, {
+  const publisher = overrides.publisher ?? links.bus;
+  const published = outboxPublisher((subject, event) => publisher.publish(subject, event), logger, metrics);
+  const outbox = new EventOutbox(published, repo, numbers, locks, collections, logger, {
     intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
     afterMs: config.OUTBOX_RELAY_AFTER_MS,
     sweepMs: 200,
@@ -88,7 +91,7 @@ export async function startMessageApi(
   const { server, port } = await listen(app, config.PORT);
   return {
     port,
-    relayOnce: () => outbox.relayOnce(),
+    relayOnce: () => outbox.relayNow(),
     close: async () => {
       await closeServer(server);
       for (const s of subscriptions) s.unsubscribe();

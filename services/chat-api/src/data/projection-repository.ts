@@ -7,7 +7,6 @@ import { toAppliedRevs, toRecord } from './chat-records.js';
 import { type ChatRecord } from '../domain/chat.js';
 import type { ChatWriteLock } from './chat-write-lock.js';
 
-
 /** Outcome of a run of events of one chat: the chat after the write (if any) and each event's decision. */
 export type ProjectionOutcome =
   | { found: false }

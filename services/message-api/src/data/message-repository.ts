@@ -4,7 +4,6 @@ import type { ReceiptKind, StoredMessage } from '../domain/message.js';
 import type { Viewer } from '../domain/visibility.js';
 import type { MessageDoc } from './message-documents.js';
 
-
 export type InsertOutcome = 'stored' | 'duplicate' | 'refused';
 
 function toStored(d: MessageDoc): StoredMessage {
@@ -196,7 +195,8 @@ export class MessageRepository {
       const writeErrors = (err as { writeErrors?: { index: number; code?: number; err?: { code?: number } }[] })
         .writeErrors;
       if (!writeErrors?.length) throw err;
-      for (const w of writeErrors) outcome[w.index] = (w.code ?? w.err?.code) === DUPLICATE_KEY ? 'duplicate' : 'refused';
+      for (const w of writeErrors)
+        outcome[w.index] = (w.code ?? w.err?.code) === DUPLICATE_KEY ? 'duplicate' : 'refused';
     }
     return outcome;
   }

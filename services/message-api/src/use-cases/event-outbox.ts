@@ -1,11 +1,11 @@
 import type { Collection } from 'mongodb';
 import { messageTextEventTypes, type MessageEventType } from '@chat/contracts';
-import type { KeyedLock, Logger, Metrics } from '@chat/platform';
+import { startOutboxRelay, type KeyedLock, type Logger, type OutboxPublisher, type OutboxRelay } from '@chat/platform';
 import type { ChatNumbers } from '../data/chat-numbers.js';
 import { type MessageRepository } from '../data/message-repository.js';
 import { receiptAt } from '../domain/message.js';
 import type { ReadOutboxDoc, SendOutboxDoc } from '../data/message-documents.js';
-import { decodeEvent, messageEvent, type EventPublisher } from '../clients/event-publisher.js';
+import { decodeEvent, messageEvent } from '../clients/event-publisher.js';
 
 /**
  * Publishes events after their write, and catches up on any that could not be published.
@@ -18,13 +18,10 @@ import { decodeEvent, messageEvent, type EventPublisher } from '../clients/event
  * - Receipts (reads, deliveries) span many messages: the `read_outbox` row is written first, then
  *   the receipt applied; the relay re-applies (idempotent) and publishes rows left behind.
  *
- * JetStream de-duplicates on the event id, so a double publish (two replicas, a crash between
- * publish and cleanup) is harmless. Every relay lookup is an equality on an indexed field.
+ * Every relay lookup is an equality on an indexed field.
  */
 export class EventOutbox {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private readonly failures;
+  private relay: OutboxRelay | undefined;
   /** Publishes still running after their command was answered. */
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Send batches whose events are all out: their rows go in the next sweep, one delete for many. */
@@ -32,20 +29,14 @@ export class EventOutbox {
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly publisher: EventPublisher,
+    private readonly publisher: OutboxPublisher,
     private readonly messages: MessageRepository,
     private readonly numbers: ChatNumbers,
     private readonly locks: KeyedLock,
     private readonly collections: { readOutbox: Collection<ReadOutboxDoc>; sendOutbox: Collection<SendOutboxDoc> },
     private readonly logger: Logger,
-    metrics: Metrics,
     private readonly opts: { intervalMs: number; afterMs: number; sweepMs: number },
-  ) {
-    this.failures = metrics.counter(
-      'message_event_publish_failures_total',
-      'Events whose publish failed (the relay retries them)',
-    );
-  }
+  ) {}
 
   /** Runs `publish` in the background, tracked so that `stop` waits for it. */
   background<T>(publish: Promise<T>): Promise<T> {
@@ -54,20 +45,10 @@ export class EventOutbox {
     return publish;
   }
 
-  /** Publishes one event; a failure is counted and logged and leaves it for the relay. */
-  private async tryPublish(raw: string): Promise<boolean> {
+  /** Publishes one outbox entry; a failure leaves it for the relay. */
+  private tryPublish(raw: string): Promise<boolean> {
     const { subject, event } = decodeEvent(raw);
-    try {
-      await this.publisher.publish(subject, event);
-      return true;
-    } catch (err) {
-      this.failures.inc();
-      this.logger.warn(
-        { err: (err as Error).message, subject, eventId: event.eventId },
-        'event publish failed, the relay will retry',
-      );
-      return false;
-    }
+    return this.publisher.publish(subject, event);
   }
 
   /** Keeps a batch's `created` events until they are published. */
@@ -165,7 +146,7 @@ export class EventOutbox {
         kind === 'read'
           ? messageEvent('read', chatId, { ...common, readBy: readerId }, row._id)
           : messageEvent('delivered', chatId, { ...common, deliveredTo: readerId }, row._id);
-      if (!(await this.tryPublish(JSON.stringify({ subject, event })))) return;
+      if (!(await this.publisher.publish(subject, event))) return;
     }
     await this.collections.readOutbox.deleteOne({ _id: row._id });
   }
@@ -184,7 +165,7 @@ export class EventOutbox {
   }
 
   /** One pass over everything pending for longer than `afterMs`. */
-  async relayOnce(): Promise<void> {
+  private async relayOnce(): Promise<void> {
     const cutoff = new Date(Date.now() - this.opts.afterMs);
     const old = <T extends { createdAt: Date }>(rows: T[]) => rows.filter((r) => r.createdAt <= cutoff);
     const rows = await this.collections.sendOutbox.find({ state: 'pending' }).limit(200).toArray();
@@ -197,25 +178,21 @@ export class EventOutbox {
       await this.flushRead(row, { reapply: true });
   }
 
-  /** Runs the relay now and every `intervalMs`; never two passes at once in this process. */
+  /** Runs the relay now and every `intervalMs`, and the sweep of published batches. */
   start(): void {
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.relayOnce()
-        .catch((err: unknown) => this.logger.warn({ err }, 'outbox relay pass failed'))
-        .finally(() => (this.running = undefined));
-    };
-    tick();
-    this.timer = setInterval(tick, this.opts.intervalMs);
-    this.timer.unref();
+    this.relay = startOutboxRelay(() => this.relayOnce(), { intervalMs: this.opts.intervalMs, logger: this.logger });
     this.sweeper = setInterval(() => void this.sweep(), this.opts.sweepMs);
     this.sweeper.unref();
   }
 
+  /** One relay pass now, after any pass in progress (tests). */
+  relayNow(): Promise<void> {
+    return this.relay ? this.relay.runOnce() : this.relayOnce();
+  }
+
   async stop(): Promise<void> {
-    clearInterval(this.timer);
     clearInterval(this.sweeper);
-    await this.running;
+    await this.relay?.stop();
     await Promise.all([...this.inFlight].map((p) => p.catch(() => undefined)));
     await this.sweep();
   }
