@@ -86,7 +86,7 @@ export function infoRows(m) {
     info('i4', 'raw insertOne/s, 1 at a time, large store', m.raw1Large?.perSecond, '/s', 'same, small store', m.raw1?.perSecond),
     // Row 8 in a form other work on the machine does not skew: both sides shrink when others take CPU.
     info('i5', 'honest msg per core the stack used, abusers', m.abuse?.abused?.perStackCore, '/core', 'same, no abusers', m.abuse?.clean?.perStackCore),
-    // The floor (floor-server.mjs): Socket.IO + one insertOne + emit in one process, nothing else.
+    // The floor (floor-server.mjs): Socket.IO + group-committed inserts + emit in one process, nothing else.
     info('f1', 'floor msg/s, 1 in flight', m.floor1?.perSecond, '/s', 'raw insertOne/s, 1 at a time', m.raw1?.perSecond),
     info('f2', 'floor msg/s, 8 chats × 4', m.floor32?.perSecond, '/s', 'raw insertOne/s, 32 at a time', m.raw32?.perSecond),
     info('f3', 'floor send→receive p50, 1 in flight', m.floor1?.receiveP50, 'ms', 'raw insertOne p50', m.raw1?.p50),
