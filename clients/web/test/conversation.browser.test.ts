@@ -180,9 +180,7 @@ describe('the web client: two people chat through the edge in real browsers', ()
       await eventually(() => a.presence()).toBe('offline');
       await b.page.getByText('You are offline.').waitFor();
       await a.send('You missed this one');
-      await a.messageAction('At 8 at Luigi’s.', 'Edit');
-      await a.page.getByLabel('Edit message').fill('At 9 at Luigi’s, sorry!');
-      await a.page.getByLabel('Edit message').press('Enter');
+      await a.editAtOnce('At 8 at Luigi’s.', 'At 9 at Luigi’s, sorry!');
       await a.messageAction('Pizza tonight', 'React with ❤️');
       await b.send('Written on the train');
       await b.message('Written on the train').locator('[data-state="pending"]').waitFor();

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '@chat/client';
 import type { AppModel } from '../model.js';
 import { nameOf } from '../names.js';
@@ -23,7 +23,9 @@ export function Composer({ model, chatId, draft, setDraft, blockedReason }: Prop
   const [uploading, setUploading] = useState(false);
   const area = useRef<HTMLTextAreaElement>(null);
 
-  useEffect(() => {
+  // Before the browser runs anything else: with useEffect, text typed right after "Edit" was
+  // replaced by the old text a moment later, and the edit saved nothing (seen in the browser test).
+  useLayoutEffect(() => {
     if (draft.kind === 'edit') setText(draft.message.content);
     if (draft.kind !== 'new') area.current?.focus();
   }, [draft]);

@@ -80,6 +80,30 @@ export class ChatPage {
     await msg.getByRole('button', { name: 'Message actions' }).click();
     await msg.getByRole('button', { name: action, exact: true }).click();
   }
+  /**
+   * Picks "Edit" on a message and types `content` in the same task, before the browser paints
+   * (a paste, a fast typist): what was typed must be what is saved.
+   */
+  async editAtOnce(text: string, content: string) {
+    const msg = this.message(text);
+    await msg.hover();
+    await msg.getByRole('button', { name: 'Message actions' }).click();
+    const edit = await msg.getByRole('button', { name: 'Edit', exact: true }).elementHandle();
+    // Runs in the page (the tests are type-checked without the DOM library, hence `any`).
+    await this.page.evaluate(
+      async ([button, value]: [any, string]) => {
+        const page: any = globalThis;
+        button.click();
+        for (let i = 0; i < 5; i++) await Promise.resolve(); // the render, not a frame
+        const area = page.document.getElementById('composer-text');
+        area.value = value;
+        area.dispatchEvent(new page.Event('input', { bubbles: true }));
+        await new Promise((r) => page.requestAnimationFrame(() => page.requestAnimationFrame(r)));
+      },
+      [edit, content] as [any, string],
+    );
+    await this.page.getByLabel('Edit message').press('Enter');
+  }
   /** Texts of the messages on screen, oldest first. */
   messageTexts(): Promise<string[]> {
     return this.page.locator('.messages li.msg:not(.pending) .text').allInnerTexts();
