@@ -23,6 +23,8 @@ lines.forEach((line, i) => {
   const m = /SELECT\s+_jsonb FROM "([^"]+)"\."([^"]+)"(.*)/.exec(line);
   if (!m) return;
   const collection = m[2].replace(/_[0-9a-f]{8}$/, '');
+  // FerretDB's own catalog (one row per collection, read when it resolves a collection's table).
+  if (collection === '_ferretdb_database_metadata') return;
   // Parameters come in pairs (`_jsonb->$1 @> $2`): the odd ones name the fields.
   const params = [...(lines[i + 1] ?? '').matchAll(/\$(\d+) = '([^']*)'/g)];
   const pushed = m[3].includes('WHERE') ? params.filter((p) => Number(p[1]) % 2 === 1).map((p) => p[2]) : [];
