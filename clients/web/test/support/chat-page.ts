@@ -75,20 +75,21 @@ export class ChatPage {
   }
   /** Opens a message's actions menu and picks `action` (a button's name). */
   async messageAction(text: string, action: string) {
+    await (await this.openActions(text, action)).click();
+  }
+  /** Opens a message's actions menu; answers the button of `action` in it. */
+  private async openActions(text: string, action: string): Promise<Locator> {
     const msg = this.message(text);
     await msg.hover();
     await msg.getByRole('button', { name: 'Message actions' }).click();
-    await msg.getByRole('button', { name: action, exact: true }).click();
+    return msg.getByRole('button', { name: action, exact: true });
   }
   /**
    * Picks "Edit" on a message and types `content` in the same task, before the browser paints
    * (a paste, a fast typist): what was typed must be what is saved.
    */
   async editAtOnce(text: string, content: string) {
-    const msg = this.message(text);
-    await msg.hover();
-    await msg.getByRole('button', { name: 'Message actions' }).click();
-    const edit = await msg.getByRole('button', { name: 'Edit', exact: true }).elementHandle();
+    const edit = await (await this.openActions(text, 'Edit')).elementHandle();
     // Runs in the page (the tests are type-checked without the DOM library, hence `any`).
     await this.page.evaluate(
       async ([button, value]: [any, string]) => {
