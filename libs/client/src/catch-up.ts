@@ -82,6 +82,8 @@ export class CatchUp {
     } finally {
       this.store.endSync();
     }
+    // A live message past a seq the feed had not shown yet: go round again shortly.
+    if (this.store.hasWaiting) this.afterGap();
     this.ctx.onSynced(this.store.cursor);
   }
 

@@ -50,8 +50,8 @@ function unionBy<T>(a: T[], b: T[], key: (x: T) => string): T[] {
  *
  * - Each message is announced once (`message`), each real change once (`update` / `remove`).
  * - New messages are announced in `seq` order: a live one that skips a seq waits (`gap`) until
- *   the caller has caught up through the feed, and while the caller syncs (`beginSync` ..
- *   `endSync`) new messages are announced together at the end, sorted.
+ *   the missing one arrives, live or through the feed, and while the caller syncs (`beginSync`
+ *   .. `endSync`) new messages are announced together at the end, sorted.
  * - A change older than what is held is not applied twice nor over a newer one.
  */
 export class MessageStore {
@@ -97,16 +97,20 @@ export class MessageStore {
     this.syncing++;
   }
 
-  /** Ends a sync: announces what it brought in `seq` order, then the live messages that waited. */
+  /**
+   * Ends a sync: announces what it brought in `seq` order, then the live messages that waited,
+   * except those still past a missing seq: one that landed live after the feed's last page may
+   * have a lower-seq message still being written (`hasWaiting` tells the caller to sync again).
+   */
   endSync(): void {
     if (--this.syncing > 0) return;
     const fresh = [...this.deferred].map((id) => this.entries.get(id)!.message).sort((a, b) => a.seq - b.seq);
     this.deferred.clear();
     this.sortedCache = undefined;
     for (const message of fresh) this.announce({ kind: 'message', message });
-    const waiting = [...this.waiting.values()].map((w) => w.message).sort((a, b) => a.seq - b.seq);
-    this.waiting.clear();
-    for (const m of waiting) this.applyState(m);
+    // The feed brought each message up to its cursor (a seq it skipped is not coming); a reply
+    // target it did not bring is older history.
+    this.releaseWaiting((m) => m.seq <= this.maxSeq + 1);
   }
 
   /** The newest page of `/messages` (newest first): the window starts at its oldest message, unless it is the whole chat. */
@@ -158,12 +162,8 @@ export class MessageStore {
     }
     this.applyState(m);
     // Messages that waited for this one go now, while each is the next.
-    for (;;) {
-      const next = [...this.waiting.values()].find((w) => w.replyKnown && w.message.seq <= this.maxSeq + 1);
-      if (!next) return 'applied';
-      this.waiting.delete(next.message._id);
-      this.applyState(next.message);
-    }
+    this.releaseWaiting((next, replyKnown) => replyKnown && next.seq <= this.maxSeq + 1);
+    return 'applied';
   }
 
   /** Live messages are waiting for a catch-up. */
@@ -227,6 +227,18 @@ export class MessageStore {
     this.maxSeq = Math.max(this.maxSeq, e.message.seq);
     this.sortedCache = undefined;
     if (!this.deferred.delete(messageId)) this.announce({ kind: 'remove', message: e.message });
+  }
+
+  /** Applies waiting live messages that are `ready`, lowest seq first, until none is. */
+  private releaseWaiting(ready: (m: Message, replyKnown: boolean) => boolean): void {
+    for (;;) {
+      const next = [...this.waiting.values()]
+        .filter((w) => ready(w.message, w.replyKnown))
+        .reduce<Message | undefined>((low, w) => (low && low.seq < w.message.seq ? low : w.message), undefined);
+      if (!next) return;
+      this.waiting.delete(next._id);
+      this.applyState(next);
+    }
   }
 
   /** A whole message (page, feed, live creation), merged with the newer parts already held. */

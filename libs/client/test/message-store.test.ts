@@ -72,6 +72,38 @@ describe('MessageStore', () => {
     expect(s.get(id(2))?.content).toBe('edited');
   });
 
+  it('a live message that lands during a sync past a seq the feed has not shown keeps waiting for the next sync', () => {
+    const { s, kinds } = store();
+    s.applyLive(msg(1), true);
+    s.beginSync();
+    s.applyChange(msg(2));
+    s.cursor = 2;
+    // 4 was written after the feed's last page; 3 took its numbers first and is still being written.
+    s.applyLive(msg(4), true);
+    s.endSync();
+    expect(kinds()).toEqual(['message:1', 'message:2']);
+    expect(s.hasWaiting).toBe(true);
+    s.beginSync();
+    s.applyChange(msg(3));
+    s.applyChange(msg(4));
+    s.cursor = 4;
+    s.endSync();
+    expect(kinds()).toEqual(['message:1', 'message:2', 'message:3', 'message:4']);
+    expect(s.hasWaiting).toBe(false);
+  });
+
+  it('a seq the feed passed without showing is not waited for', () => {
+    const { s, kinds } = store();
+    s.applyLive(msg(1), true);
+    expect(s.applyLive(msg(3), true)).toBe('gap');
+    s.beginSync();
+    s.applyChange(msg(3)); // seq 2 was never stored (its write failed after taking its numbers)
+    s.cursor = 3;
+    s.endSync();
+    expect(kinds()).toEqual(['message:1', 'message:3']);
+    expect(s.hasWaiting).toBe(false);
+  });
+
   it('skips a change older than the one held, and a feed copy of the same rev', () => {
     const { s, kinds } = store();
     s.applyLive(msg(1), true);
