@@ -58,6 +58,8 @@ export const chatAccessSchema = z.object({
   blockedBy: z.string().nullable(),
   /** Messages created at or before this instant are hidden for the caller (they deleted the chat). */
   clearedAt: z.string().nullable(),
+  /** Messages the caller can see in the chat, as chat-api keeps the count (history's `pagination.total`). */
+  messageCount: z.number().int().nonnegative().optional(),
 });
 export type ChatAccess = z.infer<typeof chatAccessSchema>;
 

@@ -46,5 +46,6 @@ export function toChatAccess(chat: ChatRecord, userId: string): ChatAccess {
     requestedBy: chat.requestedBy,
     blockedBy: chat.blockedBy,
     clearedAt: iso(clearedAtFor(chat, userId)),
+    messageCount: Math.max(0, chat.messageCount[userId] ?? 0),
   };
 }
