@@ -3,8 +3,15 @@ import mongoose, { Types, type Connection } from 'mongoose';
 /** The ObjectId of a validated 24-hex id. */
 export const oid = (id: string): Types.ObjectId => new Types.ObjectId(id);
 
-/** Whether a write failed on a unique index (MongoDB's and FerretDB's code 11000). */
-export const isDuplicateKey = (err: unknown): boolean => (err as { code?: number } | null)?.code === DUPLICATE_KEY;
+/**
+ * Whether a write failed on a unique index: code 11000 from MongoDB, and from FerretDB 1.24 on
+ * inserts; FerretDB reports an update that breaks a unique index as InternalError (code 1) with
+ * PostgreSQL's unique violation (SQLSTATE 23505) in its message.
+ */
+export const isDuplicateKey = (err: unknown): boolean => {
+  const { code, message } = (err ?? {}) as { code?: number; message?: string };
+  return code === DUPLICATE_KEY || (code === 1 && /\(SQLSTATE 23505\)/.test(message ?? ''));
+};
 export const DUPLICATE_KEY = 11000;
 import type { Logger } from 'pino';
 
