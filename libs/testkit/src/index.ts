@@ -7,3 +7,4 @@ export * from './services.js';
 export * from './http.js';
 export * from './sockets.js';
 export * from './express-routes.js';
+export * from './eventually.js';
