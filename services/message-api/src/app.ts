@@ -46,10 +46,13 @@ export async function startMessageApi(
   const links = await openLinks(config, 'message-api', logger, { nats: true, mongo: true, redis: true });
   const metrics = createMetrics('message-api');
   await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
-  const collections = await openCollections(links.mongo);
-  const repo = new MessageRepository(collections.messages);
-  const numbers = new ChatNumbers(links.redis, (chatId) => repo.lastNumbers(chatId));
   const locks = redisLock(links.redis, 'message-change', { leaseMs: config.CHAT_LOCK_TTL_MS });
+  const collections = await openCollections(links.mongo, logger, locks);
+  const repo = new MessageRepository(collections.messages, collections.chatRevs);
+  const numbers = new ChatNumbers(links.redis, {
+    highestStored: (chatId) => repo.lastNumbers(chatId),
+    recordChangeRev: (chatId, rev) => repo.recordChangeRev(chatId, rev),
+  });
   const publisher = overrides.publisher ?? links.bus;
   const published = outboxPublisher((subject, event) => publisher.publish(subject, event), logger, metrics);
   const outbox = new EventOutbox(published, repo, numbers, locks, collections, logger, {

@@ -1,4 +1,4 @@
-import { unavailable, type Redis } from '@chat/platform';
+import { isDuplicateKey, unavailable, type Redis } from '@chat/platform';
 
 /** The numbers a write of one chat takes: `seq` for new messages, `rev` for every change. */
 export interface TakenNumbers {
@@ -27,17 +27,25 @@ return {seq - seqs + 1, rev - revs + 1}`;
 /**
  * Per-chat numbering without a lock: Redis hands out `seq` and `rev` atomically, so concurrent
  * writers on any replica get distinct, increasing numbers. Counters missing from Redis (a
- * restart, a chat idle for a week) are seeded from the store's highest numbers; if a write
- * still in flight was numbered before the loss, the unique (chatId, seq) and (chatId, rev)
- * indexes refuse the repeat and the writer calls `forget` and takes new ones.
+ * restart, a chat idle for a week) are seeded from the store's highest numbers; if a number is
+ * still taken twice (a write in flight numbered before the loss, or a gap the store's search
+ * looked past), the unique seq and rev indexes refuse the repeat, the writer calls `forget`
+ * with the numbers refused, and the counters are seeded above them.
  *
  * Revs taken and not yet written are "in flight": the change feed stops below the lowest of
  * them, so a reader never steps past a change that is about to land with a smaller rev.
  */
 export class ChatNumbers {
+  /** Numbers a unique index refused, per chat: the next seed starts above them. */
+  private readonly refused = new Map<string, TakenNumbers>();
+
   constructor(
     private readonly redis: Redis,
-    private readonly highestStored: (chatId: string) => Promise<TakenNumbers>,
+    private readonly store: {
+      highestStored(chatId: string): Promise<TakenNumbers>;
+      /** Keeps the highest rev changes took, beside their writes: the store cannot tell it otherwise. */
+      recordChangeRev(chatId: string, rev: number): Promise<void>;
+    },
     private readonly inFlightMs = 10_000,
   ) {}
 
@@ -57,27 +65,42 @@ export class ChatNumbers {
       });
     let taken = await run(['', '']);
     if (!taken) {
-      const top = await this.highestStored(chatId);
-      taken = await run([String(top.seq), String(top.rev)]);
+      const top = await this.store.highestStored(chatId);
+      const floor = this.refused.get(chatId) ?? { seq: 0, rev: 0 };
+      this.refused.delete(chatId);
+      taken = await run([String(Math.max(top.seq, floor.seq)), String(Math.max(top.rev, floor.rev))]);
     }
     if (!taken) throw new Error(`could not number a write of chat ${chatId}`);
     return { seq: Number(taken[0]), rev: Number(taken[1]) };
   }
 
-  /** The highest seq handed out so far (0 for a chat without messages). */
-  async highestSeq(chatId: string): Promise<number> {
-    const held = await this.redis.hget(this.keys(chatId)[0], 'seq');
-    return held === null ? (await this.highestStored(chatId)).seq : Number(held);
+  /** The highest seq and rev handed out so far (0 for a chat without messages). */
+  async highest(chatId: string): Promise<TakenNumbers> {
+    const [seq, rev] = await this.redis.hmget(this.keys(chatId)[0], 'seq', 'rev');
+    if (seq !== null && rev !== null) return { seq: Number(seq), rev: Number(rev) };
+    // Taking none seeds the counters from the store once, and answers the numbers after the highest.
+    const next = await this.take(chatId, 0, 0);
+    return { seq: next.seq - 1, rev: next.rev - 1 };
   }
 
   /**
    * Takes `count` revs (`revs[0]` the first), runs `write` with them, and settles them whatever
-   * happened: the change feed waits for them exactly as long as the write takes.
+   * happened: the change feed waits for them exactly as long as the write takes. A rev the
+   * store already holds (counters reseeded too low) fails the write as retryable, and the next
+   * take starts above it.
    */
   async withRevs<T>(chatId: string, count: number, write: (revs: number[]) => Promise<T>): Promise<T> {
     const { rev } = await this.take(chatId, 0, count);
     try {
-      return await write(Array.from({ length: count }, (_, i) => rev + i));
+      const [result] = await Promise.all([
+        write(Array.from({ length: count }, (_, i) => rev + i)),
+        this.store.recordChangeRev(chatId, rev + count - 1),
+      ]);
+      return result;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      await this.forget(chatId, { seq: 0, rev: rev + count - 1 });
+      throw unavailable('The change was numbered twice, try again');
     } finally {
       await this.settle(chatId, rev, count);
     }
@@ -89,8 +112,11 @@ export class ChatNumbers {
     await this.redis.zremrangebyscore(inFlight, firstRev, firstRev + count - 1);
   }
 
-  /** The counters were behind the store (a unique index refused a number): reseed on the next take. */
-  async forget(chatId: string): Promise<void> {
+  /** The counters were behind the store (a unique index refused `refused`): reseed above it on the next take. */
+  async forget(chatId: string, refused: TakenNumbers): Promise<void> {
+    const known = this.refused.get(chatId) ?? { seq: 0, rev: 0 };
+    this.refused.set(chatId, { seq: Math.max(known.seq, refused.seq), rev: Math.max(known.rev, refused.rev) });
+    if (this.refused.size > 10_000) this.refused.clear(); // only a loss of Redis fills it; never unbounded
     await this.redis.del(this.keys(chatId)[0]);
   }
 

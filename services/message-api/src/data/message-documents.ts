@@ -1,10 +1,15 @@
 import { Schema, type Connection } from 'mongoose';
+import type { KeyedLock, Logger } from '@chat/platform';
+import { migrateMessageBlocks, type MigrationRecord } from './migrate-message-blocks.js';
 import type { Collection, ObjectId } from 'mongodb';
 import type { MessageFields } from '../domain/message.js';
 
 /** A message as stored: its fields (domain/message.ts) with ObjectIds, and the outbox flags. */
 export interface MessageDoc extends Omit<MessageFields<ObjectId>, 'deliveredTo'> {
   _id: ObjectId;
+  /** `<chatId>:<block of seq>` and `<chatId>:<block of rev>` (domain/message-blocks.ts): what every per-chat read looks up. */
+  seqBlock: string;
+  revBlock: string;
   /** Absent on messages stored before delivery receipts existed. */
   deliveredTo?: MessageFields<ObjectId>['deliveredTo'];
   deletedAt: Date | null;
@@ -56,6 +61,8 @@ const messageSchema = new Schema(
     clientMessageId: { type: String, required: true },
     seq: { type: Number, required: true },
     rev: { type: Number, required: true },
+    seqBlock: { type: String, required: true },
+    revBlock: { type: String, required: true },
     isEdited: { type: Boolean, default: false },
     editedAt: { type: Date, default: null },
     readBy: [{ _id: false, userId: Schema.Types.ObjectId, readAt: Date }],
@@ -74,19 +81,27 @@ const messageSchema = new Schema(
   },
   { collection: 'messages', versionKey: false },
 );
-// GET /messages (newest first, before/after cursors), /search and visible counts, all per chat.
-messageSchema.index({ chatId: 1, createdAt: -1, _id: -1 });
+// Indexes lead with the field a lookup matches by equality: FerretDB serves a query from the
+// index of its leading field only (deploy/local/ferretdb-indexes.sql), and a chat's messages are
+// read a block at a time, never by chatId alone.
+// GET /messages pages, /search windows and the chat's highest seq when its counter is reseeded;
+// unique, so two writers never both store one seq of a chat (the block key holds the chat).
+messageSchema.index({ seqBlock: 1, seq: 1 }, { unique: true });
+// GET /changes (the chat's messages changed after a rev) and the highest rev when reseeded; unique like seq.
+messageSchema.index({ revBlock: 1, rev: 1 }, { unique: true });
 // Idempotent send: a retried clientMessageId of the same sender in the same chat is refused.
-messageSchema.index({ chatId: 1, senderId: 1, clientMessageId: 1 }, { unique: true });
-// GET /changes (a chat's messages changed after a rev) and the chat's highest rev when its
-// counter is reseeded; unique, so two writers can never both take one rev.
-messageSchema.index({ chatId: 1, rev: -1 }, { unique: true });
-// Search windows by seq and the chat's highest seq when reseeded; unique like rev.
-messageSchema.index({ chatId: 1, seq: 1 }, { unique: true });
-// mark-read and mark-delivered: the messages of a chat the receiver received.
-messageSchema.index({ chatId: 1, receiverId: 1, createdAt: -1 });
+messageSchema.index({ clientMessageId: 1, chatId: 1, senderId: 1 }, { unique: true });
 // Outbox relay: messages holding change events not confirmed published (equality on true).
 messageSchema.index({ outboxPending: 1 });
+
+/** Indexes of earlier versions, led by chatId, dropped once the messages carry their blocks. */
+export const RETIRED_MESSAGE_INDEXES = [
+  'chatId_1_createdAt_-1__id_-1',
+  'chatId_1_senderId_1_clientMessageId_1',
+  'chatId_1_rev_-1',
+  'chatId_1_seq_1',
+  'chatId_1_receiverId_1_createdAt_-1',
+];
 
 const readOutboxSchema = new Schema(
   {
@@ -113,10 +128,21 @@ const sendOutboxSchema = new Schema(
 // Outbox relay: batches of sends whose events were not all published (equality on 'pending').
 sendOutboxSchema.index({ state: 1 });
 
+/**
+ * The highest rev a chat's changes took (written with each change): a message changed again
+ * leaves no trace of its earlier revs, so the store alone cannot tell the highest rev exactly
+ * once Redis has lost the counters.
+ */
+export interface ChatRevDoc {
+  _id: string; // the chat id
+  rev: number;
+}
+
 export interface Collections {
   messages: Collection<MessageDoc>;
   readOutbox: Collection<ReadOutboxDoc>;
   sendOutbox: Collection<SendOutboxDoc>;
+  chatRevs: Collection<ChatRevDoc>;
 }
 
 /**
@@ -124,14 +150,28 @@ export interface Collections {
  * repositories use: updates here lean on operators ($pullAll, $max, $min) whose exact
  * semantics we want from the driver, not mongoose casting.
  */
-export async function openCollections(conn: Connection): Promise<Collections> {
+export async function openCollections(conn: Connection, logger: Logger, lock: KeyedLock): Promise<Collections> {
   const Message = conn.model('Message', messageSchema);
   const ReadOutbox = conn.model('ReadOutbox', readOutboxSchema);
   const SendOutbox = conn.model('SendOutbox', sendOutboxSchema);
+  const messages = Message.collection as unknown as Collection<MessageDoc>;
+  // Before the indexes: the unique block indexes need every message to carry its blocks.
+  await migrateMessageBlocks(messages, migrationsOf(conn), lock, logger);
   await Promise.all([Message.createIndexes(), ReadOutbox.createIndexes(), SendOutbox.createIndexes()]);
+  await dropRetiredIndexes(messages, RETIRED_MESSAGE_INDEXES);
   return {
-    messages: Message.collection as unknown as Collection<MessageDoc>,
+    messages,
     readOutbox: ReadOutbox.collection as unknown as Collection<ReadOutboxDoc>,
     sendOutbox: SendOutbox.collection as unknown as Collection<SendOutboxDoc>,
+    chatRevs: conn.getClient().db(conn.name).collection<ChatRevDoc>('chat_revs'),
   };
+}
+
+/** Where migrations record that they ran. */
+export const migrationsOf = (conn: Connection): Collection<MigrationRecord> =>
+  conn.getClient().db(conn.name).collection<MigrationRecord>('migrations');
+
+async function dropRetiredIndexes(messages: Collection<MessageDoc>, names: string[]): Promise<void> {
+  const present = new Set((await messages.indexes()).map((i) => i.name));
+  for (const name of names.filter((n) => present.has(n))) await messages.dropIndex(name);
 }

@@ -1,129 +1,18 @@
 import { type Collection, type Filter, type UpdateFilter } from 'mongodb';
 import { DUPLICATE_KEY, oid } from '@chat/platform';
+import { BLOCK_SIZE, blockKey, blockOf, revBlockOf } from '../domain/message-blocks.js';
 import type { ReceiptKind, StoredMessage } from '../domain/message.js';
 import type { Viewer } from '../domain/visibility.js';
-import type { MessageDoc } from './message-documents.js';
+import type { ChatRevDoc, MessageDoc } from './message-documents.js';
+import { toStored } from './message-codec.js';
+import { VisibleMessages } from './visible-messages.js';
+import { highestStoredNumbers } from './highest-numbers.js';
+import { findEach } from './find-each.js';
 
 export type InsertOutcome = 'stored' | 'duplicate' | 'refused';
 
-function toStored(d: MessageDoc): StoredMessage {
-  return {
-    id: d._id.toHexString(),
-    chatId: d.chatId.toHexString(),
-    senderId: d.senderId.toHexString(),
-    receiverId: d.receiverId.toHexString(),
-    content: d.content ?? '',
-    messageType: d.messageType,
-    media: d.media ?? null,
-    clientMessageId: d.clientMessageId,
-    seq: d.seq,
-    rev: d.rev,
-    isEdited: d.isEdited ?? false,
-    editedAt: d.editedAt ?? null,
-    readBy: (d.readBy ?? []).map((r) => ({ userId: r.userId.toHexString(), readAt: r.readAt })),
-    deliveredTo: (d.deliveredTo ?? []).map((r) => ({ userId: r.userId.toHexString(), deliveredAt: r.deliveredAt })),
-    deletedBy: (d.deletedBy ?? []).map((u) => u.toHexString()),
-    deletedForEveryone: d.deletedForEveryone ?? false,
-    replyTo: d.replyTo ? d.replyTo.toHexString() : null,
-    reactions: (d.reactions ?? []).map((r) => ({
-      userId: r.userId.toHexString(),
-      emoji: r.emoji,
-      createdAt: r.createdAt,
-    })),
-    reactionKeys: d.reactionKeys ?? [],
-    pendingEvents: d.pendingEvents ?? [],
-    createdAt: d.createdAt,
-    updatedAt: d.updatedAt,
-  };
-}
-
-/** The filter that makes a query see only what `viewer` may see. */
-function visibleFilter(viewer: Viewer): Filter<MessageDoc> {
-  const filter: Filter<MessageDoc> = {
-    chatId: oid(viewer.chatId),
-    deletedForEveryone: { $ne: true },
-    deletedBy: { $ne: oid(viewer.userId) },
-  };
-  if (viewer.clearedAt) filter.createdAt = { $gt: viewer.clearedAt };
-  return filter;
-}
-
-/** Position of a message in (createdAt, _id) order, for `before` / `after` cursors. */
-export interface Cursor {
-  createdAt: Date;
-  id: string;
-}
-
-const NEWEST_FIRST = { createdAt: -1, _id: -1 } as const;
-const OLDEST_FIRST = { createdAt: 1, _id: 1 } as const;
-
-/**
- * Messages as one participant sees them. Every query goes through `scoped`, which ANDs the
- * visibility filter with the caller's conditions, so no query here can forget it.
- */
-export class VisibleMessages {
-  private readonly scope: Filter<MessageDoc>;
-
-  constructor(
-    private readonly messages: Collection<MessageDoc>,
-    readonly viewer: Viewer,
-  ) {
-    this.scope = visibleFilter(viewer);
-  }
-
-  /**
-   * The scope stays at the top level, beside an `$and` of the extra conditions: FerretDB pushes
-   * only top-level equalities (here `chatId`) down to its index, and nothing inside `$and`.
-   */
-  private scoped(extra?: Filter<MessageDoc>): Filter<MessageDoc> {
-    return extra ? { ...this.scope, $and: [extra] } : this.scope;
-  }
-
-  async findById(messageId: string): Promise<StoredMessage | null> {
-    const doc = await this.messages.findOne(this.scoped({ _id: oid(messageId) }));
-    return doc ? toStored(doc) : null;
-  }
-
-  /** A page in (createdAt, _id) order, optionally after/before a cursor, with the total matching. */
-  async page(opts: {
-    contentPattern?: string;
-    /** Only messages whose seq lies in this range (both ends included). */
-    seqRange?: { from: number; to: number };
-    before?: Cursor;
-    after?: Cursor;
-    skip: number;
-    limit: number;
-  }): Promise<{ items: StoredMessage[]; total: number }> {
-    const conditions: Filter<MessageDoc>[] = [];
-    if (opts.seqRange) conditions.push({ seq: { $gte: opts.seqRange.from, $lte: opts.seqRange.to } });
-    if (opts.contentPattern !== undefined) conditions.push({ content: { $regex: opts.contentPattern, $options: 'i' } });
-    if (opts.before) conditions.push(beyond(opts.before, '$lt'));
-    if (opts.after) conditions.push(beyond(opts.after, '$gt'));
-    const filter = conditions.length ? this.scoped({ $and: conditions }) : this.scoped();
-    const sort = opts.after ? OLDEST_FIRST : NEWEST_FIRST;
-    const [docs, total] = await Promise.all([
-      this.messages.find(filter).sort(sort).skip(opts.skip).limit(opts.limit).toArray(),
-      this.messages.countDocuments(filter),
-    ]);
-    return { items: docs.map(toStored), total };
-  }
-
-  /** Of `ids`, the visible messages of this chat the viewer received and has not read. */
-  async unreadAmong(ids: string[]): Promise<string[]> {
-    const docs = await this.messages
-      .find(this.scoped(unreadBy(this.viewer.userId, { _id: { $in: ids.map(oid) } })), { projection: { _id: 1 } })
-      .toArray();
-    return docs.map((d) => d._id.toHexString());
-  }
-
-  /** Of `ids`, the visible messages of this chat the viewer received that have not reached them yet (a read one has). */
-  async undeliveredAmong(ids: string[]): Promise<string[]> {
-    const docs = await this.messages
-      .find(this.scoped(undeliveredTo(this.viewer.userId, { _id: { $in: ids.map(oid) } })), { projection: { _id: 1 } })
-      .toArray();
-    return docs.map((d) => d._id.toHexString());
-  }
-}
+/** A new `rev` and its block: every write that changes a message's rev sets both. */
+const revFields = (chatId: string, rev: number) => ({ rev, revBlock: revBlockOf(chatId, rev) });
 
 const unreadBy = (userId: string, extra: Filter<MessageDoc> = {}): Filter<MessageDoc> => ({
   ...extra,
@@ -137,13 +26,12 @@ const undeliveredTo = (userId: string, extra: Filter<MessageDoc> = {}): Filter<M
   'deliveredTo.userId': { $ne: oid(userId) },
 });
 
-const beyond = (c: Cursor, op: '$lt' | '$gt'): Filter<MessageDoc> => ({
-  $or: [{ createdAt: { [op]: c.createdAt } }, { createdAt: c.createdAt, _id: { [op]: oid(c.id) } }],
-});
-
 /** Writes and the few reads that are not per-viewer (idempotency, reply previews, changes feed). */
 export class MessageRepository {
-  constructor(readonly messages: Collection<MessageDoc>) {}
+  constructor(
+    readonly messages: Collection<MessageDoc>,
+    private readonly chatRevs: Collection<ChatRevDoc>,
+  ) {}
 
   visibleTo(viewer: Viewer): VisibleMessages {
     return new VisibleMessages(this.messages, viewer);
@@ -154,32 +42,25 @@ export class MessageRepository {
     senderId: string,
     clientMessageId: string,
   ): Promise<StoredMessage | null> {
-    const doc = await this.messages.findOne({ chatId: oid(chatId), senderId: oid(senderId), clientMessageId });
+    // clientMessageId first: it leads the unique index, so FerretDB looks it up by its own index.
+    const doc = await this.messages.findOne({ clientMessageId, chatId: oid(chatId), senderId: oid(senderId) });
     return doc ? toStored(doc) : null;
   }
 
   /** Any message of the chat, visible or not (cursor positions, reply previews). */
   async findInChat(chatId: string, ids: string[]): Promise<StoredMessage[]> {
-    if (ids.length === 0) return [];
-    const docs = await this.messages.find({ chatId: oid(chatId), _id: { $in: ids.map(oid) } }).toArray();
-    return docs.map(toStored);
+    return (await findEach(this.messages, chatId, ids)).map(toStored);
   }
 
   /** The chat's highest stored seq and rev (to seed its counters). */
   async lastNumbers(chatId: string): Promise<{ seq: number; rev: number }> {
-    const [bySeq, byRev] = await Promise.all([
-      this.messages
-        .find({ chatId: oid(chatId) }, { projection: { seq: 1 } })
-        .sort({ seq: -1 })
-        .limit(1)
-        .next(),
-      this.messages
-        .find({ chatId: oid(chatId) }, { projection: { rev: 1 } })
-        .sort({ rev: -1 })
-        .limit(1)
-        .next(),
-    ]);
-    return { seq: bySeq?.seq ?? 0, rev: byRev?.rev ?? 0 };
+    const changed = await this.chatRevs.findOne({ _id: chatId });
+    return highestStoredNumbers(this.messages, chatId, changed?.rev ?? 0);
+  }
+
+  /** Changes of the chat took revs up to `rev` (kept for `lastNumbers`). */
+  async recordChangeRev(chatId: string, rev: number): Promise<void> {
+    await this.chatRevs.updateOne({ _id: chatId }, { $max: { rev } }, { upsert: true });
   }
 
   /**
@@ -207,14 +88,22 @@ export class MessageRepository {
     return doc ? toStored(doc) : null;
   }
 
-  /** A conditional update of one message of one chat; true when it matched. */
+  /**
+   * A conditional update of one message of one chat that gives it `rev` (and the rev's block);
+   * true when it matched. `_id` stays at the top level of the filter: FerretDB looks it up by
+   * index only there.
+   */
   async update(
     chatId: string,
     messageId: string,
+    rev: number,
     condition: Filter<MessageDoc>,
     update: UpdateFilter<MessageDoc>,
   ): Promise<boolean> {
-    const res = await this.messages.updateOne({ ...condition, _id: oid(messageId), chatId: oid(chatId) }, update);
+    const res = await this.messages.updateOne(
+      { ...condition, _id: oid(messageId), chatId: oid(chatId) },
+      { ...update, $set: { ...update.$set, ...revFields(chatId, rev) } },
+    );
     return res.matchedCount === 1;
   }
 
@@ -241,19 +130,31 @@ export class MessageRepository {
     for (const [i, id] of ids.entries()) {
       await this.messages.updateOne(
         { _id: oid(id), chatId: oid(chatId), ...condition },
-        { $push: entry, $set: { updatedAt: at, rev: revs[i] as number } },
+        { $push: entry, $set: { updatedAt: at, ...revFields(chatId, revs[i] as number) } },
       );
     }
   }
 
-  /** Messages of the chat whose latest change came after `since`, in rev order. */
-  async changedSince(chatId: string, since: number, limit: number): Promise<StoredMessage[]> {
-    const docs = await this.messages
-      .find({ chatId: oid(chatId), rev: { $gt: since } })
-      .sort({ rev: 1, _id: 1 })
-      .limit(limit)
-      .toArray();
-    return docs.map(toStored);
+  /**
+   * Messages of the chat whose latest change came after `since` and at most `top`, in rev order:
+   * whole blocks of revs from `since` on, until more than `limit` are found or `maxBlocks` blocks
+   * were read. `examined`: every change up to it was looked at (a later call may start there).
+   */
+  async changedSince(
+    chatId: string,
+    opts: { since: number; top: number; limit: number; maxBlocks: number },
+  ): Promise<{ items: StoredMessage[]; examined: number }> {
+    const items: StoredMessage[] = [];
+    let examined = opts.since;
+    const last = Math.min(blockOf(opts.top), blockOf(opts.since + 1) + opts.maxBlocks - 1);
+    for (let b = blockOf(opts.since + 1); b <= last && examined < opts.top; b++) {
+      const docs = await this.messages.find({ revBlock: blockKey(chatId, b) }).toArray();
+      items.push(...docs.filter((d) => d.rev > opts.since && d.rev <= opts.top).map(toStored));
+      examined = Math.min(opts.top, (b + 1) * BLOCK_SIZE - 1);
+      if (items.length > opts.limit) break;
+    }
+    items.sort((x, y) => x.rev - y.rev);
+    return { items, examined };
   }
 
   // ---- outbox ----

@@ -52,9 +52,9 @@ export async function applyChange(
       if (!planned) return null;
       const { update, event } = planned;
       const raw = encodeEvent(event);
-      const matched = await deps.repo.update(chatId, target.message.id, condition, {
+      const matched = await deps.repo.update(chatId, target.message.id, rev, condition, {
         ...update,
-        $set: { ...(update.$set ?? {}), updatedAt: at, rev, outboxPending: true },
+        $set: { ...(update.$set ?? {}), updatedAt: at, outboxPending: true },
         $push: { ...(update.$push ?? {}), pendingEvents: raw },
         $min: { outboxAt: at },
       });

@@ -6,9 +6,13 @@ import type { EventOutbox } from './event-outbox.js';
 import type { ChatNumbers } from '../data/chat-numbers.js';
 import type { InsertOutcome, MessageRepository } from '../data/message-repository.js';
 import type { MessageDoc } from '../data/message-documents.js';
+import { blockFields } from '../domain/message-blocks.js';
 
 /** A new message before it is numbered (and given its id and time). */
-export type Draft = Omit<MessageDoc, '_id' | 'createdAt' | 'updatedAt' | 'seq' | 'rev' | 'pendingEvents'>;
+export type Draft = Omit<
+  MessageDoc,
+  '_id' | 'createdAt' | 'updatedAt' | 'seq' | 'rev' | 'seqBlock' | 'revBlock' | 'pendingEvents'
+>;
 
 export type WriteOutcome =
   /** Stored and durable; its `created` event is published (or left to the relay). */
@@ -65,18 +69,21 @@ export class MessageWriter {
       const docs = numbered.map((n) => n.doc);
       const stored = await this.store(numbered);
       const retry: typeof todo = [];
+      const refused = new Map<string, { seq: number; rev: number }>();
       for (const [k, t] of todo.entries()) {
         const doc = docs[k] as MessageDoc;
         if (stored[k] === 'stored') outcomes[t.i] = { kind: 'stored', doc };
         else if (stored[k] === 'refused') outcomes[t.i] = { kind: 'refused' };
         else if (await this.clientIdTaken(doc)) outcomes[t.i] = { kind: 'duplicate' };
-        else if (attempt < NUMBERING_ATTEMPTS) retry.push(t);
-        else throw new Error(`could not number a message of chat ${doc.chatId.toHexString()}`);
+        else if (attempt < NUMBERING_ATTEMPTS) {
+          retry.push(t);
+          const chatId = doc.chatId.toHexString();
+          const seen = refused.get(chatId);
+          refused.set(chatId, { seq: Math.max(seen?.seq ?? 0, doc.seq), rev: Math.max(seen?.rev ?? 0, doc.rev) });
+        } else throw new Error(`could not number a message of chat ${doc.chatId.toHexString()}`);
       }
-      // Numbers refused by a unique index: the counters were behind the store; reseed them.
-      await Promise.all(
-        [...new Set(retry.map((t) => t.draft.chatId.toHexString()))].map((c) => this.numbers.forget(c)),
-      );
+      // Numbers refused by a unique index: the counters were behind the store; reseed them above.
+      await Promise.all([...refused].map(([chatId, numbers]) => this.numbers.forget(chatId, numbers)));
       todo = retry;
     }
     return outcomes as WriteOutcome[];
@@ -169,7 +176,16 @@ function withNumbers(draft: Draft, seq: number, rev: number): Numbered {
     createdAt: createdAt.toISOString(),
   });
   return {
-    doc: { ...draft, _id, createdAt, updatedAt: createdAt, seq, rev, pendingEvents: [] },
+    doc: {
+      ...draft,
+      _id,
+      createdAt,
+      updatedAt: createdAt,
+      seq,
+      rev,
+      ...blockFields(chatId, seq, rev),
+      pendingEvents: [],
+    },
     event: encodeEvent(created),
   };
 }

@@ -1,6 +1,5 @@
 import type { ReplyPreview } from '@chat/contracts';
 import { notFound } from '@chat/platform';
-import type { Cursor } from '../data/message-repository.js';
 import type { StoredMessage } from '../domain/message.js';
 import { toReplyPreview } from '../domain/views.js';
 import { type Viewer } from '../domain/visibility.js';
@@ -16,13 +15,10 @@ export async function replyPreviews(
   return new Map(replied.map((r) => [r.id, toReplyPreview(r, viewer)]));
 }
 
-export async function cursorOf(
-  deps: MessageDeps,
-  chatId: string,
-  messageId: string | undefined,
-): Promise<Cursor | undefined> {
+/** The seq of a cursor message of the chat, visible or not (a page may start beside a hidden one). */
+export async function cursorOf(deps: MessageDeps, viewer: Viewer, messageId: string | undefined): Promise<number | undefined> {
   if (!messageId) return undefined;
-  const [m] = await deps.repo.findInChat(chatId, [messageId]);
+  const [m] = await deps.repo.findInChat(viewer.chatId, [messageId]);
   if (!m) throw notFound('Cursor message not found in this chat');
-  return { createdAt: m.createdAt, id: m.id };
+  return m.seq;
 }

@@ -6,9 +6,10 @@ import { replyPreviews } from './read-support.js';
 
 /**
  * Endpoint 12: literal, case-insensitive substring of the content, newest first. The work is
- * bounded: one request examines the `searchWindow` newest messages by seq (below `beforeSeq`
- * when given); `window` says which seqs were examined and, when older ones remain, the
- * `beforeSeq` that continues the search from there.
+ * bounded: one request examines the chat's messages newest first by seq (below `beforeSeq` when
+ * given), block by block, until the page is full or `searchWindow` messages were examined;
+ * `window` says which seqs were examined and, when older ones remain, the `beforeSeq` that
+ * continues the search from there; `total` counts the matches among them.
  */
 export async function searchMessages(
   deps: MessageDeps,
@@ -17,22 +18,22 @@ export async function searchMessages(
 ) {
   const access = await deps.access.check(input.chatId, userId, 'read');
   const viewer = viewerOf(access, userId);
-  const to = input.beforeSeq !== undefined ? input.beforeSeq - 1 : await deps.numbers.highestSeq(access.chatId);
-  const from = Math.max(1, to - deps.searchWindow + 1);
-  const { items, total } =
-    to < 1
-      ? { items: [], total: 0 }
-      : await deps.repo.visibleTo(viewer).page({
-          contentPattern: escapeRegex(input.q),
-          seqRange: { from, to },
-          skip: (input.page - 1) * input.limit,
-          limit: input.limit,
-        });
-  const replies = await replyPreviews(deps, viewer, items);
-  const complete = from <= 1;
+  const to = input.beforeSeq !== undefined ? input.beforeSeq - 1 : (await deps.numbers.highest(access.chatId)).seq;
+  const pattern = new RegExp(escapeRegex(input.q), 'i');
+  const walked = await deps.repo.visibleTo(viewer).walk({
+    direction: 'older',
+    from: to + 1,
+    bound: Math.max(1, to - deps.searchWindow + 1),
+    skip: (input.page - 1) * input.limit,
+    limit: input.limit,
+    accept: (m) => pattern.test(m.content),
+  });
+  const replies = await replyPreviews(deps, viewer, walked.items);
+  const from = to < 1 ? 1 : walked.reached;
+  const complete = from <= 1 || walked.clearedBeyond;
   return {
-    data: items.map((m) => toMessageView(m, replies)),
-    pagination: { total, page: input.page, limit: input.limit } satisfies Pagination,
+    data: walked.items.map((m) => toMessageView(m, replies)),
+    pagination: { total: walked.counted, page: input.page, limit: input.limit } satisfies Pagination,
     window: { fromSeq: from, toSeq: Math.max(to, 0), complete, beforeSeq: complete ? null : from },
   };
 }

@@ -1,0 +1,115 @@
+import type { Collection } from 'mongodb';
+import { oid } from '@chat/platform';
+import { BLOCK_SIZE, blockKey, blockOf } from '../domain/message-blocks.js';
+import type { StoredMessage } from '../domain/message.js';
+import { isVisibleTo, type Viewer } from '../domain/visibility.js';
+import type { MessageDoc } from './message-documents.js';
+import { toStored } from './message-codec.js';
+import { findEach } from './find-each.js';
+
+/** A walk through one chat's messages in seq order, block by block. */
+export interface Walk {
+  /** The walk starts beside this seq, which it does not include. */
+  from: number;
+  /** `older`: descending seqs below `from`; `newer`: ascending seqs above it. */
+  direction: 'older' | 'newer';
+  /** The farthest seq the walk may reach (included). */
+  bound: number;
+  /** Counted messages passed over before collecting (page N starts after (N-1) × limit). */
+  skip: number;
+  limit: number;
+  /** Only messages this accepts count (a search's match). */
+  accept?: (m: StoredMessage) => boolean;
+}
+
+export interface WalkResult {
+  items: StoredMessage[];
+  /** Messages counted in the blocks examined, those skipped and collected included. */
+  counted: number;
+  /** The farthest seq examined. */
+  reached: number;
+  /** Nothing beyond `reached` can be visible: the viewer deleted the chat before it. */
+  clearedBeyond: boolean;
+}
+
+/**
+ * Messages as one participant sees them. Every read returns only what `isVisibleTo` lets the
+ * viewer see, and every lookup is bounded: by `_id`, or by one block of one chat (its key holds
+ * the chat id, so no read can leave the viewer's chat).
+ */
+export class VisibleMessages {
+  constructor(
+    private readonly messages: Collection<MessageDoc>,
+    readonly viewer: Viewer,
+  ) {}
+
+  private visible(docs: (MessageDoc | null)[]): StoredMessage[] {
+    return docs.flatMap((d) => (d ? [toStored(d)] : [])).filter((m) => isVisibleTo(m, this.viewer));
+  }
+
+  async findById(messageId: string): Promise<StoredMessage | null> {
+    const doc = await this.messages.findOne({ _id: oid(messageId), chatId: oid(this.viewer.chatId) });
+    return this.visible([doc])[0] ?? null;
+  }
+
+  /** The visible messages of this chat among `ids`. */
+  async findMany(ids: string[]): Promise<StoredMessage[]> {
+    return this.visible(await findEach(this.messages, this.viewer.chatId, ids));
+  }
+
+  /**
+   * Walks whole blocks of the chat from `from` toward `bound` until `limit` messages are
+   * collected. An older walk stops at the viewer's deletion of the chat (seq order is createdAt
+   * order): everything before it is gone for them, however long the history.
+   */
+  async walk(w: Walk): Promise<WalkResult> {
+    const older = w.direction === 'older';
+    const inRange = (seq: number) => (older ? seq < w.from && seq >= w.bound : seq > w.from && seq <= w.bound);
+    const cleared = this.viewer.clearedAt?.getTime();
+    const items: StoredMessage[] = [];
+    let counted = 0;
+    let reached = w.from;
+    let clearedBeyond = false;
+    const first = blockOf(older ? w.from - 1 : w.from + 1);
+    const last = blockOf(w.bound);
+    for (let b = first; older ? b >= last && w.from > w.bound : b <= last && w.from < w.bound; b += older ? -1 : 1) {
+      const block = (await this.block(b)).filter((d) => inRange(d.seq));
+      block.sort((x, y) => (older ? y.seq - x.seq : x.seq - y.seq));
+      for (const d of block) {
+        if (older && cleared !== undefined && d.createdAt.getTime() <= cleared) clearedBeyond = true;
+        const m = this.visible([d])[0];
+        if (!m || (w.accept && !w.accept(m))) continue;
+        counted++;
+        if (counted > w.skip && items.length < w.limit) items.push(m);
+      }
+      reached = older ? Math.max(w.bound, b * BLOCK_SIZE) : Math.min(w.bound, (b + 1) * BLOCK_SIZE - 1);
+      if (items.length >= w.limit || clearedBeyond) break;
+    }
+    return { items, counted, reached, clearedBeyond };
+  }
+
+  /** Every message of one block of this chat, whoever may see it (`walk` filters). */
+  private block(block: number): Promise<MessageDoc[]> {
+    return this.messages.find({ seqBlock: blockKey(this.viewer.chatId, block) }).toArray();
+  }
+
+  /** Of `ids`, the visible messages of this chat the viewer received and has not read. */
+  unreadAmong(ids: string[]): Promise<string[]> {
+    return this.receivedLacking(ids, (m) => !this.hasRead(m));
+  }
+
+  /** Of `ids`, the visible messages of this chat the viewer received that have not reached them yet (a read one has). */
+  undeliveredAmong(ids: string[]): Promise<string[]> {
+    const { userId } = this.viewer;
+    return this.receivedLacking(ids, (m) => !this.hasRead(m) && !m.deliveredTo.some((d) => d.userId === userId));
+  }
+
+  private hasRead(m: StoredMessage): boolean {
+    return m.readBy.some((r) => r.userId === this.viewer.userId);
+  }
+
+  private async receivedLacking(ids: string[], lacks: (m: StoredMessage) => boolean): Promise<string[]> {
+    const received = (await this.findMany(ids)).filter((m) => m.receiverId === this.viewer.userId);
+    return received.filter(lacks).map((m) => m.id);
+  }
+}

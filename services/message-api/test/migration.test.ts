@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObjectId, type Collection } from 'mongodb';
+import { createLogger, redisLock } from '@chat/platform';
+import { blockFields } from '../src/domain/message-blocks.js';
+import { MESSAGE_BLOCKS_MIGRATION, migrateMessageBlocks } from '../src/data/migrate-message-blocks.js';
+import { startWorld, type TestUser, type World } from './harness.js';
+
+let w: World;
+let alice: TestUser;
+let bob: TestUser;
+
+beforeAll(async () => {
+  w = await startWorld();
+  [alice, bob] = [w.newUser(), w.newUser()];
+});
+afterAll(async () => {
+  await w?.stop();
+});
+
+const collection = (name: string): Collection<any> => w.db.getClient().db(w.db.name).collection(name);
+
+/** Messages as versions before blocks stored them: no seqBlock, no revBlock. */
+function legacyMessages(chatId: string, count: number) {
+  const start = Date.now() - count * 1_000;
+  return Array.from({ length: count }, (_, i) => {
+    const createdAt = new Date(start + i * 1_000);
+    return {
+      _id: new ObjectId(),
+      chatId: new ObjectId(chatId),
+      senderId: new ObjectId(i % 2 ? bob.id : alice.id),
+      receiverId: new ObjectId(i % 2 ? alice.id : bob.id),
+      content: `legacy ${i + 1}`,
+      messageType: 'text',
+      media: null,
+      clientMessageId: `legacy-${chatId}-${i}`,
+      seq: i + 1,
+      rev: i + 1,
+      isEdited: false,
+      editedAt: null,
+      readBy: [],
+      deletedBy: [],
+      deletedForEveryone: false,
+      deletedAt: null,
+      replyTo: null,
+      reactions: [],
+      reactionKeys: [],
+      pendingEvents: [],
+      createdAt,
+      updatedAt: createdAt,
+    };
+  });
+}
+
+describe('messages stored before blocks existed', () => {
+  it('are given their blocks by message-api at start, the old chatId indexes dropped, and history reads them', async () => {
+    const chatId = await w.chat(alice, bob, 'accepted');
+    const legacy = legacyMessages(chatId, 300);
+    await collection('messages').insertMany(legacy);
+    await collection('messages').createIndex({ chatId: 1, createdAt: -1, _id: -1 });
+    await collection('migrations').deleteOne({ _id: MESSAGE_BLOCKS_MIGRATION });
+
+    await w.addReplica(); // a start with the step not recorded as done runs it
+
+    const migrated = await w.stored({ seqBlock: `${chatId}:1` });
+    expect(migrated.map((d) => d.seq)).toEqual(Array.from({ length: 300 - 255 }, (_, i) => 256 + i));
+    for (const d of await w.stored({ seqBlock: `${chatId}:0` }))
+      expect(d).toMatchObject(blockFields(chatId, d.seq, d.rev));
+    const names = (await collection('messages').indexes()).map((i) => i.name);
+    expect(names).not.toContain('chatId_1_createdAt_-1__id_-1');
+    expect(names).toEqual(expect.arrayContaining(['seqBlock_1_seq_1', 'revBlock_1_rev_1']));
+    expect(await collection('migrations').findOne({ _id: MESSAGE_BLOCKS_MIGRATION })).toMatchObject({ updated: 300 });
+
+    const page = await bob.http.get(`/api/chats/${chatId}/messages?limit=50`);
+    expect(page.body.data.map((m: any) => m.content)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `legacy ${300 - i}`),
+    );
+    const changes = await bob.http.get(`/api/chats/${chatId}/changes?since=250&limit=100`);
+    expect(changes.body.data.changes).toHaveLength(50);
+  });
+
+  it('is resumable: a run cut short is finished by the next, which writes only what is missing', async () => {
+    const chatId = new ObjectId().toHexString();
+    const messages = collection('legacy_messages');
+    const docs = legacyMessages(chatId, 40);
+    // The first 15 were migrated before the run was cut short.
+    await messages.insertMany(docs.map((d, i) => (i < 15 ? { ...d, ...blockFields(chatId, d.seq, d.rev) } : d)));
+    const migrations = collection('legacy_migrations');
+    const lock = redisLock(w.redis, 'message-change');
+    const logger = createLogger('migration-test', 'silent');
+    expect(await migrateMessageBlocks(messages, migrations, lock, logger)).toBe(25);
+    for (const d of await messages.find({}).toArray()) expect(d).toMatchObject(blockFields(chatId, d.seq, d.rev));
+    expect(await migrateMessageBlocks(messages, migrations, lock, logger)).toBe(0); // recorded as done
+    await messages.updateOne({ _id: docs[3]!._id }, { $unset: { seqBlock: '' } });
+    expect(await migrateMessageBlocks(messages, migrations, lock, logger, { force: true })).toBe(1);
+  });
+});
