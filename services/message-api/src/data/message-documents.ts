@@ -151,7 +151,7 @@ export interface Collections {
  * semantics we want from the driver, not mongoose casting.
  */
 export async function openCollections(conn: Connection, logger: Logger, lock: KeyedLock): Promise<Collections> {
-  const Message = conn.model('Message', messageSchema);
+  const Message = messageModel(conn);
   const ReadOutbox = conn.model('ReadOutbox', readOutboxSchema);
   const SendOutbox = conn.model('SendOutbox', sendOutboxSchema);
   const messages = Message.collection as unknown as Collection<MessageDoc>;
@@ -166,6 +166,12 @@ export async function openCollections(conn: Connection, logger: Logger, lock: Ke
     chatRevs: conn.getClient().db(conn.name).collection<ChatRevDoc>('chat_revs'),
   };
 }
+
+const messageModel = (conn: Connection) => conn.models.Message ?? conn.model('Message', messageSchema);
+
+/** The messages collection, without building indexes or migrating (the migration command). */
+export const openMessages = (conn: Connection): Collection<MessageDoc> =>
+  messageModel(conn).collection as unknown as Collection<MessageDoc>;
 
 /** Where migrations record that they ran. */
 export const migrationsOf = (conn: Connection): Collection<MigrationRecord> =>
