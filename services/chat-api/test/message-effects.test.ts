@@ -124,6 +124,53 @@ describe('what a message event changes', () => {
     expect(p).toMatchObject({ apply: true, change: { restoredFor: [R], hiddenFor: [] } });
   });
 
+  it('a message created before a user deleted the chat, projected after the delete, neither counts for them nor brings it back', () => {
+    const deletedAt = new Date('2026-01-01T00:00:04Z'); // the message's own millisecond: at or before is before
+    for (const deleter of [R, S]) {
+      const deleted = chat({
+        hiddenFor: [deleter],
+        clearedAt: { [deleter]: deletedAt },
+        unreadCount: { [deleter]: 0 },
+        messageCount: { [deleter]: 0, [deleter === R ? S : R]: 3 },
+      });
+      const p = decideProjection(deleted, created(), NOW);
+      expect(p).toMatchObject({ apply: true, change: { restoredFor: [], applied: { floor: 4, revs: [] } } });
+      if (!p.apply) continue;
+      expect(p.change.hiddenFor).toBeUndefined();
+      expect(p.change.messageCount).toEqual(deleter === R ? { [S]: 4 } : { [R]: 4 });
+      expect(p.change.unreadCount).toEqual(deleter === R ? {} : { [R]: 1 });
+      expect(p.change.unreadChangedFor).toEqual(deleter === R ? [] : [R]);
+    }
+  });
+
+  it('a message created after the delete brings the chat back for the deleter, counting only from there', () => {
+    const deleted = chat({
+      hiddenFor: [R],
+      clearedAt: { [R]: new Date('2026-01-01T00:00:03.999Z') },
+      unreadCount: { [R]: 0 },
+      messageCount: { [S]: 3, [R]: 0 },
+    });
+    expect(decideProjection(deleted, created(), NOW)).toMatchObject({
+      apply: true,
+      change: { restoredFor: [R], hiddenFor: [], unreadCount: { [R]: 1 }, messageCount: { [S]: 4, [R]: 1 } },
+    });
+    // In one batch: the old message is skipped for R, the new one brings the chat back.
+    const { change } = foldProjections(
+      deleted,
+      [
+        created({ rev: 4, seq: 4, messageId: 'm4', createdAt: new Date('2026-01-01T00:00:03.500Z') }),
+        created({ rev: 5, seq: 5, messageId: 'm5', createdAt: new Date('2026-01-01T00:00:05Z') }),
+      ],
+      NOW,
+    );
+    expect(change).toMatchObject({
+      restoredFor: [R],
+      hiddenFor: [],
+      unreadCount: { [R]: 1 },
+      messageCount: { [R]: 1 },
+    });
+  });
+
   it('a message from or to a non-participant changes nothing', () => {
     expect(decideProjection(chat(), created({ senderId: X }), NOW)).toEqual({
       apply: false,

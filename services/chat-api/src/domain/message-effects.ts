@@ -1,6 +1,6 @@
 import type { MessageType } from '@chat/contracts';
 import { markApplied, wasApplied, type AppliedRevs } from './applied-revs.js';
-import { countersToDecrement, type ChatCounters, type DeletedMessage } from './projection.js';
+import { beforeDeleteBy, countersToDecrement, type ChatCounters, type DeletedMessage } from './projection.js';
 
 /** A message event as the projection applies it: ids checked and lowercased, preview cut. */
 export type ProjectedEvent =
@@ -105,8 +105,7 @@ export function decideProjection(chat: ProjectedChat, event: ProjectedEvent, now
       if (event.count === 0) return { apply: true, change }; // only its revs are recorded
       // A read made before the reader deleted the chat: the delete set their count to zero,
       // this read's messages included (a late read would take it below the truth).
-      const cleared = chat.clearedAt[event.readBy];
-      if (cleared && event.readAt && event.readAt <= new Date(cleared)) return { apply: true, change };
+      if (event.readAt && beforeDeleteBy(chat.clearedAt, event.readBy, event.readAt)) return { apply: true, change };
       change.unreadCount[event.readBy] = count(chat.unreadCount, event.readBy) - event.count;
       change.unreadChangedFor = [event.readBy];
       return { apply: true, change };
@@ -141,13 +140,17 @@ function created(
   const { senderId, receiverId } = m;
   if (senderId === receiverId || !chat.participants.includes(senderId) || !chat.participants.includes(receiverId))
     return skip('NOT_PARTICIPANT');
-  change.unreadCount[receiverId] = count(chat.unreadCount, receiverId) + 1;
-  change.messageCount[senderId] = count(chat.messageCount, senderId) + 1;
-  change.messageCount[receiverId] = count(chat.messageCount, receiverId) + 1;
-  change.unreadChangedFor = [receiverId];
+  // A message created before a user deleted the chat is gone for them (their history hides it):
+  // projected after the delete, it must neither count for them nor bring the chat back.
+  const sees = (u: string) => !beforeDeleteBy(chat.clearedAt, u, m.createdAt);
+  if (sees(receiverId)) {
+    change.unreadCount[receiverId] = count(chat.unreadCount, receiverId) + 1;
+    change.unreadChangedFor = [receiverId];
+  }
+  for (const u of [senderId, receiverId]) if (sees(u)) change.messageCount[u] = count(chat.messageCount, u) + 1;
   change.updatedAt = now;
-  // The chat comes back for a participant who had deleted it.
-  change.restoredFor = chat.hiddenFor.filter((u) => u === senderId || u === receiverId);
+  // The chat comes back for a participant who had deleted it, when this message is newer than the delete.
+  change.restoredFor = chat.hiddenFor.filter((u) => (u === senderId || u === receiverId) && sees(u));
   if (change.restoredFor.length > 0) change.hiddenFor = chat.hiddenFor.filter((u) => !change.restoredFor.includes(u));
   if (isNewerThanLast(chat, m))
     change.last = {

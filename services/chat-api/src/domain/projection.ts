@@ -35,6 +35,19 @@ export interface DeletedMessage {
 }
 
 /**
+ * Did something that happened at `at` (a message's creation, a read) happen before `userId` last
+ * deleted the chat? A delete sets `clearedAt` to the moment it took effect (under the chat's
+ * write lock) and hides every message created at or before it: the rule message-api's history
+ * applies (`createdAt <= clearedAt` is gone for them). Events about such messages, however late
+ * they are projected, are the past the delete already wiped: they neither count for that user
+ * nor bring the chat back for them.
+ */
+export function beforeDeleteBy(clearedAt: Record<string, Date>, userId: string, at: Date | string): boolean {
+  const cleared = clearedAt[userId];
+  return cleared !== undefined && cleared !== null && new Date(at).getTime() <= new Date(cleared).getTime();
+}
+
+/**
  * Which counters a deleted message takes one from. For everyone: both users' message counts
  * (and the receiver's unread if they had not read it); for me: the deleter's count (and their
  * unread if they are the receiver and had not read it). Users for whom the message was hidden
@@ -48,8 +61,7 @@ export function countersToDecrement(
   const visibleTo = (userId: string) => {
     if (!chat.participants.includes(userId)) return false;
     if (msg.alreadyHiddenFor?.includes(userId)) return false;
-    const cleared = chat.clearedAt[userId];
-    return !(cleared && msg.createdAt && new Date(msg.createdAt) <= new Date(cleared));
+    return !(msg.createdAt && beforeDeleteBy(chat.clearedAt, userId, msg.createdAt));
   };
   const users = msg.scope === 'everyone' ? [msg.senderId, msg.receiverId] : [msg.deletedBy];
   const messageCount = [...new Set(users)].filter((u) => visibleTo(u));
