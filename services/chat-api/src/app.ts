@@ -16,7 +16,7 @@ import { chatModel } from './data/chat-documents.js';
 import { chatRepository } from './data/chat-repository.js';
 import { chatWriteLock } from './data/chat-write-lock.js';
 import { chatCache } from './data/chat-cache.js';
-import { chatEvents } from './use-cases/publish-chat-events.js';
+import { chatEventPublisher, relayStaleChatEvents } from './use-cases/publish-chat-events.js';
 import { serveChatQueries } from './entry/bus/chat-queries.js';
 import { startMessageProjection } from './entry/bus/message-projection.js';
 import { chatRoutes } from './entry/http/chat-routes.js';
@@ -33,29 +33,30 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
   try {
     const Chat = chatModel(links.mongo);
     await Chat.syncIndexes();
+    const metrics = createMetrics('chat-api');
+    // Every writer of a chat (commands, the projection, the relay) takes this lock, writes, and
+    // publishes the chat's outbox before letting go: one order of writes and events per chat.
     const lock = chatWriteLock(links.redis);
     const cache = chatCache({ ttlMs: config.ACCESS_CACHE_TTL_MS });
-    const chats = chatRepository(Chat, lock, cache);
-    await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
-
-    const metrics = createMetrics('chat-api');
-    const events = chatEvents(
+    const publish = chatEventPublisher(
       outboxPublisher((subject, event) => links.bus.publish(subject, event), logger, metrics),
-      chats,
       logger,
     );
-    const deps: ChatDeps = { chats, events, now: () => new Date() };
+    const chats = chatRepository(Chat, lock, cache, publish);
+    await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
+
+    const deps: ChatDeps = { chats, now: () => new Date() };
     serveChatQueries(links.bus, chats, cache, metrics);
     await startMessageProjection({
       bus: links.bus,
       Chat,
       lock,
-      events,
+      publish,
       logger,
       metrics,
       durable: config.PROJECTION_DURABLE,
     });
-    const relay = startOutboxRelay(() => events.relayStale(config.OUTBOX_RELAY_AFTER_MS), {
+    const relay = startOutboxRelay(() => relayStaleChatEvents(chats, config.OUTBOX_RELAY_AFTER_MS), {
       intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
       logger,
     });

@@ -18,7 +18,7 @@ export interface ChatDoc {
   blockedBy: Types.ObjectId | null;
   /** The status to return to on unblock. */
   statusBeforeBlock: ChatStatus | null;
-  /** Bumped by every status change: transitions are compare-and-set on it. */
+  /** Bumped by every status change (transitions are decided on the chat as read under its write lock). */
   stateRev: number;
   lastMessage: string | null;
   lastMessageAt: Date | null;
@@ -33,7 +33,10 @@ export interface ChatDoc {
   archivedBy: Types.ObjectId[];
   /** Users who deleted the chat and have not seen it come back yet. */
   hiddenFor: Types.ObjectId[];
-  /** Per user: when they last deleted the chat; older messages stay hidden for them. */
+  /**
+   * Per user: when they last deleted the chat (set under its write lock). Messages created at or
+   * before it stay hidden for them, and their events neither count for them nor bring it back.
+   */
   clearedAt: Map<string, Date>;
   /** Message events (by per-chat rev) the projection has applied: see domain/applied-revs. */
   appliedRevs: AppliedRevs;

@@ -1,11 +1,13 @@
+import type { mongo } from 'mongoose';
 import type { ChatStatus } from '@chat/contracts';
 import { isDuplicateKey, oid } from '@chat/platform';
 import type { ChatModel } from './chat-documents.js';
-import type { OutboxEntry } from '../domain/chat.js';
+import type { ChatEdit, OutboxEntry } from '../domain/chat.js';
 import { toRecord } from './chat-records.js';
 import { type ChatRecord } from '../domain/chat.js';
 import type { ChatWriteLock } from './chat-write-lock.js';
 import type { ChatCache } from './chat-cache.js';
+import { drainOutbox, type PublishOutbox } from './chat-outbox.js';
 
 export const pairKeyOf = (a: string, b: string): string => [a, b].sort().join(':');
 
@@ -15,15 +17,6 @@ export type ChatListKind = { kind: 'requests' } | { kind: 'active' } | { kind: '
 export interface Page {
   page: number;
   limit: number;
-}
-
-/** Fields a status transition may set (compare-and-set on `stateRev`). */
-export interface StateChange {
-  status?: ChatStatus;
-  requestedBy?: string;
-  acceptedAt?: Date | null;
-  blockedBy?: string | null;
-  statusBeforeBlock?: ChatStatus | null;
 }
 
 /**
@@ -50,11 +43,49 @@ const CONTACT_STATUSES: ChatStatus[] = ['accepted', 'auto_accepted'];
 const NEWEST_FIRST = { lastMessageAt: -1, updatedAt: -1, _id: -1 } as const;
 /** Reads skip the projection's applied revs, which only the projection needs. (Only finds: FerretDB cannot project findAndModify.) */
 const WITHOUT_APPLIED = { appliedRevs: 0 } as const;
-/** Every `$push` to the outbox raises the flag the relay looks for (cleared when the outbox empties). */
-const toOutbox = (event: OutboxEntry) => ({ $push: { outbox: event }, $set: { outboxPending: true } });
 
-/** Reads are plain; every write of an existing chat runs under the chat's write lock. */
-export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: ChatCache) {
+const withUser = (users: readonly string[], u: string) => (users.includes(u) ? [...users] : [...users, u]);
+const withoutUser = (users: readonly string[], u: string) => users.filter((x) => x !== u);
+
+/**
+ * The one update that writes `edit` onto `chat` (read under the same hold of the chat's lock):
+ * id arrays are set whole, computed from the current ones, so no two operators touch one field
+ * and nothing depends on FerretDB applying an operator atomically.
+ */
+function toUpdate(chat: ChatRecord, edit: ChatEdit): Record<string, unknown> {
+  const $set: Record<string, unknown> = {};
+  let archivedBy = chat.archivedBy;
+  let hiddenFor = chat.hiddenFor;
+  if (edit.state) {
+    for (const [key, value] of Object.entries(edit.state)) {
+      if (value === undefined) continue;
+      $set[key] = (key === 'requestedBy' || key === 'blockedBy') && typeof value === 'string' ? oid(value) : value;
+    }
+    $set.stateRev = chat.stateRev + 1;
+  }
+  if (edit.archive)
+    archivedBy = edit.archive.archived
+      ? withUser(archivedBy, edit.archive.userId)
+      : withoutUser(archivedBy, edit.archive.userId);
+  if (edit.hide) {
+    const { userId, at } = edit.hide;
+    hiddenFor = withUser(hiddenFor, userId);
+    archivedBy = withoutUser(archivedBy, userId);
+    Object.assign($set, { [`clearedAt.${userId}`]: at, [`unreadCount.${userId}`]: 0, [`messageCount.${userId}`]: 0 });
+  }
+  if (edit.unhide) hiddenFor = withoutUser(hiddenFor, edit.unhide);
+  if (archivedBy !== chat.archivedBy) $set.archivedBy = archivedBy.map(oid);
+  if (hiddenFor !== chat.hiddenFor) $set.hiddenFor = hiddenFor.map(oid);
+  if (edit.events.length === 0) return { $set };
+  return { $set: { ...$set, outboxPending: true }, $push: { outbox: { $each: edit.events } } };
+}
+
+/**
+ * Reads are plain; every write of an existing chat runs under the chat's write lock, decides on
+ * the chat as it is under that hold, and publishes the chat's outbox before letting go of it.
+ */
+export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: ChatCache, publish: PublishOutbox) {
+  const col = Chat.collection as unknown as mongo.Collection<any>;
   const one = (doc: unknown): ChatRecord | null => (doc ? toRecord(doc as Record<string, unknown>) : null);
   /** A write of an existing chat: serialized per chat, and the cached copy dropped once it is done. */
   const write = async <T>(chatId: string, run: () => Promise<T>): Promise<T> => {
@@ -64,6 +95,12 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: Chat
       cache.invalidate(chatId);
     }
   };
+  /** Publishes what the chat's outbox holds (under its lock). */
+  const drain = (chatId: string) =>
+    write(chatId, async () => {
+      const doc = await col.findOne({ _id: oid(chatId) }, { projection: WITHOUT_APPLIED });
+      return doc ? toRecord(await drainOutbox(col, doc, publish)) : null;
+    });
 
   return {
     async findById(chatId: string): Promise<ChatRecord | null> {
@@ -79,8 +116,12 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: Chat
       return one(await Chat.findOne({ pairKey: pairKeyOf(a, b) }, WITHOUT_APPLIED).lean());
     },
 
-    /** Inserts a pending chat requested by `requester`; null when the pair already has one. */
+    /**
+     * Inserts a pending chat requested by `requester` with its `created` event, then publishes
+     * it (under the chat's lock, like every other event); null when the pair already has a chat.
+     */
     async insertPending(requester: string, recipient: string, event: OutboxEntry): Promise<ChatRecord | null> {
+      let inserted: ChatRecord;
       try {
         const doc = await Chat.create({
           participants: [requester, recipient].sort().map(oid),
@@ -90,98 +131,36 @@ export function chatRepository(Chat: ChatModel, lock: ChatWriteLock, cache: Chat
           outbox: [event],
           outboxPending: true,
         });
-        return toRecord(doc.toObject());
+        inserted = toRecord(doc.toObject());
       } catch (err) {
         if (isDuplicateKey(err)) return null;
         throw err;
       }
-    },
-
-    /** Applies a status change only if nobody changed the status since `expectedRev`. */
-    async changeState(
-      chatId: string,
-      expectedRev: number,
-      change: StateChange,
-      event: OutboxEntry,
-    ): Promise<ChatRecord | null> {
-      const $set: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(change)) {
-        if (value === undefined) continue;
-        $set[key] = (key === 'requestedBy' || key === 'blockedBy') && typeof value === 'string' ? oid(value) : value;
-      }
-      const doc = await write(chatId, () =>
-        Chat.findOneAndUpdate(
-          { _id: chatId, stateRev: expectedRev },
-          { $set: { ...$set, outboxPending: true }, $inc: { stateRev: 1 }, $push: { outbox: event } },
-          { returnDocument: 'after' },
-        ).lean(),
-      );
-      return one(doc);
-    },
-
-    async setArchived(
-      chatId: string,
-      userId: string,
-      archived: boolean,
-      event: OutboxEntry,
-    ): Promise<ChatRecord | null> {
-      const update = archived
-        ? { $addToSet: { archivedBy: oid(userId) }, ...toOutbox(event) }
-        : { $pull: { archivedBy: oid(userId) }, ...toOutbox(event) };
-      return one(await write(chatId, () => Chat.findByIdAndUpdate(chatId, update, { returnDocument: 'after' }).lean()));
-    },
-
-    /** The user deletes the chat: hidden for them, history before `at` hidden, their counts reset. */
-    async hideFor(chatId: string, userId: string, at: Date, event: OutboxEntry): Promise<ChatRecord | null> {
-      const doc = await write(chatId, () =>
-        Chat.findByIdAndUpdate(
-          chatId,
-          {
-            $addToSet: { hiddenFor: oid(userId) },
-            $pull: { archivedBy: oid(userId) },
-            $set: {
-              [`clearedAt.${userId}`]: at,
-              [`unreadCount.${userId}`]: 0,
-              [`messageCount.${userId}`]: 0,
-              outboxPending: true,
-            },
-            $push: { outbox: event },
-          },
-          { returnDocument: 'after' },
-        ).lean(),
-      );
-      return one(doc);
-    },
-
-    /** The chat comes back for a user who had deleted it (their old history stays hidden). */
-    async unhideFor(chatId: string, userId: string, event: OutboxEntry): Promise<ChatRecord | null> {
-      return one(
-        await write(chatId, () =>
-          Chat.findByIdAndUpdate(
-            chatId,
-            { $pull: { hiddenFor: oid(userId) }, ...toOutbox(event) },
-            { returnDocument: 'after' },
-          ).lean(),
-        ),
-      );
+      return (await drain(inserted.id)) ?? inserted;
     },
 
     /**
-     * Drops published events from the chat's outbox, and lowers `outboxPending` once it is empty.
-     * Under the chat's lock the outbox read is current, so one `$set` replaces it.
+     * The one way a command changes an existing chat. Holding the chat's write lock (the same
+     * one the message projection and the outbox relay take), it reads the chat, lets `decide`
+     * say what changes (it may throw a refusal, or answer null: nothing to write), writes that
+     * with its events in one update, and publishes the outbox before the next writer of the chat
+     * gets its turn. Null when there is no such chat.
      */
-    async removeFromOutbox(chatId: string, entries: OutboxEntry[]): Promise<void> {
-      const published = new Set(entries.map((e) => e.eventId));
-      await write(chatId, async () => {
-        const doc = await Chat.collection.findOne({ _id: oid(chatId) }, { projection: { outbox: 1 } });
-        if (!doc) return;
-        const left = ((doc.outbox ?? []) as OutboxEntry[]).filter((e) => !published.has(e.eventId));
-        await Chat.collection.updateOne(
-          { _id: oid(chatId) },
-          { $set: { outbox: left, outboxPending: left.length > 0 } },
-        );
+    async edit(chatId: string, decide: (chat: ChatRecord) => ChatEdit | null): Promise<ChatRecord | null> {
+      return write(chatId, async () => {
+        const current = await Chat.findById(chatId, WITHOUT_APPLIED).lean();
+        if (!current) return null;
+        const chat = toRecord(current as unknown as Record<string, unknown>);
+        const edit = decide(chat);
+        if (!edit) return chat;
+        const after = await Chat.findByIdAndUpdate(chatId, toUpdate(chat, edit), { returnDocument: 'after' }).lean();
+        if (!after) return null;
+        return toRecord(await drainOutbox(col, after as unknown as Record<string, any>, publish));
       });
     },
+
+    /** Publishes the events left in the chat's outbox (the relay: a failed publish, a crashed writer). */
+    drain,
 
     /**
      * Chats holding unpublished events, found by equality on the indexed top-level flag (the

@@ -6,6 +6,7 @@ import type { OutboxEntry } from '../domain/chat.js';
 import { toAppliedRevs, toRecord } from './chat-records.js';
 import { type ChatRecord } from '../domain/chat.js';
 import type { ChatWriteLock } from './chat-write-lock.js';
+import { drainOutbox, type PublishOutbox } from './chat-outbox.js';
 
 /** Outcome of a run of events of one chat: the chat after the write (if any) and each event's decision. */
 export type ProjectionOutcome =
@@ -17,7 +18,7 @@ export type ProjectionOutcome =
       /** What was written, if anything. */
       change: ChatChange | null;
       outcomes: Projection[];
-      /** The `restored` chat events written to the outbox with the change. */
+      /** The `restored` chat events written to the outbox with the change (and published with it). */
       restored: OutboxEntry[];
     };
 
@@ -39,9 +40,16 @@ function toUpdate(change: ChatChange, restored: OutboxEntry[]): Record<string, u
 /**
  * Writes of the message projection. Under the chat's write lock it reads the chat once, lets
  * the domain decide, and writes the decision once; the lock is what makes the read current, so
- * no update depends on `$inc` or on a guard FerretDB would check without isolation.
+ * no update depends on `$inc` or on a guard FerretDB would check without isolation. The same
+ * lock orders it with every command on the chat (delete, archive, ...): a batch decides on the
+ * chat as the last command left it (a delete's `clearedAt` included).
  */
-export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock, opts: { cachedChats?: number } = {}) {
+export function projectionRepository(
+  Chat: ChatModel,
+  lock: ChatWriteLock,
+  publish: PublishOutbox,
+  opts: { cachedChats?: number } = {},
+) {
   // The raw collection, so the updates are exactly the ones built here (dotted map paths).
   const col = Chat.collection as unknown as mongo.Collection<any>;
   // The chat as our last write under the lock left it. Every writer of a chat takes its lock,
@@ -65,7 +73,10 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock, opts:
     /**
      * Applies message events of chat `chatId` (ids in `eventIds`, in stream order) as `decide`
      * says, in one write. A participant the chat comes back for gets a `restored` chat event,
-     * written to the outbox with the change.
+     * written to the outbox with the change and published before the lock is let go (so it
+     * cannot overtake, or be overtaken by, another writer's event of the chat). Costs per
+     * batch: the lock (two Redis round trips), one read unless our last write is known current,
+     * one write; a restore adds the publish and one write, no Redis.
      */
     apply: (
       chatId: string,
@@ -92,10 +103,11 @@ export function projectionRepository(Chat: ChatModel, lock: ChatWriteLock, opts:
               }))
             : [],
         );
-        const after = await col.findOneAndUpdate({ _id: oid(chatId) }, toUpdate(change, restored), {
+        const written = await col.findOneAndUpdate({ _id: oid(chatId) }, toUpdate(change, restored), {
           returnDocument: 'after',
         });
-        if (!after) return { found: false };
+        if (!written) return { found: false };
+        const after = restored.length > 0 ? await drainOutbox(col, written, publish) : written;
         remember(chatId, fence, after);
         return { found: true, chat: toRecord(after), change, outcomes, restored };
       }),

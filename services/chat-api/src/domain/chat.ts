@@ -1,4 +1,5 @@
 import type { ChatEventType, ChatStatus, MessageType } from '@chat/contracts';
+import type { StateChangeSpec } from './chat-state.js';
 
 /**
  * A chat event written in the same update as the change it reports, removed once published:
@@ -37,4 +38,21 @@ export interface ChatRecord {
   outbox: OutboxEntry[];
   createdAt: Date;
   updatedAt: Date;
+}
+
+/**
+ * What one command changes on a chat, decided on the chat as it is under the chat's write lock
+ * (data/ turns it into one update): each part names what it sets, and `events` go into the outbox
+ * with it.
+ */
+export interface ChatEdit {
+  /** A status transition (bumps `stateRev`). */
+  state?: StateChangeSpec;
+  /** The user's archive flag. */
+  archive?: { userId: string; archived: boolean };
+  /** The user deletes the chat at `at`: hidden for them, older messages gone, their counts zero. */
+  hide?: { userId: string; at: Date };
+  /** The chat comes back for this user (their old history stays hidden). */
+  unhide?: string;
+  events: OutboxEntry[];
 }

@@ -1,9 +1,10 @@
-import { AppError, conflict, notFound } from '@chat/platform';
+import { AppError, notFound } from '@chat/platform';
 import type { ChatRecord } from '../domain/chat.js';
 import { decideTransition, isParticipant, type ChatAction } from '../domain/chat-state.js';
 import { pendingChatEvent } from './publish-chat-events.js';
 import type { ChatDeps } from './deps.js';
 
+/** How many times or-create looks again after losing the race to insert the pair's chat. */
 export const MAX_ATTEMPTS = 8;
 
 /** A participant's view of a chat, or 404 for unknown ids and strangers alike. */
@@ -13,22 +14,28 @@ export async function loadChatFor(deps: ChatDeps, chatId: string, callerId: stri
   return chat;
 }
 
-/** accept / reject / block / unblock: the state machine's decision, stored compare-and-set. */
+/** Inside a chat edit: a stranger learns nothing (the same 404 as an unknown id). */
+export function mustTakePart(chat: ChatRecord, callerId: string): void {
+  if (!isParticipant(chat, callerId)) throw notFound('Chat not found');
+}
+
+/**
+ * accept / reject / block / unblock: the state machine's decision on the chat as it is under its
+ * write lock, stored with its event in the same hold.
+ */
 export async function applyChatAction(
   deps: ChatDeps,
   chatId: string,
   callerId: string,
   action: ChatAction,
 ): Promise<ChatRecord> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const chat = await loadChatFor(deps, chatId, callerId);
-    const decision = decideTransition(chat, action, callerId, deps.now());
+  const changed = await deps.chats.edit(chatId, (chat) => {
+    mustTakePart(chat, callerId);
+    const now = deps.now();
+    const decision = decideTransition(chat, action, callerId, now);
     if (!decision.ok) throw new AppError(decision.code, decision.message);
-    const event = pendingChatEvent(decision.event, callerId, deps.now());
-    const changed = await deps.chats.changeState(chat.id, chat.stateRev, decision.change, event);
-    if (!changed) continue;
-    await deps.events.flush(changed, [event]);
-    return changed;
-  }
-  throw conflict('The chat is changing too fast, try again');
+    return { state: decision.change, events: [pendingChatEvent(decision.event, callerId, now)] };
+  });
+  if (!changed) throw notFound('Chat not found');
+  return changed;
 }

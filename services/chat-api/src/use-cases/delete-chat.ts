@@ -2,15 +2,23 @@ import { notFound } from '@chat/platform';
 import type { ChatRecord } from '../domain/chat.js';
 import { pendingChatEvent } from './publish-chat-events.js';
 import type { ChatDeps } from './deps.js';
-import { loadChatFor } from './apply-chat-action.js';
+import { mustTakePart } from './apply-chat-action.js';
 
-/** Hides the chat and its history so far for the caller only. */
+/**
+ * Hides the chat and its history so far for the caller only. `clearedAt` is the moment the delete
+ * takes effect under the chat's write lock: every message created at or before it is gone for the
+ * caller, in message-api's history and in the projection alike (however late its event arrives).
+ * The answer waits until the clock has passed that moment (under a millisecond), so a message
+ * sent after the caller got the answer is always created after it, and brings the chat back.
+ */
 export async function deleteChatForUser(deps: ChatDeps, chatId: string, callerId: string): Promise<ChatRecord> {
-  const chat = await loadChatFor(deps, chatId, callerId);
-  const now = deps.now();
-  const event = pendingChatEvent('deleted', callerId, now);
-  const updated = await deps.chats.hideFor(chat.id, callerId, now, event);
+  let at = new Date(0);
+  const updated = await deps.chats.edit(chatId, (chat) => {
+    mustTakePart(chat, callerId);
+    at = deps.now();
+    return { hide: { userId: callerId, at }, events: [pendingChatEvent('deleted', callerId, at)] };
+  });
   if (!updated) throw notFound('Chat not found');
-  await deps.events.flush(updated, [event]);
+  for (let tick = 0; tick < 5 && Date.now() <= at.getTime(); tick++) await new Promise((r) => setTimeout(r, 1));
   return updated;
 }

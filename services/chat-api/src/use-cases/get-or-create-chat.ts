@@ -1,14 +1,18 @@
 import { AppError, badRequest } from '@chat/platform';
-import type { ChatRecord } from '../domain/chat.js';
+import type { ChatEdit, ChatRecord } from '../domain/chat.js';
 import { decideRequest } from '../domain/chat-state.js';
 import { pendingChatEvent } from './publish-chat-events.js';
 import type { ChatDeps } from './deps.js';
 import { MAX_ATTEMPTS } from './apply-chat-action.js';
 
+const needsEdit = (chat: ChatRecord, callerId: string, now: Date): boolean =>
+  chat.hiddenFor.includes(callerId) || decideRequest(chat, callerId, now) !== null;
+
 /**
  * `POST /api/chats/or-create`: the pair's one chat. Creates a pending request when there is
- * none; otherwise applies the request rules (auto-accept, re-request after own rejection) and
- * brings the chat back if the caller had deleted it.
+ * none; otherwise, on the chat as it is under its write lock and in one write, brings the chat
+ * back if the caller had deleted it and applies the request rules (auto-accept, re-request after
+ * own rejection).
  */
 export async function getOrCreateChat(
   deps: ChatDeps,
@@ -20,31 +24,30 @@ export async function getOrCreateChat(
       { field: 'recipientId', message: 'must not be yourself' },
     ]);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    let chat = await deps.chats.findByPair(callerId, recipientId);
-    if (!chat) {
+    const existing = await deps.chats.findByPair(callerId, recipientId);
+    if (!existing) {
       const event = pendingChatEvent('created', callerId, deps.now());
       const inserted = await deps.chats.insertPending(callerId, recipientId, event);
-      if (inserted) {
-        await deps.events.flush(inserted, [event]);
-        return { chat: inserted, created: true };
-      }
+      if (inserted) return { chat: inserted, created: true };
       continue; // the other side created it at the same moment: re-read and apply the rules
     }
-    if (chat.hiddenFor.includes(callerId)) {
-      const event = pendingChatEvent('restored', callerId, deps.now());
-      const restored = await deps.chats.unhideFor(chat.id, callerId, event);
-      if (restored) {
-        chat = restored;
-        await deps.events.flush(chat, [event]);
+    // Nothing to change on the chat as just read: answer it as of that read (a read needs no lock).
+    if (!needsEdit(existing, callerId, deps.now())) return { chat: existing, created: false };
+    const chat = await deps.chats.edit(existing.id, (current) => {
+      const now = deps.now();
+      const edit: ChatEdit = { events: [] };
+      if (current.hiddenFor.includes(callerId)) {
+        edit.unhide = callerId;
+        edit.events.push(pendingChatEvent('restored', callerId, now));
       }
-    }
-    const decision = decideRequest(chat, callerId, deps.now());
-    if (!decision) return { chat, created: false };
-    const event = pendingChatEvent(decision.event, callerId, deps.now());
-    const changed = await deps.chats.changeState(chat.id, chat.stateRev, decision.change, event);
-    if (!changed) continue; // someone changed the status meanwhile
-    await deps.events.flush(changed, [event]);
-    return { chat: changed, created: false };
+      const decision = decideRequest(current, callerId, now);
+      if (decision) {
+        edit.state = decision.change;
+        edit.events.push(pendingChatEvent(decision.event, callerId, now));
+      }
+      return edit.events.length > 0 ? edit : null;
+    });
+    if (chat) return { chat, created: false };
   }
   throw new AppError('CONFLICT', 'The chat is changing too fast, try again');
 }

@@ -4,6 +4,7 @@ import type { Logger, OutboxPublisher } from '@chat/platform';
 import type { OutboxEntry } from '../domain/chat.js';
 import type { ChatRecord } from '../domain/chat.js';
 import type { ChatRepository } from '../data/chat-repository.js';
+import type { PublishOutbox } from '../data/chat-outbox.js';
 
 /** A chat event to write into the chat's outbox together with the change it reports. */
 export const pendingChatEvent = (type: ChatEventType, actorId: string, at: Date): OutboxEntry => ({
@@ -31,40 +32,55 @@ export function toChatEvent(chat: ChatRecord, entry: OutboxEntry): ChatEvent {
   } as ChatEvent;
 }
 
-export interface ChatEvents {
-  /** Publishes events already written to the chat's outbox, in order, then drops them from it. */
-  flush(chat: ChatRecord, entries: OutboxEntry[]): Promise<void>;
-  /** One relay pass: publishes what stayed in outboxes (failed publish, crashed writer) for `staleMs`. */
-  relayStale(staleMs: number): Promise<void>;
+/**
+ * How long one publish may keep the chat's write lock. A slower one (JetStream unreachable: its
+ * own timeout is 5 s) counts as failed here: the entry stays in the outbox, the chat's next writer
+ * or the relay publishes it again, and if the slow publish lands after all, JetStream drops the
+ * second copy (same event id). The order holds: an entry is passed only once JetStream stored it.
+ */
+export const PUBLISH_WITHIN_MS = 1_000;
+
+/**
+ * How the repositories publish a chat's outbox (they call it holding the chat's write lock, right
+ * after the write): in the order given, stopping at the first failure so the rest leave later in
+ * order. A failed publish is counted and logged by the publisher and stays for the relay.
+ */
+export function chatEventPublisher(
+  publisher: OutboxPublisher,
+  logger: Logger,
+  opts: { withinMs?: number } = {},
+): PublishOutbox {
+  const withinMs = opts.withinMs ?? PUBLISH_WITHIN_MS;
+  const publishWithin = (subject: string, event: ChatEvent) =>
+    new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        logger.warn({ subject, eventId: event.eventId }, 'chat event publish is slow, left for a later drain');
+        resolve(false);
+      }, withinMs);
+      void publisher.publish(subject, event).then((ok) => {
+        clearTimeout(timer);
+        resolve(ok);
+      });
+    });
+  return async (chat, entries) => {
+    let sent = 0;
+    for (const entry of entries) {
+      if (!(await publishWithin(chatSubjects.event(chat.id, entry.type), toChatEvent(chat, entry)))) break;
+      sent += 1;
+    }
+    return sent;
+  };
 }
 
-/** Chat events go to JetStream after the write; a failed publish stays in the chat's outbox for the relay. */
-export function chatEvents(publisher: OutboxPublisher, chats: ChatRepository, logger: Logger): ChatEvents {
-  async function flush(chat: ChatRecord, entries: OutboxEntry[]): Promise<void> {
-    const published: OutboxEntry[] = [];
-    for (const entry of [...entries].sort((x, y) => new Date(x.at).getTime() - new Date(y.at).getTime())) {
-      // Stop at a failure so the relay publishes the rest in order.
-      if (!(await publisher.publish(chatSubjects.event(chat.id, entry.type), toChatEvent(chat, entry)))) break;
-      published.push(entry);
-    }
-    if (published.length > 0) {
-      await chats
-        .removeFromOutbox(chat.id, published)
-        .catch((err: unknown) => logger.warn({ err, chatId: chat.id }, 'outbox cleanup failed'));
-    }
+/**
+ * One relay pass: publishes what stayed in outboxes (a failed publish, a crashed writer) for
+ * `staleMs`. Fresh entries are their writer's, which publishes them before it lets go of the
+ * chat; the pass drains a chat under the same lock, so it never publishes alongside a writer.
+ */
+export async function relayStaleChatEvents(chats: ChatRepository, staleMs: number): Promise<void> {
+  const cutoff = new Date(Date.now() - staleMs);
+  for (const chat of await chats.withPendingOutbox(500)) {
+    // A flag left up over an empty outbox would be read on every pass: the drain lowers it.
+    if (chat.outbox.length === 0 || chat.outbox.some((e) => new Date(e.at) < cutoff)) await chats.drain(chat.id);
   }
-
-  return {
-    flush,
-    async relayStale(staleMs) {
-      const cutoff = new Date(Date.now() - staleMs);
-      for (const chat of await chats.withPendingOutbox(500)) {
-        // Fresh entries are still being published by their writer; only stale ones are the relay's.
-        const stale = chat.outbox.filter((e) => new Date(e.at) < cutoff);
-        if (stale.length > 0) await flush(chat, stale);
-        // A flag left up over an empty outbox would be read on every pass: lower it.
-        else if (chat.outbox.length === 0) await chats.removeFromOutbox(chat.id, []);
-      }
-    },
-  };
 }

@@ -2,15 +2,22 @@ import { notFound } from '@chat/platform';
 import type { ChatRecord } from '../domain/chat.js';
 import { pendingChatEvent } from './publish-chat-events.js';
 import type { ChatDeps } from './deps.js';
-import { loadChatFor } from './apply-chat-action.js';
+import { mustTakePart } from './apply-chat-action.js';
 
-/** Toggles the caller's own archive flag; the other participant's view is untouched. */
+/**
+ * Toggles the caller's own archive flag; the other participant's view is untouched. Which way it
+ * goes is decided on the chat as it is under its write lock, so two toggles at once end where
+ * two toggles one after the other do.
+ */
 export async function toggleArchive(deps: ChatDeps, chatId: string, callerId: string): Promise<ChatRecord> {
-  const chat = await loadChatFor(deps, chatId, callerId);
-  const archive = !chat.archivedBy.includes(callerId);
-  const event = pendingChatEvent(archive ? 'archived' : 'unarchived', callerId, deps.now());
-  const updated = await deps.chats.setArchived(chat.id, callerId, archive, event);
+  const updated = await deps.chats.edit(chatId, (chat) => {
+    mustTakePart(chat, callerId);
+    const archived = !chat.archivedBy.includes(callerId);
+    return {
+      archive: { userId: callerId, archived },
+      events: [pendingChatEvent(archived ? 'archived' : 'unarchived', callerId, deps.now())],
+    };
+  });
   if (!updated) throw notFound('Chat not found');
-  await deps.events.flush(updated, [event]);
   return updated;
 }

@@ -17,7 +17,7 @@ import { projectionRepository, type ProjectionRepository } from '../../data/proj
 import { previewOf } from '../../domain/projection.js';
 import { foldProjections, type ProjectedEvent } from '../../domain/message-effects.js';
 import { toChatView } from '../../domain/chat-view.js';
-import type { ChatEvents } from '../../use-cases/publish-chat-events.js';
+import type { PublishOutbox } from '../../data/chat-outbox.js';
 
 /**
  * What the gateway needs for `unread_message`. The event id is derived from the source event,
@@ -114,7 +114,7 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
  * event, gets one `unread_changed` with the count after all of them.
  */
 export async function projectMessageEvents(
-  deps: { bus: Bus; repo: ProjectionRepository; events: Pick<ChatEvents, 'flush'>; logger: Logger },
+  deps: { bus: Bus; repo: ProjectionRepository; logger: Logger },
   events: readonly MessageEvent[],
 ): Promise<void> {
   const { bus, repo, logger } = deps;
@@ -151,7 +151,6 @@ export async function projectMessageEvents(
     } else if (o.reason === 'NOT_PARTICIPANT')
       logger.warn({ eventId: event.eventId, chatId }, 'message event for non-participants, skipped');
   });
-  if (outcome.restored.length > 0) await deps.events.flush(outcome.chat, outcome.restored);
   for (const [userId, eventId] of notify) await publishUnread(bus, eventId, outcome.chat, userId);
 }
 
@@ -160,7 +159,8 @@ export async function startMessageProjection(opts: {
   bus: Bus;
   Chat: ChatModel;
   lock: ChatWriteLock;
-  events: ChatEvents;
+  /** Publishes the `restored` events a batch writes, before the chat's lock is let go. */
+  publish: PublishOutbox;
   logger: Logger;
   metrics: Metrics;
   durable: string;
@@ -172,8 +172,7 @@ export async function startMessageProjection(opts: {
   );
   const deps = {
     bus: opts.bus,
-    repo: projectionRepository(opts.Chat, opts.lock),
-    events: opts.events,
+    repo: projectionRepository(opts.Chat, opts.lock, opts.publish),
     logger: opts.logger,
   };
   return opts.bus.consume({
