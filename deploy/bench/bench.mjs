@@ -19,7 +19,7 @@ import { runConversation } from './conversation.mjs';
 import { idleCpu, mongoServerPids } from './procstat.mjs';
 import { abuseLines, infoRows, printTable, targetRows, writeJson } from './report.mjs';
 import { bareSocketIoRss, rssPerSocket } from './rss.mjs';
-import { createChats, seedMessages, SEARCH_WORD } from './seed.mjs';
+import { createChats, seedMessages, spread, SEARCH_WORD } from './seed.mjs';
 import { floorSends } from './floor.mjs';
 import { load, sleep } from './stats.mjs';
 import { openStore, rawInserts } from './store.mjs';
@@ -229,7 +229,7 @@ try {
   const firstChats = Math.ceil(CFG.small / perChat);
   const smallTopUp = Math.max(0, CFG.small - (await storedCount()));
   log(`seeding ${smallTopUp} messages`);
-  await seedMessages(store.messages, seedChats.slice(0, firstChats), { perChat, total: smallTopUp });
+  await seedMessages(store.db, spread(seedChats.slice(0, firstChats), { perChat, total: smallTopUp }));
   storedAt.small = await storedCount();
   measured.raw1 = await measure('raw insertOne, 1 at a time', () => rawInserts(store.db, { concurrency: 1, total: 5_000, seconds: 6 }));
   measured.raw32 = await measure('raw insertOne, 32 at a time', () => rawInserts(store.db, { concurrency: 32, total: 20_000, seconds: 6 }));
@@ -246,8 +246,8 @@ try {
   const topUp = Math.max(0, CFG.stored - before);
   log(`seeding ${topUp} more messages`);
   const rest = seedChats.slice(firstChats);
-  measured.seeding = await seedMessages(store.messages, rest, { perChat: Math.ceil(topUp / rest.length), total: topUp, firstChatIndex: firstChats });
-  log(`  ${measured.seeding.written} in ${measured.seeding.seconds.toFixed(1)} s (${measured.seeding.perSecond.toFixed(0)}/s)`);
+  measured.seeding = await seedMessages(store.db, spread(rest, { perChat: Math.ceil(topUp / rest.length), total: topUp, firstChatIndex: firstChats }));
+  log(`  ${measured.seeding.written} in ${measured.seeding.seconds.toFixed(1)} s (${measured.seeding.perSecond.toFixed(0)}/s), the counters of ${measured.seeding.chats} chats in ${measured.seeding.countersSeconds.toFixed(1)} s`);
   // Counting 200,000 documents takes FerretDB ~20 s; nothing else writes messages meanwhile.
   storedAt.large = before + measured.seeding.written;
   measured.readsLarge = await measure(`reads, ${storedAt.large} stored`, () => reads(edge.url, restChat));
