@@ -5,7 +5,8 @@
 // bench-results/<timestamp>.json, and with --strict exits 1 when a target is missed.
 // Only loopback addresses are used; every loop is bounded in count and time, and the whole run
 // by a watchdog.
-// Usage: npm run build && npm run bench [-- --strict] [--quick] [--stored 200000] ...
+// Usage: npm run build && npm run bench [-- --strict] [--quick] [--stored 200000] [--big 200000]
+//        [--stored2 400000] [--soak-minutes 20] ...
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
@@ -17,9 +18,12 @@ import { ABUSER_KINDS, abuseDuringLoad } from './abuse.mjs';
 import { closePairs, measureSends, openPairs } from './messaging.mjs';
 import { runConversation } from './conversation.mjs';
 import { idleCpu, mongoServerPids } from './procstat.mjs';
-import { abuseLines, infoRows, printTable, targetRows, writeJson } from './report.mjs';
+import { abuseLines, bigChatLines, idleGroups, infoRows, printTable, seedingLines, soakLines, targetRows, writeJson } from './report.mjs';
 import { bareSocketIoRss, rssPerSocket } from './rss.mjs';
-import { createChats, seedMessages, spread, SEARCH_WORD } from './seed.mjs';
+import { createChats, extendPlan, seedMessages, spread, SEARCH_WORD } from './seed.mjs';
+import { bigChatRounds, bigChatRows, neededSeqs } from './big-chat.mjs';
+import { soak } from './soak.mjs';
+import { deadRowsAfterLoad, documentCount, postgresUrlFor } from './dead-rows.mjs';
 import { floorSends } from './floor.mjs';
 import { load, sleep } from './stats.mjs';
 import { openStore, rawInserts } from './store.mjs';
@@ -37,6 +41,10 @@ const { values: opts } = parseArgs({
     sockets: { type: 'string' },
     'idle-seconds': { type: 'string' },
     seconds: { type: 'string' },
+    big: { type: 'string' },
+    'big-calls': { type: 'string' },
+    stored2: { type: 'string' },
+    'soak-minutes': { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('../../bench-results/', import.meta.url)) },
   },
 });
@@ -49,13 +57,35 @@ const CFG = {
   sockets: num(opts.sockets, 3_000, 500),
   idleSeconds: num(opts['idle-seconds'], 30, 5),
   sendSeconds: num(opts.seconds, 12, 4),
+  // Row 9: the big chat's size (0 skips the rows) and the timed calls per row and chat.
+  big: num(opts.big, 200_000, 20_000),
+  bigCalls: num(opts['big-calls'], 9, 5),
+  // Rows 4'-6': the second load brings the store to this many (the big chat is part of it).
+  stored2: num(opts.stored2, 400_000, 40_000),
+  // Row 10 (0 skips it).
+  soakMinutes: num(opts['soak-minutes'], 20, 1),
 };
 const SEND_CHATS = 8;
 const SEND_IN_FLIGHT = 4;
 const GATEWAY_PAIRS = 10;
 const READ_REQUESTS = 200;
 const READ_TIMEOUT_MS = 15_000;
-const RUN_BUDGET_MS = 570_000; // the brief: under 10 minutes
+// The big chat's calls: a row starts no new pair after BIG_ROW_SECONDS; a call that takes longer
+// than BIG_CALL_TIMEOUT_MS ends its row (the value is then a lower bound).
+const BIG_ROW_SECONDS = 30;
+const BIG_CALL_TIMEOUT_MS = 30_000;
+const SMALL_TWIN = 100; // the chat the big one is compared with
+const DEAD_ROW_RATIO = 2;
+const SOAK_COLLECTIONS = ['chats', 'messages', 'send_outbox', 'read_outbox'];
+// The watchdog: 25 minutes for everything but the soak (a default run takes ~15 of them; the big
+// chat's rows may take 10 when its calls time out), plus the soak itself. A default run takes
+// ~35 minutes.
+const RUN_BUDGET_MS = (25 + CFG.soakMinutes) * 60_000;
+
+// Row 9's calls, warm-up included, each writing a message of its own (see big-chat.mjs): both
+// chats must be large enough for them, which is checked before anything starts.
+const BIG_ROUNDS = bigChatRounds(CFG.bigCalls);
+if (CFG.big > 0) for (const n of [CFG.big, SMALL_TWIN]) neededSeqs(n, BIG_ROUNDS);
 
 const startedAt = new Date();
 const loadAtStart = loadavg().map((l) => l.toFixed(2));
@@ -85,7 +115,8 @@ async function startInfra() {
   const ferret = !opts['shared-store'] && canRunOwnFerretDb() ? await startOwnFerretDb() : undefined;
   const [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
   const mongo = new URL(ferret?.mongoBase ?? process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/chat');
-  mongo.pathname = `/bench_${randomBytes(6).toString('hex')}`;
+  const database = `bench_${randomBytes(6).toString('hex')}`;
+  mongo.pathname = `/${database}`;
   const mongoUrl = mongo.toString();
   const env = {
     NODE_ENV: 'test',
@@ -104,7 +135,7 @@ async function startInfra() {
     await Promise.all([nats.stop(), redis.stop()]);
     await ferret?.stop();
   };
-  return { nats, redis, ferret, mongoUrl, env, stop };
+  return { nats, redis, ferret, mongoUrl, database, env, stop };
 }
 
 const infra = await startInfra();
@@ -180,7 +211,38 @@ async function gatewayPairs(chats, senderUrl, receiverUrl) {
   }
 }
 
-const storedCount = () => store.messages.countDocuments({});
+// FerretDB's countDocuments reads every document (~20 s for 200,000); the table's count(*) does not.
+let pgUrl;
+const storedCount = async () =>
+  pgUrl ? documentCount(pgUrl, infra.database, 'messages') : store.messages.countDocuments({});
+
+/**
+ * The seeded counters as chat-api answers them: `messageCount` (what `/messages` reports as
+ * its total) and the unread count of user a (b's messages, the even seqs), for each `{ chat, to }`.
+ */
+async function checkSeededCounters(edgeUrl, entries) {
+  const wrong = [];
+  for (const { chat, to } of entries) {
+    const res = await api(edgeUrl, tokenFor(chat.a)).get(`/api/chats/${chat.chatId}`);
+    const view = res.body?.data;
+    if (res.status !== 200 || view?.messageCount !== to || view?.unreadCount !== Math.floor(to / 2))
+      wrong.push(`chat ${chat.chatId}: ${res.status} messageCount ${view?.messageCount}, unreadCount ${view?.unreadCount}; seeded ${to} (unread ${Math.floor(to / 2)})`);
+  }
+  if (wrong.length) throw new Error(`chat-api does not report the seeded counters: ${wrong.join('; ')}`);
+  return { checked: entries.length };
+}
+
+const logSeeding = (r) =>
+  log(`  ${r.written} in ${r.seconds.toFixed(1)} s (${r.perSecond.toFixed(0)}/s), the counters of ${r.chats} chats in ${r.countersSeconds.toFixed(1)} s`);
+
+/** Row 6: nothing of ours is connected; let the event backlog drain, then watch the stack idle. */
+async function idleAfterDrain(label) {
+  const quiet = await measure(`waiting for the JetStream backlog to drain (${label})`, () => waitForQuiet(infra.nats.url));
+  log(`  ${quiet?.settled ? 'drained' : 'NOT drained'} after ${quiet?.seconds.toFixed(0)} s`);
+  await sleep(3_000);
+  const idle = await measure(`idle CPU for ${CFG.idleSeconds} s, ${label}`, () => idleCpu(stackPids, CFG.idleSeconds));
+  return { quiet, idle };
+}
 
 // ---- the run -----------------------------------------------------------------------------
 let conversation;
@@ -192,15 +254,25 @@ try {
   const media = await spawn('media-service');
   const gw1 = await spawn('realtime-gateway', { GATEWAY_NODE_ID: 'gw1' });
   store = await openStore(infra.mongoUrl);
+  pgUrl = postgresUrlFor(infra.ferret, infra.mongoUrl);
+  if (pgUrl) {
+    try {
+      await storedCount();
+    } catch (err) {
+      log(`counting through PostgreSQL failed (${err.message.split('\n')[0]}): countDocuments instead`);
+      pgUrl = undefined;
+    }
+  }
 
-  const chatCount = CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS + ABUSER_KINDS.length;
+  const chatCount = CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS + ABUSER_KINDS.length + 2;
   log(`creating ${chatCount} chats through chat-api`);
   const made = await createChats(chatApi.url, chatCount, { deadlineMs: 150_000 });
   measured.chatCreation = { count: made.chats.length, seconds: made.seconds };
   const seedChats = made.chats.slice(0, CFG.chats);
   const sendChats = made.chats.slice(CFG.chats, CFG.chats + SEND_CHATS);
   const gwChats = made.chats.slice(CFG.chats + SEND_CHATS, CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS);
-  const abuserChats = made.chats.slice(CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS);
+  const abuserChats = made.chats.slice(CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS, -2);
+  const [bigChat, twinChat] = made.chats.slice(-2);
 
   // Before the second gateway exists, so the baseline really is one gateway process.
   measured.oneGateway = await measure('messages on 1 gateway process', () => gatewayPairs(gwChats.slice(0, GATEWAY_PAIRS), gw1.url));
@@ -229,7 +301,8 @@ try {
   const firstChats = Math.ceil(CFG.small / perChat);
   const smallTopUp = Math.max(0, CFG.small - (await storedCount()));
   log(`seeding ${smallTopUp} messages`);
-  await seedMessages(store.db, spread(seedChats.slice(0, firstChats), { perChat, total: smallTopUp }));
+  const smallPlan = spread(seedChats.slice(0, firstChats), { perChat, total: smallTopUp });
+  await seedMessages(store.db, smallPlan);
   storedAt.small = await storedCount();
   measured.raw1 = await measure('raw insertOne, 1 at a time', () => rawInserts(store.db, { concurrency: 1, total: 5_000, seconds: 6 }));
   measured.raw32 = await measure('raw insertOne, 32 at a time', () => rawInserts(store.db, { concurrency: 32, total: 20_000, seconds: 6 }));
@@ -241,13 +314,15 @@ try {
   );
   [measured.floor1, measured.floor32] = [floor?.one, floor?.many];
 
-  // Phase 2: the large store, topped up to exactly CFG.stored (the sends above stored some).
+  // Phase 2: the large store, topped up to exactly CFG.stored (the sends above stored some),
+  // measured as the bulk load left it: no VACUUM or ANALYZE but the store's own.
   const before = await storedCount();
   const topUp = Math.max(0, CFG.stored - before);
   log(`seeding ${topUp} more messages`);
   const rest = seedChats.slice(firstChats);
-  measured.seeding = await seedMessages(store.db, spread(rest, { perChat: Math.ceil(topUp / rest.length), total: topUp, firstChatIndex: firstChats }));
-  log(`  ${measured.seeding.written} in ${measured.seeding.seconds.toFixed(1)} s (${measured.seeding.perSecond.toFixed(0)}/s), the counters of ${measured.seeding.chats} chats in ${measured.seeding.countersSeconds.toFixed(1)} s`);
+  const largePlan = spread(rest, { perChat: Math.ceil(topUp / rest.length), total: topUp, firstChatIndex: firstChats });
+  measured.seeding = await seedMessages(store.db, largePlan);
+  logSeeding(measured.seeding);
   // Counting 200,000 documents takes FerretDB ~20 s; nothing else writes messages meanwhile.
   storedAt.large = before + measured.seeding.written;
   measured.readsLarge = await measure(`reads, ${storedAt.large} stored`, () => reads(edge.url, restChat));
@@ -269,13 +344,67 @@ try {
       load: { inFlight: SEND_IN_FLIGHT, total: 20_000, seconds: CFG.sendSeconds },
     }),
   );
-
-  // Row 6: nothing of ours is connected now; let the event backlog drain, then watch.
-  measured.quiet = await measure('waiting for the JetStream backlog to drain', () => waitForQuiet(infra.nats.url));
-  log(`  ${measured.quiet?.settled ? 'drained' : 'NOT drained'} after ${measured.quiet?.seconds.toFixed(0)} s`);
-  await sleep(3_000);
   measured.postgresScope = postgresPidsFor(infra.ferret?.pid).scope;
-  measured.idle = await measure(`idle CPU for ${CFG.idleSeconds} s`, () => idleCpu(stackPids, CFG.idleSeconds));
+  ({ quiet: measured.quiet, idle: measured.idle } = await idleAfterDrain(`${storedAt.large} stored`));
+
+  // Phase 3: the second load, to CFG.stored2: the big chat (row 9) and the chat of 100 it is
+  // compared with, then, if that is not enough, more messages in the chats of phase 2.
+  const bigPlan = CFG.big > 0
+    ? [
+        { chat: bigChat, chatIndex: CFG.chats, from: 1, to: CFG.big },
+        { chat: twinChat, chatIndex: CFG.chats + 1, from: 1, to: SMALL_TWIN },
+      ]
+    : [];
+  const before2 = CFG.big > 0 || CFG.stored2 > storedAt.large ? await storedCount() : 0;
+  const more = Math.max(0, CFG.stored2 - before2 - bigPlan.reduce((n, p) => n + p.to, 0));
+  const secondPlan = [...bigPlan, ...(more > 0 ? extendPlan(largePlan, { perChat: Math.ceil(more / largePlan.length), total: more }) : [])];
+  if (secondPlan.length > 0) {
+    log(`seeding ${secondPlan.reduce((n, p) => n + p.to - p.from + 1, 0)} more messages (${CFG.big > 0 ? `a chat of ${CFG.big}, one of ${SMALL_TWIN}, ` : ''}${more} in the chats of phase 2)`);
+    const keep = new Map(bigPlan.map((p) => [p.chat.chatId, neededSeqs(p.to, BIG_ROUNDS).all]));
+    measured.seeding2 = await seedMessages(store.db, secondPlan, { keep, deadlineMs: 900_000 });
+    logSeeding(measured.seeding2);
+    measured.seededCounters = await measure('the seeded counters as chat-api reports them', () =>
+      checkSeededCounters(edge.url, [...smallPlan.slice(0, 1), ...bigPlan]),
+    );
+    storedAt.second = before2 + measured.seeding2.written;
+    measured.readsSecond = await measure(`reads, ${storedAt.second} stored`, () => reads(edge.url, restChat));
+    const second = await measure(`sends, ${storedAt.second} stored`, () => sends(edge.url, sendChats));
+    [measured.send1Second, measured.send32Second] = [second?.one, second?.many];
+    ({ quiet: measured.quietSecond, idle: measured.idleSecond } = await idleAfterDrain(`${storedAt.second} stored`));
+    if (CFG.big > 0)
+      measured.bigChat = await measure(`one chat of ${CFG.big} against one of ${SMALL_TWIN}, ${CFG.bigCalls} calls each per row`, () =>
+        bigChatRows(
+          edge.url,
+          {
+            big: { chat: bigChat, n: CFG.big, ids: measured.seeding2.ids },
+            small: { chat: twinChat, n: SMALL_TWIN, ids: measured.seeding2.ids },
+          },
+          { calls: CFG.bigCalls, rowSeconds: BIG_ROW_SECONDS, callTimeoutMs: BIG_CALL_TIMEOUT_MS },
+        ),
+      );
+    delete measured.seeding2.ids; // not for the JSON
+  }
+
+  // Phase 4, row 10: the soak, between the same reads before and after it, then the dead rows.
+  if (CFG.soakMinutes > 0) {
+    measured.readsBeforeSoak = await measure('reads before the soak', () => reads(edge.url, restChat));
+    measured.soak = await measure(`soak: ${CFG.soakMinutes} min of 8 × 4 sends with edits, reactions and reads`, async () => {
+      const pairs = await openPairs(sendChats, edge.url);
+      try {
+        return await soak(pairs, { inFlight: SEND_IN_FLIGHT, seconds: CFG.soakMinutes * 60 });
+      } finally {
+        closePairs(pairs);
+      }
+    });
+    if (measured.soak) log(`  ${measured.soak.sent} sent (${measured.soak.perSecond.toFixed(0)}/s), ${measured.soak.edits} edits, ${measured.soak.reactions} reactions, ${measured.soak.reads} reads, ${measured.soak.errors} errors`);
+    measured.quietSoak = await measure('waiting for the JetStream backlog to drain after the soak', () => waitForQuiet(infra.nats.url));
+    measured.readsAfterSoak = await measure('reads after the soak', () => reads(edge.url, restChat));
+    measured.deadRows = await measure('dead and live rows of the collections\' tables', () => {
+      const url = pgUrl ?? postgresUrlFor(infra.ferret, infra.mongoUrl);
+      if (!url) throw new Error('no PostgreSQL database found behind the store (a real mongod?)');
+      return deadRowsAfterLoad(url, infra.database, SOAK_COLLECTIONS, { ratio: DEAD_ROW_RATIO, maxWaitMs: 90_000 });
+    });
+  }
 
   // Row 7: a gateway of its own, so the figure is one process holding only these sockets.
   measured.gatewayRss = await measure(`RSS with ${CFG.sockets} sockets on one gateway`, async () => {
@@ -296,16 +425,31 @@ try {
 }
 
 // ---- report ------------------------------------------------------------------------------
-const labels = { small: (storedAt.small ?? CFG.small).toLocaleString('en'), large: (storedAt.large ?? CFG.stored).toLocaleString('en') };
-const rows = targetRows(measured, labels);
+const labels = {
+  small: (storedAt.small ?? CFG.small).toLocaleString('en'),
+  large: (storedAt.large ?? CFG.stored).toLocaleString('en'),
+  second: (storedAt.second ?? CFG.stored2).toLocaleString('en'),
+  big: CFG.big.toLocaleString('en'),
+  twin: SMALL_TWIN.toLocaleString('en'),
+  soakMinutes: CFG.soakMinutes,
+};
+const rows = targetRows(measured, labels, {
+  second: storedAt.second !== undefined || measured.seeding2 !== undefined || CFG.stored2 > CFG.stored || CFG.big > 0,
+  big: CFG.big > 0,
+  soak: CFG.soakMinutes > 0,
+});
 const info = infoRows(measured);
 const sendRuns = {
-  ...Object.fromEntries(['send1Small', 'send32Small', 'send1Large', 'send32Large', 'oneGateway', 'twoGateways'].map((k) => [k, measured[k]])),
+  ...Object.fromEntries(['send1Small', 'send32Small', 'send1Large', 'send32Large', 'send1Second', 'send32Second', 'oneGateway', 'twoGateways', 'soak'].map((k) => [k, measured[k]])),
   abuseCleanBefore: measured.abuse?.cleanBefore,
   abuseHonest: measured.abuse?.abused,
   abuseCleanAfter: measured.abuse?.cleanAfter,
 };
-const sendErrors = Object.entries(sendRuns).flatMap(([k, r]) => (r?.errorDetails ?? []).map((e) => `${k}: ${e}`));
+const sendErrorList = Object.entries(sendRuns).flatMap(([k, r]) => (r?.errorDetails ?? []).map((e) => `${k}: ${e}`));
+// The same error many times (a soak's timeouts) is one line with its count.
+const sendErrorTimes = new Map();
+for (const e of sendErrorList) sendErrorTimes.set(e, (sendErrorTimes.get(e) ?? 0) + 1);
+const sendErrors = [...sendErrorTimes].map(([e, n]) => (n > 1 ? `${e} (×${n})` : e));
 const sendErrorCount = Object.values(sendRuns).reduce((s, r) => s + (r?.errors ?? 0), 0);
 const conversationErrors = conversation?.errors ?? ['the conversation did not run'];
 const missed = rows.filter((r) => !r.pass).map((r) => r.id);
@@ -313,8 +457,12 @@ const pass = missed.length === 0 && conversationErrors.length === 0 && sendError
 const seconds = (performance.now() - t0) / 1000;
 
 const extra = [
-  `stored: ${labels.small} then ${labels.large} messages in ${CFG.chats.toLocaleString('en')} chats; idle CPU by group (s): ${JSON.stringify(Object.fromEntries(Object.entries(measured.idle?.byGroup ?? {}).map(([k, v]) => [k, Number(v.toFixed(2))])))}`,
+  `stored: ${labels.small} then ${labels.large} messages in ${CFG.chats.toLocaleString('en')} chats${storedAt.second ? `, then ${labels.second}${CFG.big > 0 ? ` with one chat of ${labels.big}` : ''}` : ''}; no VACUUM or ANALYZE but the store's own`,
+  ...seedingLines(measured),
+  `idle CPU by group (s), ${labels.large} stored: ${idleGroups(measured.idle)}${measured.idleSecond ? `; ${labels.second} stored: ${idleGroups(measured.idleSecond)}` : ''}`,
+  ...bigChatLines(measured.bigChat, CFG),
   ...abuseLines(measured.abuse),
+  ...soakLines(measured, CFG),
   `send errors: ${sendErrorCount}${sendErrors.length ? `\n  ${sendErrors.join('\n  ')}` : ''}`,
   `conversation across gateways ${conversation?.nodes?.join(' + ') ?? '?'}: ${conversationErrors.length} error(s)${conversationErrors.length ? `\n  ${conversationErrors.join('\n  ')}` : ''}`,
   ...(failures.length ? [`measurements that failed: ${failures.length}`, ...failures.map((f) => `  ${f.split('\n').slice(0, 3).join('\n    ')}`)] : []),

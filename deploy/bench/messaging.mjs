@@ -41,16 +41,17 @@ export function closePairs(pairs) {
   }
 }
 
-/** Sends one message and resolves (never rejects) with its timings or its error. */
-function sendOne(pair, clientMessageId) {
+/** Sends one message and resolves (never rejects) with its id and timings, or its error. */
+export function sendOne(pair, clientMessageId) {
   const t0 = performance.now();
   return new Promise((resolve) => {
     let ackAt;
     let receivedAt;
+    let messageId;
     const finish = (error) => {
       clearTimeout(timer);
       pair.pending.delete(clientMessageId);
-      resolve(error ? { error } : { done: Math.max(ackAt, receivedAt) - t0, received: receivedAt - t0, ack: ackAt - t0 });
+      resolve(error ? { error } : { messageId, done: Math.max(ackAt, receivedAt) - t0, received: receivedAt - t0, ack: ackAt - t0 });
     };
     const timer = setTimeout(
       () => finish(`${clientMessageId}: ${ackAt === undefined ? 'no ack' : 'no message_received'} within ${MESSAGE_TIMEOUT_MS} ms`),
@@ -64,6 +65,7 @@ function sendOne(pair, clientMessageId) {
     pair.sender.emit('send_message', payload, (ack) => {
       if (!ack?.ok) return finish(`${clientMessageId}: ack ${JSON.stringify(ack)}`);
       ackAt = performance.now();
+      messageId = ack.messageId;
       if (receivedAt !== undefined) finish();
     });
   });

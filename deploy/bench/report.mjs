@@ -11,8 +11,11 @@ function row(id, measure, value, unit, baselineLabel, baseline, op, target, base
   return { id, measure, value, unit, baselineLabel, baseline, baselineUnit, ratio: r, target: `${op} ${target}${unit === '%core' ? '' : '×'}`, op, targetValue: target, pass: meets(r, op, target) };
 }
 
-/** The target rows of the brief (numbered as in deploy/bench/README.md). */
-export function targetRows(m, labels) {
+/**
+ * The target rows (numbered as in deploy/bench/README.md). `include` says which of the optional
+ * phases ran or should have: the second load (rows 4'-6'), the big chat (9), the soak (10).
+ */
+export function targetRows(m, labels, include = { second: true, big: true, soak: true }) {
   const { small, large } = labels;
   return [
     row('1', 'msg/s acked+received via edge, 1 in flight', m.send1Small?.perSecond, '/s', 'raw insertOne/s, 1 at a time', m.raw1?.perSecond, '>=', 0.7),
@@ -27,7 +30,73 @@ export function targetRows(m, labels) {
     row('6', `idle stack CPU over ${m.idle?.seconds ?? '?'} s, ${large} stored`, m.idle?.coreFraction, '%core', 'one core', 1, '<', 0.05),
     row('7', `RSS per idle socket, ${m.gatewayRss?.sockets ?? '?'} on 1 gateway`, m.gatewayRss?.perSocketBytes, 'KiB', `bare socket.io, ${m.bareRss?.sockets ?? '?'} sockets`, m.bareRss?.perSocketBytes, '<=', 1.3),
     ...abuseRows(m.abuse),
+    ...(include.second ? secondLoadRows(m, labels) : []),
+    ...(include.big ? bigChatRows(m.bigChat, labels) : []),
+    ...(include.soak ? soakRows(m, labels) : []),
   ];
+}
+
+/** Rows 4-6 again after the second load (to `--stored2`), against the same baselines. */
+function secondLoadRows(m, { small, second }) {
+  return [
+    row("4a'", `msg/s 1 in flight, ${second} stored`, m.send1Second?.perSecond, '/s', `same, ${small} stored`, m.send1Small?.perSecond, '>=', 0.9),
+    row("4b'", `msg/s 8 × 4, ${second} stored`, m.send32Second?.perSecond, '/s', `same, ${small} stored`, m.send32Small?.perSecond, '>=', 0.9),
+    row("5a'", `GET /messages p50, ${second} stored`, m.readsSecond?.messages.p50, 'ms', `same, ${small} stored`, m.readsSmall?.messages.p50, '<=', 1.5),
+    row("5b'", `GET /changes?since=0 p50, ${second} stored`, m.readsSecond?.changes.p50, 'ms', `same, ${small} stored`, m.readsSmall?.changes.p50, '<=', 1.5),
+    row("5c'", `GET /search p50, ${second} stored`, m.readsSecond?.search.p50, 'ms', `same, ${small} stored`, m.readsSmall?.search.p50, '<=', 1.5),
+    row("6'", `idle stack CPU over ${m.idleSecond?.seconds ?? '?'} s, ${second} stored`, m.idleSecond?.coreFraction, '%core', 'one core', 1, '<', 0.05),
+  ];
+}
+
+/** Row 9: the calls of a client in ONE chat of `--big` messages against a chat of 100, medians of alternating calls. */
+export const BIG_CHAT_CALLS = [
+  ['9a', 'first', 'GET /messages?limit=50'],
+  ['9b', 'before', 'GET /messages?before=<middle>'],
+  ['9c', 'after', 'GET /messages?after=<middle>'],
+  ['9d', 'page3', 'GET /messages?limit=25&page=3'],
+  ['9e', 'tail', 'GET /changes, last 100'],
+  ['9f', 'since0', 'GET /changes?since=0'],
+  ['9g', 'search', 'GET /search?q=<word>'],
+  ['9h', 'edit', 'edit + add_reaction acks, middle msg'],
+  ['9i', 'read', 'mark_as_read of 3 old msgs, ack'],
+  ['9j', 'reply', 'send_message replying to an old one, ack'],
+];
+
+function bigChatRows(big, { big: size, twin }) {
+  return BIG_CHAT_CALLS.map(([id, key, what]) => {
+    const r = big?.[key];
+    const value = r?.error ? undefined : r?.big.p50;
+    return {
+      ...row(id, `${what} p50, chat of ${size}`, value, 'ms', `same, chat of ${twin}`, r?.error ? undefined : r?.small.p50, '<=', 1.5),
+      lowerBound: r?.big.lowerBound === true,
+    };
+  });
+}
+
+/** Row 10: rows 5a-5c's reads after the soak against the same just before it; dead rows per table after it. */
+function soakRows(m, { soakMinutes }) {
+  const reads = [
+    ['10a', 'messages', 'GET /messages'],
+    ['10b', 'changes', 'GET /changes?since=0'],
+    ['10c', 'search', 'GET /search'],
+  ].map(([id, key, what]) =>
+    row(id, `${what} p50 after a ${soakMinutes} min soak`, m.readsAfterSoak?.[key].p50, 'ms', 'same, just before it', m.readsBeforeSoak?.[key].p50, '<=', 1.2),
+  );
+  const d = m.deadRows;
+  const dead = ['chats', 'messages', 'send_outbox', 'read_outbox'].map((c, i) => {
+    const t = d?.tables?.[c];
+    const r = row(`10${'defg'[i]}`, `dead rows of ${c}' table after the soak`, t?.dead, 'rows', 'live rows', t?.live, '<=', d?.ratio ?? 2);
+    // Within ratio × live plus the server's own autovacuum threshold (see dead-rows.mjs).
+    const ok = t !== undefined && t.dead !== null && t.live !== null && t.dead <= d.ratio * t.live + d.threshold;
+    return {
+      ...r,
+      ratio: t ? (t.live > 0 ? t.dead / t.live : t.dead > 0 ? Infinity : 0) : undefined,
+      target: `<= ${r.targetValue}× + ${d?.threshold ?? '?'}`,
+      pass: ok,
+      slackRows: d?.threshold,
+    };
+  });
+  return [...reads, ...dead];
 }
 
 /** Row 8: honest 8 × 4 while abusers flood, against the same load clean; missed unless every abuser was limited or cut off. */
@@ -102,6 +171,7 @@ const fmt = (v, unit) => {
   if (unit === 'ms') return `${v.toFixed(1)} ms`;
   if (unit === 'KiB') return `${(v / 1024).toFixed(1)} KiB`;
   if (unit === '%core') return `${(v * 100).toFixed(2)}% core`;
+  if (unit === 'rows') return `${v.toLocaleString('en')} rows`;
   return String(v);
 };
 
@@ -110,9 +180,9 @@ export function printTable(rows, info, extra) {
   const cells = (r) => [
     r.id,
     r.measure,
-    fmt(r.value, r.unit),
+    `${r.lowerBound ? '≥ ' : ''}${fmt(r.value, r.unit)}`,
     `${fmt(r.baseline, r.baselineUnit === '%core' ? '' : r.baselineUnit)}  ${r.baselineLabel}`,
-    r.ratio === undefined ? 'n/a' : r.unit === '%core' ? `${(r.ratio * 100).toFixed(2)}%` : `${r.ratio.toFixed(2)}×`,
+    r.ratio === undefined || Number.isNaN(r.ratio) ? 'n/a' : r.ratio === Infinity ? '∞' : r.unit === '%core' ? `${(r.ratio * 100).toFixed(2)}%` : `${r.lowerBound ? '≥ ' : ''}${r.ratio.toFixed(2)}×`,
     r.target,
     r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED',
   ];
@@ -128,4 +198,53 @@ export function writeJson(dir, startedAt, result) {
   const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;
+}
+
+const seconds1 = (v) => (v === undefined ? '?' : v.toFixed(1));
+
+/** How the store was filled: rates of the bulk loads and of setting the chats' counters. */
+export function seedingLines(m) {
+  const line = (name, r) =>
+    r ? `  ${name}: ${r.written.toLocaleString('en')} messages in ${seconds1(r.seconds)} s (${r.perSecond.toFixed(0)}/s), the counters of ${r.chats} chats in ${seconds1(r.countersSeconds)} s` : undefined;
+  return [line('first load', m.seeding), line('second load', m.seeding2)].filter(Boolean);
+}
+
+/** CPU seconds per process group of an idle window, for the footer. */
+export const idleGroups = (idle) => JSON.stringify(Object.fromEntries(Object.entries(idle?.byGroup ?? {}).map(([k, v]) => [k, Number(v.toFixed(2))])));
+
+/** Row 9's footer: per row the calls timed on each side, and what timed out or failed. */
+export function bigChatLines(big, cfg) {
+  if (cfg.big <= 0) return ['one big chat (row 9): skipped (--big 0)'];
+  if (!big) return ['one big chat (row 9): did not run'];
+  return [
+    `one big chat (row 9): ${cfg.big.toLocaleString('en')} messages against 100, calls alternating; a call is given up after ${(big.callTimeoutMs ?? 0) / 1000} s`,
+    ...BIG_CHAT_CALLS.map(([id, key]) => {
+      const r = big[key];
+      if (!r) return `  ${id}: did not run`;
+      const side = (x) => `${x.count} timed, p50 ${x.p50 === undefined ? 'n/a' : `${x.p50.toFixed(1)} ms`}, p95 ${x.p95 === undefined ? 'n/a' : `${x.p95.toFixed(1)} ms`}`;
+      return `  ${id} ${key.padEnd(6)} big: ${side(r.big)}; small: ${side(r.small)}; ${seconds1(r.seconds)} s${r.timedOut ? `; TIMED OUT (${r.timedOut.side})` : ''}${r.error ? `; ERROR ${r.error}` : ''}`;
+    }),
+  ];
+}
+
+/** Row 10's footer: what the soak did, its rate minute by minute, and every table's rows. */
+export function soakLines(m, cfg) {
+  if (cfg.soakMinutes <= 0) return ['soak (row 10): skipped (--soak-minutes 0)'];
+  const s = m.soak;
+  if (!s) return ['soak (row 10): did not run'];
+  const lines = [
+    `soak (row 10): ${s.seconds.toFixed(0)} s, ${s.sent.toLocaleString('en')} messages (${s.perSecond.toFixed(0)}/s), ${s.edits.toLocaleString('en')} edits, ${s.reactions.toLocaleString('en')} reactions, ${s.reads.toLocaleString('en')} mark_as_read, ${s.errors} errors; backlog ${m.quietSoak?.settled ? 'drained' : 'NOT drained'} after ${seconds1(m.quietSoak?.seconds)} s`,
+    `  msg/s minute by minute: ${s.perMinuteRates.map((r) => r.toFixed(0)).join(' ')}`,
+  ];
+  const d = m.deadRows;
+  if (!d) return [...lines, '  dead rows: not measured'];
+  const st = d.settings ?? {};
+  lines.push(
+    `  PostgreSQL tables of ${d.database} (pg_stat_user_tables, read ${seconds1(d.waitedSeconds)} s after the backlog drained): autovacuum ${st.autovacuum}, naptime ${st.autovacuum_naptime}, threshold ${st.autovacuum_vacuum_threshold} + ${st.autovacuum_vacuum_scale_factor} × live; target dead ≤ ${d.ratio} × live + ${d.threshold}`,
+    ...Object.values(d.tables).map(
+      (t) =>
+        `    ${t.collection.padEnd(12)} ${t.table}: dead/live ${t.dead?.toLocaleString('en')}/${t.live?.toLocaleString('en')}; autovacuum ${t.autovacuums}×, autoanalyze ${t.autoanalyzes}×; by hand: vacuum ${t.vacuums}×, analyze ${t.analyzes}×`,
+    ),
+  );
+  return lines;
 }
