@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId } from 'mongodb';
-import { messageDelete, messageEdit, messageReact, messageSend, messageUnreact } from '@chat/contracts';
-import { BLOCK_SIZE } from '../src/domain/message-blocks.js';
+import { messageDelete, messageEdit, messageReact, messageRead, messageSend, messageUnreact } from '@chat/contracts';
+import { newUserId } from '@chat/testkit';
+import { BLOCK_SIZE, blockFields } from '../src/domain/message-blocks.js';
 import { startWorld, type TestUser, type World } from './harness.js';
 
 /**
@@ -155,6 +156,51 @@ describe('counters lost from Redis, in a chat longer than a block', () => {
     const [edited] = await w.stored({ _id: new ObjectId(messageId) });
     expect(edited).toMatchObject({ content: 'edited' });
     expect(edited!.rev).toBeGreaterThan(stored!.rev);
+  });
+});
+
+describe('receipts in a chat longer than the blocks they read first', () => {
+  it('finds ids in the newest blocks and older ones by id, and ignores made-up ids', async () => {
+    const [sender, receiver] = [w.newUser(), w.newUser()];
+    const chat = await w.chat(sender, receiver, 'accepted');
+    const total = 5 * BLOCK_SIZE + 10; // more than the 4 newest blocks receipts read first
+    const at = Date.now() - total * 1_000;
+    const docs = Array.from({ length: total }, (_, i) => ({
+      _id: new ObjectId(),
+      chatId: new ObjectId(chat),
+      senderId: new ObjectId(sender.id),
+      receiverId: new ObjectId(receiver.id),
+      content: `stored ${i + 1}`,
+      messageType: 'text',
+      media: null,
+      clientMessageId: `stored-${i}`,
+      seq: i + 1,
+      rev: i + 1,
+      ...blockFields(chat, i + 1, i + 1),
+      isEdited: false,
+      editedAt: null,
+      readBy: [],
+      deliveredTo: [],
+      deletedBy: [],
+      deletedForEveryone: false,
+      deletedAt: null,
+      replyTo: null,
+      reactions: [],
+      reactionKeys: [],
+      pendingEvents: [],
+      createdAt: new Date(at + i * 1_000),
+      updatedAt: new Date(at + i * 1_000),
+    }));
+    await w.db.getClient().db(w.db.name).collection('messages').insertMany(docs);
+    const [old, recent] = [docs[2]!._id.toHexString(), docs[total - 3]!._id.toHexString()];
+    const madeUp = Array.from({ length: 40 }, () => newUserId());
+    const ack = await w.command(messageRead, receiver, { chatId: chat, messageIds: [...madeUp, old, recent] });
+    expect([...ack.messageIds].sort()).toEqual([old, recent].sort());
+    const stored = await w.stored({ _id: docs[2]!._id });
+    expect(stored[0]!.readBy).toEqual([expect.objectContaining({ userId: new ObjectId(receiver.id) })]);
+    // A new message still numbers after the inserted ones (counters seeded from the store).
+    const { messageId } = await w.command(messageSend, sender, { chatId: chat, content: 'after them' });
+    expect((await w.stored({ _id: new ObjectId(messageId) }))[0]).toMatchObject({ seq: total + 1 });
   });
 });
 

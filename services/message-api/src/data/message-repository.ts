@@ -108,9 +108,9 @@ export class MessageRepository {
   }
 
   /** Of `ids`, the messages the viewer received that still lack their receipt of this kind. */
-  lackingReceipt(kind: ReceiptKind, viewer: Viewer, ids: string[]): Promise<string[]> {
+  lackingReceipt(kind: ReceiptKind, viewer: Viewer, ids: string[], newestSeq: number): Promise<string[]> {
     const visible = this.visibleTo(viewer);
-    return kind === 'read' ? visible.unreadAmong(ids) : visible.undeliveredAmong(ids);
+    return kind === 'read' ? visible.unreadAmong(ids, newestSeq) : visible.undeliveredAmong(ids, newestSeq);
   }
 
   /**

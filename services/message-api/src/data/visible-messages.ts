@@ -5,7 +5,7 @@ import type { StoredMessage } from '../domain/message.js';
 import { isVisibleTo, type Viewer } from '../domain/visibility.js';
 import type { MessageDoc } from './message-documents.js';
 import { toStored } from './message-codec.js';
-import { findEach } from './find-each.js';
+import { findAmongNewest } from './find-each.js';
 
 /** A walk through one chat's messages in seq order, block by block. */
 export interface Walk {
@@ -52,11 +52,6 @@ export class VisibleMessages {
     return this.visible([doc])[0] ?? null;
   }
 
-  /** The visible messages of this chat among `ids`. */
-  async findMany(ids: string[]): Promise<StoredMessage[]> {
-    return this.visible(await findEach(this.messages, this.viewer.chatId, ids));
-  }
-
   /**
    * Walks whole blocks of the chat from `from` toward `bound` until `limit` messages are
    * collected. An older walk stops at the viewer's deletion of the chat (seq order is createdAt
@@ -93,23 +88,32 @@ export class VisibleMessages {
     return this.messages.find({ seqBlock: blockKey(this.viewer.chatId, block) }).toArray();
   }
 
-  /** Of `ids`, the visible messages of this chat the viewer received and has not read. */
-  unreadAmong(ids: string[]): Promise<string[]> {
-    return this.receivedLacking(ids, (m) => !this.hasRead(m));
+  /** Of `ids`, the visible messages of this chat the viewer received and has not read (see findAmongNewest). */
+  unreadAmong(ids: string[], newestSeq: number): Promise<string[]> {
+    return this.receivedLacking(ids, newestSeq, (m) => !this.hasRead(m));
   }
 
   /** Of `ids`, the visible messages of this chat the viewer received that have not reached them yet (a read one has). */
-  undeliveredAmong(ids: string[]): Promise<string[]> {
+  undeliveredAmong(ids: string[], newestSeq: number): Promise<string[]> {
     const { userId } = this.viewer;
-    return this.receivedLacking(ids, (m) => !this.hasRead(m) && !m.deliveredTo.some((d) => d.userId === userId));
+    return this.receivedLacking(
+      ids,
+      newestSeq,
+      (m) => !this.hasRead(m) && !m.deliveredTo.some((d) => d.userId === userId),
+    );
   }
 
   private hasRead(m: StoredMessage): boolean {
     return m.readBy.some((r) => r.userId === this.viewer.userId);
   }
 
-  private async receivedLacking(ids: string[], lacks: (m: StoredMessage) => boolean): Promise<string[]> {
-    const received = (await this.findMany(ids)).filter((m) => m.receiverId === this.viewer.userId);
+  private async receivedLacking(
+    ids: string[],
+    newestSeq: number,
+    lacks: (m: StoredMessage) => boolean,
+  ): Promise<string[]> {
+    const docs = await findAmongNewest(this.messages, this.viewer.chatId, ids, newestSeq);
+    const received = this.visible(docs).filter((m) => m.receiverId === this.viewer.userId);
     return received.filter(lacks).map((m) => m.id);
   }
 }

@@ -126,7 +126,8 @@ export class EventOutbox {
       // message this receipt recorded, before or now, so chat-api takes each off exactly once.
       ({ messageIds, revs } = await this.locks.run(chatId, async () => {
         const viewer = { chatId, userId: readerId, clearedAt: row.clearedAt };
-        const lacking = await this.messages.lackingReceipt(kind, viewer, messageIds);
+        const { seq: newestSeq } = await this.numbers.highest(chatId);
+        const lacking = await this.messages.lackingReceipt(kind, viewer, messageIds, newestSeq);
         if (lacking.length > 0) {
           const fresh = await this.numbers.withRevs(chatId, lacking.length, async (taken) => {
             await this.messages.recordReceipt(kind, chatId, readerId, lacking, taken, row.readAt);

@@ -19,7 +19,8 @@ export async function recordReceipts(deps: MessageDeps, kind: ReceiptKind, userI
   const at = new Date();
   const row = await deps.locks.run(access.chatId, async () => {
     checkDeadline();
-    const pending = await deps.repo.lackingReceipt(kind, viewer, [...new Set(input.messageIds)]);
+    const { seq: newestSeq } = await deps.numbers.highest(access.chatId);
+    const pending = await deps.repo.lackingReceipt(kind, viewer, [...new Set(input.messageIds)], newestSeq);
     if (pending.length === 0) return null;
     return deps.numbers.withRevs(access.chatId, pending.length, async (revs) => {
       const receipt: ReadOutboxDoc = {
