@@ -28,10 +28,17 @@ export interface ChatApiWorld {
   /** Stored chats matching `filter` (lead it with `_id`, `participants` or `pairKey`: other lookups scan on FerretDB). */
   storedChats(filter: Record<string, unknown>): Promise<Record<string, any>[]>;
   startChatApi(): Promise<void>;
+  /** Another chat-api replica in this process (same config, own port); stopped with the world. */
+  addReplica(): Promise<{ url: string; close(): Promise<void> }>;
+  /** The message-api process behind the edge, when asked for (`messageApi: true`). */
+  messageApi?: SpawnedService;
   stop(): Promise<void>;
 }
 
-export async function startWorld(env: Record<string, string> = {}): Promise<ChatApiWorld> {
+export async function startWorld(
+  env: Record<string, string> = {},
+  opts: { messageApi?: boolean } = {},
+): Promise<ChatApiWorld> {
   const infra = await startTestInfra();
   const config = parseConfig(chatApiConfigSchema, { ...infra.env, ...natsUserEnv('chat-api'), ...env, PORT: '0' });
   const logger = createLogger('chat-api', infra.env.LOG_LEVEL ?? 'silent');
@@ -39,7 +46,14 @@ export async function startWorld(env: Record<string, string> = {}): Promise<Chat
   const chatApiUrl = () => `http://127.0.0.1:${chatApi.port}`;
   // The edge keeps pointing at one port, so a restarted chat-api listens on the same one.
   const fixedConfig = { ...config, PORT: chatApi.port };
-  const edge = await spawnService('edge', { ...infra.env, CHAT_API_URL: chatApiUrl() });
+  // message-api as a real process (build first), so sends go through the real send path.
+  const messageApi = opts.messageApi ? await spawnService('message-api', infra.env) : undefined;
+  const edge = await spawnService('edge', {
+    ...infra.env,
+    CHAT_API_URL: chatApiUrl(),
+    ...(messageApi ? { MESSAGE_API_URL: messageApi.url } : {}),
+  });
+  const replicas: RunningChatApi[] = [];
   let running = true;
   const db = await mongoose.createConnection(infra.mongoUrl).asPromise();
   const world: ChatApiWorld = {
@@ -59,12 +73,20 @@ export async function startWorld(env: Record<string, string> = {}): Promise<Chat
       world.chatApi = chatApi;
       running = true;
     },
+    ...(messageApi ? { messageApi } : {}),
+    addReplica: async () => {
+      const replica = await startChatApi({ ...config, PORT: 0 }, logger);
+      replicas.push(replica);
+      return { url: `http://127.0.0.1:${replica.port}`, close: () => replica.close() };
+    },
     restartChatApi: async () => {
       await world.stopChatApi();
       await world.startChatApi();
     },
     stop: async () => {
       await edge.stop();
+      await messageApi?.stop();
+      for (const r of replicas.splice(0)) await r.close();
       await world.stopChatApi();
       await db.close();
       await infra.stop();
