@@ -106,7 +106,9 @@ export async function bigChatRows(edgeUrl, chats, { calls, rowSeconds, callTimeo
       // The last 100 changes of the chat as seeded (in the chat of 100: all of them).
       tail: get((s) => `/changes?since=${Math.max(0, s.n - 100)}&limit=100`),
       since0: get('/changes?since=0'),
-      search: get(`/search?q=${SEARCH_WORD}`),
+      // 10 a page: every 10th message holds the word, so the chat of 100 fills the page too and
+      // both return as many matches (at 20 the small chat would answer 10 and stop short).
+      search: get(`/search?q=${SEARCH_WORD}&limit=10`),
       edit: async (side, i) => {
         const messageId = side.id(side.seqs.edit[i]);
         await command(side, 'edit_message', { chatId: side.chat.chatId, messageId, newContent: `edited ${tag} ${i}` });

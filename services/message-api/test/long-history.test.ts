@@ -9,7 +9,7 @@ import { startWorld, type TestUser, type World } from './harness.js';
  * A chat longer than two blocks of seqs: every read walks block boundaries, and the change feed
  * crosses runs of revs that later changes superseded (empty rev blocks).
  */
-const COUNT = 2 * BLOCK_SIZE + 90; // seqs 1..602: blocks 0, 1 and 2
+const COUNT = 602; // seqs 1..602: many blocks, the last one part full
 
 let w: World;
 let alice: TestUser;
@@ -39,7 +39,7 @@ describe('history of a chat longer than a block', () => {
     const [first] = await w.stored({ _id: new ObjectId(sent[0]!) });
     expect(first).toMatchObject({ seq: 1, seqBlock: `${chatId}:0`, revBlock: `${chatId}:${Math.floor(first!.rev / BLOCK_SIZE)}` });
     const [last] = await w.stored({ _id: new ObjectId(sent[COUNT - 1]!) });
-    expect(last).toMatchObject({ seq: COUNT, seqBlock: `${chatId}:2` });
+    expect(last).toMatchObject({ seq: COUNT, seqBlock: `${chatId}:${Math.floor(COUNT / BLOCK_SIZE)}` });
   });
 
   it('pages newest first across block boundaries: page=N, before= and after=', async () => {
@@ -86,17 +86,18 @@ describe('history of a chat longer than a block', () => {
 
 describe('search over a chat longer than a block', () => {
   it('examines blocks newest first until the page is full, and says where to continue', async () => {
+    const needles = (from: number, to: number) =>
+      [600, 550, 500, 450, 400, 350, 300, 250, 200, 150, 100, 50].filter((n) => n >= from && n <= to);
     const first = await bob.http.get(`/api/chats/${chatId}/search?q=needle&limit=3`);
     expect(first.body.data.map((m: any) => m.content)).toEqual(['needle number 600', 'needle number 550', 'needle number 500']);
-    // The page filled in the second newest block (seqs 256..511): blocks 2 and 1 were examined,
-    // and total counts their matches (600 and 550; 500 to 300).
-    expect(first.body.window).toEqual({ fromSeq: BLOCK_SIZE, toSeq: COUNT, complete: false, beforeSeq: BLOCK_SIZE });
-    expect(first.body.pagination).toEqual({ total: 7, page: 1, limit: 3 });
+    // The page filled in the block of seq 500: the blocks from there up were examined, and total
+    // counts their matches.
+    const end = Math.floor(500 / BLOCK_SIZE) * BLOCK_SIZE;
+    expect(first.body.window).toEqual({ fromSeq: end, toSeq: COUNT, complete: false, beforeSeq: end });
+    expect(first.body.pagination).toEqual({ total: needles(end, COUNT).length, page: 1, limit: 3 });
     const next = await bob.http.get(`/api/chats/${chatId}/search?q=needle&limit=20&beforeSeq=${first.body.window.beforeSeq}`);
-    expect(next.body.data.map((m: any) => m.content)).toEqual(
-      [250, 200, 150, 100, 50].map((n) => `needle number ${n}`),
-    );
-    expect(next.body.window).toEqual({ fromSeq: 1, toSeq: BLOCK_SIZE - 1, complete: true, beforeSeq: null });
+    expect(next.body.data.map((m: any) => m.content)).toEqual(needles(1, end - 1).map((n) => `needle number ${n}`));
+    expect(next.body.window).toEqual({ fromSeq: 1, toSeq: end - 1, complete: true, beforeSeq: null });
     const page2 = await bob.http.get(`/api/chats/${chatId}/search?q=needle&limit=5&page=2`);
     expect(page2.body.data.map((m: any) => m.content)).toEqual(
       [350, 300, 250, 200, 150].map((n) => `needle number ${n}`),
@@ -160,10 +161,10 @@ describe('counters lost from Redis, in a chat longer than a block', () => {
 });
 
 describe('receipts in a chat longer than the blocks they read first', () => {
-  it('finds ids in the newest blocks and older ones by id, and ignores made-up ids', async () => {
+  it('finds ids in the newest blocks and older ones by id, and stops looking after 16 made-up ids', async () => {
     const [sender, receiver] = [w.newUser(), w.newUser()];
     const chat = await w.chat(sender, receiver, 'accepted');
-    const total = 5 * BLOCK_SIZE + 10; // more than the 4 newest blocks receipts read first
+    const total = 5 * BLOCK_SIZE + 10; // more than the newest blocks a receipt of 42 ids reads first
     const at = Date.now() - total * 1_000;
     const docs = Array.from({ length: total }, (_, i) => ({
       _id: new ObjectId(),
@@ -194,8 +195,12 @@ describe('receipts in a chat longer than the blocks they read first', () => {
     await w.db.getClient().db(w.db.name).collection('messages').insertMany(docs);
     const [old, recent] = [docs[2]!._id.toHexString(), docs[total - 3]!._id.toHexString()];
     const madeUp = Array.from({ length: 40 }, () => newUserId());
-    const ack = await w.command(messageRead, receiver, { chatId: chat, messageIds: [...madeUp, old, recent] });
+    const ack = await w.command(messageRead, receiver, { chatId: chat, messageIds: [old, ...madeUp, recent] });
     expect([...ack.messageIds].sort()).toEqual([old, recent].sort());
+    // Past 16 ids that are not in the chat, older ids are no longer looked up: bounded work.
+    const older = docs[4]!._id.toHexString();
+    const bounded = await w.command(messageRead, receiver, { chatId: chat, messageIds: [...madeUp, older] });
+    expect(bounded.messageIds).toEqual([]);
     const stored = await w.stored({ _id: docs[2]!._id });
     expect(stored[0]!.readBy).toEqual([expect.objectContaining({ userId: new ObjectId(receiver.id) })]);
     // A new message still numbers after the inserted ones (counters seeded from the store).

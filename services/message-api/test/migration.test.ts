@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId, type Collection } from 'mongodb';
 import { createLogger, redisLock } from '@chat/platform';
-import { blockFields } from '../src/domain/message-blocks.js';
+import { BLOCK_SIZE, blockFields } from '../src/domain/message-blocks.js';
 import { MESSAGE_BLOCKS_MIGRATION, migrateMessageBlocks } from '../src/data/migrate-message-blocks.js';
 import { startWorld, type TestUser, type World } from './harness.js';
 
@@ -62,7 +62,7 @@ describe('messages stored before blocks existed', () => {
     await w.addReplica(); // a start with the step not recorded as done runs it
 
     const migrated = await w.stored({ seqBlock: `${chatId}:1` });
-    expect(migrated.map((d) => d.seq)).toEqual(Array.from({ length: 300 - 255 }, (_, i) => 256 + i));
+    expect(migrated.map((d) => d.seq)).toEqual(Array.from({ length: BLOCK_SIZE }, (_, i) => BLOCK_SIZE + i));
     for (const d of await w.stored({ seqBlock: `${chatId}:0` }))
       expect(d).toMatchObject(blockFields(chatId, d.seq, d.rev));
     const names = (await collection('messages').indexes()).map((i) => i.name);

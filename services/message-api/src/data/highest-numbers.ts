@@ -3,7 +3,7 @@ import { blockKey, blockOf } from '../domain/message-blocks.js';
 import type { MessageDoc } from './message-documents.js';
 
 /** Empty blocks the search looks past: a batch refused after it was numbered leaves a gap of seqs. */
-const GAP_BLOCKS = 4;
+const GAP_BLOCKS = 16;
 
 type BlockField = 'seqBlock' | 'revBlock';
 

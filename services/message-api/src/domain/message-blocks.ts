@@ -5,7 +5,10 @@
  * store (no ranges, sorts or limits once there is a filter), so a query by `chatId` alone would
  * read every message of the chat, while a block key bounds it to BLOCK_SIZE rows in any chat.
  */
-export const BLOCK_SIZE = 256;
+// 64: about one page of history. FerretDB decodes every row a block lookup returns (about 0.15 ms
+// a message measured, against 0.8 ms for one lookup), so a block much larger than a page makes
+// each page read several times the rows it shows.
+export const BLOCK_SIZE = 64;
 
 export const blockOf = (n: number): number => Math.floor(n / BLOCK_SIZE);
 
