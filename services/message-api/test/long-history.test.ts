@@ -37,7 +37,11 @@ afterAll(async () => {
 describe('history of a chat longer than a block', () => {
   it('stores each message with the blocks of its seq and rev', async () => {
     const [first] = await w.stored({ _id: new ObjectId(sent[0]!) });
-    expect(first).toMatchObject({ seq: 1, seqBlock: `${chatId}:0`, revBlock: `${chatId}:${Math.floor(first!.rev / BLOCK_SIZE)}` });
+    expect(first).toMatchObject({
+      seq: 1,
+      seqBlock: `${chatId}:0`,
+      revBlock: `${chatId}:${Math.floor(first!.rev / BLOCK_SIZE)}`,
+    });
     const [last] = await w.stored({ _id: new ObjectId(sent[COUNT - 1]!) });
     expect(last).toMatchObject({ seq: COUNT, seqBlock: `${chatId}:${Math.floor(COUNT / BLOCK_SIZE)}` });
   });
@@ -89,13 +93,19 @@ describe('search over a chat longer than a block', () => {
     const needles = (from: number, to: number) =>
       [600, 550, 500, 450, 400, 350, 300, 250, 200, 150, 100, 50].filter((n) => n >= from && n <= to);
     const first = await bob.http.get(`/api/chats/${chatId}/search?q=needle&limit=3`);
-    expect(first.body.data.map((m: any) => m.content)).toEqual(['needle number 600', 'needle number 550', 'needle number 500']);
+    expect(first.body.data.map((m: any) => m.content)).toEqual([
+      'needle number 600',
+      'needle number 550',
+      'needle number 500',
+    ]);
     // The page filled in the block of seq 500: the blocks from there up were examined, and total
     // counts their matches.
     const end = Math.floor(500 / BLOCK_SIZE) * BLOCK_SIZE;
     expect(first.body.window).toEqual({ fromSeq: end, toSeq: COUNT, complete: false, beforeSeq: end });
     expect(first.body.pagination).toEqual({ total: needles(end, COUNT).length, page: 1, limit: 3 });
-    const next = await bob.http.get(`/api/chats/${chatId}/search?q=needle&limit=20&beforeSeq=${first.body.window.beforeSeq}`);
+    const next = await bob.http.get(
+      `/api/chats/${chatId}/search?q=needle&limit=20&beforeSeq=${first.body.window.beforeSeq}`,
+    );
     expect(next.body.data.map((m: any) => m.content)).toEqual(needles(1, end - 1).map((n) => `needle number ${n}`));
     expect(next.body.window).toEqual({ fromSeq: 1, toSeq: end - 1, complete: true, beforeSeq: null });
     const page2 = await bob.http.get(`/api/chats/${chatId}/search?q=needle&limit=5&page=2`);

@@ -26,7 +26,10 @@ export async function findEach(
     const docs = await Promise.all(
       unique.slice(i, i + CONCURRENCY).map((id) => messages.findOne({ _id: oid(id), chatId: chat })),
     );
-    for (const d of docs) d ? found.push(d) : misses++;
+    for (const d of docs) {
+      if (d) found.push(d);
+      else misses++;
+    }
   }
   return found;
 }

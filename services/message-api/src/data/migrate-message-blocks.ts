@@ -63,7 +63,8 @@ export async function migrateMessageBlocks(
     { $set: { doneAt: new Date(), updated } },
     { upsert: true },
   );
-  if (updated > 0 || read > 0) logger.info({ read, updated, ms: Date.now() - started }, 'message blocks migration: done');
+  if (updated > 0 || read > 0)
+    logger.info({ read, updated, ms: Date.now() - started }, 'message blocks migration: done');
   return updated;
 }
 

@@ -21,7 +21,10 @@ export async function listChanges(
   // Stop below any rev still being written: a client must never step past a change that is
   // about to land with a smaller rev than one it was already given. Both are read before the
   // store, so a rev handed out by then is either found there or still in flight.
-  const [limit, highest] = await Promise.all([deps.numbers.feedLimit(access.chatId), deps.numbers.highest(access.chatId)]);
+  const [limit, highest] = await Promise.all([
+    deps.numbers.feedLimit(access.chatId),
+    deps.numbers.highest(access.chatId),
+  ]);
   const { items: found, examined } = await deps.repo.changedSince(access.chatId, {
     since: input.since,
     top: highest.rev,

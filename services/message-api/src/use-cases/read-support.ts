@@ -16,7 +16,11 @@ export async function replyPreviews(
 }
 
 /** The seq of a cursor message of the chat, visible or not (a page may start beside a hidden one). */
-export async function cursorOf(deps: MessageDeps, viewer: Viewer, messageId: string | undefined): Promise<number | undefined> {
+export async function cursorOf(
+  deps: MessageDeps,
+  viewer: Viewer,
+  messageId: string | undefined,
+): Promise<number | undefined> {
   if (!messageId) return undefined;
   const [m] = await deps.repo.findInChat(viewer.chatId, [messageId]);
   if (!m) throw notFound('Cursor message not found in this chat');
