@@ -148,12 +148,16 @@ export class MessageRepository {
     let examined = opts.since;
     const last = Math.min(blockOf(opts.top), blockOf(opts.since + 1) + opts.maxBlocks - 1);
     for (let b = blockOf(opts.since + 1); b <= last && examined < opts.top; b++) {
-      const docs = await this.messages.find({ revBlock: blockKey(chatId, b) }).toArray();
-      items.push(...docs.filter((d) => d.rev > opts.since && d.rev <= opts.top).map(toStored));
+      // Narrowed in FerretDB: it reads the block's rows either way, but sends only these.
+      const docs = await this.messages
+        .find({ revBlock: blockKey(chatId, b), rev: { $gt: opts.since, $lte: opts.top } })
+        .sort({ rev: 1 })
+        .limit(opts.limit + 1 - items.length)
+        .toArray();
+      items.push(...docs.map(toStored));
       examined = Math.min(opts.top, (b + 1) * BLOCK_SIZE - 1);
       if (items.length > opts.limit) break;
     }
-    items.sort((x, y) => x.rev - y.rev);
     return { items, examined };
   }
 

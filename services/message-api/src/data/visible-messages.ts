@@ -53,13 +53,15 @@ export class VisibleMessages {
   }
 
   /**
-   * Walks whole blocks of the chat from `from` toward `bound` until `limit` messages are
-   * collected. An older walk stops at the viewer's deletion of the chat (seq order is createdAt
-   * order): everything before it is gone for them, however long the history.
+   * Walks the chat's blocks from `from` toward `bound` until `limit` messages are collected. Each
+   * lookup is one block, narrowed to the walk's range and, for a page, to the messages still
+   * wanted (FerretDB reads the block's rows either way, but encodes and sends only those).
+   * A search reads whole blocks: `window` reports blocks. An older walk stops at the viewer's
+   * deletion of the chat (seq order is createdAt order): everything before it is gone for them,
+   * however long the history.
    */
   async walk(w: Walk): Promise<WalkResult> {
     const older = w.direction === 'older';
-    const inRange = (seq: number) => (older ? seq < w.from && seq >= w.bound : seq > w.from && seq <= w.bound);
     const cleared = this.viewer.clearedAt?.getTime();
     const items: StoredMessage[] = [];
     let counted = 0;
@@ -67,25 +69,38 @@ export class VisibleMessages {
     let clearedBeyond = false;
     const first = blockOf(older ? w.from - 1 : w.from + 1);
     const last = blockOf(w.bound);
+    const more = () => items.length < w.limit && !clearedBeyond;
     for (let b = first; older ? b >= last && w.from > w.bound : b <= last && w.from < w.bound; b += older ? -1 : 1) {
-      const block = (await this.block(b)).filter((d) => inRange(d.seq));
-      block.sort((x, y) => (older ? y.seq - x.seq : x.seq - y.seq));
-      for (const d of block) {
-        if (older && cleared !== undefined && d.createdAt.getTime() <= cleared) clearedBeyond = true;
-        const m = this.visible([d])[0];
-        if (!m || (w.accept && !w.accept(m))) continue;
-        counted++;
-        if (counted > w.skip && items.length < w.limit) items.push(m);
+      // A page asks for the messages it still wants; some may prove hidden, then it asks again past them.
+      for (let beyond = w.from, asked: number | undefined; ;) {
+        asked = w.accept ? undefined : w.skip + w.limit - counted;
+        const docs = await this.blockRange(b, { older, beyond, bound: w.bound, limit: asked });
+        for (const d of docs) {
+          beyond = d.seq;
+          if (older && cleared !== undefined && d.createdAt.getTime() <= cleared) clearedBeyond = true;
+          const m = this.visible([d])[0];
+          if (!m || (w.accept && !w.accept(m))) continue;
+          counted++;
+          if (counted > w.skip && items.length < w.limit) items.push(m);
+        }
+        if (asked === undefined || docs.length < asked || !more()) break;
       }
       reached = older ? Math.max(w.bound, b * BLOCK_SIZE) : Math.min(w.bound, (b + 1) * BLOCK_SIZE - 1);
-      if (items.length >= w.limit || clearedBeyond) break;
+      if (!more()) break;
     }
     return { items, counted, reached, clearedBeyond };
   }
 
-  /** Every message of one block of this chat, whoever may see it (`walk` filters). */
-  private block(block: number): Promise<MessageDoc[]> {
-    return this.messages.find({ seqBlock: blockKey(this.viewer.chatId, block) }).toArray();
+  /** Messages of one block of this chat beyond `beyond` up to `bound`, in walk order, whoever may see them (`walk` filters). */
+  private blockRange(
+    block: number,
+    r: { older: boolean; beyond: number; bound: number; limit?: number },
+  ): Promise<MessageDoc[]> {
+    const seq = r.older ? { $lt: r.beyond, $gte: r.bound } : { $gt: r.beyond, $lte: r.bound };
+    const found = this.messages
+      .find({ seqBlock: blockKey(this.viewer.chatId, block), seq })
+      .sort({ seq: r.older ? -1 : 1 });
+    return (r.limit === undefined ? found : found.limit(r.limit)).toArray();
   }
 
   /** Of `ids`, the visible messages of this chat the viewer received and has not read (see findAmongNewest). */
