@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId } from 'mongodb';
 import { messageDelete, messageEdit, messageReact, messageRead, messageSend, messageUnreact } from '@chat/contracts';
 import { newUserId } from '@chat/testkit';
-import { BLOCK_SIZE, blockFields } from '../src/domain/message-blocks.js';
+import { BLOCK_SIZE } from '../src/domain/message-blocks.js';
 import { startWorld, type TestUser, type World } from './harness.js';
+import { storedMessages } from './stored-messages.js';
 
 /**
  * A chat longer than two blocks of seqs: every read walks block boundaries, and the change feed
@@ -175,33 +176,7 @@ describe('receipts in a chat longer than the blocks they read first', () => {
     const [sender, receiver] = [w.newUser(), w.newUser()];
     const chat = await w.chat(sender, receiver, 'accepted');
     const total = 5 * BLOCK_SIZE + 10; // more than the newest blocks a receipt of 42 ids reads first
-    const at = Date.now() - total * 1_000;
-    const docs = Array.from({ length: total }, (_, i) => ({
-      _id: new ObjectId(),
-      chatId: new ObjectId(chat),
-      senderId: new ObjectId(sender.id),
-      receiverId: new ObjectId(receiver.id),
-      content: `stored ${i + 1}`,
-      messageType: 'text',
-      media: null,
-      clientMessageId: `stored-${i}`,
-      seq: i + 1,
-      rev: i + 1,
-      ...blockFields(chat, i + 1, i + 1),
-      isEdited: false,
-      editedAt: null,
-      readBy: [],
-      deliveredTo: [],
-      deletedBy: [],
-      deletedForEveryone: false,
-      deletedAt: null,
-      replyTo: null,
-      reactions: [],
-      reactionKeys: [],
-      pendingEvents: [],
-      createdAt: new Date(at + i * 1_000),
-      updatedAt: new Date(at + i * 1_000),
-    }));
+    const docs = storedMessages(chat, total, { from: () => sender.id, to: () => receiver.id });
     await w.db.getClient().db(w.db.name).collection('messages').insertMany(docs);
     const [old, recent] = [docs[2]!._id.toHexString(), docs[total - 3]!._id.toHexString()];
     const madeUp = Array.from({ length: 40 }, () => newUserId());

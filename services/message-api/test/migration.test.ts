@@ -4,6 +4,7 @@ import { createLogger, redisLock } from '@chat/platform';
 import { BLOCK_SIZE, blockFields } from '../src/domain/message-blocks.js';
 import { MESSAGE_BLOCKS_MIGRATION, migrateMessageBlocks } from '../src/data/migrate-message-blocks.js';
 import { startWorld, type TestUser, type World } from './harness.js';
+import { storedMessages } from './stored-messages.js';
 
 let w: World;
 let alice: TestUser;
@@ -20,36 +21,12 @@ afterAll(async () => {
 const collection = (name: string): Collection<any> => w.db.getClient().db(w.db.name).collection(name);
 
 /** Messages as versions before blocks stored them: no seqBlock, no revBlock. */
-function legacyMessages(chatId: string, count: number) {
-  const start = Date.now() - count * 1_000;
-  return Array.from({ length: count }, (_, i) => {
-    const createdAt = new Date(start + i * 1_000);
-    return {
-      _id: new ObjectId(),
-      chatId: new ObjectId(chatId),
-      senderId: new ObjectId(i % 2 ? bob.id : alice.id),
-      receiverId: new ObjectId(i % 2 ? alice.id : bob.id),
-      content: `legacy ${i + 1}`,
-      messageType: 'text',
-      media: null,
-      clientMessageId: `legacy-${chatId}-${i}`,
-      seq: i + 1,
-      rev: i + 1,
-      isEdited: false,
-      editedAt: null,
-      readBy: [],
-      deletedBy: [],
-      deletedForEveryone: false,
-      deletedAt: null,
-      replyTo: null,
-      reactions: [],
-      reactionKeys: [],
-      pendingEvents: [],
-      createdAt,
-      updatedAt: createdAt,
-    };
+const legacyMessages = (chatId: string, count: number) =>
+  storedMessages(chatId, count, {
+    from: (i) => (i % 2 ? bob.id : alice.id),
+    to: (i) => (i % 2 ? alice.id : bob.id),
+    blocks: false,
   });
-}
 
 describe('messages stored before blocks existed', () => {
   it('are given their blocks by message-api at start, the old chatId indexes dropped, and history reads them', async () => {
@@ -72,7 +49,7 @@ describe('messages stored before blocks existed', () => {
 
     const page = await bob.http.get(`/api/chats/${chatId}/messages?limit=50`);
     expect(page.body.data.map((m: any) => m.content)).toEqual(
-      Array.from({ length: 50 }, (_, i) => `legacy ${300 - i}`),
+      Array.from({ length: 50 }, (_, i) => `stored ${300 - i}`),
     );
     const changes = await bob.http.get(`/api/chats/${chatId}/changes?since=250&limit=100`);
     expect(changes.body.data.changes).toHaveLength(50);
