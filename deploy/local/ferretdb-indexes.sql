@@ -1,6 +1,6 @@
 -- Lets PostgreSQL serve FerretDB's equality lookups from an index. Apply to FerretDB's
 -- PostgreSQL database (infra-up.sh does, when FerretDB runs on PostgreSQL):
---   psql postgres://postgres@127.0.0.1:5432/ferretdb -X -q -v ON_ERROR_STOP=1 -f deploy/local/ferretdb-indexes.sql
+--   psql postgres://postgres@127.0.0.1:54329/ferretdb -X -q -v ON_ERROR_STOP=1 -f deploy/local/ferretdb-indexes.sql
 -- then (re)start FerretDB: the plan_cache_mode setting reaches new connections only.
 -- Idempotent. Needs a superuser (event triggers). Does nothing for the SQLite handler.
 --

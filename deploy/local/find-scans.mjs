@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Lists what FerretDB asked PostgreSQL to read, per collection and per pushed-down filter, from
 // a PostgreSQL log written with `log_min_duration_statement = 0`, and fails when a read had no
-// WHERE at all (a whole-collection scan). Usage, around any run (tests, bench, npm start):
-//   psql -h 127.0.0.1 -U postgres -d ferretdb -c "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT pg_reload_conf()"
-//   LINE=$(wc -l < /var/log/postgresql/postgresql-15-main.log); <run something>
+// WHERE at all (a whole-collection scan). Usage, around any run (tests, bench, npm start), with
+// the repository's PostgreSQL cluster (docs/local-store.md; its log is .local/postgres/postgresql.log):
+//   psql -h 127.0.0.1 -p 54329 -U postgres -d ferretdb -c "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT pg_reload_conf()"
+//   LINE=$(wc -l < .local/postgres/postgresql.log); <run something>
 //   psql ... -c "ALTER SYSTEM RESET log_min_duration_statement" -c "SELECT pg_reload_conf()"
-//   node deploy/local/find-scans.mjs /var/log/postgresql/postgresql-15-main.log $LINE
+//   node deploy/local/find-scans.mjs .local/postgres/postgresql.log $LINE
+// The log holds every client's statements: FerretDBs other runs started on the same cluster too.
 // Every pushed-down filter should start with an indexed field (FerretDB only pushes top-level
 // equalities, and the GIN index of a field exists when it leads one of the collection's indexes).
 import { readFileSync } from 'node:fs';
