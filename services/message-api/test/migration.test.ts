@@ -70,4 +70,21 @@ describe('messages stored before blocks existed', () => {
     await messages.updateOne({ _id: docs[3]!._id }, { $unset: { seqBlock: '' } });
     expect(await migrateMessageBlocks(messages, migrations, lock, logger, { force: true })).toBe(1);
   });
+
+  it('lets replicas that start together both finish (each records the step; neither fails on the other)', async () => {
+    const chatId = new ObjectId().toHexString();
+    const messages = collection('legacy_messages_2');
+    await messages.insertMany(legacyMessages(chatId, 30));
+    const lock = redisLock(w.redis, 'message-change');
+    const logger = createLogger('migration-test', 'silent');
+    for (let round = 0; round < 5; round++) {
+      const migrations = collection(`legacy_migrations_race_${round}`);
+      const runs = await Promise.all(
+        [1, 2, 3].map(() => migrateMessageBlocks(messages, migrations, lock, logger, { force: true })),
+      );
+      expect(runs.every((n) => n >= 0)).toBe(true);
+      expect(await migrations.countDocuments({ _id: MESSAGE_BLOCKS_MIGRATION })).toBe(1);
+    }
+    for (const d of await messages.find({}).toArray()) expect(d).toMatchObject(blockFields(chatId, d.seq, d.rev));
+  });
 });

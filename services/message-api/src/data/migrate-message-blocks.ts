@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import pLimit from 'p-limit';
-import type { KeyedLock, Logger } from '@chat/platform';
+import { isDuplicateKey, type KeyedLock, type Logger } from '@chat/platform';
 import { blockFields } from '../domain/message-blocks.js';
 import type { MessageDoc } from './message-documents.js';
 
@@ -58,11 +58,13 @@ export async function migrateMessageBlocks(
     if (round.length >= ROUND) await finishRound();
   }
   if (round.length > 0) await finishRound();
-  await migrations.updateOne(
-    { _id: MESSAGE_BLOCKS_MIGRATION },
-    { $set: { doneAt: new Date(), updated } },
-    { upsert: true },
-  );
+  // Replicas starting together both migrate (harmlessly) and both record it: the loser's upsert
+  // meets the winner's record, which says the same.
+  await migrations
+    .updateOne({ _id: MESSAGE_BLOCKS_MIGRATION }, { $set: { doneAt: new Date(), updated } }, { upsert: true })
+    .catch((err: unknown) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
   if (updated > 0 || read > 0)
     logger.info({ read, updated, ms: Date.now() - started }, 'message blocks migration: done');
   return updated;
