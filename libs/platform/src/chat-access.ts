@@ -7,8 +7,12 @@ export type ChatAction = (typeof chatActions)[number];
 
 /** chat-api's answer to "may this user do this in this chat", as every other service asks it. */
 export interface ChatAccessClient {
-  /** The chat as the user may use it for `action`; throws 404 (unknown chat) or 403 otherwise. */
-  check(chatId: string, userId: string, action: ChatAction): Promise<ChatAccess>;
+  /**
+   * The chat as the user may use it for `action`; throws 404 (unknown chat) or 403 otherwise.
+   * `fresh` asks chat-api even when an answer is cached (for what the answer carries beyond
+   * access: the caller's message count).
+   */
+  check(chatId: string, userId: string, action: ChatAction, opts?: { fresh?: boolean }): Promise<ChatAccess>;
   /** The same question answered yes or no. */
   allows(chatId: string, userId: string, action: ChatAction): Promise<boolean>;
   stop(): void;
@@ -32,7 +36,7 @@ export function chatAccessClient(bus: Bus, opts: { cacheTtlMs?: number } = {}): 
   };
   const check = opts.cacheTtlMs ? cachedAsk(bus, ask, opts.cacheTtlMs) : { ask, stop: () => undefined };
   return {
-    check: check.ask,
+    check: (chatId, userId, action, how) => (how?.fresh ? ask : check.ask)(chatId, userId, action),
     allows: (chatId, userId, action) =>
       check.ask(chatId, userId, action).then(
         () => true,

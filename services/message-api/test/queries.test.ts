@@ -12,7 +12,8 @@ let chatId: string;
 const sent: string[] = []; // ids in send order
 
 beforeAll(async () => {
-  w = await startWorld();
+  // A long access cache: history's total must not come from a cached access answer.
+  w = await startWorld({ env: { ACCESS_CACHE_TTL_MS: '60000' } });
   [alice, bob, eve] = [w.newUser(), w.newUser(), w.newUser()];
   chatId = await w.chat(alice, bob, 'accepted');
   for (let i = 1; i <= 12; i++) {
@@ -55,6 +56,20 @@ describe('GET /api/chats/:chatId/messages through the edge', () => {
     });
     for (const hidden of ['deletedBy', 'deletedForEveryone', 'pendingEvents', 'reactionKeys', 'outboxAt'])
       expect(first).not.toHaveProperty(hidden);
+  });
+
+  it('counts a new message in total at once, whatever the access cache holds', async () => {
+    const [c, d] = [w.newUser(), w.newUser()];
+    const chat = await w.chat(c, d);
+    await w.command(messageSend, c, { chatId: chat, content: 'one' });
+    await eventually(() => d.http.get(`/api/chats/${chat}/messages`), (r) => r.body.pagination?.total === 1);
+    await w.command(messageSend, c, { chatId: chat, content: 'two' }); // the access answer is cached now
+    const res = await eventually(
+      () => d.http.get(`/api/chats/${chat}/messages`),
+      (r) => r.body.pagination?.total === 2,
+      10_000,
+    );
+    expect(res.body.data).toHaveLength(2);
   });
 
   it('pages with before (older, newest first) and after (newer, oldest first)', async () => {

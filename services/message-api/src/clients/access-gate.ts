@@ -5,8 +5,8 @@ export type { ChatAction } from '@chat/platform';
 
 /** What message-api asks other services: chat-api about chats, media-service about files. */
 export interface AccessGate {
-  /** The chat as the user may use it for `action`; throws 404 / 403 otherwise. */
-  check(chatId: string, userId: string, action: ChatAction): Promise<ChatAccess>;
+  /** The chat as the user may use it for `action`; throws 404 / 403 otherwise (`fresh`: not from the cache). */
+  check(chatId: string, userId: string, action: ChatAction, opts?: { fresh?: boolean }): Promise<ChatAccess>;
   /** The server's record of a file this user uploaded into this chat, and its detected type, or null. */
   mediaFile(
     fileId: string,
@@ -20,7 +20,7 @@ export interface AccessGate {
 export function busAccessGate(bus: Bus, opts: { ttlMs: number }): AccessGate {
   const chats = chatAccessClient(bus, { cacheTtlMs: opts.ttlMs });
   return {
-    check: (chatId, userId, action) => chats.check(chatId, userId, action),
+    check: (chatId, userId, action, opts) => chats.check(chatId, userId, action, opts),
     async mediaFile(fileId, chatId, userId) {
       const reply = await bus.request(mediaFileCheck, { fileId, chatId, userId }, { userId });
       if (!reply.ok || !reply.media || !reply.messageType) return null;

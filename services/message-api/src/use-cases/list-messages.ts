@@ -14,7 +14,8 @@ export async function listMessages(
   userId: string,
   input: { chatId: string; page: number; limit: number; before?: string; after?: string },
 ) {
-  const access = await deps.access.check(input.chatId, userId, 'read');
+  // Not a cached answer: its messageCount is the page's total, which must not lag by the cache's age.
+  const access = await deps.access.check(input.chatId, userId, 'read', { fresh: true });
   const viewer = viewerOf(access, userId);
   const [before, after, highest] = await Promise.all([
     cursorOf(deps, viewer, input.before),
