@@ -7,7 +7,6 @@ import {
   api,
   connectSocket,
   emitAck,
-  eventually,
   newUserId,
   nextEvent,
   noEvent,
@@ -238,11 +237,14 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
   it('malformed payloads through the edge are refused; the node stays up and the chat is untouched', async () => {
     // The total is chat-api's count, settled by its projection of the earlier tests' sends: wait
     // until it counts the page (the chat holds fewer than 50 messages).
-    const history = () =>
-      eventually(
-        () => api(edge, aliceToken).get(`/api/chats/${chatId}/messages`),
-        (r) => r.body.pagination?.total === r.body.data?.length,
-      );
+    const history = async () => {
+      let res = await api(edge, aliceToken).get(`/api/chats/${chatId}/messages`);
+      await eventually(async () => {
+        res = await api(edge, aliceToken).get(`/api/chats/${chatId}/messages`);
+        return res.body.pagination?.total === res.body.data?.length;
+      });
+      return res;
+    };
     const before = await history();
     const payloads = [
       undefined,
