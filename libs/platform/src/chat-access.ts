@@ -49,7 +49,11 @@ export function chatAccessClient(bus: Bus, opts: { cacheTtlMs?: number } = {}): 
   };
 }
 
-function cachedAsk(bus: Bus, ask: (chatId: string, userId: string, action: ChatAction) => Promise<ChatAccess>, ttlMs: number) {
+function cachedAsk(
+  bus: Bus,
+  ask: (chatId: string, userId: string, action: ChatAction) => Promise<ChatAccess>,
+  ttlMs: number,
+) {
   const allowed = ttlCache<ChatAccess>({ ttlMs, maxEntries: 50_000 });
   const generations = new Map<string, number>();
   // Unread notices follow every message and change no one's access: not subscribed to.

@@ -62,7 +62,10 @@ describe('GET /api/chats/:chatId/messages through the edge', () => {
     const [c, d] = [w.newUser(), w.newUser()];
     const chat = await w.chat(c, d);
     await w.command(messageSend, c, { chatId: chat, content: 'one' });
-    await eventually(() => d.http.get(`/api/chats/${chat}/messages`), (r) => r.body.pagination?.total === 1);
+    await eventually(
+      () => d.http.get(`/api/chats/${chat}/messages`),
+      (r) => r.body.pagination?.total === 1,
+    );
     await w.command(messageSend, c, { chatId: chat, content: 'two' }); // the access answer is cached now
     const res = await eventually(
       () => d.http.get(`/api/chats/${chat}/messages`),

@@ -302,7 +302,10 @@ describe('realtime-gateway with the real services, two nodes behind the edge', (
     };
     // The type is the file's detected one: a PNG cannot be posted as a video or a plain file.
     for (const messageType of ['video', 'file']) {
-      expect(await emitAck(a, 'send_media', { chatId, messageType, media })).toMatchObject({ ok: false, code: 'VALIDATION' });
+      expect(await emitAck(a, 'send_media', { chatId, messageType, media })).toMatchObject({
+        ok: false,
+        code: 'VALIDATION',
+      });
     }
     const received = nextEvent(b, 'media_received');
     const ack = await emitAck(a, 'send_media', { chatId, messageType: 'image', media });
