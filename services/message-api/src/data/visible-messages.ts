@@ -70,11 +70,15 @@ export class VisibleMessages {
     const first = blockOf(older ? w.from - 1 : w.from + 1);
     const last = blockOf(w.bound);
     const more = () => items.length < w.limit && !clearedBeyond;
-    for (let b = first; older ? b >= last && w.from > w.bound : b <= last && w.from < w.bound; b += older ? -1 : 1) {
+    const step = older ? -1 : 1;
+    const within = (b: number) => (older ? b >= last && w.from > w.bound : b <= last && w.from < w.bound);
+    const ahead = this.readAhead(w, first, step, within);
+    for (let b = first; within(b); b += step) {
       // A page asks for the messages it still wants; some may prove hidden, then it asks again past them.
       for (let beyond = w.from, asked: number | undefined; ;) {
-        asked = w.accept ? undefined : w.skip + w.limit - counted;
-        const docs = await this.blockRange(b, { older, beyond, bound: w.bound, limit: asked });
+        const early = beyond === w.from ? ahead.get(b) : undefined;
+        asked = early ? early.asked : w.accept ? undefined : w.skip + w.limit - counted;
+        const docs = await (early?.docs ?? this.blockRange(b, { older, beyond, bound: w.bound, limit: asked }));
         for (const d of docs) {
           beyond = d.seq;
           if (older && cleared !== undefined && d.createdAt.getTime() <= cleared) clearedBeyond = true;
@@ -89,6 +93,29 @@ export class VisibleMessages {
       if (!more()) break;
     }
     return { items, counted, reached, clearedBeyond };
+  }
+
+  /**
+   * For a page, the lookups of every block its seqs must span, started together: a page that
+   * starts in the middle of a block needs the next one too, and waiting for one lookup before
+   * starting the other would add a round trip to FerretDB. (A search cannot tell ahead how far
+   * its matches are.)
+   */
+  private readAhead(w: Walk, first: number, step: number, within: (b: number) => boolean) {
+    const ahead = new Map<number, { asked: number; docs: Promise<MessageDoc[]> }>();
+    if (w.accept) return ahead;
+    const older = w.direction === 'older';
+    const asked = w.skip + w.limit;
+    for (let b = first, spanned = 0; within(b) && spanned < asked; b += step) {
+      const docs = this.blockRange(b, { older, beyond: w.from, bound: w.bound, limit: asked });
+      docs.catch(() => undefined); // a lookup the walk stops before reading must not go unhandled
+      ahead.set(b, { asked, docs });
+      const [lo, hi] = older
+        ? [Math.max(w.bound, b * BLOCK_SIZE), Math.min(w.from - 1, (b + 1) * BLOCK_SIZE - 1)]
+        : [Math.max(w.from + 1, b * BLOCK_SIZE), Math.min(w.bound, (b + 1) * BLOCK_SIZE - 1)];
+      spanned += hi - lo + 1;
+    }
+    return ahead;
   }
 
   /** Messages of one block of this chat beyond `beyond` up to `bound`, in walk order, whoever may see them (`walk` filters). */
