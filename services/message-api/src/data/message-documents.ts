@@ -1,7 +1,7 @@
 import { Schema, type Connection } from 'mongoose';
 import type { KeyedLock, Logger } from '@chat/platform';
 import { migrateMessageBlocks, type MigrationRecord } from './migrate-message-blocks.js';
-import type { Collection, ObjectId } from 'mongodb';
+import type { Collection, Document, ObjectId } from 'mongodb';
 import type { MessageFields } from '../domain/message.js';
 
 /** A message as stored: its fields (domain/message.ts) with ObjectIds, and the outbox flags. */
@@ -163,7 +163,7 @@ export async function openCollections(conn: Connection, logger: Logger, lock: Ke
     messages,
     readOutbox: ReadOutbox.collection as unknown as Collection<ReadOutboxDoc>,
     sendOutbox: SendOutbox.collection as unknown as Collection<SendOutboxDoc>,
-    chatRevs: conn.getClient().db(conn.name).collection<ChatRevDoc>('chat_revs'),
+    chatRevs: driverCollection<ChatRevDoc>(conn, 'chat_revs'),
   };
 }
 
@@ -173,9 +173,13 @@ const messageModel = (conn: Connection) => conn.models.Message ?? conn.model('Me
 export const openMessages = (conn: Connection): Collection<MessageDoc> =>
   messageModel(conn).collection as unknown as Collection<MessageDoc>;
 
+/** A collection without a mongoose model (no schema to declare: only `_id` lookups). */
+const driverCollection = <T extends Document>(conn: Connection, name: string): Collection<T> =>
+  conn.getClient().db(conn.name).collection<T>(name);
+
 /** Where migrations record that they ran. */
 export const migrationsOf = (conn: Connection): Collection<MigrationRecord> =>
-  conn.getClient().db(conn.name).collection<MigrationRecord>('migrations');
+  driverCollection<MigrationRecord>(conn, 'migrations');
 
 async function dropRetiredIndexes(messages: Collection<MessageDoc>, names: string[]): Promise<void> {
   const present = new Set((await messages.indexes()).map((i) => i.name));
