@@ -12,6 +12,7 @@ import {
   messageSendMedia,
   messageSubjects,
   messageUnreact,
+  noticeSubjects,
   STREAMS,
 } from './subjects.js';
 
@@ -65,7 +66,7 @@ const inbox = (user: NatsServiceUser) => `${natsInboxPrefix(user)}.>`;
  */
 export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
   'chat-api': {
-    publish: [chatSubjects.all, ...declareStreams, ...consumeStream(STREAMS.messages.name)],
+    publish: [chatSubjects.all, noticeSubjects.all, ...declareStreams, ...consumeStream(STREAMS.messages.name)],
     subscribe: [chatAccessCheck.subject, chatListForUser.subject, ...chatSubjects.stateChanges, inbox('chat-api')],
   },
   'message-api': {
@@ -91,10 +92,12 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
       chatListForUser.subject,
       ...messageCommands,
       ...declareStreams,
+      // Deletes the durable of the live fan-out it no longer runs (broadcast.ts).
       ...consumeStream(STREAMS.messages.name),
       ...consumeStream(STREAMS.chats.name),
     ],
-    subscribe: [inbox('realtime-gateway')],
+    // Live fan-out on core NATS: the message events of its sockets' chats, their users' notices.
+    subscribe: [messageSubjects.all, noticeSubjects.all, inbox('realtime-gateway')],
   },
 };
 

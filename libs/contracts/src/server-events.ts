@@ -42,6 +42,10 @@ const newMessage = {
   rev,
   clientMessageId: z.string(),
 };
+const receiptRevs = z
+  .array(z.number().int())
+  .optional()
+  .describe('Every rev the receipt took, one per message (`rev` is the highest): a client sees no gap in them');
 const reaction = z.object({ messageId: id, chatId: id, userId: id, emoji: z.string(), timestamp: isoDate, rev });
 
 export const serverEventSchemas = mirrorsOf<ServerEventPayloads>()({
@@ -57,13 +61,21 @@ export const serverEventSchemas = mirrorsOf<ServerEventPayloads>()({
   reaction_removed_success: reacted,
   message_received: z.object({ ...newMessage, content: z.string(), messageType: messageTypeSchema }),
   media_received: z.object({ ...newMessage, messageType: messageTypeSchema, media: mediaSchema.nullable() }),
-  messages_read: z.object({ messageIds, readBy: id.describe("The reader's id"), chatId: id, timestamp: isoDate, rev }),
+  messages_read: z.object({
+    messageIds,
+    readBy: id.describe("The reader's id"),
+    chatId: id,
+    timestamp: isoDate,
+    rev,
+    revs: receiptRevs,
+  }),
   messages_delivered: z.object({
     messageIds,
     deliveredTo: id.describe("The receiver's id"),
     chatId: id,
     timestamp: isoDate,
     rev,
+    revs: receiptRevs,
   }),
   user_typing: presence,
   user_stop_typing: presence,

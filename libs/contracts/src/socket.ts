@@ -103,15 +103,43 @@ export interface ServerEventPayloads {
     rev: number;
     clientMessageId: string;
   };
-  messages_read: { messageIds: string[]; readBy: string; chatId: string; timestamp: string; rev: number };
+  messages_read: {
+    messageIds: string[];
+    readBy: string;
+    chatId: string;
+    timestamp: string;
+    rev: number;
+    revs?: number[];
+  };
   /** `deliveredTo` is the receiver's id; `rev` the highest rev the delivery gave its messages (as for messages_read). */
-  messages_delivered: { messageIds: string[]; deliveredTo: string; chatId: string; timestamp: string; rev: number };
+  messages_delivered: {
+    messageIds: string[];
+    deliveredTo: string;
+    chatId: string;
+    timestamp: string;
+    rev: number;
+    revs?: number[];
+  };
   user_typing: { userId: string; chatId: string; timestamp: string };
   user_stop_typing: { userId: string; chatId: string; timestamp: string };
-  message_edited: { messageId: string; chatId: string; newContent: string; editedAt: string; editedBy: string; rev: number };
+  message_edited: {
+    messageId: string;
+    chatId: string;
+    newContent: string;
+    editedAt: string;
+    editedBy: string;
+    rev: number;
+  };
   message_deleted: { messageId: string; chatId: string; deletedBy: string; scope?: 'everyone' | 'me'; rev: number };
   reaction_added: { messageId: string; chatId: string; userId: string; emoji: string; timestamp: string; rev: number };
-  reaction_removed: { messageId: string; chatId: string; userId: string; emoji: string; timestamp: string; rev: number };
+  reaction_removed: {
+    messageId: string;
+    chatId: string;
+    userId: string;
+    emoji: string;
+    timestamp: string;
+    rev: number;
+  };
   user_online: { userId: string; chatId: string; timestamp: string };
   user_offline: { userId: string; chatId: string; timestamp: string };
   unread_message: { chatId: string; unreadCount: number; lastMessage: string | null; senderId: string | null };

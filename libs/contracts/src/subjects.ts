@@ -250,10 +250,20 @@ export type UnreadChangedEvent = z.infer<typeof unreadChangedEvent>;
 
 export const chatSubjects = {
   event: (chatId: string, type: ChatEventType) => `chats.${chatId}.${type}`,
-  unread: (chatId: string) => `chats.${chatId}.unread_changed`,
   all: 'chats.>',
-  /** Every chat event but the unread notices (one per message): what changes a chat's state. */
+  /** Every chat event, type by type: what changes a chat's state. */
   stateChanges: chatEventTypes.map((type) => `chats.*.${type}`),
+};
+
+/**
+ * Notices for one user's sockets on core NATS, kept by no stream: derived data that the next
+ * notice or `GET /api/chats` (the authority) corrects, so a lost one costs nothing durable.
+ * `notices.<userId>.<kind>`; a gateway node subscribes to the users its own sockets belong to.
+ */
+export const noticeSubjects = {
+  unread: (userId: string) => `notices.${userId}.unread`,
+  forUser: (userId: string) => `notices.${userId}.>`,
+  all: 'notices.>',
 };
 
 const messageRef = z.object({ messageId: z.string(), rev: z.number().int() });
@@ -358,6 +368,8 @@ export const messageSubjects = {
   withText: (chatId: string, messageId: string) =>
     messageTextEventTypes.map((type) => messageEventSubject(chatId, type, messageId)),
   all: 'messages.>',
+  /** Every event of one chat: what a gateway node with a socket in the chat's room subscribes to. */
+  ofChat: (chatId: string) => `messages.${chatId}.>`,
   /** Every `deleted` event, of both scopes (message-api's eraser consumes them). */
   deleted: 'messages.*.deleted.*',
 };

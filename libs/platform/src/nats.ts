@@ -263,6 +263,28 @@ export class Bus {
   }
 
   /**
+   * Publishes on core NATS, kept by no stream: at most once, for what a later message or a read
+   * of the authority corrects (notices). Never throws; a closed connection drops it.
+   */
+  notify(subject: string, payload: unknown): void {
+    try {
+      this.nc.publish(subject, JSON.stringify(payload));
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, subject }, 'notice not published');
+    }
+  }
+
+  /** Deletes a durable consumer (one that is gone already is no error). */
+  async deleteConsumer(stream: string, durable: string): Promise<void> {
+    const jsm = await this.jsm();
+    const exists = await jsm.consumers.info(stream, durable).then(
+      () => true,
+      () => false,
+    );
+    if (exists) await jsm.consumers.delete(stream, durable);
+  }
+
+  /**
    * Runs a durable consumer with explicit acks. A malformed event is logged and terminated;
    * a failing handler is retried later (nak with delay), so handlers must be idempotent.
    */

@@ -2,7 +2,7 @@ import { NATS_TEST_CREDENTIALS } from '@chat/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
-import { messageSubjects, unreadChangedEvent, type MessageType, type UnreadChangedEvent } from '@chat/contracts';
+import { messageSubjects, noticeSubjects, unreadChangedEvent, type MessageType, type UnreadChangedEvent } from '@chat/contracts';
 import { Bus, createLogger } from '@chat/platform';
 import { newUser, startWorld, type ChatApiWorld, type TestUser } from './harness.js';
 import { REVS_KEPT } from '../src/domain/applied-revs.js';
@@ -20,7 +20,7 @@ beforeAll(async () => {
     logger: createLogger('test', 'silent'),
     timeoutMs: 3000,
   });
-  bus.nc.subscribe('chats.*.unread_changed', {
+  bus.nc.subscribe(noticeSubjects.all, {
     callback: (_err, msg) => {
       const parsed = unreadChangedEvent.safeParse(msg.json());
       if (parsed.success) unread.push(parsed.data);

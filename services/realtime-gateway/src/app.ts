@@ -11,7 +11,8 @@ import {
   type Redis,
 } from '@chat/platform';
 import type { GatewayConfig } from './config.js';
-import { startBroadcasting } from './entry/bus/broadcast.js';
+import { startRoomExits } from './entry/bus/broadcast.js';
+import { startLiveEvents } from './entry/bus/live-events.js';
 import { Presence } from './use-cases/presence.js';
 import { PresenceStore } from './data/presence-store.js';
 import { adapterClients } from './clients/adapter-clients.js';
@@ -76,6 +77,7 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     liveSockets: (userId) => presenceStore.liveSockets(userId),
     cutUsers,
   });
+  const live = startLiveEvents(io, links.bus, logger);
   const presence = new Presence(io, links.bus, presenceStore, {
     nodeId: config.GATEWAY_NODE_ID,
     ttlMs: config.PRESENCE_TTL_MS,
@@ -97,11 +99,12 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     presence,
     typing,
     chats,
+    live,
     cutUsers,
     isDraining,
   });
   presence.start();
-  await startBroadcasting(io, links.bus, { maxAgeMs: config.BROADCAST_MAX_AGE_MS, logger });
+  await startRoomExits(io, links.bus, logger);
 
   const sockets = () => io.of('/').sockets;
   return {
@@ -122,6 +125,7 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
       while (sockets().size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       presence.stop();
       typing.clear();
+      live.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 1_000))]);
       adapterRedis.pub.disconnect();

@@ -36,8 +36,6 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   /** At most one `user_typing` per user and chat in this interval; a typist silent this long is stopped. */
   TYPING_THROTTLE_MS: msVar(1_000),
   TYPING_TIMEOUT_MS: msVar(6_000),
-  /** Domain events older than this are not broadcast (a lagging node must not replay old news; clients use /changes). */
-  BROADCAST_MAX_AGE_MS: msVar(120_000),
   /** On SIGTERM: how long to wait for clients to leave before closing anyway (keep below SHUTDOWN_TIMEOUT_MS). */
   DRAIN_TIMEOUT_MS: msVar(5_000),
 });

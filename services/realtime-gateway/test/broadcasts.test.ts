@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent, MessageEvent, UnreadChangedEvent } from '@chat/contracts';
-import { broadcastsForChatEvent, broadcastsForMessageEvent } from '../src/domain/broadcasts.js';
+import { broadcastForUnread, broadcastsForChatEvent, broadcastsForMessageEvent } from '../src/domain/broadcasts.js';
 import { GarbageMeter } from '../src/entry/socket/guards.js';
 
 const chatId = 'c'.repeat(24);
@@ -104,11 +104,11 @@ describe('which sockets hear which domain event', () => {
     }
     expect(
       broadcastsForMessageEvent(
-        msg('read', { rev: 5, messageIds: ['m1'], readBy: bob, timestamp: 't', unreadCount: 0 }),
+        msg('read', { rev: 5, revs: [5], messageIds: ['m1'], readBy: bob, timestamp: 't', unreadCount: 0 }),
       )[0],
     ).toMatchObject({
       event: 'messages_read',
-      payload: { messageIds: ['m1'], readBy: bob, chatId, timestamp: 't', rev: 5 },
+      payload: { messageIds: ['m1'], readBy: bob, chatId, timestamp: 't', rev: 5, revs: [5] },
     });
     expect(
       broadcastsForMessageEvent(
@@ -119,7 +119,7 @@ describe('which sockets hear which domain event', () => {
         kind: 'emit',
         to: `chat:${chatId}`,
         event: 'messages_delivered',
-        payload: { messageIds: ['m1', 'm2'], deliveredTo: bob, chatId, timestamp: 't', rev: 7 },
+        payload: { messageIds: ['m1', 'm2'], deliveredTo: bob, chatId, timestamp: 't', rev: 7, revs: [6, 7] },
       },
     ]);
   });
@@ -130,14 +130,12 @@ describe('which sockets hear which domain event', () => {
       type: 'unread_changed',
       data: { userId: bob, unreadCount: 3, lastMessage: 'hi', senderId: alice },
     } as UnreadChangedEvent;
-    expect(broadcastsForChatEvent(e)).toEqual([
-      {
-        kind: 'emit',
-        to: `user:${bob}`,
-        event: 'unread_message',
-        payload: { chatId, unreadCount: 3, lastMessage: 'hi', senderId: alice },
-      },
-    ]);
+    expect(broadcastForUnread(e)).toEqual({
+      kind: 'emit',
+      to: `user:${bob}`,
+      event: 'unread_message',
+      payload: { chatId, unreadCount: 3, lastMessage: 'hi', senderId: alice },
+    });
   });
 
   it('blocked and rejected chats empty the room of both users; a deleted chat only of the deleter', () => {

@@ -93,8 +93,12 @@ describe('mark_as_delivered across two gateway nodes', () => {
       chatId,
       timestamp: expect.any(String),
       rev: expect.any(Number),
+      revs: expect.any(Array),
     });
     expect(event.messageIds).toHaveLength(2);
+    // One rev per message recorded, the highest as `rev`: a client sees no gap in them.
+    expect(event.revs).toHaveLength(2);
+    expect(Math.max(...event.revs!)).toBe(event.rev);
 
     const shown = await history(alice);
     for (const id of delivered) {
@@ -108,7 +112,10 @@ describe('mark_as_delivered across two gateway nodes', () => {
   it('a repeat records nothing and broadcasts nothing', async () => {
     const before = await history(alice);
     const quiet = noEvent(a, 'messages_delivered', 800);
-    expect(await emitAck(b, 'mark_as_delivered', { chatId, messageIds: delivered })).toEqual({ ok: true, messageIds: [] });
+    expect(await emitAck(b, 'mark_as_delivered', { chatId, messageIds: delivered })).toEqual({
+      ok: true,
+      messageIds: [],
+    });
     expect(await quiet).toBe(true);
     expect(await history(alice)).toEqual(before);
   });
@@ -203,10 +210,16 @@ describe('mark_as_delivered across two gateway nodes', () => {
   it('a read message counts as delivered: no new record, no broadcast, and history shows it delivered when read', async () => {
     const target = await fromAlice('read before delivered');
     const read = nextEvent(a, 'messages_read');
-    expect(await emitAck(b, 'mark_as_read', { chatId, messageIds: [target] })).toEqual({ ok: true, messageIds: [target] });
+    expect(await emitAck(b, 'mark_as_read', { chatId, messageIds: [target] })).toEqual({
+      ok: true,
+      messageIds: [target],
+    });
     const { timestamp } = await read;
     const quiet = noEvent(a, 'messages_delivered', 800);
-    expect(await emitAck(b, 'mark_as_delivered', { chatId, messageIds: [target] })).toEqual({ ok: true, messageIds: [] });
+    expect(await emitAck(b, 'mark_as_delivered', { chatId, messageIds: [target] })).toEqual({
+      ok: true,
+      messageIds: [],
+    });
     expect(await quiet).toBe(true);
     expect((await history(alice)).get(target).deliveredTo).toEqual([{ userId: bob, deliveredAt: timestamp }]);
   });

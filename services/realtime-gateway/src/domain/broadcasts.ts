@@ -19,7 +19,6 @@ export interface RoomExit {
   userId: string;
   chatId: string;
 }
-export type Broadcast = Emission | RoomExit;
 
 /** The contract's event envelopes type `type` as a plain string, so each case names its own shape. */
 type Ev<K extends keyof typeof messageEvents> = z.output<(typeof messageEvents)[K]>;
@@ -28,7 +27,7 @@ const emit = <E extends ServerEventName>(to: string, event: E, payload: ServerEv
   ({ kind: 'emit', to, event, payload }) as Emission;
 
 /** What the sockets see when a message event happens (specification "Server → Client Events"). */
-export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
+export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
   const chatRoom = rooms.chat(e.chatId);
   switch (e.type) {
     case 'created': {
@@ -91,6 +90,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
           chatId: e.chatId,
           timestamp: d.timestamp,
           rev: d.rev,
+          ...(d.revs && { revs: d.revs }),
         }),
       ];
     }
@@ -103,6 +103,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
           chatId: e.chatId,
           timestamp: d.timestamp,
           rev: d.rev,
+          revs: d.revs,
         }),
       ];
     }
@@ -111,29 +112,27 @@ export function broadcastsForMessageEvent(e: MessageEvent): Broadcast[] {
   }
 }
 
+/** A user's unread notice: their own sockets' `unread_message`. */
+export const broadcastForUnread = (e: UnreadChangedEvent): Emission =>
+  emit(rooms.user(e.data.userId), 'unread_message', {
+    chatId: e.chatId,
+    unreadCount: e.data.unreadCount,
+    lastMessage: e.data.lastMessage,
+    senderId: e.data.senderId,
+  });
+
 /**
  * Chat events: a chat that is blocked or rejected stops delivering to both participants,
- * one that is deleted stops delivering to the user who deleted it; unread changes go to the
- * user's own room. Other chat events change nothing live.
+ * one that is deleted stops delivering to the user who deleted it. Other chat events change
+ * nothing live.
  */
-export function broadcastsForChatEvent(e: ChatEvent | UnreadChangedEvent): Broadcast[] {
+export function broadcastsForChatEvent(e: ChatEvent): RoomExit[] {
   switch (e.type) {
-    case 'unread_changed': {
-      const d = (e as UnreadChangedEvent).data;
-      return [
-        emit(rooms.user(d.userId), 'unread_message', {
-          chatId: e.chatId,
-          unreadCount: d.unreadCount,
-          lastMessage: d.lastMessage,
-          senderId: d.senderId,
-        }),
-      ];
-    }
     case 'blocked':
     case 'rejected':
-      return (e as ChatEvent).data.participants.map((userId) => ({ kind: 'leave', userId, chatId: e.chatId }));
+      return e.data.participants.map((userId) => ({ kind: 'leave', userId, chatId: e.chatId }));
     case 'deleted':
-      return [{ kind: 'leave', userId: (e as ChatEvent).data.actorId, chatId: e.chatId }];
+      return [{ kind: 'leave', userId: e.data.actorId, chatId: e.chatId }];
     default:
       return [];
   }

@@ -13,6 +13,7 @@ import {
   messageSendMedia,
   messageSubjects,
   messageUnreact,
+  noticeSubjects,
   QUEUE_GROUPS,
   STREAMS,
   type ChatEventType,
@@ -157,7 +158,7 @@ export class FakeBackend {
     const unreadCount = [...this.messages.values()].filter(
       (m) => m.chatId === chatId && m.receiverId === userId && !m.readBy.has(userId) && !m.deleted,
     ).length;
-    await this.bus.publish(chatSubjects.unread(chatId), {
+    this.bus.notify(noticeSubjects.unread(userId), {
       eventId: randomUUID(),
       type: 'unread_changed',
       chatId,

@@ -2,10 +2,10 @@ import type { z } from 'zod';
 import {
   STREAMS,
   isObjectId,
-  chatSubjects,
   messageEventSchema,
   messageEvents,
   messageSubjects,
+  noticeSubjects,
   type MessageEvent,
   type UnreadChangedEvent,
 } from '@chat/contracts';
@@ -20,10 +20,10 @@ import { toChatView } from '../../domain/chat-view.js';
 import type { PublishOutbox } from '../../data/chat-outbox.js';
 
 /**
- * What the gateway needs for `unread_message`. The event id is derived from the source event,
- * so a redelivered message event re-publishes under the same id and JetStream drops the copy.
+ * What the gateway needs for `unread_message`, as a notice on core NATS: it carries the count
+ * itself, so a repeat changes nothing and a lost one is corrected by the next or by `GET /api/chats`.
  */
-async function publishUnread(bus: Bus, sourceEventId: string, chat: ChatRecord, userId: string): Promise<void> {
+function publishUnread(bus: Bus, sourceEventId: string, chat: ChatRecord, userId: string): void {
   const view = toChatView(chat, userId);
   const event: UnreadChangedEvent = {
     eventId: `${sourceEventId}.unread.${userId}`,
@@ -37,7 +37,7 @@ async function publishUnread(bus: Bus, sourceEventId: string, chat: ChatRecord, 
       senderId: view.lastSenderId ?? null,
     },
   };
-  await bus.publish(chatSubjects.unread(chat.id), event);
+  bus.notify(noticeSubjects.unread(userId), event);
 }
 
 // The contract's envelopes type `type` as string, so narrow by hand once the switch has matched.
@@ -144,14 +144,14 @@ export async function projectMessageEvents(
     const { event, projected } = kept[i] as (typeof kept)[number];
     if (o.apply) for (const userId of o.change.unreadChangedFor) notify.set(userId, event.eventId);
     else if (o.reason === 'ALREADY_APPLIED') {
-      // A redelivery after a crash between the write and the publish: publish again (deduplicated).
+      // A redelivery after a crash between the write and the notice: notify again (the count is absolute).
       const notified =
         projected.type === 'created' ? projected.receiverId : projected.type === 'read' ? projected.readBy : null;
       if (notified) notify.set(notified, event.eventId);
     } else if (o.reason === 'NOT_PARTICIPANT')
       logger.warn({ eventId: event.eventId, chatId }, 'message event for non-participants, skipped');
   });
-  for (const [userId, eventId] of notify) await publishUnread(bus, eventId, outcome.chat, userId);
+  for (const [userId, eventId] of notify) publishUnread(bus, eventId, outcome.chat, userId);
 }
 
 /** The durable consumer of the MESSAGES stream that keeps chats' last message and counters. */

@@ -13,12 +13,14 @@ import {
 } from '@chat/contracts';
 import { AppError, type Bus, type ChatAccessClient } from '@chat/platform';
 import type { TypingTracker } from '../../use-cases/typing.js';
+import type { LiveEvents } from '../bus/live-events.js';
 import type { GatewaySocket, SuccessOf } from '../../clients/sockets.js';
 
 export interface HandlerDeps {
   bus: Bus;
   typing: TypingTracker;
   chats: ChatAccessClient;
+  live: LiveEvents;
   maxRooms: number;
   /** The usual deadline of a NATS request (NATS_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;
@@ -54,6 +56,8 @@ export function clientHandlers(socket: GatewaySocket, deps: HandlerDeps): Handle
       }
       await deps.chats.check(chatId, userId, 'read');
       await socket.join(room);
+      // Acknowledged once this node hears the chat's events: nothing published after the ack is missed.
+      await deps.live.ready(room);
       return { chatId, message: 'Joined chat' };
     },
 

@@ -21,6 +21,7 @@ import { CutUsers } from '../../data/cut-users.js';
 import { createEventRateLimiter, GarbageMeter } from './guards.js';
 import { onClientEvent, type EventGuards } from './handle-event.js';
 import type { TypingTracker } from '../../use-cases/typing.js';
+import type { LiveEvents } from '../bus/live-events.js';
 import type { GatewayServer, GatewaySocket } from '../../clients/sockets.js';
 
 export interface SocketServerDeps {
@@ -101,6 +102,7 @@ export interface ConnectionDeps {
   presence: Presence;
   typing: TypingTracker;
   chats: ChatAccessClient;
+  live: LiveEvents;
   cutUsers: CutUsers;
   isDraining: () => boolean;
 }
@@ -148,6 +150,7 @@ export function handleConnections(io: GatewayServer, deps: ConnectionDeps): void
     const handlers = clientHandlers(socket, {
       bus: deps.bus,
       chats: deps.chats,
+      live: deps.live,
       typing: deps.typing,
       maxRooms: config.SOCKET_MAX_ROOMS,
       requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,

@@ -1,0 +1,96 @@
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import { messageSubjects, noticeSubjects, type MessageEvent, type UnreadChangedEvent } from '@chat/contracts';
+import type { Bus, Logger } from '@chat/platform';
+import { broadcastForUnread, broadcastsForMessageEvent, type Emission } from '../../domain/broadcasts.js';
+import { emitLoose, type GatewayServer } from '../../clients/sockets.js';
+
+/** This node's live subscriptions; `ready(room)` resolves once the room's is in force at the server. */
+export interface LiveEvents {
+  ready(room: string): Promise<void>;
+  stop(): void;
+}
+
+const CHAT_ROOM = 'chat:';
+const USER_ROOM = 'user:';
+
+/**
+ * Live fan-out on core NATS. A node subscribes to the events of the rooms its own sockets are in
+ * (a chat room: the chat's message events, which reach core subscribers as message-api publishes
+ * them to the stream; a user room: the user's notices) and emits them to its local sockets only,
+ * so a message costs no durable consumer, no ack and no Redis adapter hop, and a node receives
+ * only its own chats' events however many nodes there are. NATS does not redeliver: a node that
+ * misses an event leaves a gap in the chat's revs, which clients close through `/changes`.
+ */
+export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): LiveEvents {
+  const adapter = io.of('/').adapter;
+  const local = io.local;
+  const emitHere = (emissions: Emission[], rooms: (room: string) => boolean) => {
+    for (const e of emissions) if (rooms(e.to)) emitLoose(local.to(e.to), e.event, e.payload);
+  };
+  const parsed = <T>(msg: Msg): T | undefined => {
+    try {
+      return msg.json<T>();
+    } catch (err) {
+      logger.error({ err, subject: msg.subject }, 'malformed live event dropped');
+      return undefined;
+    }
+  };
+  const delivering = (deliver: (msg: Msg) => void) => (err: Error | null, msg: Msg) => {
+    if (err) return logger.error({ err }, 'live subscription error');
+    try {
+      deliver(msg);
+    } catch (err) {
+      logger.error({ err, subject: msg.subject }, 'live event not delivered');
+    }
+  };
+
+  const fromChat = delivering((msg) => {
+    const event = parsed<MessageEvent>(msg);
+    // A delete for one user goes to their own room, through `ownDeletes` below.
+    if (event) emitHere(broadcastsForMessageEvent(event), (room) => room.startsWith(CHAT_ROOM));
+  });
+  const forUser = delivering((msg) => {
+    const notice = parsed<UnreadChangedEvent>(msg);
+    if (notice) emitHere([broadcastForUnread(notice)], () => true);
+  });
+  // Deletes are rare, and a deleter's sockets need not be in the chat's room: one node-wide subscription.
+  const ownDeletes = bus.nc.subscribe(messageSubjects.deleted, {
+    callback: delivering((msg) => {
+      const event = parsed<MessageEvent>(msg);
+      if (event) emitHere(broadcastsForMessageEvent(event), (room) => room.startsWith(USER_ROOM));
+    }),
+  });
+
+  const subscriptions = new Map<string, { sub: Subscription; ready: Promise<void> }>();
+  const subscribe = (room: string) => {
+    const [subject, callback] = room.startsWith(CHAT_ROOM)
+      ? [messageSubjects.ofChat(room.slice(CHAT_ROOM.length)), fromChat]
+      : room.startsWith(USER_ROOM)
+        ? [noticeSubjects.forUser(room.slice(USER_ROOM.length)), forUser]
+        : [];
+    if (!subject || !callback || subscriptions.has(room)) return;
+    const sub = bus.nc.subscribe(subject, { callback });
+    // Once the server has the subscription, every later publish reaches it.
+    const ready = bus.nc.flush().catch((err: unknown) => logger.warn({ err, room }, 'live subscription not confirmed'));
+    subscriptions.set(room, { sub, ready });
+  };
+  const unsubscribe = (room: string) => {
+    subscriptions.get(room)?.sub.unsubscribe();
+    subscriptions.delete(room);
+  };
+  adapter.on('create-room', subscribe);
+  adapter.on('delete-room', unsubscribe);
+  for (const room of adapter.rooms.keys()) subscribe(room);
+
+  return {
+    ready: async (room) => {
+      await subscriptions.get(room)?.ready;
+    },
+    stop: () => {
+      adapter.off('create-room', subscribe);
+      adapter.off('delete-room', unsubscribe);
+      ownDeletes.unsubscribe();
+      for (const room of [...subscriptions.keys()]) unsubscribe(room);
+    },
+  };
+}
