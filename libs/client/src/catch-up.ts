@@ -71,7 +71,10 @@ export class CatchUp {
         this.again = false;
         for (;;) {
           const since = this.store.cursor;
-          const { data } = await this.retrying(() => this.ctx.rest.messages.changes(this.chatId, { since, limit: FEED_PAGE }), attempts);
+          const { data } = await this.retrying(
+            () => this.ctx.rest.messages.changes(this.chatId, { since, limit: FEED_PAGE }),
+            attempts,
+          );
           for (const change of data.changes) this.store.applyChange('isDeleted' in change ? change : normalize(change));
           this.store.cursor = Math.max(this.store.cursor, data.rev);
           if (!data.hasMore) break;

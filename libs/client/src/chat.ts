@@ -109,7 +109,11 @@ export class ChatHandle extends Emitter<ChatEvents> {
       delivery: ctx.delivery,
       onError: (err) => this.emit('error', err),
     });
-    this.typingSender = new TypingSender((event) => this.ctx.conn.fire(event, { chatId: id }), o.typingIntervalMs, o.typingIdleMs);
+    this.typingSender = new TypingSender(
+      (event) => this.ctx.conn.fire(event, { chatId: id }),
+      o.typingIntervalMs,
+      o.typingIdleMs,
+    );
     this.peerTyping = new PeerTyping((userId, typing) => this.emit('typing', { userId, typing }), 8_000);
   }
 
@@ -142,10 +146,12 @@ export class ChatHandle extends Emitter<ChatEvents> {
     if (!this.opening) {
       this.tracked = true;
       const joined = this.ctx.conn.connected ? this.join() : Promise.resolve();
-      this.opening = joined.then(() => this.catchUp.request(true)).catch((err: unknown) => {
-        this.opening = undefined;
-        throw err;
-      });
+      this.opening = joined
+        .then(() => this.catchUp.request(true))
+        .catch((err: unknown) => {
+          this.opening = undefined;
+          throw err;
+        });
     }
     return this.opening.then(() => this);
   }
@@ -157,7 +163,8 @@ export class ChatHandle extends Emitter<ChatEvents> {
     this.typingSender.stop();
     this.peerTyping.clear();
     this.catchUp.stop();
-    if (this.ctx.conn.connected) this.ctx.conn.request('leave_chat', { chatId: this.id }, this.ctx.options.ackTimeoutMs).catch(() => undefined);
+    if (this.ctx.conn.connected)
+      this.ctx.conn.request('leave_chat', { chatId: this.id }, this.ctx.options.ackTimeoutMs).catch(() => undefined);
   }
 
   /** Joins again and catches up: after an unblock, or when a deleted chat came back (the server removed us from the room). */
@@ -190,7 +197,11 @@ export class ChatHandle extends Emitter<ChatEvents> {
   send(content: string, opts: { replyToId?: string } = {}): Promise<Message> {
     const text = content.trim();
     if (text.length === 0 || [...text].length > this.ctx.options.maxContentLength)
-      return Promise.reject(new ChatError(`content must be 1 to ${this.ctx.options.maxContentLength} characters`, 'VALIDATION', { event: 'send_message' }));
+      return Promise.reject(
+        new ChatError(`content must be 1 to ${this.ctx.options.maxContentLength} characters`, 'VALIDATION', {
+          event: 'send_message',
+        }),
+      );
     this.typingSender.stop();
     return this.sendReliably({ messageType: 'text', content: text, replyToId: opts.replyToId });
   }
@@ -209,7 +220,10 @@ export class ChatHandle extends Emitter<ChatEvents> {
   }
 
   /** Uploads up to 10 files in one request, then sends each that was accepted, in order. */
-  async sendFiles(files: FileInput[], opts: { replyToId?: string } = {}): Promise<{ messages: Message[]; failed: BulkFailure[] }> {
+  async sendFiles(
+    files: FileInput[],
+    opts: { replyToId?: string } = {},
+  ): Promise<{ messages: Message[]; failed: BulkFailure[] }> {
     const res = await this.ctx.rest.media.bulkUpload(this.id, files);
     const messages: Message[] = [];
     for (const uploaded of res.data) messages.push(await this.sendUploaded(uploaded, opts));
@@ -219,7 +233,11 @@ export class ChatHandle extends Emitter<ChatEvents> {
   edit(messageId: string, newContent: string): Promise<void> {
     const text = newContent.trim();
     if (text.length === 0 || [...text].length > this.ctx.options.maxContentLength)
-      return Promise.reject(new ChatError(`content must be 1 to ${this.ctx.options.maxContentLength} characters`, 'VALIDATION', { event: 'edit_message' }));
+      return Promise.reject(
+        new ChatError(`content must be 1 to ${this.ctx.options.maxContentLength} characters`, 'VALIDATION', {
+          event: 'edit_message',
+        }),
+      );
     return this.act('edit_message', { chatId: this.id, messageId, newContent: text });
   }
   /** Default scope: `everyone` for my own messages, `me` (hide) for the other's. */
@@ -236,10 +254,16 @@ export class ChatHandle extends Emitter<ChatEvents> {
   /** Marks messages read (default: every held message from the other side I have not read); resolves with the ids newly marked. */
   async markRead(messageIds?: string[]): Promise<string[]> {
     const me = this.ctx.me();
-    const ids = messageIds ?? this.messages.filter((m) => m.senderId !== me && !m.readBy.some((r) => r.userId === me)).map((m) => m._id);
+    const ids =
+      messageIds ??
+      this.messages.filter((m) => m.senderId !== me && !m.readBy.some((r) => r.userId === me)).map((m) => m._id);
     const marked: string[] = [];
     for (let i = 0; i < ids.length; i += MARK_READ_MAX) {
-      const ack = await this.request<{ messageIds: string[] }>('mark_as_read', { chatId: this.id, messageIds: ids.slice(i, i + MARK_READ_MAX) }, 3);
+      const ack = await this.request<{ messageIds: string[] }>(
+        'mark_as_read',
+        { chatId: this.id, messageIds: ids.slice(i, i + MARK_READ_MAX) },
+        3,
+      );
       marked.push(...ack.messageIds);
     }
     return marked;
@@ -322,7 +346,14 @@ export class ChatHandle extends Emitter<ChatEvents> {
         return this.delta(p.messageId, { type: 'edit', rev: p.rev, content: p.newContent, editedAt: p.editedAt });
       case 'reaction_added':
       case 'reaction_removed':
-        return this.delta(p.messageId, { type: 'reaction', rev: p.rev, userId: p.userId, emoji: p.emoji, added: event === 'reaction_added', at: p.timestamp });
+        return this.delta(p.messageId, {
+          type: 'reaction',
+          rev: p.rev,
+          userId: p.userId,
+          emoji: p.emoji,
+          added: event === 'reaction_added',
+          at: p.timestamp,
+        });
       case 'message_deleted':
         return this.store.remove(p.messageId, p.rev);
       case 'messages_read':
@@ -331,7 +362,9 @@ export class ChatHandle extends Emitter<ChatEvents> {
         const userId: string = type === 'read' ? p.readBy : p.deliveredTo;
         const ids: string[] = p.messageIds;
         // Receipts of unheld messages need no catch-up: a message loaded later comes with them.
-        const missing = ids.filter((id) => this.store.applyDelta(id, { type, rev: p.rev ?? 0, userId, at: p.timestamp }) === 'unknown');
+        const missing = ids.filter(
+          (id) => this.store.applyDelta(id, { type, rev: p.rev ?? 0, userId, at: p.timestamp }) === 'unknown',
+        );
         if (missing.some((id) => this.store.knows(id))) this.catchUp.soon();
         this.emit(type, { messageIds: ids, userId, at: p.timestamp });
         return;
@@ -380,14 +413,22 @@ export class ChatHandle extends Emitter<ChatEvents> {
   }
 
   private request<T extends object>(event: string, payload: Record<string, unknown>, maxAttempts: number) {
-    return requestReliably<T>(this.ctx.conn, event, payload, { ackTimeoutMs: this.ctx.options.ackTimeoutMs, maxAttempts });
+    return requestReliably<T>(this.ctx.conn, event, payload, {
+      ackTimeoutMs: this.ctx.options.ackTimeoutMs,
+      maxAttempts,
+    });
   }
 
   private async act(event: string, payload: Record<string, unknown>): Promise<void> {
     await this.request(event, payload, 3);
   }
 
-  private sendReliably(msg: { messageType: MessageType; content: string; media?: Media; replyToId?: string }): Promise<Message> {
+  private sendReliably(msg: {
+    messageType: MessageType;
+    content: string;
+    media?: Media;
+    replyToId?: string;
+  }): Promise<Message> {
     void this.open().catch(() => undefined); // its echo and catch-up need the room
     return this.outbox.send(msg);
   }

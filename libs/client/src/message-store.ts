@@ -191,7 +191,9 @@ export class MessageStore {
         const key = reactionKey(delta.userId, delta.emoji);
         if (delta.rev <= Math.max(e.baseRev, e.reactionRevs.get(key) ?? 0)) return 'applied';
         const others = m.reactions.filter((r) => reactionKey(r.userId, r.emoji) !== key);
-        m.reactions = delta.added ? [...others, { userId: delta.userId, emoji: delta.emoji, createdAt: delta.at }] : others;
+        m.reactions = delta.added
+          ? [...others, { userId: delta.userId, emoji: delta.emoji, createdAt: delta.at }]
+          : others;
         e.reactionRevs.set(key, delta.rev);
         break;
       }
@@ -257,7 +259,8 @@ export class MessageStore {
     if (s.rev <= e.baseRev) return;
     const held = e.message;
     const m: Message = { ...s, rev: Math.max(s.rev, held.rev) };
-    if (e.contentRev > s.rev) Object.assign(m, { content: held.content, isEdited: held.isEdited, editedAt: held.editedAt });
+    if (e.contentRev > s.rev)
+      Object.assign(m, { content: held.content, isEdited: held.isEdited, editedAt: held.editedAt });
     for (const [key, rev] of e.reactionRevs) {
       if (rev <= s.rev) continue;
       const mine = held.reactions.find((r) => reactionKey(r.userId, r.emoji) === key);
