@@ -53,6 +53,8 @@ function unionBy<T>(a: T[], b: T[], key: (x: T) => string): T[] {
  *   the missing one arrives, live or through the feed, and while the caller syncs (`beginSync`
  *   .. `endSync`) new messages are announced together at the end, sorted.
  * - A change older than what is held is not applied twice nor over a newer one.
+ * - The cursor follows live events while their revs run on from it; a rev they skip
+ *   (`hasRevGap`) is left to the feed.
  */
 export class MessageStore {
   private readonly entries = new Map<string, Entry>();
@@ -64,8 +66,13 @@ export class MessageStore {
   private readonly deferred = new Set<string>();
   private syncing = 0;
   private sortedCache: Message[] | undefined;
-  /** The feed cursor: every change up to it has been applied. */
-  cursor = 0;
+  private feedCursor = 0;
+  /**
+   * Revs above the cursor that live events brought and the store applied. Gateways no longer
+   * redeliver a live event they missed, so a rev between the cursor and these may be lost:
+   * `hasRevGap` tells the caller, and the feed closes it.
+   */
+  private readonly liveRevs = new Set<number>();
   /** Highest seq known (held, removed or tombstoned): a live message right after it is next. */
   maxSeq = 0;
   /** Messages below this seq are not loaded (older history): feed entries for them are skipped. */
@@ -74,6 +81,31 @@ export class MessageStore {
   oldestId: string | undefined;
 
   constructor(private readonly announce: (change: StoreChange) => void) {}
+
+  /** The feed cursor: every change up to it has been applied. */
+  get cursor(): number {
+    return this.feedCursor;
+  }
+  set cursor(rev: number) {
+    this.feedCursor = rev;
+    for (const seen of this.liveRevs) if (seen <= rev) this.liveRevs.delete(seen);
+    this.advanceCursor();
+  }
+
+  /**
+   * Revs of a live event the store applied whole (a change it could not apply is left to the
+   * feed: the cursor must not pass it). The cursor moves over them only while they continue it
+   * without a hole; past a hole it is the feed's to move.
+   */
+  noteLive(revs: readonly number[]): void {
+    for (const rev of revs) if (Number.isInteger(rev) && rev > this.feedCursor) this.liveRevs.add(rev);
+    this.advanceCursor();
+  }
+
+  /** A rev between the cursor and one seen live is missing: lost, still on its way, or never shown to me (only the feed tells). */
+  get hasRevGap(): boolean {
+    return this.liveRevs.size > 0;
+  }
 
   /** Held messages in `seq` order. */
   get messages(): Message[] {
@@ -149,11 +181,12 @@ export class MessageStore {
   /**
    * A new message from a live event. `gap` when it cannot be shown yet (a seq is missing before
    * it, the message it replies to is unknown, or a sync is running): the caller then syncs.
+   * Its rev is noted (`noteLive`) once it is applied.
    */
   applyLive(m: Message, replyKnown: boolean): 'applied' | 'gap' {
-    if (this.gone.has(m._id)) return 'applied';
-    if (this.entries.has(m._id)) {
+    if (this.gone.has(m._id) || this.entries.has(m._id)) {
       this.applyState(m);
+      this.noteLive([m.rev]);
       return 'applied';
     }
     if (this.syncing > 0 || m.seq > this.maxSeq + 1 || !replyKnown) {
@@ -161,6 +194,7 @@ export class MessageStore {
       return 'gap';
     }
     this.applyState(m);
+    this.noteLive([m.rev]);
     // Messages that waited for this one go now, while each is the next.
     this.releaseWaiting((next, replyKnown) => replyKnown && next.seq <= this.maxSeq + 1);
     return 'applied';
@@ -240,7 +274,13 @@ export class MessageStore {
       if (!next) return;
       this.waiting.delete(next._id);
       this.applyState(next);
+      this.noteLive([next.rev]);
     }
+  }
+
+  /** Moves the cursor over the live revs that continue it. */
+  private advanceCursor(): void {
+    while (this.liveRevs.delete(this.feedCursor + 1)) this.feedCursor++;
   }
 
   /** A whole message (page, feed, live creation), merged with the newer parts already held. */

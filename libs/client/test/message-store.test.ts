@@ -193,4 +193,87 @@ describe('MessageStore', () => {
     s.applyLive(msg(3), true);
     expect(kinds()).toEqual(['message:1', 'message:2', 'remove:1', 'remove:2', 'message:3']);
   });
+
+  describe('rev gaps (live events the gateway lost are not redelivered)', () => {
+    /** A store caught up to rev `cursor`, holding messages 1..3 (revs 1..3). */
+    function caughtUp(cursor = 3) {
+      const t = store();
+      t.s.beginSync();
+      t.s.loadNewest([msg(3), msg(2), msg(1)], true);
+      t.s.cursor = cursor;
+      t.s.endSync();
+      return t;
+    }
+    const react = (rev: number) =>
+      ({ type: 'reaction', rev, userId: PEER, emoji: '👍', added: true, at: `t${rev}` }) as const;
+
+    it('live events whose revs run on from the cursor leave no gap and carry the cursor along', () => {
+      const { s } = caughtUp();
+      s.applyLive(msg(4), true);
+      s.applyDelta(id(4), react(5));
+      s.noteLive([5]);
+      s.applyDelta(id(1), { type: 'edit', rev: 6, content: 'edited', editedAt: 't6' });
+      s.noteLive([6]);
+      s.remove(id(2), 7);
+      s.noteLive([7]);
+      expect(s.hasRevGap).toBe(false);
+      expect(s.cursor).toBe(7);
+    });
+
+    it('a rev skipped is a gap, and the cursor stays below it', () => {
+      const { s } = caughtUp();
+      s.applyDelta(id(1), react(5)); // rev 4 never came
+      s.noteLive([5]);
+      expect(s.hasRevGap).toBe(true);
+      expect(s.cursor).toBe(3);
+      // Later events do not move the cursor past the hole either.
+      s.applyLive(msg(4, { rev: 6 }), true);
+      expect(s.hasRevGap).toBe(true);
+      expect(s.cursor).toBe(3);
+    });
+
+    it('the missing rev arriving late (out of order) closes the gap: nothing to catch up', () => {
+      const { s } = caughtUp();
+      s.applyDelta(id(1), react(5));
+      s.noteLive([5]);
+      expect(s.hasRevGap).toBe(true);
+      s.applyLive(msg(4), true);
+      expect(s.hasRevGap).toBe(false);
+      expect(s.cursor).toBe(5);
+    });
+
+    it('a receipt with `revs` covers all of them; one with only `rev` (its highest) leaves the others to the feed', () => {
+      const { s } = caughtUp();
+      s.noteLive([4, 5, 6]); // a read of three messages
+      expect(s.hasRevGap).toBe(false);
+      expect(s.cursor).toBe(6);
+      s.noteLive([9]); // a read of three more, without `revs`: 7 and 8 are not known to be it
+      expect(s.hasRevGap).toBe(true);
+      expect(s.cursor).toBe(6);
+    });
+
+    it('the cursor jump of a catch-up clears the gaps below it and takes up the live revs that continue it', () => {
+      const { s } = caughtUp();
+      s.noteLive([5]);
+      s.noteLive([8]);
+      s.noteLive([10]);
+      expect(s.hasRevGap).toBe(true);
+      s.cursor = 7; // the feed answered rev 7: 4 and 6 were never for me, 5 is passed
+      expect(s.hasRevGap).toBe(true); // 9 is still missing
+      expect(s.cursor).toBe(8);
+      s.cursor = 9;
+      expect(s.hasRevGap).toBe(false);
+      expect(s.cursor).toBe(10);
+    });
+
+    it('a live message held for a missing seq does not move the cursor until it is applied', () => {
+      const { s } = caughtUp();
+      expect(s.applyLive(msg(5), true)).toBe('gap');
+      expect(s.cursor).toBe(3);
+      expect(s.hasRevGap).toBe(false); // the seq gap is what waits; the rev follows once it is shown
+      s.applyLive(msg(4), true);
+      expect(s.cursor).toBe(5);
+      expect(s.hasRevGap).toBe(false);
+    });
+  });
 });
