@@ -5,7 +5,7 @@ import { backoff, sleep } from './reliable.js';
 import type { RestClient } from './rest.js';
 
 const FEED_PAGE = 100;
-/** How long a live message that skipped a seq waits for the missing one before the feed is asked. */
+/** How long a seq or rev a live event skipped may stay missing before the feed is asked. */
 const GAP_WAIT_MS = 150;
 
 /**
@@ -46,14 +46,28 @@ export class CatchUp {
     void this.request().catch(() => undefined);
   }
 
-  /** A live message is waiting for a missing seq: give the missing one a moment to arrive live, then read the feed. */
+  /**
+   * After a live event: if it skipped something (a seq a message waits for, a rev), give the
+   * missing one a moment to arrive live (events may come out of order), then read the feed.
+   * The wait is not restarted by later events, so a steady stream cannot put the catch-up off;
+   * nothing missing, no request.
+   */
   afterGap(): void {
-    clearTimeout(this.gapTimer);
-    this.gapTimer = setTimeout(() => this.store.hasWaiting && this.soon(), GAP_WAIT_MS);
+    if (this.gapTimer !== undefined || !this.missing()) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      // A run in progress checks again when it ends.
+      if (!this.run && this.missing()) this.soon();
+    }, GAP_WAIT_MS);
   }
 
   stop(): void {
     clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
+  }
+
+  private missing(): boolean {
+    return this.store.hasWaiting || this.store.hasRevGap;
   }
 
   private async runOnce(initial: boolean): Promise<void> {
@@ -85,8 +99,8 @@ export class CatchUp {
     } finally {
       this.store.endSync();
     }
-    // A live message past a seq the feed had not shown yet: go round again shortly.
-    if (this.store.hasWaiting) this.afterGap();
+    // A live event past a seq or rev the feed had not reached yet: go round again shortly.
+    this.afterGap();
     this.ctx.onSynced(this.store.cursor);
   }
 

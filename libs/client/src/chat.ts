@@ -338,7 +338,8 @@ export class ChatHandle extends Emitter<ChatEvents> {
       case 'media_received': {
         const replied = p.replyTo ? this.store.get(p.replyTo) : undefined;
         const m = messageFromEvent(payload as ServerEvents['message_received'], replied);
-        if (this.store.applyLive(m, !p.replyTo || replied !== undefined) === 'gap') this.catchUp.afterGap();
+        this.store.applyLive(m, !p.replyTo || replied !== undefined);
+        this.catchUp.afterGap();
         if (p.senderId !== me) this.peerTyping.set(p.senderId, false);
         return;
       }
@@ -355,7 +356,8 @@ export class ChatHandle extends Emitter<ChatEvents> {
           at: p.timestamp,
         });
       case 'message_deleted':
-        return this.store.remove(p.messageId, p.rev);
+        this.store.remove(p.messageId, p.rev);
+        return this.appliedLive([p.rev]);
       case 'messages_read':
       case 'messages_delivered': {
         const type = event === 'messages_read' ? 'read' : 'delivered';
@@ -366,6 +368,8 @@ export class ChatHandle extends Emitter<ChatEvents> {
           (id) => this.store.applyDelta(id, { type, rev: p.rev ?? 0, userId, at: p.timestamp }) === 'unknown',
         );
         if (missing.some((id) => this.store.knows(id))) this.catchUp.soon();
+        // A receipt of k messages takes k revs (`rev` the highest): without `revs` the others look missing, and the feed settles them.
+        else this.appliedLive(Array.isArray(p.revs) ? p.revs : [p.rev]);
         this.emit(type, { messageIds: ids, userId, at: p.timestamp });
         return;
       }
@@ -386,6 +390,13 @@ export class ChatHandle extends Emitter<ChatEvents> {
 
   private delta(messageId: string, delta: Delta): void {
     if (this.store.applyDelta(messageId, delta) === 'unknown') this.catchUp.soon();
+    else this.appliedLive([delta.rev]);
+  }
+
+  /** A live change was applied: its revs may move the cursor, or show one missing (the catch-up then follows). */
+  private appliedLive(revs: number[]): void {
+    this.store.noteLive(revs);
+    this.catchUp.afterGap();
   }
 
   private onStoreChange(c: StoreChange): void {
