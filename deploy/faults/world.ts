@@ -34,16 +34,19 @@ const FAST = {
 };
 const slow = { readyTimeoutMs: 60_000 };
 
-export async function startFaultWorld(opts: TestInfraOptions = {}): Promise<FaultWorld> {
+/** Settings of one process of the world only (e.g. a fault it injects into itself). */
+export type ProcessEnv = Partial<Record<'chat1' | 'chat2' | 'message1' | 'message2', Record<string, string>>>;
+
+export async function startFaultWorld(opts: TestInfraOptions = {}, own: ProcessEnv = {}): Promise<FaultWorld> {
   const infra = await startTestInfra(opts);
   const env = { ...infra.env, ...FAST };
   const start = (name: ServiceName, extra: Record<string, string> = {}) =>
     spawnService(name, { ...env, ...extra }, slow);
   const [chat1, chat2, message1, message2, gw1, gw2] = await Promise.all([
-    start('chat-api'),
-    start('chat-api'),
-    start('message-api'),
-    start('message-api'),
+    start('chat-api', own.chat1),
+    start('chat-api', own.chat2),
+    start('message-api', own.message1),
+    start('message-api', own.message2),
     start('realtime-gateway', { GATEWAY_NODE_ID: 'gw1' }),
     start('realtime-gateway', { GATEWAY_NODE_ID: 'gw2' }),
   ]);
@@ -265,7 +268,11 @@ export interface FaultOutcome {
  * its repair, if any); 4 s later the traffic stops. Then every receiver's unread count must
  * come right and every acknowledged message be there exactly once. Prints the fault's line.
  */
-export async function faultDuringTraffic(w: FaultWorld, name: string, inject: () => Promise<void>): Promise<FaultOutcome> {
+export async function faultDuringTraffic(
+  w: FaultWorld,
+  name: string,
+  inject: () => Promise<void>,
+): Promise<FaultOutcome> {
   const conversations: Conversation[] = [];
   for (let i = 0; i < 4; i++) conversations.push(await openConversation(w));
   try {

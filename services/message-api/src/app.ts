@@ -49,21 +49,25 @@ export async function startMessageApi(
   const locks = redisLock(links.redis, 'message-change', { leaseMs: config.CHAT_LOCK_TTL_MS });
   const collections = await openCollections(links.mongo, logger, locks);
   const repo = new MessageRepository(collections.messages, collections.chatRevs);
-  const numbers = new ChatNumbers(links.redis, {
-    highestStored: (chatId) => repo.lastNumbers(chatId),
-    recordChangeRev: (chatId, rev) => repo.recordChangeRev(chatId, rev),
-  });
+  const numbers = new ChatNumbers(
+    links.redis,
+    {
+      highestStored: (chatId) => repo.lastNumbers(chatId),
+      recordChangeRev: (chatId, rev) => repo.recordChangeRev(chatId, rev),
+    },
+    { inFlightMs: 10_000, unpublishedMs: config.OUTBOX_RELAY_AFTER_MS },
+  );
   const publisher = overrides.publisher ?? links.bus;
   const published = outboxPublisher((subject, event) => publisher.publish(subject, event), logger, metrics);
   const outbox = new EventOutbox(published, repo, numbers, locks, collections, logger, {
     intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
     afterMs: config.OUTBOX_RELAY_AFTER_MS,
-    sweepMs: 200,
   });
   const writer = new MessageWriter(repo, numbers, outbox, logger, {
     maxBatch: config.SEND_BATCH_MAX,
     maxQueued: config.SEND_QUEUE_MAX,
     concurrency: config.SEND_BATCH_CONCURRENCY,
+    crashAfterStore: config.NODE_ENV === 'test' ? config.TEST_CRASH_AFTER_STORE : 0,
   });
   const access = overrides.access ?? busAccessGate(links.bus, { ttlMs: config.ACCESS_CACHE_TTL_MS });
   const deps: MessageDeps = {

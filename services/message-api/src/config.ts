@@ -22,5 +22,10 @@ export const messageApiConfigSchema = baseConfigSchema.extend({
   TEXT_ERASE_RETRY_MS: msVar(2_000),
   /** Most messages one `/search` request examines, newest first (API.md: 5,000). */
   SEARCH_WINDOW: z.coerce.number().int().min(1).max(100_000).default(5_000),
+  /**
+   * Fault tests only (honoured when NODE_ENV=test): the process kills itself right after storing
+   * its n-th batch of sends, before publishing their events. 0: never.
+   */
+  TEST_CRASH_AFTER_STORE: z.coerce.number().int().min(0).default(0),
 });
 export type MessageApiConfig = z.infer<typeof messageApiConfigSchema>;

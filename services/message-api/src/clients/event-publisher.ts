@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { messageSubjects, type messageEvents, type MessageEventType } from '@chat/contracts';
+import type { StoredMessage } from '../domain/message.js';
 
 /** Where events go: the bus in production, something that fails on purpose in tests. */
 export interface EventPublisher {
@@ -24,6 +25,30 @@ export function messageEvent<T extends MessageEventType>(
   const event = { eventId, type, chatId, occurredAt: new Date().toISOString(), data };
   return { subject: messageSubjects.forEvent(event), event };
 }
+
+/**
+ * A new message's `created` event, given the rev it was created with. Its id is derived from the
+ * message, so a republish (the relay after a writer died) is stored once by JetStream.
+ */
+export const createdEvent = (m: StoredMessage, rev: number): OutgoingEvent =>
+  messageEvent(
+    'created',
+    m.chatId,
+    {
+      messageId: m.id,
+      rev,
+      seq: m.seq,
+      senderId: m.senderId,
+      receiverId: m.receiverId,
+      content: m.content,
+      messageType: m.messageType,
+      media: m.media,
+      clientMessageId: m.clientMessageId,
+      replyTo: m.replyTo,
+      createdAt: m.createdAt.toISOString(),
+    },
+    `${m.id}.created`,
+  );
 
 /** Outbox entries are stored as JSON strings so `$pullAll` can remove exactly one (FerretDB has no conditional $pull). */
 export const encodeEvent = (e: OutgoingEvent): string => JSON.stringify(e);

@@ -8,8 +8,23 @@ export interface TakenNumbers {
   rev: number;
 }
 
-// KEYS: the chat's counters (hash), its revs in flight (sorted set).
-// ARGV: seqs wanted, revs wanted, in-flight expiry (epoch ms), then the seed (seq, rev) or ''.
+/**
+ * New messages of one chat numbered together, whose `created` events are not known to be
+ * published yet: `count` messages from `seq` and `rev` on, one each. Kept in Redis from their
+ * numbering until their publish, instead of an outbox row in the store.
+ */
+export interface UnpublishedSends extends TakenNumbers {
+  chatId: string;
+  count: number;
+  /** Its member of the sorted set (`<chatId>:<seq>:<rev>:<count>`). */
+  mark: string;
+}
+
+const UNPUBLISHED_KEY = 'sends-unpublished';
+
+// KEYS: the chat's counters (hash), its revs in flight (sorted set), the unpublished sends (sorted set).
+// ARGV: seqs wanted, revs wanted, in-flight expiry (epoch ms), the seed (seq, rev) or '', chat id,
+// when unpublished sends become the relay's (epoch ms).
 // Answers nil when the counters are missing and no seed was given: the caller reads the store.
 const TAKE = `
 if redis.call('exists', KEYS[1]) == 0 then
@@ -22,7 +37,21 @@ local rev = redis.call('hincrby', KEYS[1], 'rev', revs)
 redis.call('pexpire', KEYS[1], ${7 * 24 * 3600 * 1000})
 for r = rev - revs + 1, rev do redis.call('zadd', KEYS[2], r, ARGV[3] .. ':' .. r) end
 redis.call('pexpire', KEYS[2], 60000)
+if seqs > 0 then
+  redis.call('zadd', KEYS[3], ARGV[7], ARGV[6] .. ':' .. (seq - seqs + 1) .. ':' .. (rev - revs + 1) .. ':' .. seqs)
+end
 return {seq - seqs + 1, rev - revs + 1}`;
+
+// KEYS: the chat's revs in flight, the unpublished sends. ARGV: first rev, count, the sends' mark or ''.
+const SETTLE = `
+redis.call('zremrangebyscore', KEYS[1], ARGV[1], tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1)
+if ARGV[3] ~= '' then redis.call('zrem', KEYS[2], ARGV[3]) end
+return 1`;
+
+const parseMark = (mark: string): UnpublishedSends => {
+  const [chatId = '', seq, rev, count] = mark.split(':');
+  return { chatId, seq: Number(seq), rev: Number(rev), count: Number(count), mark };
+};
 
 /**
  * Per-chat numbering without a lock: Redis hands out `seq` and `rev` atomically, so concurrent
@@ -46,19 +75,25 @@ export class ChatNumbers {
       /** Keeps the highest rev changes took, beside their writes: the store cannot tell it otherwise. */
       recordChangeRev(chatId: string, rev: number): Promise<void>;
     },
-    private readonly inFlightMs = 10_000,
+    private readonly opts: { inFlightMs: number; unpublishedMs: number } = { inFlightMs: 10_000, unpublishedMs: 3_000 },
   ) {}
 
   private keys(chatId: string): [string, string] {
     return [`chat-numbers:${chatId}`, `chat-inflight:${chatId}`];
   }
 
-  /** Takes `seqs` new seqs and `revs` new revs of the chat; the revs count as in flight until `settle`. */
-  async take(chatId: string, seqs: number, revs: number): Promise<TakenNumbers> {
-    const expiry = Date.now() + this.inFlightMs;
+  /**
+   * Takes `seqs` new seqs and `revs` new revs of the chat; the revs count as in flight until
+   * `settle`. New messages (seqs > 0) are also marked unpublished until `settle` is given their
+   * mark; the relay takes over marks older than `unpublishedMs`.
+   */
+  async take(chatId: string, seqs: number, revs: number): Promise<TakenNumbers & { mark?: string }> {
+    const now = Date.now();
+    const [expiry, due] = [now + this.opts.inFlightMs, now + this.opts.unpublishedMs];
+    const keys = [...this.keys(chatId), UNPUBLISHED_KEY];
     const run = (seed: string[]) =>
       (
-        this.redis.eval(TAKE, 2, ...this.keys(chatId), seqs, revs, expiry, ...seed) as Promise<[number, number] | null>
+        this.redis.eval(TAKE, 3, ...keys, seqs, revs, expiry, ...seed, chatId, due) as Promise<[number, number] | null>
       ).catch(() => {
         // Redis down: a 503 the client may retry (nothing was written).
         throw unavailable('The message numbering store is unavailable, try again');
@@ -71,7 +106,8 @@ export class ChatNumbers {
       taken = await run([String(Math.max(top.seq, floor.seq)), String(Math.max(top.rev, floor.rev))]);
     }
     if (!taken) throw new Error(`could not number a write of chat ${chatId}`);
-    return { seq: Number(taken[0]), rev: Number(taken[1]) };
+    const [seq, rev] = [Number(taken[0]), Number(taken[1])];
+    return seqs > 0 ? { seq, rev, mark: `${chatId}:${seq}:${rev}:${seqs}` } : { seq, rev };
   }
 
   /** The highest seq and rev handed out so far (0 for a chat without messages). */
@@ -106,10 +142,30 @@ export class ChatNumbers {
     }
   }
 
-  /** The revs were written (or will never be): the feed may pass them. */
-  async settle(chatId: string, firstRev: number, count: number): Promise<void> {
+  /**
+   * The revs were written (or will never be): the feed may pass them. With `published`, the
+   * mark of new messages whose `created` events are all out (or were never stored) goes too.
+   */
+  async settle(chatId: string, firstRev: number, count: number, published = ''): Promise<void> {
     const [, inFlight] = this.keys(chatId);
-    await this.redis.zremrangebyscore(inFlight, firstRev, firstRev + count - 1);
+    await this.redis.eval(SETTLE, 2, inFlight, UNPUBLISHED_KEY, firstRev, count, published);
+  }
+
+  /** Sends whose events their writer has not published within `unpublishedMs` (it failed or died), oldest first. */
+  async unpublishedDue(limit: number): Promise<UnpublishedSends[]> {
+    const marks = await this.redis.zrangebyscore(UNPUBLISHED_KEY, '-inf', Date.now(), 'LIMIT', 0, limit);
+    return marks.map(parseMark);
+  }
+
+  /** Every unpublished send of the chat, due or not (few: only batches between numbering and publish). */
+  async unpublishedOf(chatId: string): Promise<UnpublishedSends[]> {
+    const marks = await this.redis.zrange(UNPUBLISHED_KEY, 0, -1);
+    return marks.filter((m) => m.startsWith(`${chatId}:`)).map(parseMark);
+  }
+
+  /** The relay published what was stored of these sends. */
+  async published(sends: UnpublishedSends): Promise<void> {
+    await this.redis.zrem(UNPUBLISHED_KEY, sends.mark);
   }
 
   /** The counters were behind the store (a unique index refused `refused`): reseed above it on the next take. */

@@ -82,6 +82,12 @@ export class MessageRepository {
     return outcome;
   }
 
+  /** The chat's message of this seq, in any state (the relay checks a send was stored). */
+  async findBySeq(chatId: string, seq: number): Promise<StoredMessage | null> {
+    const doc = await this.messages.findOne({ seqBlock: blockKey(chatId, blockOf(seq)), seq });
+    return doc ? toStored(doc) : null;
+  }
+
   /** A message by id, in any chat and state (the relay checks a batch's messages were stored). */
   async findById(messageId: string): Promise<StoredMessage | null> {
     const doc = await this.messages.findOne({ _id: oid(messageId) });

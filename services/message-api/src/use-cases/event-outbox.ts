@@ -1,18 +1,20 @@
 import type { Collection } from 'mongodb';
 import { messageTextEventTypes, type MessageEventType } from '@chat/contracts';
 import { startOutboxRelay, type KeyedLock, type Logger, type OutboxPublisher, type OutboxRelay } from '@chat/platform';
-import type { ChatNumbers } from '../data/chat-numbers.js';
+import type { ChatNumbers, UnpublishedSends } from '../data/chat-numbers.js';
 import { type MessageRepository } from '../data/message-repository.js';
 import { receiptAt } from '../domain/message.js';
 import type { ReadOutboxDoc, SendOutboxDoc } from '../data/message-documents.js';
-import { decodeEvent, messageEvent } from '../clients/event-publisher.js';
+import { createdEvent, decodeEvent, messageEvent, type OutgoingEvent } from '../clients/event-publisher.js';
 
 /**
  * Publishes events after their write, and catches up on any that could not be published.
  *
- * - Sends: a batch's `created` events go to one `send_outbox` row written beside the messages;
- *   once every event is published the row is dropped by the next sweep. The relay republishes a row left behind,
- *   skipping events whose message was not stored.
+ * - Sends: the Redis mark their numbering left (chat-numbers.ts `UnpublishedSends`) stands for
+ *   their `created` events until the writer has published them. The relay takes marks its
+ *   writer left past their due time, and publishes the `created` event of each of their
+ *   messages that was stored (event ids derived from the message: JetStream keeps one copy).
+ *   Rows of `send_outbox`, where a previous version kept a batch's events, are relayed as before.
  * - Changes (edit, delete, reactions): the event is written inside the message document by the
  *   same update that makes the change (`pendingEvents`, flagged by `outboxPending`).
  * - Receipts (reads, deliveries) span many messages: the `read_outbox` row is written first, then
@@ -24,9 +26,6 @@ export class EventOutbox {
   private relay: OutboxRelay | undefined;
   /** Publishes still running after their command was answered. */
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** Send batches whose events are all out: their rows go in the next sweep, one delete for many. */
-  private readonly published = new Set<string>();
-  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly publisher: OutboxPublisher,
@@ -35,7 +34,7 @@ export class EventOutbox {
     private readonly locks: KeyedLock,
     private readonly collections: { readOutbox: Collection<ReadOutboxDoc>; sendOutbox: Collection<SendOutboxDoc> },
     private readonly logger: Logger,
-    private readonly opts: { intervalMs: number; afterMs: number; sweepMs: number },
+    private readonly opts: { intervalMs: number; afterMs: number },
   ) {}
 
   /** Runs `publish` in the background, tracked so that `stop` waits for it. */
@@ -51,39 +50,10 @@ export class EventOutbox {
     return this.publisher.publish(subject, event);
   }
 
-  /** Keeps a batch's `created` events until they are published. */
-  async keepBatch(batchId: string, events: string[]): Promise<void> {
-    await this.collections.sendOutbox.insertOne({ _id: batchId, state: 'pending', events, createdAt: new Date() });
-  }
-
-  /**
-   * Publishes a batch's events (in order: one connection keeps publish order) in the background;
-   * drops the batch's row once all are out. Answers whether all were published.
-   */
-  publishBatch(batchId: string, events: string[], rowKept: boolean): Promise<boolean> {
-    return this.background(
-      (async () => {
-        const published = await Promise.all(events.map((raw) => this.tryPublish(raw)));
-        const all = published.every(Boolean);
-        if (all && rowKept) this.published.add(batchId);
-        return all;
-      })(),
-    );
-  }
-
-  /**
-   * Drops the rows of published batches: one delete per sweep instead of one per batch (each
-   * round trip to the store costs more than the row). Led by the indexed `state` equality.
-   */
-  private async sweep(): Promise<void> {
-    if (this.published.size === 0) return;
-    const ids = [...this.published];
-    try {
-      await this.collections.sendOutbox.deleteMany({ state: 'pending', _id: { $in: ids } });
-      for (const id of ids) this.published.delete(id);
-    } catch (err) {
-      this.logger.warn({ err }, 'send outbox sweep failed, retrying on the next one');
-    }
+  /** Publishes events in order (one connection keeps it); answers whether every one went out. */
+  async publishAll(events: OutgoingEvent[]): Promise<boolean> {
+    const published = await Promise.all(events.map((e) => this.publisher.publish(e.subject, e.event)));
+    return published.every(Boolean);
   }
 
   /** Publishes a message's pending change events; failures stay pending for the relay. */
@@ -99,16 +69,18 @@ export class EventOutbox {
 
   /**
    * Whether an event holding this message's text is still to be published: an edit pending in
-   * the message itself, or its `created` in a send batch's row (rows go a sweep after their
-   * publish). Looks up rows as the relay does, by the indexed `state` equality.
+   * the message itself, its `created` still marked unpublished, or in a send row of a previous
+   * version. Looks up rows as the relay does, by the indexed `state` equality.
    */
-  async holdsText(message: { id: string; pendingEvents: string[] }): Promise<boolean> {
+  async holdsText(message: { id: string; chatId: string; seq: number; pendingEvents: string[] }): Promise<boolean> {
     const textOfIt = (raw: string) => {
       const { event } = decodeEvent(raw);
       const textTypes: readonly MessageEventType[] = messageTextEventTypes;
       return textTypes.includes(event.type) && (event.data as { messageId?: string }).messageId === message.id;
     };
     if (message.pendingEvents.some(textOfIt)) return true;
+    const unpublished = await this.numbers.unpublishedOf(message.chatId);
+    if (unpublished.some((u) => message.seq >= u.seq && message.seq < u.seq + u.count)) return true;
     const rows = await this.collections.sendOutbox.find({ state: 'pending' }).toArray();
     return rows.some((row) => row.events.some(textOfIt));
   }
@@ -152,7 +124,23 @@ export class EventOutbox {
     await this.collections.readOutbox.deleteOne({ _id: row._id });
   }
 
-  /** Republishes a send batch left behind; events of messages that were not stored are dropped. */
+  /**
+   * Publishes the `created` events of sends a writer left unpublished. A seq whose message was
+   * not stored is skipped; one the store holds with a lower rev than the send took is another
+   * message's (the counters were reseeded below it), also skipped.
+   */
+  private async relaySends(sends: UnpublishedSends): Promise<void> {
+    let all = true;
+    for (let k = 0; k < sends.count; k++) {
+      const message = await this.messages.findBySeq(sends.chatId, sends.seq + k);
+      if (!message || message.rev < sends.rev + k) continue;
+      const { subject, event } = createdEvent(message, sends.rev + k);
+      all = (await this.publisher.publish(subject, event)) && all;
+    }
+    if (all) await this.numbers.published(sends);
+  }
+
+  /** Republishes a send row of a previous version; events of messages that were not stored are dropped. */
   private async relayBatch(row: SendOutboxDoc): Promise<void> {
     let all = true;
     for (const raw of row.events) {
@@ -169,8 +157,9 @@ export class EventOutbox {
   private async relayOnce(): Promise<void> {
     const cutoff = new Date(Date.now() - this.opts.afterMs);
     const old = <T extends { createdAt: Date }>(rows: T[]) => rows.filter((r) => r.createdAt <= cutoff);
+    for (const sends of await this.numbers.unpublishedDue(200)) await this.relaySends(sends);
     const rows = await this.collections.sendOutbox.find({ state: 'pending' }).limit(200).toArray();
-    for (const row of old(rows).filter((r) => !this.published.has(r._id))) await this.relayBatch(row);
+    for (const row of old(rows)) await this.relayBatch(row);
     for (const m of await this.messages.withPendingEvents(cutoff, 200)) {
       if (m.pendingEvents.length === 0) await this.locks.run(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
       else await this.flushMessage(m.chatId, m.id, m.pendingEvents);
@@ -179,11 +168,9 @@ export class EventOutbox {
       await this.flushRead(row, { reapply: true });
   }
 
-  /** Runs the relay now and every `intervalMs`, and the sweep of published batches. */
+  /** Runs the relay now and every `intervalMs`. */
   start(): void {
     this.relay = startOutboxRelay(() => this.relayOnce(), { intervalMs: this.opts.intervalMs, logger: this.logger });
-    this.sweeper = setInterval(() => void this.sweep(), this.opts.sweepMs);
-    this.sweeper.unref();
   }
 
   /** One relay pass now, after any pass in progress (tests). */
@@ -192,9 +179,7 @@ export class EventOutbox {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.sweeper);
     await this.relay?.stop();
     await Promise.all([...this.inFlight].map((p) => p.catch(() => undefined)));
-    await this.sweep();
   }
 }

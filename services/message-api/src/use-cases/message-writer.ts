@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { groupCommit, type GroupCommit, type Logger } from '@chat/platform';
-import { encodeEvent, messageEvent } from '../clients/event-publisher.js';
+import { createdEvent } from '../clients/event-publisher.js';
+import { toStored } from '../data/message-codec.js';
 import type { EventOutbox } from './event-outbox.js';
 import type { ChatNumbers } from '../data/chat-numbers.js';
 import type { InsertOutcome, MessageRepository } from '../data/message-repository.js';
@@ -15,7 +15,7 @@ export type Draft = Omit<
 >;
 
 export type WriteOutcome =
-  /** Stored and durable; its `created` event is published (or left to the relay). */
+  /** Stored and durable; its `created` event is being published (or left to the relay). */
   | { kind: 'stored'; doc: MessageDoc }
   /** The sender's clientMessageId was already used in the chat: nothing stored. */
   | { kind: 'duplicate' }
@@ -35,22 +35,34 @@ const DEADLINE_MARGIN_MS = 50;
 /** Attempts to number a message when a unique index says its numbers were taken (counters lost). */
 const NUMBERING_ATTEMPTS = 3;
 
+/** The numbers one chat's drafts of a batch took (settled once their events are out). */
+interface ChatTake {
+  chatId: string;
+  rev: number;
+  count: number;
+  /** Marks the sends unpublished until their events are out (chat-numbers.ts). */
+  mark: string;
+}
+
 /**
  * Stores new messages by group commit: sends that arrive while a batch is being written go
- * together in the next one. A batch takes its per-chat numbers from Redis, writes the messages
- * with one `insertMany` and their `created` events with one outbox row (in parallel), answers
- * the senders (the messages are durable), then publishes the events and drops the row; a publish
- * that fails leaves the row for the relay.
+ * together in the next one. A batch takes its per-chat numbers from Redis (which also marks the
+ * sends unpublished), writes the messages with one `insertMany`, answers the senders (the
+ * messages are durable), then publishes their `created` events and drops the marks. A publish
+ * that fails, or a writer that dies first, leaves the marks to the relay (event-outbox.ts): no
+ * outbox row is written per batch.
  */
 export class MessageWriter {
   private readonly commits: GroupCommit<Submitted, WriteOutcome>;
+  /** Batches stored so far, counted only for the fault tests' crash (`crashAfterStore`). */
+  private storedBatches = 0;
 
   constructor(
     private readonly repo: MessageRepository,
     private readonly numbers: ChatNumbers,
     private readonly outbox: EventOutbox,
     private readonly logger: Logger,
-    opts: { maxBatch: number; maxQueued: number; concurrency: number },
+    private readonly opts: { maxBatch: number; maxQueued: number; concurrency: number; crashAfterStore?: number },
   ) {
     this.commits = groupCommit({ ...opts, flush: (items) => this.flush(items) });
   }
@@ -65,9 +77,8 @@ export class MessageWriter {
     );
     let todo = items.flatMap((it, i) => (outcomes[i] ? [] : [{ i, draft: it.draft }]));
     for (let attempt = 1; todo.length > 0; attempt++) {
-      const numbered = await this.numbered(todo.map((t) => t.draft));
-      const docs = numbered.map((n) => n.doc);
-      const stored = await this.store(numbered);
+      const { docs, takes } = await this.numbered(todo.map((t) => t.draft));
+      const stored = await this.store(docs, takes);
       const retry: typeof todo = [];
       const refused = new Map<string, { seq: number; rev: number }>();
       for (const [k, t] of todo.entries()) {
@@ -89,8 +100,8 @@ export class MessageWriter {
     return outcomes as WriteOutcome[];
   }
 
-  /** Numbers the drafts per chat in submission order (one Redis call per chat), each with its event. */
-  private async numbered(drafts: Draft[]): Promise<Numbered[]> {
+  /** Numbers the drafts per chat in submission order (one Redis call per chat). */
+  private async numbered(drafts: Draft[]): Promise<{ docs: MessageDoc[]; takes: ChatTake[] }> {
     const byChat = new Map<string, number[]>();
     drafts.forEach((d, k) => {
       const chatId = d.chatId.toHexString();
@@ -98,47 +109,43 @@ export class MessageWriter {
       if (ks) ks.push(k);
       else byChat.set(chatId, [k]);
     });
-    const docs: Numbered[] = new Array(drafts.length);
-    await Promise.all(
-      [...byChat].map(async ([chatId, ks]) => {
+    const docs: MessageDoc[] = new Array(drafts.length);
+    const takes = await Promise.all(
+      [...byChat].map(async ([chatId, ks]): Promise<ChatTake> => {
         const first = await this.numbers.take(chatId, ks.length, ks.length);
         ks.forEach((k, n) => (docs[k] = withNumbers(drafts[k] as Draft, first.seq + n, first.rev + n)));
+        return { chatId, rev: first.rev, count: ks.length, mark: first.mark ?? '' };
       }),
     );
-    return docs;
+    return { docs, takes };
   }
 
-  /** One insertMany and one outbox row, side by side; publishing starts once both are done. */
-  private async store(numbered: Numbered[]): Promise<InsertOutcome[]> {
-    const batchId = randomUUID();
-    const docs = numbered.map((n) => n.doc);
-    const events = numbered.map((n) => n.event);
-    const [rowKept, stored] = await Promise.all([
-      this.outbox.keepBatch(batchId, events).then(
-        () => true,
-        (err: unknown) => (this.logger.warn({ err }, 'send outbox row not written'), false),
-      ),
-      this.repo.insertMany(docs),
-    ]).finally(() => this.settle(docs));
-    const storedEvents = events.filter((_, k) => stored[k] === 'stored');
-    const published = this.outbox.publishBatch(batchId, storedEvents, rowKept);
-    // Without its outbox row a batch is answered only once its events are out, or kept after all.
-    if (!rowKept && !(await published))
-      await this.outbox
-        .keepBatch(batchId, storedEvents)
-        .catch((err: unknown) =>
-          this.logger.error({ err, batchId }, 'created events neither published nor kept: only /changes shows these'),
-        );
+  /**
+   * One insertMany; the stored messages' events are published in the background, then the
+   * batch's numbers settled. A write that fails settles the revs but keeps the marks: some
+   * messages may have been stored, and the relay publishes those.
+   */
+  private async store(docs: MessageDoc[], takes: ChatTake[]): Promise<InsertOutcome[]> {
+    let stored: InsertOutcome[];
+    try {
+      stored = await this.repo.insertMany(docs);
+    } catch (err) {
+      this.settle(takes, false);
+      throw err;
+    }
+    if (++this.storedBatches === this.opts.crashAfterStore) process.kill(process.pid, 'SIGKILL');
+    const events = docs.flatMap((doc, k) => (stored[k] === 'stored' ? [createdEvent(toStored(doc), doc.rev)] : []));
+    void this.outbox.background(this.outbox.publishAll(events)).then((all) => this.settle(takes, all));
     return stored;
   }
 
-  private settle(docs: MessageDoc[]): void {
-    const revs = new Map<string, number[]>();
-    for (const d of docs) revs.set(d.chatId.toHexString(), [...(revs.get(d.chatId.toHexString()) ?? []), d.rev]);
-    for (const [chatId, rs] of revs)
+  private settle(takes: ChatTake[], published: boolean): void {
+    for (const t of takes)
       void this.numbers
-        .settle(chatId, Math.min(...rs), rs.length)
-        .catch((err: unknown) => this.logger.warn({ err, chatId }, 'in-flight revs not settled (they expire)'));
+        .settle(t.chatId, t.rev, t.count, published ? t.mark : '')
+        .catch((err: unknown) =>
+          this.logger.warn({ err, chatId: t.chatId }, 'in-flight revs not settled (they expire)'),
+        );
   }
 
   private async clientIdTaken(doc: MessageDoc): Promise<boolean> {
@@ -151,41 +158,17 @@ export class MessageWriter {
   }
 }
 
-interface Numbered {
-  doc: MessageDoc;
-  /** Its encoded `created` event. */
-  event: string;
-}
-
 /** Id and time are given with the numbers, so (createdAt, _id) order agrees with seq order. */
-function withNumbers(draft: Draft, seq: number, rev: number): Numbered {
-  const chatId = draft.chatId.toHexString();
-  const _id = new ObjectId();
+function withNumbers(draft: Draft, seq: number, rev: number): MessageDoc {
   const createdAt = new Date();
-  const created = messageEvent('created', chatId, {
-    messageId: _id.toHexString(),
-    rev,
-    seq,
-    senderId: draft.senderId.toHexString(),
-    receiverId: draft.receiverId.toHexString(),
-    content: draft.content,
-    messageType: draft.messageType,
-    media: draft.media,
-    clientMessageId: draft.clientMessageId,
-    replyTo: draft.replyTo ? draft.replyTo.toHexString() : null,
-    createdAt: createdAt.toISOString(),
-  });
   return {
-    doc: {
-      ...draft,
-      _id,
-      createdAt,
-      updatedAt: createdAt,
-      seq,
-      rev,
-      ...blockFields(chatId, seq, rev),
-      pendingEvents: [],
-    },
-    event: encodeEvent(created),
+    ...draft,
+    _id: new ObjectId(),
+    createdAt,
+    updatedAt: createdAt,
+    seq,
+    rev,
+    ...blockFields(draft.chatId.toHexString(), seq, rev),
+    pendingEvents: [],
   };
 }
