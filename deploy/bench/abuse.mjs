@@ -14,7 +14,6 @@ import { MESSAGE_CONTENT_MAX } from '@chat/contracts';
 import { gatewayConfigSchema } from '@chat/realtime-gateway';
 import { stopProcess } from '@chat/testkit';
 import { closePairs, measureSends, openPairs } from './messaging.mjs';
-import { cpuMeter } from './procstat.mjs';
 import { sleep, within } from './stats.mjs';
 
 const ABUSERS = fileURLToPath(new URL('./abusers.mjs', import.meta.url));
@@ -114,9 +113,8 @@ export async function abuseDuringLoad({
     const clients = { 'bench (honest clients)': [process.pid], abusers: [child.pid] };
     /** One timed run, with the CPU of every process and the honest msg/s per core the stack used. */
     const timed = async () => {
-      const meter = cpuMeter(() => ({ ...stackPids(), ...clients }));
-      const result = await measureSends(pairs, load);
-      const cpu = meter();
+      const result = await measureSends(pairs, { ...load, cpuGroups: () => ({ ...stackPids(), ...clients }) });
+      const { cpu } = result;
       const clientSeconds = Object.keys(clients).reduce((s, g) => s + (cpu.byGroup[g] ?? 0), 0);
       const stackCores = (cpu.cpuSeconds - clientSeconds) / cpu.seconds;
       return { ...result, cpu, stackCores, perStackCore: stackCores > 0 ? result.perSecond / stackCores : undefined };

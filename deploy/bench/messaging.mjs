@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { connectSocket, emitAck, tokenFor } from '@chat/testkit';
+import { cpuMeter, cpuPerMessage } from './procstat.mjs';
 import { summary } from './stats.mjs';
 
 const MESSAGE_TIMEOUT_MS = 10_000;
@@ -74,8 +75,13 @@ export function sendOne(pair, clientMessageId) {
 /**
  * `inFlight` closed loops per pair, at most `total` messages in all and no new send after
  * `seconds`, after `warmup` untimed messages per pair. Rates count completed messages only.
+ * With `cpuGroups` (a `() => { group: [pid] }` for procstat's cpuMeter, and `cpuReapers` its
+ * `reapers`), the CPU those processes used during the timed part is `cpu`, and `cpuPerMessage` spreads it over the completed
+ * messages; with `afterLoad` too (an async function, e.g. waiting for the event backlog the load
+ * left to drain), `cpuSettled` / `cpuPerMessageSettled` are the same counted until it returned,
+ * and `afterLoad` what it returned.
  */
-export async function measureSends(pairs, { inFlight, total, seconds, warmup = 5 }) {
+export async function measureSends(pairs, { inFlight, total, seconds, warmup = 5, cpuGroups, cpuReapers, afterLoad }) {
   const tag = randomBytes(4).toString('hex');
   let n = 0;
   await Promise.all(pairs.map(async (pair) => {
@@ -86,6 +92,7 @@ export async function measureSends(pairs, { inFlight, total, seconds, warmup = 5
   const received = [];
   const errors = [];
   let started = 0;
+  const meter = cpuGroups ? cpuMeter(cpuGroups, { reapers: cpuReapers }) : undefined;
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
   const slot = async (pair) => {
@@ -101,6 +108,9 @@ export async function measureSends(pairs, { inFlight, total, seconds, warmup = 5
   };
   await Promise.all(pairs.flatMap((pair) => Array.from({ length: inFlight }, () => slot(pair))));
   const elapsed = performance.now() - t0;
+  const cpu = meter?.();
+  const settled = meter && afterLoad ? await afterLoad() : undefined;
+  const cpuSettled = meter && afterLoad ? meter() : undefined;
   const receive = summary(received, elapsed);
   return {
     ...summary(done, elapsed),
@@ -108,5 +118,7 @@ export async function measureSends(pairs, { inFlight, total, seconds, warmup = 5
     receiveP99: receive.p99,
     errors: errors.length,
     errorDetails: errors.slice(0, MAX_ERROR_DETAILS),
+    ...(meter ? { cpu, cpuPerMessage: cpuPerMessage(cpu, done.length) } : {}),
+    ...(cpuSettled ? { afterLoad: settled, cpuSettled, cpuPerMessageSettled: cpuPerMessage(cpuSettled, done.length) } : {}),
   };
 }

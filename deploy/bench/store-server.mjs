@@ -100,7 +100,8 @@ function postgresPortOf(ferretPid) {
  * autovacuum: no client port in their title) and the backends whose client port is a
  * connection of our FerretDB, so other clients' backends (the shared FerretDB, other test
  * runs) and other clusters on the machine are left out. Without `ferretPid` it is every
- * process of the repository's cluster, an upper bound; `scope` says which.
+ * process of the repository's cluster, an upper bound; `scope` says which. `postmaster` is the
+ * server's pid (the parent of every other one; see procstat.mjs's cpuMeter for its use).
  */
 export function postgresPidsFor(ferretPid) {
   const port = ferretPid ? postgresPortOf(ferretPid) : localPostgres().port;
@@ -109,7 +110,7 @@ export function postgresPidsFor(ferretPid) {
   if (postmaster === undefined) return { pids: [], scope: `no PostgreSQL listens on port ${port}` };
   const cluster = postgresProcesses().filter((p) => p.pid === postmaster || p.ppid === postmaster);
   if (!ferretPid)
-    return { pids: cluster.map((p) => p.pid), scope: 'every process of the repository\u2019s PostgreSQL cluster' };
+    return { pids: cluster.map((p) => p.pid), postmaster, scope: 'every process of the repository\u2019s PostgreSQL cluster' };
   const ours = tcpPortsOf(ferretPid);
   const pids = cluster
     .filter(({ title }) => {
@@ -117,5 +118,5 @@ export function postgresPidsFor(ferretPid) {
       return client === undefined || ours.has(Number(client));
     })
     .map((p) => p.pid);
-  return { pids, scope: 'postgres server processes and our FerretDB\u2019s backends' };
+  return { pids, postmaster, scope: 'postgres server processes and our FerretDB\u2019s backends' };
 }
