@@ -6,7 +6,7 @@
 // Only loopback addresses are used; every loop is bounded in count and time, and the whole run
 // by a watchdog.
 // Usage: npm run build && npm run bench [-- --strict] [--quick] [--stored 200000] [--big 200000]
-//        [--stored2 400000] [--soak-minutes 20] ...
+//        [--stored2 400000] [--soak-minutes 20] [--only sends] ...
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
@@ -18,7 +18,7 @@ import { ABUSER_KINDS, abuseDuringLoad } from './abuse.mjs';
 import { closePairs, measureSends, openPairs } from './messaging.mjs';
 import { runConversation } from './conversation.mjs';
 import { idleCpu, mongoServerPids } from './procstat.mjs';
-import { abuseLines, bigChatLines, idleGroups, infoRows, printTable, seedingLines, soakLines, targetRows, writeJson } from './report.mjs';
+import { abuseLines, bigChatLines, cpuLines, cpuPerMessageOf, idleGroups, infoRows, printTable, seedingLines, soakLines, targetRows, writeJson } from './report.mjs';
 import { bareSocketIoRss, rssPerSocket } from './rss.mjs';
 import { createChats, extendPlan, seedMessages, spread, SEARCH_WORD } from './seed.mjs';
 import { bigChatRounds, bigChatRows, neededSeqs } from './big-chat.mjs';
@@ -45,9 +45,17 @@ const { values: opts } = parseArgs({
     'big-calls': { type: 'string' },
     stored2: { type: 'string' },
     'soak-minutes': { type: 'string' },
+    only: { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('../../bench-results/', import.meta.url)) },
   },
 });
+// --only sends: the send path alone (rows 1-3, c1, i3 and the floor on the small store), ~2 minutes.
+const ONLY = ['sends'];
+if (opts.only !== undefined && !ONLY.includes(opts.only)) {
+  console.error(`--only: one of ${ONLY.join(', ')}, not ${JSON.stringify(opts.only)}`);
+  process.exit(2);
+}
+const SENDS_ONLY = opts.only === 'sends';
 // --quick: a smoke run of every step in about two minutes (figures not comparable to a full run).
 const num = (v, full, quick) => Number(v ?? (opts.quick ? quick : full));
 const CFG = {
@@ -79,8 +87,8 @@ const DEAD_ROW_RATIO = 2;
 const SOAK_COLLECTIONS = ['chats', 'messages', 'send_outbox', 'read_outbox'];
 // The watchdog: 25 minutes for everything but the soak (a default run takes ~15 of them; the big
 // chat's rows may take 10 when its calls time out), plus the soak itself. A default run takes
-// ~35 minutes.
-const RUN_BUDGET_MS = (25 + CFG.soakMinutes) * 60_000;
+// ~35 minutes. --only sends takes ~2 minutes: 10 is plenty.
+const RUN_BUDGET_MS = (SENDS_ONLY ? 10 : 25 + CFG.soakMinutes) * 60_000;
 
 // Row 9's calls, warm-up included, each writing a message of its own (see big-chat.mjs): both
 // chats must be large enough for them, which is checked before anything starts.
@@ -163,12 +171,22 @@ const stopOne = async (s) => {
   await s.stop();
   running.splice(running.indexOf(s), 1);
 };
+/** The store's processes by group: the MongoDB-wire server and the PostgreSQL processes serving it. */
+const storePids = () => ({
+  ferretdb: infra.ferret ? [infra.ferret.pid] : mongoServerPids(infra.mongoUrl),
+  postgres: postgresPidsFor(infra.ferret?.pid).pids,
+});
+/** The PostgreSQL server: the children it reaps count as `postgres (exited)` (see procstat.mjs's cpuMeter). */
+const storeReapers = () => {
+  const { postmaster } = postgresPidsFor(infra.ferret?.pid);
+  return postmaster === undefined ? {} : { postgres: postmaster };
+};
 /** Every process of the stack by group (label), for CPU accounting. */
 const stackPids = () => ({
   ...Object.fromEntries(running.map((s) => [s.label, [s.process.pid]])),
-  'nats+redis': [infra.nats.process.pid, infra.redis.process.pid],
-  ferretdb: infra.ferret ? [infra.ferret.pid] : mongoServerPids(infra.mongoUrl),
-  postgres: postgresPidsFor(infra.ferret?.pid).pids,
+  nats: [infra.nats.process.pid],
+  redis: [infra.redis.process.pid],
+  ...storePids(),
 });
 
 // ---- measurement steps -------------------------------------------------------------------
@@ -189,12 +207,23 @@ async function reads(edgeUrl, chat) {
   };
 }
 
-/** Rows 1, 2 and 4: both send loads through the edge (sockets reopened per phase). */
+/**
+ * Rows 1, 2 and 4: both send loads through the edge (sockets reopened per phase). The 8 × 4
+ * load counts the CPU of every process of the stack (row c1): during the load, and until the
+ * event backlog it left drained (chat-api's projection, the broadcasts), at most 30 s after it.
+ */
 async function sends(edgeUrl, sendChats) {
   const pairs = await openPairs(sendChats, edgeUrl);
   try {
     const one = await measureSends(pairs.slice(0, 1), { inFlight: 1, total: 5_000, seconds: CFG.sendSeconds });
-    const many = await measureSends(pairs, { inFlight: SEND_IN_FLIGHT, total: 20_000, seconds: CFG.sendSeconds });
+    const many = await measureSends(pairs, {
+      inFlight: SEND_IN_FLIGHT,
+      total: 20_000,
+      seconds: CFG.sendSeconds,
+      cpuGroups: stackPids,
+      cpuReapers: storeReapers,
+      afterLoad: () => waitForQuiet(infra.nats.url, { timeoutMs: 30_000 }),
+    });
     return { one, many };
   } finally {
     closePairs(pairs);
@@ -232,6 +261,12 @@ async function checkSeededCounters(edgeUrl, entries) {
   return { checked: entries.length };
 }
 
+/** Row c1's figure of a send load (see report.mjs's cpuLines), for the log. */
+const logCpu = (r, who) => {
+  const c = cpuPerMessageOf(r);
+  if (c) log(`  ${who}: ${c.ms.toFixed(2)} ms of CPU per message (${c.messages} messages)`);
+};
+
 const logSeeding = (r) =>
   log(`  ${r.written} in ${r.seconds.toFixed(1)} s (${r.perSecond.toFixed(0)}/s), the counters of ${r.chats} chats in ${r.countersSeconds.toFixed(1)} s`);
 
@@ -247,8 +282,8 @@ async function idleAfterDrain(label) {
 // ---- the run -----------------------------------------------------------------------------
 let conversation;
 const storedAt = {};
-try {
-  log(`config ${JSON.stringify(CFG)}; database ${infra.mongoUrl}`);
+async function run() {
+  log(`config ${JSON.stringify(CFG)}${SENDS_ONLY ? ', only the send rows' : ''}; database ${infra.mongoUrl}`);
   const chatApi = await spawn('chat-api');
   const messageApi = await spawn('message-api');
   const media = await spawn('media-service');
@@ -264,14 +299,19 @@ try {
     }
   }
 
-  const chatCount = CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS + ABUSER_KINDS.length + 2;
+  // The small store: 100 messages in each of the first chats (the read target among them).
+  const perChat = Math.ceil(CFG.stored / CFG.chats);
+  const firstChats = Math.ceil(CFG.small / perChat);
+  // --only sends: the chats of the small store, the send loads and the gateway pairs, no more.
+  const seedCount = SENDS_ONLY ? firstChats : CFG.chats;
+  const chatCount = seedCount + SEND_CHATS + 2 * GATEWAY_PAIRS + (SENDS_ONLY ? 0 : ABUSER_KINDS.length + 2);
   log(`creating ${chatCount} chats through chat-api`);
   const made = await createChats(chatApi.url, chatCount, { deadlineMs: 150_000 });
   measured.chatCreation = { count: made.chats.length, seconds: made.seconds };
-  const seedChats = made.chats.slice(0, CFG.chats);
-  const sendChats = made.chats.slice(CFG.chats, CFG.chats + SEND_CHATS);
-  const gwChats = made.chats.slice(CFG.chats + SEND_CHATS, CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS);
-  const abuserChats = made.chats.slice(CFG.chats + SEND_CHATS + 2 * GATEWAY_PAIRS, -2);
+  const seedChats = made.chats.slice(0, seedCount);
+  const sendChats = made.chats.slice(seedCount, seedCount + SEND_CHATS);
+  const gwChats = made.chats.slice(seedCount + SEND_CHATS, seedCount + SEND_CHATS + 2 * GATEWAY_PAIRS);
+  const abuserChats = made.chats.slice(seedCount + SEND_CHATS + 2 * GATEWAY_PAIRS, -2);
   const [bigChat, twinChat] = made.chats.slice(-2);
 
   // Before the second gateway exists, so the baseline really is one gateway process.
@@ -293,12 +333,12 @@ try {
     if (res.status !== 200) throw new Error(`GET /api/chats/:id: ${res.status}`);
   };
   const restOpt = { total: 2_000, seconds: 5, concurrency: 10, warmup: 50 };
-  measured.restDirect = await measure('REST straight at chat-api', () => load(restOpt, restGet(chatApi.url)));
-  measured.restEdge = await measure('REST through the edge', () => load(restOpt, restGet(edge.url)));
+  if (!SENDS_ONLY) {
+    measured.restDirect = await measure('REST straight at chat-api', () => load(restOpt, restGet(chatApi.url)));
+    measured.restEdge = await measure('REST through the edge', () => load(restOpt, restGet(edge.url)));
+  }
 
-  // Phase 1: the small store. 100 messages in each of the first chats, the read target among them.
-  const perChat = Math.ceil(CFG.stored / CFG.chats);
-  const firstChats = Math.ceil(CFG.small / perChat);
+  // Phase 1: the small store.
   const smallTopUp = Math.max(0, CFG.small - (await storedCount()));
   log(`seeding ${smallTopUp} messages`);
   const smallPlan = spread(seedChats.slice(0, firstChats), { perChat, total: smallTopUp });
@@ -306,13 +346,16 @@ try {
   storedAt.small = await storedCount();
   measured.raw1 = await measure('raw insertOne, 1 at a time', () => rawInserts(store.db, { concurrency: 1, total: 5_000, seconds: 6 }));
   measured.raw32 = await measure('raw insertOne, 32 at a time', () => rawInserts(store.db, { concurrency: 32, total: 20_000, seconds: 6 }));
-  measured.readsSmall = await measure(`reads, ${storedAt.small} stored`, () => reads(edge.url, restChat));
+  if (!SENDS_ONLY) measured.readsSmall = await measure(`reads, ${storedAt.small} stored`, () => reads(edge.url, restChat));
   const small = await measure(`sends, ${storedAt.small} stored`, () => sends(edge.url, sendChats));
   [measured.send1Small, measured.send32Small] = [small?.one, small?.many];
+  logCpu(measured.send32Small, 'the stack');
   const floor = await measure('the floor: one Socket.IO process that inserts and emits', () =>
-    floorSends(sendChats, infra.mongoUrl, { inFlight: SEND_IN_FLIGHT, seconds: CFG.sendSeconds }),
+    floorSends(sendChats, infra.mongoUrl, { inFlight: SEND_IN_FLIGHT, seconds: CFG.sendSeconds, storeGroups: storePids, storeReapers }),
   );
   [measured.floor1, measured.floor32] = [floor?.one, floor?.many];
+  logCpu(measured.floor32, 'the floor');
+  if (SENDS_ONLY) return;
 
   // Phase 2: the large store, topped up to exactly CFG.stored (the sends above stored some),
   // measured as the bulk load left it: no VACUUM or ANALYZE but the store's own.
@@ -416,6 +459,9 @@ try {
     }
   });
   measured.bareRss = await measure(`RSS with ${CFG.sockets} sockets on bare socket.io`, () => bareSocketIoRss({ sockets: CFG.sockets }));
+}
+try {
+  await run();
 } catch (err) {
   failures.push(`run aborted: ${err.stack ?? err}`);
   log(`ABORTED: ${err.message}`);
@@ -437,8 +483,9 @@ const rows = targetRows(measured, labels, {
   second: storedAt.second !== undefined || measured.seeding2 !== undefined || CFG.stored2 > CFG.stored || CFG.big > 0,
   big: CFG.big > 0,
   soak: CFG.soakMinutes > 0,
+  only: opts.only,
 });
-const info = infoRows(measured);
+const info = infoRows(measured, { only: opts.only });
 const sendRuns = {
   ...Object.fromEntries(['send1Small', 'send32Small', 'send1Large', 'send32Large', 'send1Second', 'send32Second', 'oneGateway', 'twoGateways', 'soak'].map((k) => [k, measured[k]])),
   abuseCleanBefore: measured.abuse?.cleanBefore,
@@ -451,20 +498,29 @@ const sendErrorTimes = new Map();
 for (const e of sendErrorList) sendErrorTimes.set(e, (sendErrorTimes.get(e) ?? 0) + 1);
 const sendErrors = [...sendErrorTimes].map(([e, n]) => (n > 1 ? `${e} (×${n})` : e));
 const sendErrorCount = Object.values(sendRuns).reduce((s, r) => s + (r?.errors ?? 0), 0);
-const conversationErrors = conversation?.errors ?? ['the conversation did not run'];
+const conversationErrors = SENDS_ONLY ? [] : conversation?.errors ?? ['the conversation did not run'];
 const missed = rows.filter((r) => !r.pass).map((r) => r.id);
 const pass = missed.length === 0 && conversationErrors.length === 0 && sendErrorCount === 0 && failures.length === 0;
 const seconds = (performance.now() - t0) / 1000;
 
 const extra = [
-  `stored: ${labels.small} then ${labels.large} messages in ${CFG.chats.toLocaleString('en')} chats${storedAt.second ? `, then ${labels.second}${CFG.big > 0 ? ` with one chat of ${labels.big}` : ''}` : ''}; no VACUUM or ANALYZE but the store's own`,
-  ...seedingLines(measured),
-  `idle CPU by group (s), ${labels.large} stored: ${idleGroups(measured.idle)}${measured.idleSecond ? `; ${labels.second} stored: ${idleGroups(measured.idleSecond)}` : ''}`,
-  ...bigChatLines(measured.bigChat, CFG),
-  ...abuseLines(measured.abuse),
-  ...soakLines(measured, CFG),
+  SENDS_ONLY
+    ? `--only sends: ${labels.small} messages stored, ${measured.chatCreation?.count ?? '?'} chats; no other phase ran, so its rows are left out`
+    : `stored: ${labels.small} then ${labels.large} messages in ${CFG.chats.toLocaleString('en')} chats${storedAt.second ? `, then ${labels.second}${CFG.big > 0 ? ` with one chat of ${labels.big}` : ''}` : ''}; no VACUUM or ANALYZE but the store's own`,
+  ...cpuLines(measured, labels),
+  ...(SENDS_ONLY
+    ? []
+    : [
+        ...seedingLines(measured),
+        `idle CPU by group (s), ${labels.large} stored: ${idleGroups(measured.idle)}${measured.idleSecond ? `; ${labels.second} stored: ${idleGroups(measured.idleSecond)}` : ''}`,
+        ...bigChatLines(measured.bigChat, CFG),
+        ...abuseLines(measured.abuse),
+        ...soakLines(measured, CFG),
+      ]),
   `send errors: ${sendErrorCount}${sendErrors.length ? `\n  ${sendErrors.join('\n  ')}` : ''}`,
-  `conversation across gateways ${conversation?.nodes?.join(' + ') ?? '?'}: ${conversationErrors.length} error(s)${conversationErrors.length ? `\n  ${conversationErrors.join('\n  ')}` : ''}`,
+  ...(SENDS_ONLY
+    ? []
+    : [`conversation across gateways ${conversation?.nodes?.join(' + ') ?? '?'}: ${conversationErrors.length} error(s)${conversationErrors.length ? `\n  ${conversationErrors.join('\n  ')}` : ''}`]),
   ...(failures.length ? [`measurements that failed: ${failures.length}`, ...failures.map((f) => `  ${f.split('\n').slice(0, 3).join('\n    ')}`)] : []),
   `load average at start / end: ${loadAtStart.join(' ')} / ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews every figure)`,
 ];
@@ -473,7 +529,7 @@ const file = writeJson(opts.out, startedAt, {
   startedAt: startedAt.toISOString(),
   seconds,
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadAtStart, loadAtEnd: loadavg() },
-  config: CFG,
+  config: { ...CFG, only: opts.only ?? null },
   stored: storedAt,
   rows,
   info,

@@ -11,17 +11,45 @@ function row(id, measure, value, unit, baselineLabel, baseline, op, target, base
   return { id, measure, value, unit, baselineLabel, baseline, baselineUnit, ratio: r, target: `${op} ${target}${unit === '%core' ? '' : '×'}`, op, targetValue: target, pass: meets(r, op, target) };
 }
 
+/** A figure against a fixed target rather than a baseline: no ratio. */
+function absoluteRow(id, measure, value, unit, op, target) {
+  return { id, measure, value, unit, baselineLabel: 'absolute target', baseline: undefined, baselineUnit: unit, ratio: undefined, absolute: true, target: `${op} ${fmt(target, unit)}`, op, targetValue: target, pass: meets(value, op, target) };
+}
+
+/** Row c1's figure of a send load: CPU ms per message, counted until the backlog drained when it was. */
+export const cpuPerMessageOf = (run) => run?.cpuPerMessageSettled ?? run?.cpuPerMessage;
+
+/**
+ * The rows of the send path on the small store (rows 1-3, c1, i3), all that `--only sends`
+ * measures. Rows 1 and 2b are against the floor (floor-server.mjs, same run), 2a and 3 against
+ * raw inserts, c1 is the CPU of every process of the stack per message of the 8 × 4 load.
+ */
+function sendRows(m) {
+  const stackCpu = cpuPerMessageOf(m.send32Small)?.ms;
+  const floorCpu = cpuPerMessageOf(m.floor32)?.ms;
+  const cpuMeasure = 'stack CPU per msg acked+received, 8 chats × 4';
+  return [
+    row('1', 'msg/s acked+received via edge, 1 in flight', m.send1Small?.perSecond, '/s', 'floor msg/s, 1 in flight (f1)', m.floor1?.perSecond, '>=', 0.5),
+    row('2a', 'msg/s acked+received via edge, 8 chats × 4', m.send32Small?.perSecond, '/s', 'raw insertOne/s, 32 at a time', m.raw32?.perSecond, '>=', 0.45),
+    row('2b', 'msg/s acked+received via edge, 8 chats × 4', m.send32Small?.perSecond, '/s', 'floor msg/s, 8 chats × 4 (f2)', m.floor32?.perSecond, '>=', 0.25),
+    row('3a', 'send→receive p50, 1 in flight', m.send1Small?.receiveP50, 'ms', 'raw insertOne p50', m.raw1?.p50, '<=', 3.5),
+    row('3b', 'send→receive p99, 1 in flight', m.send1Small?.receiveP99, 'ms', 'raw insertOne p99', m.raw1?.p99, '<=', 3.5),
+    absoluteRow('c1a', cpuMeasure, stackCpu, 'cpums', '<=', 2.0),
+    row('c1b', cpuMeasure, stackCpu, 'cpums', 'floor CPU per msg, 8 chats × 4', floorCpu, '<=', 3.5),
+    row('i3', 'msg/s, 10 pairs across 2 gateways', m.twoGateways?.perSecond, '/s', 'same on 1 gateway process', m.oneGateway?.perSecond, '>=', 0.9),
+  ];
+}
+
 /**
  * The target rows (numbered as in deploy/bench/README.md). `include` says which of the optional
- * phases ran or should have: the second load (rows 4'-6'), the big chat (9), the soak (10).
+ * phases ran or should have: the second load (rows 4'-6'), the big chat (9), the soak (10);
+ * `only: 'sends'` (bench.mjs --only sends) is the send rows alone, the only ones that mode measures.
  */
 export function targetRows(m, labels, include = { second: true, big: true, soak: true }) {
   const { small, large } = labels;
+  if (include.only === 'sends') return sendRows(m);
   return [
-    row('1', 'msg/s acked+received via edge, 1 in flight', m.send1Small?.perSecond, '/s', 'raw insertOne/s, 1 at a time', m.raw1?.perSecond, '>=', 0.7),
-    row('2', 'msg/s acked+received via edge, 8 chats × 4', m.send32Small?.perSecond, '/s', 'raw insertOne/s, 32 at a time', m.raw32?.perSecond, '>=', 1.0),
-    row('3a', 'send→receive p50, 1 in flight', m.send1Small?.receiveP50, 'ms', 'raw insertOne p50', m.raw1?.p50, '<=', 3),
-    row('3b', 'send→receive p99, 1 in flight', m.send1Small?.receiveP99, 'ms', 'raw insertOne p99', m.raw1?.p99, '<=', 3),
+    ...sendRows(m),
     row('4a', `msg/s 1 in flight, ${large} stored`, m.send1Large?.perSecond, '/s', `same, ${small} stored`, m.send1Small?.perSecond, '>=', 0.9),
     row('4b', `msg/s 8 × 4, ${large} stored`, m.send32Large?.perSecond, '/s', `same, ${small} stored`, m.send32Small?.perSecond, '>=', 0.9),
     row('5a', `GET /messages p50, ${large} stored`, m.readsLarge?.messages.p50, 'ms', `same, ${small} stored`, m.readsSmall?.messages.p50, '<=', 1.5),
@@ -145,22 +173,23 @@ export function abuseLines(abuse) {
   ];
 }
 
-/** The old comparisons, kept for information (no target). */
-export function infoRows(m) {
+/** The old comparisons, kept for information (no target); with `only: 'sends'` the floor's alone. */
+export function infoRows(m, { only } = {}) {
   const info = (id, measure, value, unit, baselineLabel, baseline) => ({ id, measure, value, unit, baselineLabel, baseline, baselineUnit: unit, ratio: ratio(value, baseline), target: '', pass: undefined });
-  return [
-    info('i1', 'REST GET /api/chats/:id via edge, msg/s', m.restEdge?.perSecond, '/s', 'straight at chat-api', m.restDirect?.perSecond),
-    info('i2', 'REST GET /api/chats/:id via edge, p95', m.restEdge?.p95, 'ms', 'straight at chat-api', m.restDirect?.p95),
-    info('i3', 'msg/s, 10 pairs across 2 gateways', m.twoGateways?.perSecond, '/s', 'same on 1 gateway process', m.oneGateway?.perSecond),
-    info('i4', 'raw insertOne/s, 1 at a time, large store', m.raw1Large?.perSecond, '/s', 'same, small store', m.raw1?.perSecond),
-    // Row 8 in a form other work on the machine does not skew: both sides shrink when others take CPU.
-    info('i5', 'honest msg per core the stack used, abusers', m.abuse?.abused?.perStackCore, '/core', 'same, no abusers', m.abuse?.clean?.perStackCore),
+  const floor = [
     // The floor (floor-server.mjs): Socket.IO + group-committed inserts + emit in one process, nothing else.
     info('f1', 'floor msg/s, 1 in flight', m.floor1?.perSecond, '/s', 'raw insertOne/s, 1 at a time', m.raw1?.perSecond),
     info('f2', 'floor msg/s, 8 chats × 4', m.floor32?.perSecond, '/s', 'raw insertOne/s, 32 at a time', m.raw32?.perSecond),
     info('f3', 'floor send→receive p50, 1 in flight', m.floor1?.receiveP50, 'ms', 'raw insertOne p50', m.raw1?.p50),
-    info('f4', 'row 1 against the floor', m.send1Small?.perSecond, '/s', 'floor msg/s, 1 in flight', m.floor1?.perSecond),
-    info('f5', 'row 2 against the floor', m.send32Small?.perSecond, '/s', 'floor msg/s, 8 chats × 4', m.floor32?.perSecond),
+  ];
+  if (only === 'sends') return floor;
+  return [
+    info('i1', 'REST GET /api/chats/:id via edge, msg/s', m.restEdge?.perSecond, '/s', 'straight at chat-api', m.restDirect?.perSecond),
+    info('i2', 'REST GET /api/chats/:id via edge, p95', m.restEdge?.p95, 'ms', 'straight at chat-api', m.restDirect?.p95),
+    info('i4', 'raw insertOne/s, 1 at a time, large store', m.raw1Large?.perSecond, '/s', 'same, small store', m.raw1?.perSecond),
+    // Row 8 in a form other work on the machine does not skew: both sides shrink when others take CPU.
+    info('i5', 'honest msg per core the stack used, abusers', m.abuse?.abused?.perStackCore, '/core', 'same, no abusers', m.abuse?.clean?.perStackCore),
+    ...floor,
   ];
 }
 
@@ -169,6 +198,7 @@ const fmt = (v, unit) => {
   if (unit === '/s') return `${v.toFixed(0)}/s`;
   if (unit === '/core') return `${v.toFixed(0)}/core·s`;
   if (unit === 'ms') return `${v.toFixed(1)} ms`;
+  if (unit === 'cpums') return `${v.toFixed(2)} ms`;
   if (unit === 'KiB') return `${(v / 1024).toFixed(1)} KiB`;
   if (unit === '%core') return `${(v * 100).toFixed(2)}% core`;
   if (unit === 'rows') return `${v.toLocaleString('en')} rows`;
@@ -181,8 +211,8 @@ export function printTable(rows, info, extra) {
     r.id,
     r.measure,
     `${r.lowerBound ? '≥ ' : ''}${fmt(r.value, r.unit)}`,
-    `${fmt(r.baseline, r.baselineUnit === '%core' ? '' : r.baselineUnit)}  ${r.baselineLabel}`,
-    r.ratio === undefined || Number.isNaN(r.ratio) ? 'n/a' : r.ratio === Infinity ? '∞' : r.unit === '%core' ? `${(r.ratio * 100).toFixed(2)}%` : `${r.lowerBound ? '≥ ' : ''}${r.ratio.toFixed(2)}×`,
+    r.absolute ? r.baselineLabel : `${fmt(r.baseline, r.baselineUnit === '%core' ? '' : r.baselineUnit)}  ${r.baselineLabel}`,
+    r.absolute ? '' : r.ratio === undefined || Number.isNaN(r.ratio) ? 'n/a' : r.ratio === Infinity ? '∞' : r.unit === '%core' ? `${(r.ratio * 100).toFixed(2)}%` : `${r.lowerBound ? '≥ ' : ''}${r.ratio.toFixed(2)}×`,
     r.target,
     r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED',
   ];
@@ -246,5 +276,27 @@ export function soakLines(m, cfg) {
         `    ${t.collection.padEnd(12)} ${t.table}: dead/live ${t.dead?.toLocaleString('en')}/${t.live?.toLocaleString('en')}; autovacuum ${t.autovacuums}×, autoanalyze ${t.autoanalyzes}×; by hand: vacuum ${t.vacuums}×, analyze ${t.analyzes}×`,
     ),
   );
+  return lines;
+}
+
+/**
+ * Row c1's footer: the CPU per message of each 8 × 4 load that counted it, split per process
+ * group (ms of utime+stime per message acked and received), and what the whole machine used.
+ */
+export function cpuLines(m, labels) {
+  const line = (name, run) => {
+    const c = cpuPerMessageOf(run);
+    if (!c) return `  ${name}: not measured`;
+    const split = Object.entries(c.byGroup)
+      .map(([g, ms]) => `${g} ${ms.toFixed(2)}`)
+      .join(' + ');
+    const settled = run.cpuPerMessageSettled
+      ? `; ${run.cpuPerMessage.ms.toFixed(2)} of it during the load, the rest until the event backlog ${run.afterLoad?.settled ? 'drained' : 'was given up on (NOT drained)'} ${seconds1(run.afterLoad?.seconds)} s later`
+      : '';
+    return `  ${name}: ${c.ms.toFixed(2)} = ${split}; ${c.messages.toLocaleString('en')} messages in ${seconds1(run.seconds)} s${settled}; the whole machine ${machine(run)} cores busy during the load`;
+  };
+  const lines = ['CPU per message acked+received, 8 chats × 4 (ms of utime+stime per message, by process group):', line(`stack, ${labels.small} stored (c1)`, m.send32Small), line('floor (c1b\u2019s baseline)', m.floor32)];
+  if (m.send32Large) lines.push(line(`stack, ${labels.large} stored`, m.send32Large));
+  if (m.send32Second) lines.push(line(`stack, ${labels.second} stored`, m.send32Second));
   return lines;
 }
