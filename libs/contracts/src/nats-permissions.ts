@@ -23,7 +23,18 @@ export type NatsServiceUser = (typeof natsServiceUsers)[number];
 export interface NatsPermissions {
   publish: string[];
   subscribe: string[];
+  /**
+   * Whether it answers requests (and JetStream deliveries): the server then lets it publish one
+   * reply to each message it received with a reply subject. The server keeps every such subject
+   * until it is used or expires; a service that never answers (the gateway, whose live
+   * subscriptions receive every JetStream publish with its reply subject) would only fill that
+   * list, and past 4,096 entries the server walks it on every delivery.
+   */
+  answers: boolean;
 }
+
+/** What `allow_responses` grants: one reply each, within 5 minutes (far above any request's deadline). */
+const RESPONSES = '{ max: 1, expires: "5m" }';
 
 const messageCommands = [
   messageSend,
@@ -60,7 +71,7 @@ const inbox = (user: NatsServiceUser) => `${natsInboxPrefix(user)}.>`;
 /**
  * What each service may publish and subscribe to: the subjects it owns (ARCHITECTURE.md), the
  * requests it makes, the streams it consumes, and replies under its own inbox prefix; it may
- * answer requests it received (`allow_responses`). So a leaked password of one service
+ * answer requests it received (`allow_responses`, when it serves any). So a leaked password of one service
  * cannot forge another's events, serve another's commands (message commands trust the
  * caller's user-id header: only the gateway may send them) or read another's replies.
  */
@@ -68,6 +79,7 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
   'chat-api': {
     publish: [chatSubjects.all, noticeSubjects.all, ...declareStreams, ...consumeStream(STREAMS.messages.name)],
     subscribe: [chatAccessCheck.subject, chatListForUser.subject, ...chatSubjects.stateChanges, inbox('chat-api')],
+    answers: true,
   },
   'message-api': {
     publish: [
@@ -81,10 +93,12 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
       `$JS.API.STREAM.MSG.DELETE.${STREAMS.messages.name}`,
     ],
     subscribe: [...messageCommands, ...chatSubjects.stateChanges, inbox('message-api')],
+    answers: true,
   },
   'media-service': {
     publish: [chatAccessCheck.subject, ...declareStreams],
     subscribe: [mediaFileCheck.subject, inbox('media-service')],
+    answers: true,
   },
   'realtime-gateway': {
     publish: [
@@ -98,6 +112,8 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
     ],
     // Live fan-out on core NATS: the message events of its sockets' chats, their users' notices.
     subscribe: [messageSubjects.all, noticeSubjects.all, inbox('realtime-gateway')],
+    // It acks its JetStream deliveries by the publish permission above, and answers no request.
+    answers: false,
   },
 };
 
@@ -120,7 +136,7 @@ export function renderNatsAuthorization(users: NatsUser[]): string {
   const lines = users.map((u) => {
     const password = u.password.startsWith('$') ? u.password : quoted(u.password);
     const perms = u.permissions
-      ? `, permissions: { publish: { allow: ${list(u.permissions.publish)} }, subscribe: { allow: ${list(u.permissions.subscribe)} }, allow_responses: true }`
+      ? `, permissions: { publish: { allow: ${list(u.permissions.publish)} }, subscribe: { allow: ${list(u.permissions.subscribe)} }${u.permissions.answers ? `, allow_responses: ${RESPONSES}` : ''} }`
       : '';
     return `    { user: ${quoted(u.user)}, password: ${password}${perms} }`;
   });
