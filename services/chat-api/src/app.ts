@@ -55,6 +55,7 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
       logger,
       metrics,
       durable: config.PROJECTION_DURABLE,
+      lingerMs: config.PROJECTION_LINGER_MS,
     });
     const relay = startOutboxRelay(() => relayStaleChatEvents(chats, config.OUTBOX_RELAY_AFTER_MS), {
       intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,

@@ -6,6 +6,12 @@ export const chatApiConfigSchema = baseConfigSchema.extend({
   PORT: portVar(3001),
   /** Durable JetStream consumer that projects message events onto chats. */
   PROJECTION_DURABLE: z.string().min(1).default('chat-api-projection'),
+  /**
+   * How long a chat's first message event waits for more to join its write: a busy chat costs
+   * one write (and one unread notice per user) per this interval, not one per message; unread
+   * badges lag by as much.
+   */
+  PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(5_000).default(100),
   /** How often the outbox relay looks for chat events left unpublished, and how old they must be. */
   OUTBOX_RELAY_INTERVAL_MS: msVar(5_000),
   OUTBOX_RELAY_AFTER_MS: msVar(5_000),

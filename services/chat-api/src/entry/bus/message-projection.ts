@@ -164,6 +164,7 @@ export async function startMessageProjection(opts: {
   logger: Logger;
   metrics: Metrics;
   durable: string;
+  lingerMs: number;
 }): Promise<RunningConsumer> {
   const projected = opts.metrics.counter(
     'chat_projection_events_total',
@@ -181,12 +182,10 @@ export async function startMessageProjection(opts: {
     filterSubjects: [messageSubjects.all],
     schema: messageEventSchema,
     // Chats are independent: project many at once, each chat's events in stream order, and
-    // the events of a chat that wait together in one write. A busy chat's events wait a few
-    // milliseconds for each other: unread badges lag that much, and a conversation costs a
-    // fraction of the writes.
+    // the events of a chat that wait together in one write (PROJECTION_LINGER_MS).
     orderBy: (event) => event.chatId,
     concurrency: 16,
-    lingerMs: 20,
+    lingerMs: opts.lingerMs,
     // What a dead replica held comes back soon and is little, well inside the applied-rev window.
     ackWaitMs: 10_000,
     prefetch: 64,
