@@ -46,6 +46,8 @@ const { values: opts } = parseArgs({
     stored2: { type: 'string' },
     'soak-minutes': { type: 'string' },
     only: { type: 'string' },
+    // A setting for every service process (repeatable): --set PROJECTION_LINGER_MS=50
+    set: { type: 'string', multiple: true, default: [] },
     out: { type: 'string', default: fileURLToPath(new URL('../../bench-results/', import.meta.url)) },
   },
 });
@@ -137,6 +139,7 @@ async function startInfra() {
     SOCKET_RATE_LIMIT_POINTS: '10000000',
     HTTP_RATE_LIMIT_POINTS: '10000000',
     METRICS_PORT: '0', // the edge's metrics port: any free one
+    ...Object.fromEntries(opts.set.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   };
   const stop = async () => {
     await dropDatabase(mongoUrl).catch((err) => log(`dropping ${mongoUrl}: ${err.message}`));
