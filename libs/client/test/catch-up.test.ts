@@ -3,29 +3,9 @@ import { MessageStore, type Changes, type Message, type RestClient } from '@chat
 // Internal to the package (not exported): taken from the build, as the other tests take the package.
 import { CatchUp } from '../dist/catch-up.js';
 
-const ME = 'a'.repeat(24);
-const PEER = 'b'.repeat(24);
-const id = (n: number) => n.toString(16).padStart(24, '0');
-const msg = (n: number, rev = n): Message => ({
-  _id: id(n),
-  chatId: 'c'.repeat(24),
-  seq: n,
-  rev,
-  senderId: PEER,
-  receiverId: ME,
-  content: `m${n}`,
-  messageType: 'text',
-  media: null,
-  clientMessageId: `cm-${n}`,
-  isEdited: false,
-  editedAt: null,
-  readBy: [],
-  deliveredTo: [],
-  reactions: [],
-  replyTo: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-});
+import { msg as message } from './support/messages.js';
+
+const msg = (n: number, rev = n): Message => message(n, { rev });
 
 /**
  * A store caught up to rev 1 (message 1) and its CatchUp over a fake feed that answers `feedRev`

@@ -1,34 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MessageStore, type Message, type StoreChange } from '@chat/client';
+import { MessageStore, type StoreChange } from '@chat/client';
 
-const ME = 'a'.repeat(24);
-const PEER = 'b'.repeat(24);
-
-/** Message `n` of a chat: id from n, seq n, rev given (default n). */
-function msg(n: number, patch: Partial<Message> = {}): Message {
-  return {
-    _id: n.toString(16).padStart(24, '0'),
-    chatId: 'c'.repeat(24),
-    seq: n,
-    rev: n,
-    senderId: PEER,
-    receiverId: ME,
-    content: `m${n}`,
-    messageType: 'text',
-    media: null,
-    clientMessageId: `cm-${n}`,
-    isEdited: false,
-    editedAt: null,
-    readBy: [],
-    deliveredTo: [],
-    reactions: [],
-    replyTo: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    ...patch,
-  };
-}
-const id = (n: number) => msg(n)._id;
+import { id, ME, msg, PEER } from './support/messages.js';
 
 function store() {
   const changes: StoreChange[] = [];
