@@ -24,17 +24,14 @@ export interface NatsPermissions {
   publish: string[];
   subscribe: string[];
   /**
-   * Whether it answers requests (and JetStream deliveries): the server then lets it publish one
-   * reply to each message it received with a reply subject. The server keeps every such subject
-   * until it is used or expires; a service that never answers (the gateway, whose live
-   * subscriptions receive every JetStream publish with its reply subject) would only fill that
-   * list, and past 4,096 entries the server walks it on every delivery.
+   * The services whose requests it answers: it may publish to their inboxes. Replies go by this
+   * explicit permission, not `allow_responses`: with that, the server keeps the reply subject of
+   * every message the service receives (JetStream deliveries too, whose acks go by the publish
+   * permission and are never counted against them) and, past 4,096 kept, walks the whole list on
+   * every delivery, so NATS's CPU per message grew with the traffic behind it.
    */
-  answers: boolean;
+  answers: readonly NatsServiceUser[];
 }
-
-/** What `allow_responses` grants: one reply each, within 5 minutes (far above any request's deadline). */
-const RESPONSES = '{ max: 1, expires: "5m" }';
 
 const messageCommands = [
   messageSend,
@@ -71,7 +68,7 @@ const inbox = (user: NatsServiceUser) => `${natsInboxPrefix(user)}.>`;
 /**
  * What each service may publish and subscribe to: the subjects it owns (ARCHITECTURE.md), the
  * requests it makes, the streams it consumes, and replies under its own inbox prefix; it may
- * answer requests it received (`allow_responses`, when it serves any). So a leaked password of one service
+ * answer the services it serves, in their inboxes (`answers`). So a leaked password of one service
  * cannot forge another's events, serve another's commands (message commands trust the
  * caller's user-id header: only the gateway may send them) or read another's replies.
  */
@@ -79,7 +76,7 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
   'chat-api': {
     publish: [chatSubjects.all, noticeSubjects.all, ...declareStreams, ...consumeStream(STREAMS.messages.name)],
     subscribe: [chatAccessCheck.subject, chatListForUser.subject, ...chatSubjects.stateChanges, inbox('chat-api')],
-    answers: true,
+    answers: ['message-api', 'media-service', 'realtime-gateway'],
   },
   'message-api': {
     publish: [
@@ -93,12 +90,12 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
       `$JS.API.STREAM.MSG.DELETE.${STREAMS.messages.name}`,
     ],
     subscribe: [...messageCommands, ...chatSubjects.stateChanges, inbox('message-api')],
-    answers: true,
+    answers: ['realtime-gateway'],
   },
   'media-service': {
     publish: [chatAccessCheck.subject, ...declareStreams],
     subscribe: [mediaFileCheck.subject, inbox('media-service')],
-    answers: true,
+    answers: ['message-api'],
   },
   'realtime-gateway': {
     publish: [
@@ -112,8 +109,7 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
     ],
     // Live fan-out on core NATS: the message events of its sockets' chats, their users' notices.
     subscribe: [messageSubjects.all, noticeSubjects.all, inbox('realtime-gateway')],
-    // It acks its JetStream deliveries by the publish permission above, and answers no request.
-    answers: false,
+    answers: [],
   },
 };
 
@@ -136,7 +132,7 @@ export function renderNatsAuthorization(users: NatsUser[]): string {
   const lines = users.map((u) => {
     const password = u.password.startsWith('$') ? u.password : quoted(u.password);
     const perms = u.permissions
-      ? `, permissions: { publish: { allow: ${list(u.permissions.publish)} }, subscribe: { allow: ${list(u.permissions.subscribe)} }${u.permissions.answers ? `, allow_responses: ${RESPONSES}` : ''} }`
+      ? `, permissions: { publish: { allow: ${list([...u.permissions.publish, ...u.permissions.answers.map(inbox)])} }, subscribe: { allow: ${list(u.permissions.subscribe)} } }`
       : '';
     return `    { user: ${quoted(u.user)}, password: ${password}${perms} }`;
   });

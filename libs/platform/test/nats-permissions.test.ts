@@ -91,6 +91,15 @@ describe('NATS users and subject permissions', () => {
     expect(await heard(await as('media-service'), 'chat.access.check')).toBe(false);
   });
 
+  it('lets a service answer only the services it serves, in their inboxes', async () => {
+    const gatewayInbox = `${natsInboxPrefix('realtime-gateway')}.x`;
+    expect(await delivered(await as('message-api'), gatewayInbox)).toBe(true);
+    expect(await delivered(await as('chat-api'), `${natsInboxPrefix('message-api')}.x`)).toBe(true);
+    expect(await delivered(await as('media-service'), gatewayInbox)).toBe(false);
+    expect(await delivered(await as('message-api'), `${natsInboxPrefix('chat-api')}.x`)).toBe(false);
+    expect(await delivered(await as('realtime-gateway'), `${natsInboxPrefix('message-api')}.x`)).toBe(false);
+  });
+
   it("keeps each service's replies to itself", async () => {
     expect(await heard(await as('realtime-gateway'), `${natsInboxPrefix('realtime-gateway')}.x`)).toBe(true);
     expect(await heard(await as('media-service'), `${natsInboxPrefix('realtime-gateway')}.x`)).toBe(false);

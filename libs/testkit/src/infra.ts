@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { natsPermissions, natsServiceUsers, renderNatsServerConfig, type NatsClusterMember, type NatsUser } from '@chat/contracts';
+import {
+  natsInboxPrefix,
+  natsPermissions,
+  natsServiceUsers,
+  renderNatsServerConfig,
+  type NatsClusterMember,
+  type NatsUser,
+} from '@chat/contracts';
 import { freePort } from './ports.js';
 import { startFerretDb } from './ferretdb.js';
 import { restartableProcess, type RunningProcess } from './processes.js';
@@ -22,9 +29,20 @@ export const natsUserEnv = (service: string): Record<string, string> =>
 /** A test's own NATS client (fakes, probes): allowed everything. */
 export const NATS_TEST_CREDENTIALS = { user: 'test', pass: natsTestPassword('test') };
 
+/** Inboxes of the test's own clients (Bus, raw): a service that answers requests answers theirs too. */
+const TEST_INBOXES = [`${natsInboxPrefix(NATS_TEST_CREDENTIALS.user)}.>`, '_INBOX.>'];
+
 /** Every service's user with the permissions of `natsPermissions`, plus the test's own user. */
 const natsTestUsers = (): NatsUser[] => [
-  ...natsServiceUsers.map((user) => ({ user, password: natsTestPassword(user), permissions: natsPermissions[user] })),
+  ...natsServiceUsers.map((user) => {
+    const permissions = natsPermissions[user];
+    const answersTests = permissions.answers.length > 0;
+    return {
+      user,
+      password: natsTestPassword(user),
+      permissions: answersTests ? { ...permissions, publish: [...permissions.publish, ...TEST_INBOXES] } : permissions,
+    };
+  }),
   { user: NATS_TEST_CREDENTIALS.user, password: NATS_TEST_CREDENTIALS.pass },
 ];
 
