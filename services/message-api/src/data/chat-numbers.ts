@@ -163,9 +163,9 @@ export class ChatNumbers {
     return marks.filter((m) => m.startsWith(`${chatId}:`)).map(parseMark);
   }
 
-  /** The relay published what was stored of these sends. */
-  async published(sends: UnpublishedSends): Promise<void> {
-    await this.redis.zrem(UNPUBLISHED_KEY, sends.mark);
+  /** What was stored of the sends of this mark is published (by their writer, late, or by the relay). */
+  async published(mark: string): Promise<void> {
+    await this.redis.zrem(UNPUBLISHED_KEY, mark);
   }
 
   /** The counters were behind the store (a unique index refused `refused`): reseed above it on the next take. */

@@ -137,7 +137,7 @@ export class EventOutbox {
       const { subject, event } = createdEvent(message, sends.rev + k);
       all = (await this.publisher.publish(subject, event)) && all;
     }
-    if (all) await this.numbers.published(sends);
+    if (all) await this.numbers.published(sends.mark);
   }
 
   /** Republishes a send row of a previous version; events of messages that were not stored are dropped. */

@@ -32,6 +32,8 @@ interface Submitted {
 
 /** A write this close to its caller's deadline is not started: the answer would arrive too late. */
 const DEADLINE_MARGIN_MS = 50;
+/** How long the change feed waits for a batch's events to be published before passing its revs. */
+const SETTLE_WITHIN_MS = 200;
 /** Attempts to number a message when a unique index says its numbers were taken (counters lost). */
 const NUMBERING_ATTEMPTS = 3;
 
@@ -135,8 +137,29 @@ export class MessageWriter {
     }
     if (++this.storedBatches === this.opts.crashAfterStore) process.kill(process.pid, 'SIGKILL');
     const events = docs.flatMap((doc, k) => (stored[k] === 'stored' ? [createdEvent(toStored(doc), doc.rev)] : []));
-    void this.outbox.background(this.outbox.publishAll(events)).then((all) => this.settle(takes, all));
+    void this.settleOnPublish(this.outbox.background(this.outbox.publishAll(events)), takes);
     return stored;
+  }
+
+  /**
+   * Settles the batch's revs and drops its marks in one Redis call once its events are out. The
+   * change feed waits for those revs meanwhile, but not for a slow publish (JetStream away):
+   * past SETTLE_WITHIN_MS the revs are settled alone, and the marks dropped if it succeeds.
+   */
+  private async settleOnPublish(published: Promise<boolean>, takes: ChatTake[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), SETTLE_WITHIN_MS)));
+    const first = await Promise.race([published, slow]);
+    clearTimeout(timer);
+    if (first !== 'slow') return this.settle(takes, first);
+    this.settle(takes, false);
+    if (await published)
+      for (const t of takes)
+        void this.numbers
+          .published(t.mark)
+          .catch((err: unknown) =>
+            this.logger.warn({ err, chatId: t.chatId }, 'send mark not dropped (relayed again)'),
+          );
   }
 
   private settle(takes: ChatTake[], published: boolean): void {
