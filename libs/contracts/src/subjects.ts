@@ -258,12 +258,13 @@ export const chatSubjects = {
 /**
  * Notices for one user's sockets on core NATS, kept by no stream: derived data that the next
  * notice or `GET /api/chats` (the authority) corrects, so a lost one costs nothing durable.
- * `notices.<userId>.<kind>`; a gateway node subscribes to the users its own sockets belong to.
+ * `notices.<userId>.<kind>`; a gateway node takes the ones for users with a socket on it.
  */
 export const noticeSubjects = {
   unread: (userId: string) => `notices.${userId}.unread`,
-  forUser: (userId: string) => `notices.${userId}.>`,
   all: 'notices.>',
+  /** The user a notice is for, from its subject. */
+  userOf: (subject: string): string | undefined => subject.split('.')[1],
 };
 
 const messageRef = z.object({ messageId: z.string(), rev: z.number().int() });

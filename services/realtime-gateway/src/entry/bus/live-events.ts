@@ -14,9 +14,9 @@ const CHAT_ROOM = 'chat:';
 const USER_ROOM = 'user:';
 
 /**
- * Live fan-out on core NATS. A node subscribes to the events of the rooms its own sockets are in
- * (a chat room: the chat's message events, which reach core subscribers as message-api publishes
- * them to the stream; a user room: the user's notices) and emits them to its local sockets only,
+ * Live fan-out on core NATS. A node subscribes to the events of the chat rooms its own sockets
+ * are in (the chat's message events, which reach core subscribers as message-api publishes them
+ * to the stream), and to users' notices, and emits them to its local sockets only,
  * so a message costs no durable consumer, no ack and no Redis adapter hop, and a node receives
  * only its own chats' events however many nodes there are. NATS does not redeliver: a node that
  * misses an event leaves a gap in the chat's revs, which clients close through `/changes`.
@@ -49,11 +49,17 @@ export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): Li
     // A delete for one user goes to their own room, through `ownDeletes` below.
     if (event) emitHere(broadcastsForMessageEvent(event), (room) => room.startsWith(CHAT_ROOM));
   });
-  const forUser = delivering((msg) => {
-    const notice = parsed<UnreadChangedEvent>(msg);
-    if (notice) emitHere([broadcastForUnread(notice)], () => true);
+  // Users' own rooms hear two node-wide subscriptions rather than one each: every socket is in
+  // its user's room, and a subscription per connected user would cost every socket its memory.
+  // A notice for a user with no socket here is dropped by its subject, before it is parsed.
+  const userHere = (userId: string | undefined) => userId !== undefined && adapter.rooms.has(`${USER_ROOM}${userId}`);
+  const notices = bus.nc.subscribe(noticeSubjects.all, {
+    callback: delivering((msg) => {
+      const notice = userHere(noticeSubjects.userOf(msg.subject)) ? parsed<UnreadChangedEvent>(msg) : undefined;
+      if (notice) emitHere([broadcastForUnread(notice)], () => true);
+    }),
   });
-  // Deletes are rare, and a deleter's sockets need not be in the chat's room: one node-wide subscription.
+  // Deletes are rare, and a deleter's sockets need not be in the chat's room.
   const ownDeletes = bus.nc.subscribe(messageSubjects.deleted, {
     callback: delivering((msg) => {
       const event = parsed<MessageEvent>(msg);
@@ -63,13 +69,8 @@ export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): Li
 
   const subscriptions = new Map<string, { sub: Subscription; ready: Promise<void> }>();
   const subscribe = (room: string) => {
-    const [subject, callback] = room.startsWith(CHAT_ROOM)
-      ? [messageSubjects.ofChat(room.slice(CHAT_ROOM.length)), fromChat]
-      : room.startsWith(USER_ROOM)
-        ? [noticeSubjects.forUser(room.slice(USER_ROOM.length)), forUser]
-        : [];
-    if (!subject || !callback || subscriptions.has(room)) return;
-    const sub = bus.nc.subscribe(subject, { callback });
+    if (!room.startsWith(CHAT_ROOM) || subscriptions.has(room)) return;
+    const sub = bus.nc.subscribe(messageSubjects.ofChat(room.slice(CHAT_ROOM.length)), { callback: fromChat });
     // Once the server has the subscription, every later publish reaches it.
     const ready = bus.nc.flush().catch((err: unknown) => logger.warn({ err, room }, 'live subscription not confirmed'));
     subscriptions.set(room, { sub, ready });
@@ -90,6 +91,7 @@ export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): Li
       adapter.off('create-room', subscribe);
       adapter.off('delete-room', unsubscribe);
       ownDeletes.unsubscribe();
+      notices.unsubscribe();
       for (const room of [...subscriptions.keys()]) unsubscribe(room);
     },
   };
