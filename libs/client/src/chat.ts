@@ -303,7 +303,7 @@ export class ChatHandle extends Emitter<ChatEvents> {
    */
   onCountedFromPeer(): void {
     if (!this.tracked) return;
-    // The message comes about 20 ms before its count, sometimes after: give it a second.
+    // The message comes up to ~100 ms before its count (PROJECTION_LINGER_MS), sometimes after: give it a second.
     const check = () => {
       const arrived = this.peerArrivals > 0;
       this.peerArrivals = 0;
