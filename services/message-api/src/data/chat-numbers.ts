@@ -25,7 +25,8 @@ const UNPUBLISHED_KEY = 'sends-unpublished';
 // KEYS: the chat's counters (hash), its revs in flight (sorted set), the unpublished sends (sorted set).
 // ARGV: seqs wanted, revs wanted, in-flight expiry (epoch ms), the seed (seq, rev) or '', chat id,
 // when unpublished sends become the relay's (epoch ms).
-// Answers nil when the counters are missing and no seed was given: the caller reads the store.
+// Answers the first seq and rev taken and the sends' mark ('' for no seqs), or nil when the
+// counters are missing and no seed was given: the caller reads the store.
 const TAKE = `
 if redis.call('exists', KEYS[1]) == 0 then
   if ARGV[4] == '' then return false end
@@ -37,10 +38,12 @@ local rev = redis.call('hincrby', KEYS[1], 'rev', revs)
 redis.call('pexpire', KEYS[1], ${7 * 24 * 3600 * 1000})
 for r = rev - revs + 1, rev do redis.call('zadd', KEYS[2], r, ARGV[3] .. ':' .. r) end
 redis.call('pexpire', KEYS[2], 60000)
+local mark = ''
 if seqs > 0 then
-  redis.call('zadd', KEYS[3], ARGV[7], ARGV[6] .. ':' .. (seq - seqs + 1) .. ':' .. (rev - revs + 1) .. ':' .. seqs)
+  mark = ARGV[6] .. ':' .. (seq - seqs + 1) .. ':' .. (rev - revs + 1) .. ':' .. seqs
+  redis.call('zadd', KEYS[3], ARGV[7], mark)
 end
-return {seq - seqs + 1, rev - revs + 1}`;
+return {seq - seqs + 1, rev - revs + 1, mark}`;
 
 // KEYS: the chat's revs in flight, the unpublished sends. ARGV: first rev, count, the sends' mark or ''.
 const SETTLE = `
@@ -75,7 +78,7 @@ export class ChatNumbers {
       /** Keeps the highest rev changes took, beside their writes: the store cannot tell it otherwise. */
       recordChangeRev(chatId: string, rev: number): Promise<void>;
     },
-    private readonly opts: { inFlightMs: number; unpublishedMs: number } = { inFlightMs: 10_000, unpublishedMs: 3_000 },
+    private readonly opts: { inFlightMs: number; unpublishedMs: number },
   ) {}
 
   private keys(chatId: string): [string, string] {
@@ -93,7 +96,9 @@ export class ChatNumbers {
     const keys = [...this.keys(chatId), UNPUBLISHED_KEY];
     const run = (seed: string[]) =>
       (
-        this.redis.eval(TAKE, 3, ...keys, seqs, revs, expiry, ...seed, chatId, due) as Promise<[number, number] | null>
+        this.redis.eval(TAKE, 3, ...keys, seqs, revs, expiry, ...seed, chatId, due) as Promise<
+          [number, number, string] | null
+        >
       ).catch(() => {
         // Redis down: a 503 the client may retry (nothing was written).
         throw unavailable('The message numbering store is unavailable, try again');
@@ -106,8 +111,8 @@ export class ChatNumbers {
       taken = await run([String(Math.max(top.seq, floor.seq)), String(Math.max(top.rev, floor.rev))]);
     }
     if (!taken) throw new Error(`could not number a write of chat ${chatId}`);
-    const [seq, rev] = [Number(taken[0]), Number(taken[1])];
-    return seqs > 0 ? { seq, rev, mark: `${chatId}:${seq}:${rev}:${seqs}` } : { seq, rev };
+    const [seq, rev, mark] = taken;
+    return mark ? { seq: Number(seq), rev: Number(rev), mark } : { seq: Number(seq), rev: Number(rev) };
   }
 
   /** The highest seq and rev handed out so far (0 for a chat without messages). */
