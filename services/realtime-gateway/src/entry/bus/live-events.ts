@@ -1,5 +1,5 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import { messageSubjects, noticeSubjects, type MessageEvent, type UnreadChangedEvent } from '@chat/contracts';
+import { messageSubjects, noticeSubjects, rooms, type MessageEvent, type UnreadChangedEvent } from '@chat/contracts';
 import type { Bus, Logger } from '@chat/platform';
 import { broadcastForUnread, broadcastsForMessageEvent, type Emission } from '../../domain/broadcasts.js';
 import { emitLoose, type GatewayServer } from '../../clients/sockets.js';
@@ -10,8 +10,8 @@ export interface LiveEvents {
   stop(): void;
 }
 
-const CHAT_ROOM = 'chat:';
-const USER_ROOM = 'user:';
+const CHAT_ROOM = rooms.chat('');
+const USER_ROOM = rooms.user('');
 
 /**
  * Live fan-out on core NATS. A node subscribes to the events of the chat rooms its own sockets
@@ -24,8 +24,8 @@ const USER_ROOM = 'user:';
 export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): LiveEvents {
   const adapter = io.of('/').adapter;
   const local = io.local;
-  const emitHere = (emissions: Emission[], rooms: (room: string) => boolean) => {
-    for (const e of emissions) if (rooms(e.to)) emitLoose(local.to(e.to), e.event, e.payload);
+  const emitHere = (emissions: Emission[], toRoom: (room: string) => boolean) => {
+    for (const e of emissions) if (toRoom(e.to)) emitLoose(local.to(e.to), e.event, e.payload);
   };
   const parsed = <T>(msg: Msg): T | undefined => {
     try {
@@ -52,7 +52,7 @@ export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): Li
   // Users' own rooms hear two node-wide subscriptions rather than one each: every socket is in
   // its user's room, and a subscription per connected user would cost every socket its memory.
   // A notice for a user with no socket here is dropped by its subject, before it is parsed.
-  const userHere = (userId: string | undefined) => userId !== undefined && adapter.rooms.has(`${USER_ROOM}${userId}`);
+  const userHere = (userId: string | undefined) => userId !== undefined && adapter.rooms.has(rooms.user(userId));
   const notices = bus.nc.subscribe(noticeSubjects.all, {
     callback: delivering((msg) => {
       const notice = userHere(noticeSubjects.userOf(msg.subject)) ? parsed<UnreadChangedEvent>(msg) : undefined;
