@@ -532,7 +532,12 @@ ensure_mongo() {
     ((rc == 0 || rc == 3)) || die "something listens on $host:$port (MONGO_URL) but does not answer a MongoDB ping: $err"
     cmdline="$(ferretdb_cmdline)"
     if [[ $cmdline != *"--listen-addr=$listen "* || $cmdline != *"--handler=postgresql "* ]]; then
-      # A real mongod, a FerretDB someone else started, or ours on SQLite: left alone.
+      # A real mongod, a FerretDB someone else started, or ours on SQLite: left alone. Tests
+      # still start FerretDBs of their own (the fault suite), so the binary is built anyway.
+      if command -v go >/dev/null; then
+        bash "$ROOT/deploy/local/build-ferretdb.sh" 9>&- ||
+          echo "infra-up: warning: could not build FerretDB; tests that start a FerretDB of their own will fail" >&2
+      fi
       ensure_pg_for_own_ferretdbs
       return 0
     fi
