@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { codePoints, objectId, PAGE_LIMIT_MAX, paginationQuery, queryInt } from './common.js';
 import { messageTypeSchema, type MessageType } from './chat.js';
+import { bidiBalanced, hasVisibleText } from './visible-text.js';
 
 export const MESSAGE_CONTENT_MAX = 5_000;
 export const MARK_READ_MAX_IDS = 200;
@@ -9,17 +10,30 @@ export const MARK_DELIVERED_MAX_IDS = 500;
 export const SEARCH_QUERY_MAX = 200;
 export const EMOJI_MAX = 16;
 
-/** Message text: trimmed, then 1..max code points (the limit is configurable in message-api). */
 /** No NUL characters: the store cannot keep them (a NUL would fail the write, not the request). */
 const withoutNul = (s: string) => !s.includes('\u0000');
 
+/**
+ * Message text (send, caption, edit): trimmed, then 1..max code points (the limit is configurable
+ * in message-api), at least one character that draws something (not only whitespace, zero-width,
+ * bidi control or variation selector characters: such a message would look empty), and every
+ * bidi embedding, override or isolate closed on its own line (see visible-text.ts).
+ */
 export const messageContent = (max = MESSAGE_CONTENT_MAX) =>
   z
     .string()
     .transform((s) => s.trim())
     .refine((s) => codePoints(s) >= 1, 'must not be empty')
     .refine((s) => codePoints(s) <= max, `must be at most ${max} characters`)
-    .refine(withoutNul, 'must not contain NUL characters');
+    .refine(withoutNul, 'must not contain NUL characters')
+    .refine(
+      (s) => s === '' || hasVisibleText(s),
+      'must contain visible text, not only whitespace, zero-width, bidi control or variation selector characters',
+    )
+    .refine(
+      bidiBalanced,
+      'must close every bidi embedding, override and isolate it opens (U+202A/B/D/E with U+202C, U+2066-U+2068 with U+2069), in order, on the same line, and close nothing else',
+    );
 
 /**
  * One emoji: a recommended emoji or emoji sequence (flags, keycaps, skin tones, ZWJ families),

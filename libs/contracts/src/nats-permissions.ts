@@ -2,6 +2,8 @@ import {
   chatAccessCheck,
   chatListForUser,
   chatSubjects,
+  DURABLES,
+  type DurableRef,
   mediaFileCheck,
   messageDelete,
   messageDelivered,
@@ -44,21 +46,30 @@ const messageCommands = [
   messageDelivered,
 ].map((d) => d.subject);
 
-/** JetStream API subjects a service needs to declare the streams (every service does, idempotently). */
-const declareStreams = [
-  '$JS.API.INFO',
-  ...Object.values(STREAMS).flatMap((s) =>
-    ['INFO', 'CREATE', 'UPDATE'].map((verb) => `$JS.API.STREAM.${verb}.${s.name}`),
-  ),
+/** Account info: the JetStream manager asks it once, to check that JetStream is on. */
+const jetStreamInfo = '$JS.API.INFO';
+
+/** Declaring a stream: only its owner does, at start (see each service's `ensureStreams`). */
+const ownStream = (stream: string) => ['INFO', 'CREATE', 'UPDATE'].map((verb) => `$JS.API.STREAM.${verb}.${stream}`);
+
+/**
+ * Running one durable pull consumer, by its name only: create or update it (either form of the
+ * API; the server checks the name and filter of the request against the subject), read its
+ * info, pull from it and ack what it delivered. Not another's durable, nor a new one.
+ */
+const runDurable = ({ stream, name }: DurableRef) => [
+  `$JS.API.CONSUMER.CREATE.${stream}.${name}`,
+  `$JS.API.CONSUMER.CREATE.${stream}.${name}.>`, // with its filter subject
+  `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.${name}`,
+  `$JS.API.CONSUMER.INFO.${stream}.${name}`,
+  `$JS.API.CONSUMER.MSG.NEXT.${stream}.${name}`,
+  `$JS.ACK.${stream}.${name}.>`, // ack, nak, term of its deliveries
 ];
 
-/** JetStream API subjects a service needs to run durable pull consumers of `stream` and ack them. */
-const consumeStream = (stream: string) => [
-  `$JS.API.CONSUMER.*.${stream}.>`, // INFO, CREATE, DELETE <stream>.<durable>[.<filter>]
-  `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.>`,
-  `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`,
-  `$JS.API.CONSUMER.LIST.${stream}`,
-  `$JS.ACK.${stream}.>`,
+/** Deleting one retired durable (a service cleaning up what an earlier version of it left). */
+const deleteDurable = ({ stream, name }: DurableRef) => [
+  `$JS.API.CONSUMER.INFO.${stream}.${name}`,
+  `$JS.API.CONSUMER.DELETE.${stream}.${name}`,
 ];
 
 /** Each service's replies arrive under its own prefix, so no other service can listen to them. */
@@ -67,14 +78,22 @@ const inbox = (user: NatsServiceUser) => `${natsInboxPrefix(user)}.>`;
 
 /**
  * What each service may publish and subscribe to: the subjects it owns (ARCHITECTURE.md), the
- * requests it makes, the streams it consumes, and replies under its own inbox prefix; it may
- * answer the services it serves, in their inboxes (`answers`). So a leaked password of one service
- * cannot forge another's events, serve another's commands (message commands trust the
- * caller's user-id header: only the gateway may send them) or read another's replies.
+ * requests it makes, the stream it owns (`STREAMS`) and its own durable consumers (`DURABLES`),
+ * and replies under its own inbox prefix; it may answer the services it serves, in their inboxes
+ * (`answers`). So a leaked password of one service cannot forge another's events, serve
+ * another's commands (message commands trust the caller's user-id header: only the gateway may
+ * send them), read another's replies, change a stream it does not own (seal it, shrink its
+ * limits) or pull and ack another's durable (taking events from its projection).
  */
 export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
   'chat-api': {
-    publish: [chatSubjects.all, noticeSubjects.all, ...declareStreams, ...consumeStream(STREAMS.messages.name)],
+    publish: [
+      chatSubjects.all,
+      noticeSubjects.all,
+      jetStreamInfo,
+      ...ownStream(STREAMS.chats.name),
+      ...runDurable(DURABLES.chatProjection),
+    ],
     subscribe: [chatAccessCheck.subject, chatListForUser.subject, ...chatSubjects.stateChanges, inbox('chat-api')],
     answers: ['message-api', 'media-service', 'realtime-gateway'],
   },
@@ -83,17 +102,21 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
       messageSubjects.all,
       chatAccessCheck.subject,
       mediaFileCheck.subject,
-      ...declareStreams,
-      ...consumeStream(STREAMS.messages.name),
-      // The eraser of deleted text: finds a message's events by subject and deletes them one by one.
+      jetStreamInfo,
+      ...ownStream(STREAMS.messages.name),
+      ...runDurable(DURABLES.textEraser),
+      // The eraser of deleted text: reads where every durable stands (read only), finds a
+      // message's events by subject and deletes them one by one (stream-erasure.ts).
+      `$JS.API.CONSUMER.LIST.${STREAMS.messages.name}`,
       `$JS.API.STREAM.MSG.GET.${STREAMS.messages.name}`,
       `$JS.API.STREAM.MSG.DELETE.${STREAMS.messages.name}`,
     ],
     subscribe: [...messageCommands, ...chatSubjects.stateChanges, inbox('message-api')],
     answers: ['realtime-gateway'],
   },
+  // Uses no stream: no JetStream at all.
   'media-service': {
-    publish: [chatAccessCheck.subject, ...declareStreams],
+    publish: [chatAccessCheck.subject],
     subscribe: [mediaFileCheck.subject, inbox('media-service')],
     answers: ['message-api'],
   },
@@ -102,10 +125,9 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
       chatAccessCheck.subject,
       chatListForUser.subject,
       ...messageCommands,
-      ...declareStreams,
-      // Deletes the durable of the live fan-out it no longer runs (broadcast.ts).
-      ...consumeStream(STREAMS.messages.name),
-      ...consumeStream(STREAMS.chats.name),
+      jetStreamInfo,
+      ...runDurable(DURABLES.roomExits),
+      ...deleteDurable(DURABLES.retiredMessageBroadcast), // broadcast.ts
     ],
     // Live fan-out on core NATS: the message events of its sockets' chats, their users' notices.
     subscribe: [messageSubjects.all, noticeSubjects.all, inbox('realtime-gateway')],

@@ -188,10 +188,27 @@ export const mediaFileCheck = requestDef(
 
 // ---- JetStream domain events --------------------------------------------------------------
 
+/** Each stream is declared (created, its limits updated) by its owner only (nats-permissions.ts). */
 export const STREAMS = {
   chats: { name: 'CHATS', subjects: ['chats.>'] },
   messages: { name: 'MESSAGES', subjects: ['messages.>'] },
 } as const;
+
+/**
+ * Every durable consumer by name: a service may create, pull from and ack only its own
+ * (nats-permissions.ts), so a name is fixed here, not configured.
+ */
+export const DURABLES = {
+  /** chat-api: projects message events onto chats (last message, counters, unread). */
+  chatProjection: { stream: STREAMS.messages.name, name: 'chat-api-projection' },
+  /** message-api: erases the text of messages deleted for everyone from the stream. */
+  textEraser: { stream: STREAMS.messages.name, name: 'message-api-text-eraser' },
+  /** realtime-gateway: takes sockets out of the rooms of chats blocked, rejected or deleted. */
+  roomExits: { stream: STREAMS.chats.name, name: 'realtime-gateway-broadcast' },
+  /** realtime-gateway's former fan-out of message events: each gateway deletes it at start. */
+  retiredMessageBroadcast: { stream: STREAMS.messages.name, name: 'realtime-gateway-broadcast' },
+} as const;
+export type DurableRef = (typeof DURABLES)[keyof typeof DURABLES];
 
 /** Every event has an id (JetStream de-duplicates on it, consumers use it for idempotency). */
 const envelope = <T extends z.ZodType>(type: string, data: T) =>

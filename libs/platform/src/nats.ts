@@ -9,6 +9,8 @@ import {
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   jetstream,
   jetstreamManager,
   type ConsumerMessages,
@@ -45,6 +47,8 @@ export interface StreamLimits {
 const MAX_ATTEMPTS = 4;
 /** The pause before repeating a request that found no responders. */
 const RETRY_PAUSE_MS = 150;
+/** The longest pause between two looks for a stream that its owner has not declared yet. */
+const STREAM_WAIT_MAX_MS = 5_000;
 const DEFAULT_STREAM_LIMITS: StreamLimits = { maxAgeMs: 7 * 24 * 3_600_000, maxBytes: 1024 ** 3 };
 
 export interface ConsumerSpec<S extends z.ZodType> {
@@ -133,7 +137,13 @@ export class Bus {
       noAsyncTraces: true,
       ...(opts.credentials && { ...opts.credentials, inboxPrefix: natsInboxPrefix(opts.credentials.user) }),
     });
-    return new Bus(nc, opts.logger, opts.timeoutMs, opts.streamLimits ?? DEFAULT_STREAM_LIMITS, opts.streamReplicas ?? 1);
+    return new Bus(
+      nc,
+      opts.logger,
+      opts.timeoutMs,
+      opts.streamLimits ?? DEFAULT_STREAM_LIMITS,
+      opts.streamReplicas ?? 1,
+    );
   }
 
   isConnected(): boolean {
@@ -287,34 +297,44 @@ export class Bus {
   /**
    * Runs a durable consumer with explicit acks. A malformed event is logged and terminated;
    * a failing handler is retried later (nak with delay), so handlers must be idempotent.
+   * A stream is declared by its owner only: until the owner has declared it, the consumer waits
+   * for it in the background (services start in any order), and starts once it is there.
    */
   async consume<S extends z.ZodType>(spec: ConsumerSpec<S>): Promise<RunningConsumer> {
-    const jsm = await jetstreamManager(this.nc);
-    const [filterSubject] = spec.filterSubjects;
-    const config = {
-      durable_name: spec.durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: filterSubject,
-      ack_wait: (spec.ackWaitMs ?? 30_000) * 1_000_000,
-    };
-    try {
-      await jsm.consumers.info(spec.stream, spec.durable);
-      await jsm.consumers.update(spec.stream, spec.durable, {
-        filter_subject: filterSubject,
-        ack_wait: config.ack_wait,
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wake = () => (clearTimeout(timer), resolve());
       });
-    } catch {
-      await jsm.consumers.add(spec.stream, config).catch(async (err: unknown) => {
-        await jsm.consumers.info(spec.stream, spec.durable).catch(() => {
-          throw err;
+    // Anything but a missing stream (no permission, a bad config) fails the start as before.
+    let messages = await this.openConsumer(spec).catch((err: unknown) => {
+      if (!streamMissing(err)) throw err;
+      this.logger.warn(
+        { stream: spec.stream, durable: spec.durable },
+        'stream not declared yet (its owner declares it): the consumer waits for it',
+      );
+      return undefined;
+    });
+    const waited = !messages;
+    const opened = (async () => {
+      for (let waitMs = 250; !messages && !stopped; waitMs = Math.min(waitMs * 2, STREAM_WAIT_MAX_MS)) {
+        await pause(waitMs);
+        if (stopped) break;
+        messages = await this.openConsumer(spec).catch((err: unknown) => {
+          if (!streamMissing(err))
+            this.logger.error({ err, durable: spec.durable }, 'consumer not started, will retry');
+          return undefined;
         });
-      });
-    }
-    const consumer = await this.js.consumers.get(spec.stream, spec.durable);
-    // Short pulls: after a NATS node dies, a pull it held is renewed on another within seconds
-    // (the default 30 s expiry left counts stale that long).
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: spec.prefetch ?? 256, expires: 5_000 });
+      }
+      if (stopped) {
+        await messages?.close().catch(() => undefined);
+        return undefined;
+      }
+      if (waited) this.logger.info({ stream: spec.stream, durable: spec.durable }, 'stream declared: consumer started');
+      return messages;
+    })();
     type Pulled = { m: JsMsg; event: z.output<S> };
     const settle = async (batch: Pulled[], run: () => Promise<void>) => {
       const first = batch[0] as Pulled;
@@ -359,7 +379,9 @@ export class Bus {
       working.delete(key);
     };
     const loop = (async () => {
-      for await (const m of messages) {
+      const pulled = await opened;
+      if (!pulled) return;
+      for await (const m of pulled) {
         let event: z.output<S>;
         try {
           event = parseInput(spec.schema, m.json(), m.subject);
@@ -385,12 +407,44 @@ export class Bus {
     const running: RunningConsumer = {
       stop: async () => {
         this.consumers.delete(running);
-        await messages.close().catch(() => undefined);
+        stopped = true;
+        wake?.();
+        await messages?.close().catch(() => undefined);
         await loop.catch(() => undefined);
       },
     };
     this.consumers.add(running);
     return running;
+  }
+
+  /** Creates the durable (or updates its filter and ack wait) and starts pulling from it. */
+  private async openConsumer<S extends z.ZodType>(spec: ConsumerSpec<S>): Promise<ConsumerMessages> {
+    const jsm = await this.jsm();
+    const [filterSubject] = spec.filterSubjects;
+    const config = {
+      durable_name: spec.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: filterSubject,
+      ack_wait: (spec.ackWaitMs ?? 30_000) * 1_000_000,
+    };
+    try {
+      await jsm.consumers.info(spec.stream, spec.durable);
+      await jsm.consumers.update(spec.stream, spec.durable, {
+        filter_subject: filterSubject,
+        ack_wait: config.ack_wait,
+      });
+    } catch {
+      await jsm.consumers.add(spec.stream, config).catch(async (err: unknown) => {
+        await jsm.consumers.info(spec.stream, spec.durable).catch(() => {
+          throw err;
+        });
+      });
+    }
+    const consumer = await this.js.consumers.get(spec.stream, spec.durable);
+    // Short pulls: after a NATS node dies, a pull it held is renewed on another within seconds
+    // (the default 30 s expiry left counts stale that long).
+    return consumer.consume({ max_messages: spec.prefetch ?? 256, expires: 5_000 });
   }
 
   /** `eraseAcknowledged` (stream-erasure.ts) on this connection. */
@@ -411,6 +465,11 @@ export class Bus {
     await Promise.all([...this.consumers].map((c) => c.stop()));
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
   }
+}
+
+/** The stream does not exist (yet): its owner has not declared it. */
+function streamMissing(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
 }
 
 function safeJson(msg: Msg): unknown {

@@ -43,7 +43,8 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
       logger,
     );
     const chats = chatRepository(Chat, lock, cache, publish);
-    await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
+    // chat-api owns CHATS; MESSAGES is message-api's (the projection waits for it).
+    await links.bus.ensureStreams([STREAMS.chats]);
 
     const deps: ChatDeps = { chats, now: () => new Date() };
     serveChatQueries(links.bus, chats, cache, metrics);
@@ -54,7 +55,6 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
       publish,
       logger,
       metrics,
-      durable: config.PROJECTION_DURABLE,
       lingerMs: config.PROJECTION_LINGER_MS,
     });
     const relay = startOutboxRelay(() => relayStaleChatEvents(chats, config.OUTBOX_RELAY_AFTER_MS), {

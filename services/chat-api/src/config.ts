@@ -4,8 +4,6 @@ import { baseConfigSchema, msVar, portVar } from '@chat/platform';
 /** chat-api needs Mongo (the `chats` collection), NATS, and Redis (REDIS_URL: the per-chat write lock). */
 export const chatApiConfigSchema = baseConfigSchema.extend({
   PORT: portVar(3001),
-  /** Durable JetStream consumer that projects message events onto chats. */
-  PROJECTION_DURABLE: z.string().min(1).default('chat-api-projection'),
   /**
    * How long a chat's first message event waits for more to join its write: a busy chat costs
    * one write (and one unread notice per user) per this interval, not one per message; unread

@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { STREAMS } from '@chat/contracts';
 import {
   authenticate,
   chatAccessClient,
@@ -39,7 +38,6 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
   await mkdir(tmpDir, { recursive: true });
   await sweepStaleUploads(tmpDir, STALE_UPLOAD_MS, logger);
 
-  await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
   const chatAccess = chatAccessClient(links.bus);
   const fileCheck = serveMediaFileCheck(links.bus, files);
 

@@ -45,7 +45,8 @@ export async function startMessageApi(
 ): Promise<RunningMessageApi> {
   const links = await openLinks(config, 'message-api', logger, { nats: true, mongo: true, redis: true });
   const metrics = createMetrics('message-api');
-  await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
+  // message-api owns MESSAGES (CHATS is chat-api's: its events reach us on core NATS).
+  await links.bus.ensureStreams([STREAMS.messages]);
   const locks = redisLock(links.redis, 'message-change', { leaseMs: config.CHAT_LOCK_TTL_MS });
   const collections = await openCollections(links.mongo, logger, locks);
   const repo = new MessageRepository(collections.messages, collections.chatRevs);

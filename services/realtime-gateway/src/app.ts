@@ -1,4 +1,3 @@
-import { STREAMS } from '@chat/contracts';
 import {
   chatAccessClient,
   closeServer,
@@ -51,7 +50,6 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
   // during the handshake puts the client in subscriber mode before its ready check runs.
   const adapterRedis = adapterClients(links.redis, logger);
   await Promise.all([untilReady(links.redis), untilReady(adapterRedis.pub), untilReady(adapterRedis.sub)]);
-  await links.bus.ensureStreams([STREAMS.chats, STREAMS.messages]);
 
   let draining = false;
   const isDraining = () => draining;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import {
-  STREAMS,
+  DURABLES,
   isObjectId,
   messageEventSchema,
   messageEvents,
@@ -163,7 +163,6 @@ export async function startMessageProjection(opts: {
   publish: PublishOutbox;
   logger: Logger;
   metrics: Metrics;
-  durable: string;
   lingerMs: number;
 }): Promise<RunningConsumer> {
   const projected = opts.metrics.counter(
@@ -177,8 +176,8 @@ export async function startMessageProjection(opts: {
     logger: opts.logger,
   };
   return opts.bus.consume({
-    stream: STREAMS.messages.name,
-    durable: opts.durable,
+    stream: DURABLES.chatProjection.stream,
+    durable: DURABLES.chatProjection.name,
     filterSubjects: [messageSubjects.all],
     schema: messageEventSchema,
     // Chats are independent: project many at once, each chat's events in stream order, and

@@ -1,9 +1,9 @@
-import { STREAMS, messageEvents, messageSubjects } from '@chat/contracts';
+import { DURABLES, messageEvents, messageSubjects } from '@chat/contracts';
 import { RetryLater, type Bus, type Metrics, type RunningConsumer } from '@chat/platform';
 import { eraseDeletedText, type TextEraserDeps } from '../../use-cases/erase-deleted-text.js';
 
 /** Shared by every message-api replica: each deletion is erased by one of them. */
-export const TEXT_ERASER_DURABLE = 'message-api-text-eraser';
+export const TEXT_ERASER_DURABLE = DURABLES.textEraser.name;
 
 /**
  * The durable consumer of `deleted` events that erases the text of messages deleted for
@@ -22,7 +22,7 @@ export function startTextEraser(
     'Events holding the text of a message deleted for everyone, deleted from the MESSAGES stream',
   );
   return bus.consume({
-    stream: STREAMS.messages.name,
+    stream: DURABLES.textEraser.stream,
     durable: TEXT_ERASER_DURABLE,
     filterSubjects: [messageSubjects.deleted],
     schema: messageEvents.deleted,
