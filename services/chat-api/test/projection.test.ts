@@ -2,7 +2,14 @@ import { NATS_TEST_CREDENTIALS } from '@chat/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
-import { messageSubjects, noticeSubjects, unreadChangedEvent, type MessageType, type UnreadChangedEvent } from '@chat/contracts';
+import {
+  messageSubjects,
+  noticeSubjects,
+  STREAMS,
+  unreadChangedEvent,
+  type MessageType,
+  type UnreadChangedEvent,
+} from '@chat/contracts';
 import { Bus, createLogger } from '@chat/platform';
 import { newUser, startWorld, type ChatApiWorld, type TestUser } from './harness.js';
 import { REVS_KEPT } from '../src/domain/applied-revs.js';
@@ -20,6 +27,9 @@ beforeAll(async () => {
     logger: createLogger('test', 'silent'),
     timeoutMs: 3000,
   });
+  // MESSAGES is message-api's, which this world does not run: the test declares it in its place
+  // (chat-api's projection waits for it).
+  await bus.ensureStreams([STREAMS.messages]);
   bus.nc.subscribe(noticeSubjects.all, {
     callback: (_err, msg) => {
       const parsed = unreadChangedEvent.safeParse(msg.json());
