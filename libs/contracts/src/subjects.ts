@@ -58,6 +58,8 @@ export const chatAccessSchema = z.object({
   blockedBy: z.string().nullable(),
   /** Messages created at or before this instant are hidden for the caller (they deleted the chat). */
   clearedAt: z.string().nullable(),
+  /** The other participant's clearedAt: message-api keeps changes of messages they no longer see from their sockets. */
+  otherClearedAt: z.string().nullable().optional(),
   /** Messages the caller can see in the chat, as chat-api keeps the count (history's `pagination.total`). */
   messageCount: z.number().int().nonnegative().optional(),
 });
@@ -286,6 +288,14 @@ export const noticeSubjects = {
 
 const messageRef = z.object({ messageId: z.string(), rev: z.number().int() });
 
+/**
+ * Internal, never sent to a client: users whose sockets the gateway keeps this event from. The
+ * other participant of a blocked or rejected chat, for a receipt; a participant who hid the
+ * message or deleted the chat after it, for an edit or a reaction. Durable consumers ignore it.
+ */
+const hiddenFrom = z.array(z.string()).optional();
+const reactionData = messageRef.extend({ userId: z.string(), emoji: z.string(), timestamp: z.string(), hiddenFrom });
+
 export const messageCreatedData = messageRef.extend({
   seq: z.number().int(),
   senderId: z.string(),
@@ -300,7 +310,10 @@ export const messageCreatedData = messageRef.extend({
 
 export const messageEvents = {
   created: envelope('created', messageCreatedData),
-  edited: envelope('edited', messageRef.extend({ newContent: z.string(), editedAt: z.string(), editedBy: z.string() })),
+  edited: envelope(
+    'edited',
+    messageRef.extend({ newContent: z.string(), editedAt: z.string(), editedBy: z.string(), hiddenFrom }),
+  ),
   deleted: envelope(
     'deleted',
     messageRef.extend({
@@ -317,14 +330,8 @@ export const messageEvents = {
       alreadyHiddenFor: z.array(z.string()).optional(),
     }),
   ),
-  reaction_added: envelope(
-    'reaction_added',
-    messageRef.extend({ userId: z.string(), emoji: z.string(), timestamp: z.string() }),
-  ),
-  reaction_removed: envelope(
-    'reaction_removed',
-    messageRef.extend({ userId: z.string(), emoji: z.string(), timestamp: z.string() }),
-  ),
+  reaction_added: envelope('reaction_added', reactionData),
+  reaction_removed: envelope('reaction_removed', reactionData),
   read: envelope(
     'read',
     z.object({
@@ -335,6 +342,7 @@ export const messageEvents = {
       messageIds: z.array(z.string()),
       readBy: z.string(),
       timestamp: z.string(),
+      hiddenFrom,
     }),
   ),
   delivered: envelope(
@@ -347,6 +355,7 @@ export const messageEvents = {
       messageIds: z.array(z.string()),
       deliveredTo: z.string(),
       timestamp: z.string(),
+      hiddenFrom,
     }),
   ),
 } as const;

@@ -46,6 +46,7 @@ export function toChatAccess(chat: ChatRecord, userId: string): ChatAccess {
     requestedBy: chat.requestedBy,
     blockedBy: chat.blockedBy,
     clearedAt: iso(clearedAtFor(chat, userId)),
+    otherClearedAt: iso(clearedAtFor(chat, otherParticipant(chat, userId))),
     messageCount: Math.max(0, chat.messageCount[userId] ?? 0),
   };
 }

@@ -35,6 +35,8 @@ export interface ReadOutboxDoc {
   /** When they were read, or delivered. */
   readAt: Date;
   clearedAt: Date | null;
+  /** Users whose sockets the event is kept from (the event's `hiddenFrom`), if any. */
+  hiddenFrom?: string[];
   /** Always 'pending' while the row exists: the relay's equality lookup. */
   state: 'pending';
   createdAt: Date;
@@ -113,6 +115,7 @@ const readOutboxSchema = new Schema(
     revs: [Number],
     readAt: Date,
     clearedAt: Date,
+    hiddenFrom: { type: [String], default: undefined },
     state: String,
     createdAt: Date,
   },

@@ -23,6 +23,35 @@ export function isVisibleTo(message: VisibilityFacts, viewer: Viewer): boolean {
   return true;
 }
 
+/** What the chat's answer says about the other participant (chat.access.check). */
+export interface OtherParticipant {
+  chatId: string;
+  otherUserId: string;
+  otherClearedAt?: string | null;
+}
+
+/** The other participant as a viewer of the chat's messages. */
+export const otherViewerOf = (chat: OtherParticipant): Viewer => ({
+  chatId: chat.chatId,
+  userId: chat.otherUserId,
+  clearedAt: chat.otherClearedAt ? new Date(chat.otherClearedAt) : null,
+});
+
+/**
+ * Whom a change of `message` (edit, reaction) is kept from (the event's `hiddenFrom`): the other
+ * participant when they hid the message or deleted the chat after it. They do not see the
+ * message; its changes are none of their business either.
+ */
+export const changeHiddenFrom = (message: VisibilityFacts, chat: OtherParticipant): string[] =>
+  isVisibleTo(message, otherViewerOf(chat)) ? [] : [chat.otherUserId];
+
+/** Chat states whose receipts reach only the user who gave them: a blocked or rejected chat is silent. */
+const SILENT_STATUSES: readonly string[] = ['blocked', 'rejected'];
+
+/** Whom a receipt (read, delivered) is kept from: the other participant of a blocked or rejected chat. */
+export const receiptHiddenFrom = (chat: OtherParticipant & { status: string }): string[] =>
+  SILENT_STATUSES.includes(chat.status) ? [chat.otherUserId] : [];
+
 /** Regex metacharacters lose their power: the query is matched literally. */
 export const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 

@@ -1,5 +1,5 @@
 import { oid } from '@chat/platform';
-import { reactionKey } from '../domain/visibility.js';
+import { changeHiddenFrom, reactionKey } from '../domain/visibility.js';
 import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, refuseBeyondReactionLimits, eventOf } from './apply-change.js';
 
@@ -22,11 +22,18 @@ export async function addReaction(
         // Under the change lock, `current` holds every reaction: the limits cannot be raced past.
         refuseBeyondReactionLimits(current, userId, input.emoji);
         timestamp = at;
+        const hiddenFrom = changeHiddenFrom(current, target.access);
         return {
           update: {
             $push: { reactions: { userId: oid(userId), emoji: input.emoji, createdAt: at }, reactionKeys: key },
           },
-          event: eventOf('reaction_added', message, { rev, userId, emoji: input.emoji, timestamp: at.toISOString() }),
+          event: eventOf('reaction_added', message, {
+            rev,
+            userId,
+            emoji: input.emoji,
+            timestamp: at.toISOString(),
+            ...(hiddenFrom.length > 0 && { hiddenFrom }),
+          }),
         };
       },
     );

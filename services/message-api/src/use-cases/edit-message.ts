@@ -2,6 +2,7 @@ import { badRequest, forbidden, notFound } from '@chat/platform';
 import { oid } from '@chat/platform';
 import { validContent, type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './apply-change.js';
+import { changeHiddenFrom } from '../domain/visibility.js';
 
 export async function editMessage(
   deps: MessageDeps,
@@ -18,11 +19,18 @@ export async function editMessage(
     deps,
     target,
     { senderId: oid(userId), messageType: 'text', deletedForEveryone: { $ne: true } },
-    (rev, at) => {
+    (rev, at, current) => {
       editedAt = at;
+      const hiddenFrom = changeHiddenFrom(current, target.access);
       return {
         update: { $set: { content: newContent, isEdited: true, editedAt: at } },
-        event: eventOf('edited', message, { rev, newContent, editedAt: at.toISOString(), editedBy: userId }),
+        event: eventOf('edited', message, {
+          rev,
+          newContent,
+          editedAt: at.toISOString(),
+          editedBy: userId,
+          ...(hiddenFrom.length > 0 && { hiddenFrom }),
+        }),
       };
     },
   );

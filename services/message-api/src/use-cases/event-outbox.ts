@@ -114,7 +114,13 @@ export class EventOutbox {
       }));
     }
     if (messageIds.length > 0) {
-      const common = { rev: Math.max(...revs), revs, messageIds, timestamp: row.readAt.toISOString() };
+      const common = {
+        rev: Math.max(...revs),
+        revs,
+        messageIds,
+        timestamp: row.readAt.toISOString(),
+        ...(row.hiddenFrom?.length && { hiddenFrom: row.hiddenFrom }),
+      };
       const { subject, event } =
         kind === 'read'
           ? messageEvent('read', chatId, { ...common, readBy: readerId }, row._id)

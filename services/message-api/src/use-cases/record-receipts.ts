@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { checkDeadline } from '@chat/platform';
 import { oid } from '@chat/platform';
 import { type ReceiptKind } from '../domain/message.js';
+import { receiptHiddenFrom } from '../domain/visibility.js';
 import type { ReadOutboxDoc } from '../data/message-documents.js';
 import { viewerOf, type MessageDeps } from './deps.js';
 
@@ -11,11 +12,13 @@ export type ReceiptInput = { chatId: string; messageIds: string[] };
  * One receipt over many messages, under the chat's change lock so a message never gets the same
  * receipt twice (FerretDB loses concurrent updates of a document, and a read and a delivery of
  * one message are decided against each other). Any participant may give it, in any chat status,
- * but only the receiver of a message is recorded on it.
+ * but only the receiver of a message is recorded on it. In a blocked or rejected chat the event
+ * is kept from the other participant's sockets (`hiddenFrom`): only the giver's own hear it.
  */
 export async function recordReceipts(deps: MessageDeps, kind: ReceiptKind, userId: string, input: ReceiptInput) {
   const access = await deps.access.check(input.chatId, userId, 'read');
   const viewer = viewerOf(access, userId);
+  const hiddenFrom = receiptHiddenFrom(access);
   const at = new Date();
   const row = await deps.locks.run(access.chatId, async () => {
     checkDeadline();
@@ -32,6 +35,7 @@ export async function recordReceipts(deps: MessageDeps, kind: ReceiptKind, userI
         revs,
         readAt: at,
         clearedAt: viewer.clearedAt,
+        ...(hiddenFrom.length > 0 && { hiddenFrom }),
         state: 'pending',
         createdAt: at,
       };

@@ -1,5 +1,5 @@
 import { oid } from '@chat/platform';
-import { reactionKey } from '../domain/visibility.js';
+import { changeHiddenFrom, reactionKey } from '../domain/visibility.js';
 import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './apply-change.js';
 
@@ -20,9 +20,16 @@ export async function removeReaction(
       timestamp = at;
       // The exact stored entry (same field order): FerretDB only $pulls by equality.
       const entry = { userId: oid(userId), emoji: existing.emoji, createdAt: existing.createdAt };
+      const hiddenFrom = changeHiddenFrom(current, target.access);
       return {
         update: { $pullAll: { reactions: [entry], reactionKeys: [key] } },
-        event: eventOf('reaction_removed', message, { rev, userId, emoji: input.emoji, timestamp: at.toISOString() }),
+        event: eventOf('reaction_removed', message, {
+          rev,
+          userId,
+          emoji: input.emoji,
+          timestamp: at.toISOString(),
+          ...(hiddenFrom.length > 0 && { hiddenFrom }),
+        }),
       };
     });
   }
