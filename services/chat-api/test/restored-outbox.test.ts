@@ -19,6 +19,8 @@ beforeAll(async () => {
     logger: createLogger('t', 'silent'),
     timeoutMs: 3000,
   });
+  // MESSAGES is message-api's, which this world does not run: the test declares it in its place.
+  await bus.ensureStreams([STREAMS.messages]);
 });
 afterAll(async () => {
   await bus?.drain();
