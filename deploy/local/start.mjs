@@ -10,7 +10,7 @@
 // START_READY_TIMEOUT_MS (default 60000) bounds the wait for readiness.
 // Unless NATS_URL / REDIS_URL are given, it runs its own NATS (LOCAL_NATS_PORT, default 4223;
 // NATS_CLUSTER=3 for a three-node cluster) and Redis (LOCAL_REDIS_PORT, default 6380), secured
-// as in production with passwords made up for this start (secured-infra.mjs).
+// as in production: a user per service, passwords made up for this start (secured-infra.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -160,7 +160,7 @@ function startService(s, index, env) {
   // this script, which then stops the services in order with SIGTERM.
   const child = spawn(process.execPath, [mainOf(s)], {
     cwd: ROOT,
-    env: { ...env, ...securedNats?.userEnv(s.service), ...s.env, PORT: String(s.port) },
+    env: { ...env, ...securedNats?.userEnv(s.service), ...securedRedis?.userEnv(s.service), ...s.env, PORT: String(s.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -257,7 +257,7 @@ try {
   if (!env.REDIS_URL) {
     securedRedis = await startSecuredRedis({ port: positiveInt('LOCAL_REDIS_PORT', 6380) });
     Object.assign(env, securedRedis.env);
-    log(`Redis with a password at ${env.REDIS_URL}`);
+    log(`Redis with a user per service at ${env.REDIS_URL}`);
   }
 } catch (err) {
   for (const server of [securedNats, securedRedis]) server?.stop();

@@ -6,6 +6,8 @@ export * from './media.js';
 export * from './subjects.js';
 export * from './socket.js';
 export * from './nats-permissions.js';
+export * from './redis-acl.js';
+export * from './mongo-roles.js';
 export * from './rest-views.js';
 export * from './server-events.js';
 export * from './rest-routes.js';

@@ -10,7 +10,12 @@ export const baseConfigSchema = z.object({
   JWT_SECRET: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
   MONGO_URL: z.string().url().default('mongodb://127.0.0.1:27017/chat'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  /** Redis's password (`requirepass`), kept out of REDIS_URL so the URL can live in a ConfigMap. */
+  /**
+   * This service's Redis ACL user and its password (each service has its own, with its keys and
+   * channels: libs/contracts redis-acl.ts), kept out of REDIS_URL so the URL can live in a
+   * ConfigMap. REDIS_PASSWORD alone authenticates as Redis's `default` user (`requirepass`).
+   */
+  REDIS_USERNAME: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
   /** One server, or every member of a cluster, comma-separated. */
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),

@@ -58,7 +58,10 @@ export async function openLinks<W extends Wanted>(
     readiness.push({ name: 'nats', check: () => bus.isConnected() });
   }
   if (wanted.redis) {
-    links.redis = createRedis(config.REDIS_URL, service, config.REDIS_PASSWORD);
+    links.redis = createRedis(config.REDIS_URL, service, {
+      username: config.REDIS_USERNAME,
+      password: config.REDIS_PASSWORD,
+    });
     links.redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis error'));
     readiness.push({ name: 'redis', check: redisReady(links.redis) });
   }

@@ -1,11 +1,27 @@
 import { Redis } from 'ioredis';
 
-/** An ioredis client that keeps reconnecting; commands fail fast while it is down. */
-/** `password`: Redis's `requirepass` (or `REDIS_URL` may carry it, as `redis://:password@host`). */
-export function createRedis(url: string, name: string, password?: string): Redis {
+/** Who a client authenticates as: a service's ACL user and its password (or `default`'s, without a username). */
+export interface RedisCredentials {
+  username?: string;
+  password?: string;
+}
+
+/**
+ * An ioredis client that keeps reconnecting; commands fail fast while it is down. Credentials
+ * given here win over any in `url` (`redis://user:password@host`), so a shared REDIS_URL can
+ * name the server while each service brings its own user.
+ */
+export function createRedis(url: string, name: string, credentials: RedisCredentials = {}): Redis {
+  const given = Boolean(credentials.username ?? credentials.password);
+  const target = new URL(url);
+  if (given) {
+    target.username = '';
+    target.password = '';
+  }
   // No auto-pipelining: its internal pipelines reject unhandled when the connection closes.
-  return new Redis(url, {
-    ...(password && { password }),
+  return new Redis(target.toString(), {
+    ...(credentials.username && { username: credentials.username }),
+    ...(credentials.password && { password: credentials.password }),
     connectionName: name,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,

@@ -8,7 +8,10 @@ import {
   natsInboxPrefix,
   natsPermissions,
   natsServiceUsers,
+  redisAclRules,
+  redisServiceUsers,
   renderNatsServerConfig,
+  renderRedisAcl,
   type NatsClusterMember,
   type NatsUser,
 } from '@chat/contracts';
@@ -23,9 +26,23 @@ const MONGO_BASE = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/chat';
 
 /** The password each service's NATS user has in tests. */
 export const natsTestPassword = (user: string) => `test-nats-${user}`;
-/** The environment that makes a service connect as its own NATS user (spawnService adds it itself). */
-export const natsUserEnv = (service: string): Record<string, string> =>
-  service === 'edge' ? {} : { NATS_USER: service, NATS_PASSWORD: natsTestPassword(service) };
+/** The password each service's Redis user has in tests. */
+export const redisTestPassword = (user: string) => `test-redis-${user}`;
+/** A test's own Redis client (fakes, probes, inspection): every key, channel and command. */
+export const REDIS_TEST_CREDENTIALS = { username: 'test', password: redisTestPassword('test') };
+
+/**
+ * The environment that makes a service connect as its own users, as in production: its NATS
+ * user and, for a service that uses Redis, its Redis ACL user (spawnService adds it itself).
+ */
+export const serviceUserEnv = (service: string): Record<string, string> => ({
+  ...(service === 'edge' ? {} : { NATS_USER: service, NATS_PASSWORD: natsTestPassword(service) }),
+  ...((redisServiceUsers as readonly string[]).includes(service)
+    ? { REDIS_USERNAME: service, REDIS_PASSWORD: redisTestPassword(service) }
+    : {}),
+});
+/** The older name of `serviceUserEnv`: it sets the service's Redis user too. */
+export const natsUserEnv = serviceUserEnv;
 /** A test's own NATS client (fakes, probes): allowed everything. */
 export const NATS_TEST_CREDENTIALS = { user: 'test', pass: natsTestPassword('test') };
 
@@ -91,21 +108,28 @@ export async function startNatsCluster(
   };
 }
 
-/** The password of every test's Redis: each requires one, as in production. */
-export const REDIS_TEST_PASSWORD = 'test-redis-password';
-
-/** A real redis-server on a free port, with a password, nothing persisted, for one test file. */
+/**
+ * A real redis-server on a free port for one test file, nothing persisted, with the users of
+ * every environment (libs/contracts redis-acl.ts): `default` off, each service its own ACL user
+ * (`redisTestPassword`), plus the test's own full-access user, whom `url` logs in as.
+ */
 export async function startRedisServer(): Promise<RunningProcess> {
   const port = await freePort();
+  const users = [
+    ...redisServiceUsers.map((user) => ({ user, password: redisTestPassword(user), rules: redisAclRules[user] })),
+    { user: REDIS_TEST_CREDENTIALS.username, password: REDIS_TEST_CREDENTIALS.password },
+  ];
+  const conf = `port ${port}\nbind 127.0.0.1\nsave ""\nappendonly no\n${renderRedisAcl(users)}`;
+  const { username, password } = REDIS_TEST_CREDENTIALS;
   return restartableProcess({
     port,
-    url: `redis://:${REDIS_TEST_PASSWORD}@127.0.0.1:${port}`,
-    launch: () =>
-      spawn(
-        REDIS_SERVER,
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', REDIS_TEST_PASSWORD],
-        { stdio: 'ignore' },
-      ),
+    url: `redis://${username}:${password}@127.0.0.1:${port}`,
+    launch: () => {
+      // The configuration on stdin (`-`): the users' lines are redis.conf `user` directives.
+      const child = spawn(REDIS_SERVER, ['-'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      child.stdin?.end(conf);
+      return child;
+    },
   });
 }
 

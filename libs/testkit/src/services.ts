@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
-import { natsUserEnv } from './infra.js';
+import { serviceUserEnv } from './infra.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -28,10 +28,10 @@ export async function spawnService(
   opts: { port?: number; readyTimeoutMs?: number } = {},
 ): Promise<SpawnedService> {
   const port = opts.port ?? (await freePort());
-  // Each service connects as its own NATS user, as in production (see natsConfig).
+  // Each service connects as its own NATS and Redis user, as in production.
   const child = spawn(process.execPath, [`services/${name}/dist/main.js`], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...natsUserEnv(name), ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', ...serviceUserEnv(name), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
