@@ -114,3 +114,36 @@ podSelector:
       operator: In
       values: {{ toJson .names }}
 {{- end -}}
+
+{{/*
+The services with a Redis ACL user of their own (files/redis-users.acl) and those with a MongoDB
+user of their own (files/mongo-service-users.js), space-separated: libs/contracts redis-acl.ts and
+mongo-roles.ts list the same.
+*/}}
+{{- define "chat-platform.redisUsers" -}}chat-api message-api realtime-gateway{{- end -}}
+{{- define "chat-platform.mongoUsers" -}}chat-api message-api media-service{{- end -}}
+
+{{/* The Secret key of a service's password on one store. Usage: (dict "store" "REDIS" "name" "chat-api") */}}
+{{- define "chat-platform.passwordKey" -}}
+{{- printf "%s_PASSWORD_%s" .store (.name | upper | replace "-" "_") -}}
+{{- end -}}
+
+{{/* The MongoDB the services use: the in-chart one (infrastructure.enabled) or config.MONGO_URL. */}}
+{{- define "chat-platform.mongoUrl" -}}
+{{- if .Values.infrastructure.enabled -}}
+{{- $mongo := printf "%s-mongodb" (include "chat-platform.fullname" .) -}}
+{{- printf "mongodb://%s-0.%s-headless:27017/chat?replicaSet=rs0" $mongo $mongo -}}
+{{- else -}}
+{{- .Values.config.MONGO_URL -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A service's MONGO_URL: the services' MongoDB as its own user, the password from the env var
+MONGO_PASSWORD, which Kubernetes expands in place (so it must be URL-safe). Usage: (dict "root" $ "name" "chat-api")
+*/}}
+{{- define "chat-platform.serviceMongoUrl" -}}
+{{- $u := urlParse (include "chat-platform.mongoUrl" .root) -}}
+{{- printf "%s://%s:$(MONGO_PASSWORD)@%s%s" $u.scheme .name $u.host $u.path -}}
+{{- with $u.query }}?{{ . }}{{ end -}}
+{{- end -}}
