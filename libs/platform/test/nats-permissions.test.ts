@@ -13,7 +13,6 @@ import {
   natsServiceUsers,
   renderDeployedNatsAuth,
   STREAMS,
-  type DurableRef,
   type NatsServiceUser,
 } from '@chat/contracts';
 import {
@@ -144,6 +143,8 @@ describe('NATS users and subject permissions', () => {
    * violation, next to the same request by the one allowed to make it, which succeeds.
    */
   describe('JetStream streams and durable consumers', () => {
+    /** A durable consumer by stream and name: one of `DURABLES`, or one nobody may create. */
+    type DurableRef = { stream: string; name: string };
     const owners = { [STREAMS.chats.name]: 'chat-api', [STREAMS.messages.name]: 'message-api' } as const;
     const durablesOf: Record<NatsServiceUser, DurableRef[]> = {
       'chat-api': [DURABLES.chatProjection],
