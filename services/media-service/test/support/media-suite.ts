@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { fileCases } from './file-cases.js';
 import { useMediaWorld } from './media-world.js';
+import { nameCases } from './name-cases.js';
 import { uploadCases } from './upload-cases.js';
 
 /**
@@ -13,5 +14,6 @@ export function mediaSuite(kind: 'local' | 'imagekit') {
     const w = useMediaWorld(kind);
     uploadCases(w);
     fileCases(w);
+    nameCases(w);
   });
 }

@@ -24,6 +24,7 @@ export interface MediaRouterDeps {
   logger: Logger;
   tmpDir: string;
   limits: SizeLimits;
+  /** Executables are stored (and keep their extensions) only when true. */
   allowExecutables: boolean;
   maxBulkFiles: number;
   /** Uploads one user may have in flight at once (per replica). */
@@ -105,8 +106,9 @@ export function mediaRouter(deps: MediaRouterDeps): Router {
 
   // Local files: no token (like a CDN URL); the name itself is the unguessable secret.
   router.get('/api/media/files/:name', async (req, res, next) => {
-    if (!deps.local) throw notFound('File not found');
-    await serveLocalFile(deps.local, deps.files, String(req.params.name), res, next);
+    const local = deps.local;
+    if (!local) throw notFound('File not found');
+    await serveLocalFile({ ...deps, local }, String(req.params.name), res, next);
   });
 
   router.get('/api/media/:fileId/metadata', auth, async (req, res) => {

@@ -1,6 +1,7 @@
 import { basename, dirname } from 'node:path';
 import type { NextFunction, Response } from 'express';
 import { notFound } from '@chat/platform';
+import { safeDownloadName } from '../../domain/download-name.js';
 import { FILE_SECURITY_HEADERS, servingHeadersFor, STORED_NAME } from '../../domain/serving.js';
 import type { MediaFileRepository } from '../../data/media-file-repository.js';
 import type { LocalStorage } from '../../data/storage/local-storage.js';
@@ -8,11 +9,11 @@ import type { LocalStorage } from '../../data/storage/local-storage.js';
 /**
  * Streams a locally stored file (with range requests, for video). Only files that still have
  * a record are served, under a type and disposition decided by `servingHeadersFor`: an
- * uploaded HTML or SVG page is a download, never a page of our origin.
+ * uploaded HTML or SVG page is a download, never a page of our origin. The download name is the
+ * record's, through the executable-extension rule again (records stored before it had none).
  */
 export async function serveLocalFile(
-  local: LocalStorage,
-  files: MediaFileRepository,
+  { local, files, allowExecutables }: { local: LocalStorage; files: MediaFileRepository; allowExecutables: boolean },
   name: string,
   res: Response,
   next: NextFunction,
@@ -25,7 +26,8 @@ export async function serveLocalFile(
 
   const { contentType, disposition } = servingHeadersFor(match[2] as string);
   for (const [header, value] of Object.entries(FILE_SECURITY_HEADERS)) res.setHeader(header, value);
-  res.attachment(record.fileName); // RFC 6266 / 5987 encoding of the original name
+  // RFC 6266 / 5987 encoding of the name.
+  res.attachment(safeDownloadName(record.fileName, record.mimeType, { allowExecutables }));
   if (disposition === 'inline')
     res.setHeader('Content-Disposition', String(res.get('Content-Disposition')).replace(/^attachment/, 'inline'));
   res.setHeader('Content-Type', contentType); // after attachment(), which guesses a type from the name

@@ -16,6 +16,7 @@ import {
   type FileKind,
   type SizeLimits,
 } from '../../../domain/file-kind.js';
+import { safeDownloadName } from '../../../domain/download-name.js';
 import { mp4DurationSeconds } from '../../../domain/mp4-duration.js';
 import type { StagingResult } from '../../../domain/staged-file.js';
 import type { StagingLease, StagingQuota } from './staging-quota.js';
@@ -179,7 +180,10 @@ async function stage(
       staged: {
         path,
         size,
-        fileName: cleanFileName(originalName, kind.ext),
+        // The name people see and download: never an executable extension its bytes do not justify.
+        fileName: safeDownloadName(cleanFileName(originalName, kind.ext), kind.mime, {
+          allowExecutables: opts.allowExecutables,
+        }),
         mimeType: kind.mime,
         ext: kind.ext,
         messageType: kind.messageType,
