@@ -95,7 +95,12 @@ export const serverEventSchemas = mirrorsOf<ServerEventPayloads>()({
   unread_message: z.object({
     chatId: id,
     unreadCount: z.number().int().nonnegative().describe("The receiver's new count for the chat"),
-    lastMessage: z.string().nullable(),
+    lastMessage: z
+      .string()
+      .nullable()
+      .describe(
+        "Always null: the notice never carries message text (it may arrive after the message was deleted). The chat's preview is `lastMessage` in GET /api/chats",
+      ),
     senderId: id.nullable(),
   }),
   error: socketErrorSchema,

@@ -188,6 +188,19 @@ export const mediaFileCheck = requestDef(
   always,
 );
 
+/**
+ * Deletes the file of a media message deleted for everyone: message-api's eraser asks, again
+ * until it is answered, so a failed deletion or a media-service that was down is retried. Only
+ * a file `uploaderId` uploaded into `chatId` is deleted; `deleted: false` when there was none
+ * (already gone, or not that user's), which is as done as a deletion.
+ */
+export const mediaFileDelete = requestDef(
+  'media.file.delete',
+  z.object({ fileId: z.string().min(1).max(200), chatId: objectId, uploaderId: objectId }),
+  z.object({ deleted: z.boolean() }),
+  always,
+);
+
 // ---- JetStream domain events --------------------------------------------------------------
 
 /** Each stream is declared (created, its limits updated) by its owner only (nats-permissions.ts). */
@@ -255,7 +268,10 @@ export const chatEventSchema = z.discriminatedUnion(
 );
 export type ChatEvent = z.infer<typeof chatEventSchema>;
 
-/** After the projection changes a user's unread count: what `unread_message` needs. */
+/**
+ * After the projection changes a user's unread count: what `unread_message` needs. `lastMessage`
+ * is always null (kept for the socket payload's shape): a notice never carries message text.
+ */
 export const unreadChangedEvent = envelope(
   'unread_changed',
   z.object({
@@ -328,6 +344,14 @@ export const messageEvents = {
       createdAt: z.string().optional(),
       /** Users who had already hidden the message for themselves (optional): their counts already dropped. */
       alreadyHiddenFor: z.array(z.string()).optional(),
+      /**
+       * The deleted message's seq and type (optional): chat-api takes a delete for everyone that
+       * overtook its message's `created` as that message, so the late `created` never sets a preview.
+       */
+      seq: z.number().int().optional(),
+      messageType: messageTypeSchema.optional(),
+      /** For everyone, a media message's file (optional): message-api's eraser has media-service delete it. */
+      fileId: z.string().optional(),
     }),
   ),
   reaction_added: envelope('reaction_added', reactionData),

@@ -37,7 +37,7 @@ export const serverEventAudience: Partial<Record<ServerEventName, string>> = {
   user_stop_typing: "the chat room, except the typist's own sockets",
   user_online: "the rooms of the user's accepted chats, except the user's own sockets",
   user_offline: "the rooms of the user's accepted chats, except the user's own sockets",
-  unread_message: "the receiver's user room: their new count for the chat",
+  unread_message: "the receiver's user room: their new count for the chat (no message text: `lastMessage` is null)",
   error: 'the calling socket: a client event failed, or the token expired (then the socket is closed)',
   server_shutdown: 'every socket of a draining node, just before it closes them: reconnect',
 };
