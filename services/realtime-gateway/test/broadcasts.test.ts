@@ -124,6 +124,23 @@ describe('which sockets hear which domain event', () => {
     ]);
   });
 
+  it('an event hidden from a user goes to the chat room except their room, and never carries the list', () => {
+    const hidden = { hiddenFrom: [alice] };
+    const events = [
+      msg('read', { rev: 5, revs: [5], messageIds: ['m1'], readBy: bob, timestamp: 't', ...hidden }),
+      msg('delivered', { rev: 6, revs: [6], messageIds: ['m1'], deliveredTo: bob, timestamp: 't', ...hidden }),
+      msg('edited', { messageId: 'm1', rev: 7, newContent: 'x', editedAt: 't', editedBy: bob, ...hidden }),
+      msg('reaction_added', { messageId: 'm1', rev: 8, userId: bob, emoji: '👍', timestamp: 't', ...hidden }),
+      msg('reaction_removed', { messageId: 'm1', rev: 9, userId: bob, emoji: '👍', timestamp: 't', ...hidden }),
+    ];
+    for (const e of events) {
+      const [b, ...more] = broadcastsForMessageEvent(e);
+      expect(more).toEqual([]);
+      expect(b).toMatchObject({ to: `chat:${chatId}`, except: [`user:${alice}`] });
+      expect(b?.payload).not.toHaveProperty('hiddenFrom');
+    }
+  });
+
   it("an unread change goes to the user's own room as unread_message", () => {
     const e = {
       ...envelope,

@@ -9,9 +9,9 @@ import {
   type UnreadChangedEvent,
 } from '@chat/contracts';
 
-/** One socket emission to a room. */
+/** One socket emission to a room, skipping the sockets in `except` (users' rooms). */
 export type Emission = {
-  [E in ServerEventName]: { kind: 'emit'; to: string; event: E; payload: ServerEventPayloads[E] };
+  [E in ServerEventName]: { kind: 'emit'; to: string; except?: string[]; event: E; payload: ServerEventPayloads[E] };
 }[ServerEventName];
 /** Removes a user's sockets (on every node) from a chat room. */
 export interface RoomExit {
@@ -25,6 +25,22 @@ type Ev<K extends keyof typeof messageEvents> = z.output<(typeof messageEvents)[
 
 const emit = <E extends ServerEventName>(to: string, event: E, payload: ServerEventPayloads[E]) =>
   ({ kind: 'emit', to, event, payload }) as Emission;
+
+/**
+ * To the chat room, but not to the users the event is hidden from (message-api names them: the
+ * other side of a blocked or rejected chat for a receipt, a user who hid the message or deleted
+ * the chat after it for an edit or a reaction). The list itself never reaches a client: each
+ * payload below is built field by field.
+ */
+const toChatExcept = <E extends ServerEventName>(
+  chatId: string,
+  hiddenFrom: string[] | undefined,
+  event: E,
+  payload: ServerEventPayloads[E],
+): Emission => {
+  const e = emit(rooms.chat(chatId), event, payload);
+  return hiddenFrom?.length ? { ...e, except: hiddenFrom.map(rooms.user) } : e;
+};
 
 /** What the sockets see when a message event happens (specification "Server → Client Events"). */
 export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
@@ -51,7 +67,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
     case 'edited': {
       const d = (e as Ev<'edited'>).data;
       return [
-        emit(chatRoom, 'message_edited', {
+        toChatExcept(e.chatId, d.hiddenFrom, 'message_edited', {
           messageId: d.messageId,
           chatId: e.chatId,
           newContent: d.newContent,
@@ -69,9 +85,9 @@ export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
     }
     case 'reaction_added':
     case 'reaction_removed': {
-      const { messageId, userId, emoji, timestamp, rev } = (e as Ev<'reaction_added'>).data;
+      const { messageId, userId, emoji, timestamp, rev, hiddenFrom } = (e as Ev<'reaction_added'>).data;
       return [
-        emit(chatRoom, e.type === 'reaction_added' ? 'reaction_added' : 'reaction_removed', {
+        toChatExcept(e.chatId, hiddenFrom, e.type === 'reaction_added' ? 'reaction_added' : 'reaction_removed', {
           messageId,
           chatId: e.chatId,
           userId,
@@ -84,7 +100,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
     case 'read': {
       const d = (e as Ev<'read'>).data;
       return [
-        emit(chatRoom, 'messages_read', {
+        toChatExcept(e.chatId, d.hiddenFrom, 'messages_read', {
           messageIds: d.messageIds,
           readBy: d.readBy,
           chatId: e.chatId,
@@ -97,7 +113,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
     case 'delivered': {
       const d = (e as Ev<'delivered'>).data;
       return [
-        emit(chatRoom, 'messages_delivered', {
+        toChatExcept(e.chatId, d.hiddenFrom, 'messages_delivered', {
           messageIds: d.messageIds,
           deliveredTo: d.deliveredTo,
           chatId: e.chatId,

@@ -41,7 +41,11 @@ export class TypingTracker {
     }
   }
 
-  /** Ends this socket's typing in `chatId` (if it was typing) and tells the others. */
+  /**
+   * Ends this socket's typing in `chatId` (if it was typing) and tells the others, if the socket
+   * is still in the chat's room: one taken out of it (the chat was blocked, rejected or deleted)
+   * says nothing more there, since a blocked or rejected chat hears no typing at all.
+   */
   stop(socket: GatewaySocket, chatId: string): void {
     const chats = this.active.get(socket.id);
     const timer = chats?.get(chatId);
@@ -49,6 +53,7 @@ export class TypingTracker {
     clearTimeout(timer);
     chats.delete(chatId);
     if (chats.size === 0) this.active.delete(socket.id);
+    if (!socket.rooms.has(rooms.chat(chatId))) return;
     const userId = socket.data.userId;
     this.io
       .to(rooms.chat(chatId))

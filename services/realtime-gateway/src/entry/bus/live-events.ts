@@ -25,7 +25,11 @@ export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): Li
   const adapter = io.of('/').adapter;
   const local = io.local;
   const emitHere = (emissions: Emission[], toRoom: (room: string) => boolean) => {
-    for (const e of emissions) if (toRoom(e.to)) emitLoose(local.to(e.to), e.event, e.payload);
+    for (const e of emissions) {
+      if (!toRoom(e.to)) continue;
+      const target = local.to(e.to);
+      emitLoose(e.except ? target.except(e.except) : target, e.event, e.payload);
+    }
   };
   const parsed = <T>(msg: Msg): T | undefined => {
     try {

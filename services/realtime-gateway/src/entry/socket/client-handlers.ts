@@ -55,6 +55,8 @@ export function clientHandlers(socket: GatewaySocket, deps: HandlerDeps): Handle
         throw new AppError('CONFLICT', `A socket may join at most ${deps.maxRooms} chats; leave one first`);
       }
       await deps.chats.check(chatId, userId, 'read');
+      // Typing left over from before a room exit (block, rejection) ends silently, not in the room again.
+      if (!socket.rooms.has(room)) deps.typing.stop(socket, chatId);
       await socket.join(room);
       // Acknowledged once this node hears the chat's events: nothing published after the ack is missed.
       await deps.live.ready(room);
