@@ -24,7 +24,8 @@ export function writeDevUsers(root, secret) {
   if (!existsSync(path.dirname(file))) return undefined;
   const users = DEV_USERS.map((u) => ({
     ...u,
-    token: jwt.sign({}, secret, { algorithm: 'HS256', subject: u.userId, expiresIn: '7d' }),
+    // The services refuse tokens that live longer than JWT_MAX_LIFETIME_S (24 h by default).
+    token: jwt.sign({}, secret, { algorithm: 'HS256', subject: u.userId, expiresIn: '24h' }),
   }));
   writeFileSync(file, `${JSON.stringify({ users }, null, 2)}\n`, { mode: 0o600 });
   return users;

@@ -1,6 +1,6 @@
 // Prints an HS256 JWT that the local platform accepts, for curl and socket clients.
 //
-//   npm run --silent token -- <userId> [--ttl 24h]
+//   npm run --silent token -- <userId> [--ttl 24h]   (the services refuse a ttl over JWT_MAX_LIFETIME_S, 24 h)
 //   TOKEN=$(npm run --silent token -- 65a1b2c3d4e5f60718293a4b)
 //
 // The token (alone) goes to stdout; notes go to stderr. `sub` is the user id, a 24-hex
@@ -60,4 +60,11 @@ try {
 } catch (err) {
   usageError(`bad --ttl '${values.ttl}': ${err.message}`);
 }
+// The services refuse a token that lives longer than JWT_MAX_LIFETIME_S: say so rather than hand out a dud.
+const { exp, iat } = jwt.decode(token);
+const maxLifetimeS = Number(process.env.JWT_MAX_LIFETIME_S || 24 * 3600);
+if (exp - iat > maxLifetimeS)
+  console.error(
+    `token: warning: a ttl of ${values.ttl} is over JWT_MAX_LIFETIME_S (${maxLifetimeS} s); the services will refuse this token`,
+  );
 console.log(token);

@@ -8,6 +8,18 @@ export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JWT_SECRET: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
+  /** Longest lifetime a token may claim (`exp` minus `iat`, and `exp` from now), in seconds; longer ones are refused. */
+  JWT_MAX_LIFETIME_S: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 3600),
+  /** Seconds of clock skew allowed between the token issuer and this service (for `exp` and `nbf`). */
+  JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(5),
+  /** When set, tokens must carry this `iss`. */
+  JWT_ISSUER: z.string().min(1).optional(),
+  /** When set, tokens must carry one of these audiences (`aud`), comma-separated. */
+  JWT_AUDIENCE: z.string().min(1).optional(),
   MONGO_URL: z.string().url().default('mongodb://127.0.0.1:27017/chat'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /**
@@ -53,11 +65,30 @@ export { port as portVar, ms as msVar };
 
 export class ConfigError extends Error {}
 
+/**
+ * The JWT secret `npm start` and `npm run token` fall back to when JWT_SECRET is unset
+ * (deploy/local/dev-secret.mjs holds the same value for those scripts; config.test.ts checks
+ * that they agree). It is public, so a production service refuses to start with it.
+ */
+export const DEV_JWT_SECRET = 'local-dev-only-jwt-secret-do-not-use-in-production';
+
+/** Rules that span variables: a production service never runs with the public development secret. */
+function crossChecks(config: unknown): string[] {
+  const c = config as { NODE_ENV?: unknown; JWT_SECRET?: unknown };
+  if (c.NODE_ENV === 'production' && c.JWT_SECRET === DEV_JWT_SECRET)
+    return [
+      'JWT_SECRET: is the public development secret (deploy/local/dev-secret.mjs) and NODE_ENV is production; set a secret of your own',
+    ];
+  return [];
+}
+
 /** Parses `env` with `schema`; throws a ConfigError that names every bad variable. */
 export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const problems = result.success
+    ? crossChecks(result.data)
+    : result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  if (problems.length === 0) return result.data as z.output<S>;
   throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 }
 
