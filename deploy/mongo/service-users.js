@@ -29,7 +29,8 @@ const services = [
     "role": "media-service-collections",
     "passwordVariable": "MONGO_PASSWORD_MEDIA_SERVICE",
     "collections": [
-      "media_files"
+      "media_files",
+      "media_upload_holds"
     ]
   }
 ];

@@ -14,7 +14,7 @@ export type MongoServiceUser = (typeof mongoServiceUsers)[number];
 export const mongoCollections: Record<MongoServiceUser, readonly string[]> = {
   'chat-api': ['chats'],
   'message-api': ['messages', 'read_outbox', 'send_outbox', 'chat_revs', 'migrations'],
-  'media-service': ['media_files'],
+  'media-service': ['media_files', 'media_upload_holds'],
 };
 
 /**

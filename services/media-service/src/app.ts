@@ -15,12 +15,17 @@ import {
 import type { MediaConfig } from './config.js';
 import { mediaFileModel } from './data/media-file-documents.js';
 import { mediaFileRepository } from './data/media-file-repository.js';
+import { uploadHoldModel, uploadHoldRepository } from './data/upload-holds.js';
 import { serveMediaFileCheck } from './entry/bus/media-file-check.js';
+import { startUnattachedSweeper } from './entry/jobs/unattached-sweeper.js';
 import { createStorage } from './data/storage/create-storage.js';
 import { mediaRouter } from './entry/http/media-router.js';
 import { sweepStaleUploads } from './entry/http/upload/sweep-staging.js';
+import { storageQuota } from './use-cases/storage-quota.js';
 
 const STALE_UPLOAD_MS = 6 * 60 * 60 * 1000;
+/** How long an upload's quota hold counts if its replica dies before releasing it (past any store's timeout). */
+const UPLOAD_HOLD_MS = 15 * 60 * 1000;
 
 export interface RunningMediaService {
   port: number;
@@ -33,19 +38,42 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
   const model = mediaFileModel(links.mongo);
   await model.syncIndexes();
   const files = mediaFileRepository(model);
+  const holdModel = uploadHoldModel(links.mongo);
+  await holdModel.syncIndexes();
+  const quota = storageQuota({
+    files,
+    holds: uploadHoldRepository(holdModel),
+    logger,
+    quotaBytes: config.MEDIA_USER_QUOTA_BYTES,
+    holdMs: Math.max(UPLOAD_HOLD_MS, 2 * config.IMAGEKIT_TIMEOUT_MS),
+  });
   const { storage, local } = await createStorage(config, logger);
   const tmpDir = resolve(config.MEDIA_TMP_DIR ?? `${config.MEDIA_STORAGE_DIR}/tmp`);
   await mkdir(tmpDir, { recursive: true });
   await sweepStaleUploads(tmpDir, STALE_UPLOAD_MS, logger);
 
   const chatAccess = chatAccessClient(links.bus);
-  const fileCheck = serveMediaFileCheck(links.bus, files);
+  const fileCheck = serveMediaFileCheck(links.bus, { files, unattachedTtlMs: config.MEDIA_UNATTACHED_TTL_MS });
 
   const metrics = createMetrics('media-service');
   const uploadsCounter = metrics.counter(
     'media_uploads_total',
     'Uploaded files by outcome (stored / refused) and status',
     ['outcome', 'status'],
+  );
+  const sweptCounter = metrics.counter(
+    'media_unattached_removed_total',
+    'Uploads removed because no message carried them within MEDIA_UNATTACHED_TTL_MS',
+  );
+  const sweeper = startUnattachedSweeper(
+    {
+      files,
+      storage,
+      logger,
+      unattachedTtlMs: config.MEDIA_UNATTACHED_TTL_MS,
+      onRemoved: (count) => sweptCounter.inc(count),
+    },
+    config.MEDIA_SWEEP_INTERVAL_MS,
   );
   const app = createHttpApp({
     ...httpSettings(config),
@@ -59,6 +87,7 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
           storage,
           local,
           files,
+          quota,
           chatAccess,
           logger,
           tmpDir,
@@ -85,6 +114,7 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
     close: async () => {
       await closeServer(server);
       fileCheck.unsubscribe();
+      await sweeper.stop();
       await links.close();
     },
   };

@@ -32,6 +32,16 @@ export const mediaConfigSchema = baseConfigSchema
      * upload at the default limits (10 videos of 100 MB), not three of them at once.
      */
     MEDIA_STAGING_QUOTA_BYTES: bytes(1000 * MB),
+    /**
+     * Bytes of stored files one user may keep, across all their chats and every replica: an
+     * upload past it is refused (413 with reason STORAGE_QUOTA). Deleted and swept files give
+     * their bytes back.
+     */
+    MEDIA_USER_QUOTA_BYTES: bytes(1024 * MB),
+    /** How long an upload no message carries is kept: after it, it cannot be sent and is removed. */
+    MEDIA_UNATTACHED_TTL_MS: msVar(24 * 60 * 60 * 1000),
+    /** How often each replica looks for unattached uploads past their TTL. */
+    MEDIA_SWEEP_INTERVAL_MS: msVar(5 * 60 * 1000),
     /** ImageKit upload signatures one user may get per minute, per replica (each allows uploads to our account). */
     MEDIA_UPLOAD_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
     MEDIA_ALLOW_EXECUTABLES: flag(false),
@@ -54,6 +64,13 @@ export const mediaConfigSchema = baseConfigSchema
       ctx.addIssue({
         code: 'custom',
         path: ['MEDIA_STAGING_QUOTA_BYTES'],
+        message: `must be at least the largest file limit (${largest} bytes)`,
+      });
+    }
+    if (config.MEDIA_USER_QUOTA_BYTES < largest) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MEDIA_USER_QUOTA_BYTES'],
         message: `must be at least the largest file limit (${largest} bytes)`,
       });
     }

@@ -18,14 +18,18 @@ const mediaFileSchema = new Schema<MediaFileDoc>(
     storage: { type: String, required: true, enum: ['local', 'imagekit'] },
     storageKey: { type: String, required: true },
     createdAt: { type: Date, required: true, default: () => new Date() },
+    // Records from before attachment was tracked have no field: they count as attached (kept).
+    attached: { type: Boolean, required: true, default: false },
   },
   { collection: 'media_files', versionKey: false, strict: 'throw' },
 );
 
 // Every lookup (metadata, delete, media.file.check, serving a local file) is by fileId.
 mediaFileSchema.index({ fileId: 1 }, { unique: true });
-// A user's uploads, newest first (how many a user keeps; what a refused upload must not add to).
+// A user's uploads, newest first (the bytes a user stores, for the storage quota).
 mediaFileSchema.index({ uploaderId: 1, createdAt: -1 });
+// The sweep's lookup of uploads no message carries (attached: false leads: only those rows are read).
+mediaFileSchema.index({ attached: 1, createdAt: 1 });
 
 export function mediaFileModel(conn: Connection): Model<MediaFileDoc> {
   return conn.model<MediaFileDoc>('MediaFile', mediaFileSchema);

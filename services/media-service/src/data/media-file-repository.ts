@@ -5,7 +5,8 @@ import type { MediaFileDoc } from './media-file-documents.js';
 const toRecord = (doc: MediaFileDoc & { _id?: unknown }): MediaFileRecord => {
   const { _id, ...rest } = doc;
   void _id;
-  return { ...rest, duration: rest.duration ?? null };
+  // A record without the field predates attachment tracking: it is kept like an attached one.
+  return { ...rest, duration: rest.duration ?? null, attached: rest.attached !== false };
 };
 
 /** The record of each uploaded file: who uploaded it into which chat, so access can be enforced. */
@@ -26,8 +27,33 @@ export function mediaFileRepository(model: Model<MediaFileDoc>) {
         .lean<MediaFileDoc>();
       return doc ? toRecord(doc) : null;
     },
+    /** Records that a message carries the file (idempotent), so the sweep keeps it. */
+    async markAttached(fileId: string): Promise<void> {
+      await model.updateOne({ fileId: { $eq: fileId }, attached: false }, { $set: { attached: true } });
+    },
+    /** The bytes `uploaderId` stores: the sum over their records (deleted files no longer count). */
+    async storedBytesOf(uploaderId: string): Promise<number> {
+      const [row] = await model.aggregate<{ bytes: number }>([
+        { $match: { uploaderId: { $eq: uploaderId } } },
+        { $group: { _id: null, bytes: { $sum: '$fileSize' } } },
+      ]);
+      return row?.bytes ?? 0;
+    },
+    /** Up to `limit` uploads no message carries, made before `cutoff`. */
+    async findUnattachedBefore(cutoff: Date, limit: number): Promise<MediaFileRecord[]> {
+      const docs = await model
+        .find({ attached: false, createdAt: { $lt: cutoff } })
+        .limit(limit)
+        .lean<MediaFileDoc[]>();
+      return docs.map(toRecord);
+    },
     async deleteByFileId(fileId: string): Promise<boolean> {
       const res = await model.deleteOne({ fileId: { $eq: fileId } });
+      return res.deletedCount === 1;
+    },
+    /** Deletes the record only while no message carries it; false when it is gone or attached. */
+    async deleteUnattached(fileId: string): Promise<boolean> {
+      const res = await model.deleteOne({ fileId: { $eq: fileId }, attached: false });
       return res.deletedCount === 1;
     },
   };

@@ -17,4 +17,9 @@ export interface MediaFileRecord {
   /** Where the storage keeps it: the local file name, or ImageKit's fileId. */
   storageKey: string;
   createdAt: Date;
+  /**
+   * Whether a message carries it (set when message-api's `media.file.check` for a send passes).
+   * An upload never attached is removed once MEDIA_UNATTACHED_TTL_MS has passed (see retention.ts).
+   */
+  attached: boolean;
 }

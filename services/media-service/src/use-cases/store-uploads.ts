@@ -4,6 +4,7 @@ import type { MediaFileRepository } from '../data/media-file-repository.js';
 import type { MediaStorage } from '../data/storage/storage.js';
 import type { StagingResult } from '../domain/staged-file.js';
 import { uploadedFileOf } from '../domain/views.js';
+import type { StorageQuota } from './storage-quota.js';
 
 export type UploadOutcome = { ok: true; file: UploadedFile } | { ok: false; fileName: string; error: AppError };
 
@@ -11,12 +12,14 @@ export interface StoreUploadsDeps {
   storage: MediaStorage;
   files: MediaFileRepository;
   logger: Logger;
+  quota: Pick<StorageQuota, 'reserve'>;
 }
 
 /**
  * Keeps the staged files of one request in the storage and records each (who uploaded it
  * into which chat). The caller has checked that the uploader is in the chat. Each file
- * succeeds or fails on its own; the temporary files are left for the caller to remove.
+ * succeeds or fails on its own (one past the uploader's storage quota too); the temporary
+ * files are left for the caller to remove.
  */
 export async function storeUploads(
   deps: StoreUploadsDeps,
@@ -29,7 +32,9 @@ export async function storeUploads(
       continue;
     }
     const staged = upload.staged;
+    let release: (() => Promise<void>) | undefined;
     try {
+      release = await deps.quota.reserve(input.uploaderId, staged.size);
       const stored = await deps.storage.store(staged, { chatId: input.chatId });
       const record = {
         fileId: stored.fileId,
@@ -44,6 +49,7 @@ export async function storeUploads(
         storage: deps.storage.kind,
         storageKey: stored.storageKey,
         createdAt: new Date(),
+        attached: false,
       };
       try {
         await deps.files.insert(record);
@@ -57,6 +63,9 @@ export async function storeUploads(
       outcomes.push({ ok: true, file: uploadedFileOf(record) });
     } catch (err) {
       outcomes.push({ ok: false, fileName: staged.fileName, error: toAppError(err, deps.logger) });
+    } finally {
+      // After the record is written (it counts now) or the file failed (nothing to count).
+      await release?.();
     }
   }
   return outcomes;

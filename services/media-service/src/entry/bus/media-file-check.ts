@@ -4,9 +4,9 @@ import type { MediaFileRepository } from '../../data/media-file-repository.js';
 import { checkMediaFile } from '../../use-cases/check-media-file.js';
 
 /** `media.file.check`, asked by message-api before `send_media` (see checkMediaFile). */
-export function serveMediaFileCheck(bus: Bus, files: MediaFileRepository) {
+export function serveMediaFileCheck(bus: Bus, deps: { files: MediaFileRepository; unattachedTtlMs: number }) {
   return bus.handle(mediaFileCheck, QUEUE_GROUPS.mediaService, async (request, ctx) => {
     if (!ctx.userId) throw unauthorized('media.file.check needs the caller in the x-user-id header');
-    return checkMediaFile(files, request);
+    return checkMediaFile(deps, request);
   });
 }

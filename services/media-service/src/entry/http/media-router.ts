@@ -11,6 +11,7 @@ import { uploadSlots } from './upload/upload-slots.js';
 import type { MediaStorage } from '../../data/storage/storage.js';
 import { deleteFile } from '../../use-cases/delete-file.js';
 import { getFileMetadata } from '../../use-cases/get-file-metadata.js';
+import type { StorageQuota } from '../../use-cases/storage-quota.js';
 import { storeUploads } from '../../use-cases/store-uploads.js';
 import { serveLocalFile } from './serve-local-file.js';
 import { ensureChatAccess, uploadMiddleware, uploadsOf } from './upload-middleware.js';
@@ -20,6 +21,8 @@ export interface MediaRouterDeps {
   storage: MediaStorage;
   local?: LocalStorage;
   files: MediaFileRepository;
+  /** Bytes each user may keep stored (all replicas). */
+  quota: StorageQuota;
   chatAccess: ChatAccessClient;
   logger: Logger;
   tmpDir: string;
@@ -45,6 +48,7 @@ export function mediaRouter(deps: MediaRouterDeps): Router {
     ...deps,
     slots: uploadSlots(deps.maxConcurrentUploads),
     quota: stagingQuota(deps.stagingQuotaBytes),
+    ensureRoom: deps.quota.ensureRoom,
   };
 
   /** Validates the form, checks the caller is in the chat, stores; always removes the staged files. */

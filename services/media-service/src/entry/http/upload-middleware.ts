@@ -23,6 +23,8 @@ export interface UploadMiddlewareOptions {
   slots: UploadSlots;
   /** Shared by both upload routes: the bytes a user has staged. */
   quota: StagingQuota;
+  /** Refuses a user whose stored files fill their storage quota already, before a byte is staged. */
+  ensureRoom: (userId: string) => Promise<void>;
 }
 
 const accessChecks = new WeakMap<Request, Map<string, Promise<void>>>();
@@ -87,11 +89,20 @@ export function uploadMiddleware(kind: 'single' | 'bulk', opts: UploadMiddleware
   };
   const m = multer({ storage, limits });
   const handler = kind === 'single' ? m.single(fileField) : m.array(fileField, maxFiles);
-  return (req: Request, res: Response, next: NextFunction) => {
-    // Refused before a byte of the body is staged. A small body is drained (not kept) before
-    // the answer, so the refusal reaches the client instead of a connection cut mid-write; a
-    // large one is answered at once (the client may see the connection close first).
-    if (!opts.slots.take(callerOf(res), res)) {
+  /**
+   * Refuses before a byte of the body is staged. A small body is drained (not kept) before the
+   * answer, so the refusal reaches the client instead of a connection cut mid-write; a large one
+   * is answered at once (the client may see the connection close first).
+   */
+  const refuse = (req: Request, next: NextFunction, refusal: unknown) => {
+    req.resume();
+    if (Number(req.headers['content-length'] ?? Infinity) > DRAIN_BEFORE_REFUSAL_BYTES || req.readableEnded)
+      return next(refusal);
+    req.once('end', () => next(refusal));
+  };
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const userId = callerOf(res);
+    if (!opts.slots.take(userId, res)) {
       const refusal = new AppError(
         'RATE_LIMITED',
         `At most ${opts.slots.max} uploads at once, wait for one to finish`,
@@ -99,11 +110,12 @@ export function uploadMiddleware(kind: 'single' | 'bulk', opts: UploadMiddleware
           retryAfterSeconds: 1,
         },
       );
-      req.resume();
-      if (Number(req.headers['content-length'] ?? Infinity) > DRAIN_BEFORE_REFUSAL_BYTES || req.readableEnded)
-        return next(refusal);
-      req.once('end', () => next(refusal));
-      return;
+      return refuse(req, next, refusal);
+    }
+    try {
+      await opts.ensureRoom(userId);
+    } catch (err) {
+      return refuse(req, next, err);
     }
     handler(req, res, (err?: unknown) =>
       next(err ? uploadErrorOf(err, { fileField, maxFiles, maxFileBytes: largest }) : undefined),
