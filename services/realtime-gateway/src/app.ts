@@ -72,7 +72,11 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     redis: links.redis,
     adapterRedis,
     isDraining,
-    liveSockets: (userId) => presenceStore.liveSockets(userId),
+    slots: {
+      reserve: (userId, socketId) =>
+        presenceStore.reserveSlot(userId, socketId, config.SOCKET_MAX_PER_USER, config.PRESENCE_TTL_MS),
+      release: (userId, socketId) => presenceStore.releaseSlot(userId, socketId),
+    },
     cutUsers,
   });
   const live = startLiveEvents(io, links.bus, logger);

@@ -24,8 +24,19 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   SOCKET_RATE_LIMIT_WINDOW_S: int(1),
   /** Chat rooms one socket may be in at once. */
   SOCKET_MAX_ROOMS: int(200),
-  /** Sockets one user may hold at once, over every node (a new one past it is refused). */
+  /** Sockets one user may hold at once, over every node (a handshake past it is refused; slots are reserved atomically). */
   SOCKET_MAX_PER_USER: int(20),
+  /** An Engine.IO session that has not joined with a valid token this long after it opened is closed. */
+  SOCKET_CONNECT_TIMEOUT_MS: msVar(5_000),
+  /**
+   * Handshakes not (yet) authenticated that one client address may open per window, over every
+   * node; past it that address's new handshakes are refused (403) until the window ends. A
+   * handshake that authenticates gives its point back, so users behind one NAT are not counted.
+   */
+  SOCKET_HANDSHAKES_PER_ADDRESS: int(100),
+  SOCKET_HANDSHAKE_WINDOW_S: int(60),
+  /** Engine.IO sessions one node holds at most (authenticated or not); new handshakes past it are refused. */
+  SOCKET_MAX_SESSIONS_PER_NODE: int(20_000),
   /** A socket that sends this many invalid events within the window is disconnected. */
   SOCKET_GARBAGE_LIMIT: int(10),
   SOCKET_GARBAGE_WINDOW_MS: msVar(10_000),

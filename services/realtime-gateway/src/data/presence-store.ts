@@ -2,14 +2,20 @@ import type { Redis } from '@chat/platform';
 
 /*
  * Presence in Redis, per socket with an expiry, so a node that dies cannot leave users online:
- *   presence:u:<userId>  sorted set  socketId -> expiresAt (ms, Redis clock)
- *   presence:users       sorted set  userId   -> latest expiresAt of that user (what the sweeper scans)
- * Each script runs atomically, so two sockets of one user on two nodes never both look "first".
+ *   presence:u:<userId>        sorted set  socketId -> expiresAt (ms, Redis clock)
+ *   presence:users             sorted set  userId   -> latest expiresAt of that user (what the sweeper scans)
+ *   presence:pending:<userId>  sorted set  socketId -> expiresAt of a slot reserved during a handshake
+ * Each script runs atomically, so two sockets of one user on two nodes never both look "first",
+ * and handshakes racing on any number of nodes never reserve more slots than the user may hold.
+ * A reserved slot becomes the socket's presence entry when it connects (TOUCH), or goes when the
+ * handshake fails (RELEASE) or, if its node died meanwhile, when it expires. Reserved slots do not
+ * make a user online: only connected sockets do.
  */
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** Adds or refreshes a socket; returns { live sockets of the user besides this one, whether this one was already live }. */
+/** Adds or refreshes a socket (taking over its reserved slot); returns { live sockets of the user besides this one, whether this one was already live }. */
 const TOUCH = `${NOW}
+redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local existed = redis.call('ZSCORE', KEYS[1], ARGV[1]) and 1 or 0
 local others = redis.call('ZCARD', KEYS[1]) - existed
@@ -18,8 +24,9 @@ redis.call('ZADD', KEYS[1], exp, ARGV[1])
 redis.call('ZADD', KEYS[2], 'GT', exp, ARGV[2])
 return { others, existed }`;
 
-/** Removes a socket; returns how many live sockets the user has left. */
+/** Removes a socket (and its reserved slot, if it never connected); returns how many live sockets the user has left. */
 const REMOVE = `${NOW}
+redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local left = redis.call('ZCARD', KEYS[1])
@@ -40,12 +47,22 @@ return 0`;
 const DUE = `${NOW}
 return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))`;
 
+/** Reserves a slot for a socket being handshaken unless live sockets and reserved slots reach ARGV[2]; 1 if reserved. */
+const RESERVE = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('EXPIRE', KEYS[2], math.ceil(tonumber(ARGV[3]) / 1000))
+return 1`;
+
 /** Live sockets of a user. */
 const LIVE = `${NOW}
 return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
 
 const USERS = 'presence:users';
 const userKey = (userId: string) => `presence:u:${userId}`;
+const pendingKey = (userId: string) => `presence:pending:${userId}`;
 
 export class PresenceStore {
   constructor(
@@ -57,9 +74,10 @@ export class PresenceStore {
   async touch(userId: string, socketId: string): Promise<{ cameOnline: boolean }> {
     const [others, existed] = (await this.redis.eval(
       TOUCH,
-      2,
+      3,
       userKey(userId),
       USERS,
+      pendingKey(userId),
       socketId,
       userId,
       this.ttlMs,
@@ -69,8 +87,30 @@ export class PresenceStore {
 
   /** Removes one socket; `wentOffline` when it was the user's last live socket. */
   async remove(userId: string, socketId: string): Promise<{ wentOffline: boolean }> {
-    const left = (await this.redis.eval(REMOVE, 2, userKey(userId), USERS, socketId, userId)) as number;
+    const left = (await this.redis.eval(
+      REMOVE,
+      3,
+      userKey(userId),
+      USERS,
+      pendingKey(userId),
+      socketId,
+      userId,
+    )) as number;
     return { wentOffline: left === 0 };
+  }
+
+  /**
+   * Reserves one of the user's `max` socket slots for a handshake, atomically over every node:
+   * false when live sockets and other reservations already fill them. The slot is held for
+   * `holdMs` unless the socket connects (`touch`) or it is released first.
+   */
+  async reserveSlot(userId: string, socketId: string, max: number, holdMs: number): Promise<boolean> {
+    return (await this.redis.eval(RESERVE, 2, userKey(userId), pendingKey(userId), socketId, max, holdMs)) === 1;
+  }
+
+  /** Gives back a slot reserved for a handshake that did not end in a connection. */
+  async releaseSlot(userId: string, socketId: string): Promise<void> {
+    await this.redis.zrem(pendingKey(userId), socketId);
   }
 
   /** Users whose every socket has expired (e.g. their node died); each is returned once. */

@@ -7,6 +7,7 @@ import {
   AppError,
   csv,
   handshakeToken,
+  tokenRules,
   verifyTokenClaims,
   type Bus,
   type ChatAccessClient,
@@ -19,6 +20,7 @@ import type { Presence } from '../../use-cases/presence.js';
 import { clientHandlers } from './client-handlers.js';
 import { CutUsers } from '../../data/cut-users.js';
 import { createEventRateLimiter, GarbageMeter } from './guards.js';
+import { createHandshakeGate } from './handshake-gate.js';
 import { onClientEvent, type EventGuards } from './handle-event.js';
 import type { TypingTracker } from '../../use-cases/typing.js';
 import type { LiveEvents } from '../bus/live-events.js';
@@ -32,10 +34,17 @@ export interface SocketServerDeps {
   /** The adapter's publisher and subscriber (adapter-clients.ts; a subscribed client can do nothing else). */
   adapterRedis: { pub: Redis; sub: Redis };
   isDraining: () => boolean;
-  /** The user's live sockets over every node (the handshake refuses one past SOCKET_MAX_PER_USER). */
-  liveSockets: (userId: string) => Promise<number>;
+  /** The user's socket slots over every node (SOCKET_MAX_PER_USER), reserved atomically during the handshake. */
+  slots: SocketSlots;
   /** Users cut for abuse a moment ago: their handshakes are refused for SOCKET_CUT_PENALTY_MS. */
   cutUsers: CutUsers;
+}
+
+export interface SocketSlots {
+  /** Reserves a slot for `socketId`: false when the user's live sockets and reservations fill them. */
+  reserve(userId: string, socketId: string): Promise<boolean>;
+  /** Gives back the slot of a handshake that will not connect. */
+  release(userId: string, socketId: string): Promise<void>;
 }
 
 const eventNames = Object.keys(clientEvents) as ClientEventName[];
@@ -43,45 +52,63 @@ const eventNames = Object.keys(clientEvents) as ClientEventName[];
 /** Builds the Socket.IO server: node-prefixed session ids, Redis adapter, handshake auth, payload bounds. */
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): GatewayServer {
   const { config } = deps;
+  const gate = createHandshakeGate(deps.redis, config, {
+    isDraining: deps.isDraining,
+    sessions: () => io.engine.clientsCount,
+    logger: deps.logger,
+  });
   const io: GatewayServer = new Server(httpServer, {
     maxHttpBufferSize: config.SOCKET_MAX_PAYLOAD_BYTES,
     cors: { origin: config.CORS_ORIGINS.trim() === '*' ? '*' : csv(config.CORS_ORIGINS) },
-    // A draining node takes no new sessions; the client retries and the edge sends it elsewhere.
-    allowRequest: (_req, callback) =>
-      callback(deps.isDraining() ? 'Server is shutting down' : null, !deps.isDraining()),
+    // Refuses new sessions while draining, past the node's total, or past the address's limit;
+    // the client retries, and the edge may send it to another node.
+    allowRequest: (req, callback) => gate.allowRequest(req, callback),
+    // The gate drops sessions without a valid token after SOCKET_CONNECT_TIMEOUT_MS; this closes
+    // the others that never joined (a valid token refused for its user's limits) a moment later.
+    connectTimeout: 2 * config.SOCKET_CONNECT_TIMEOUT_MS,
     adapter: createAdapter(deps.adapterRedis.pub, deps.adapterRedis.sub, { key: 'socket.io' }),
   });
   // The edge routes long-polling requests to the node named by this prefix.
   io.engine.generateId = () => `${config.GATEWAY_NODE_ID}.${randomBytes(15).toString('base64url')}`;
+  gate.watch(io.engine);
 
+  const rules = tokenRules(config);
   io.use((socket, next) => {
     const token = handshakeToken(socket.handshake);
     if (!token) return next(authError('Authentication required: pass auth.token or an Authorization: Bearer header'));
     try {
-      const { userId, expiresAt } = verifyTokenClaims(token, config.JWT_SECRET);
+      const { userId, expiresAt } = verifyTokenClaims(token, rules);
       socket.data.userId = userId;
-      if (expiresAt !== undefined) socket.data.expiresAt = expiresAt;
+      socket.data.expiresAt = expiresAt;
     } catch (err) {
       return next(authError(err instanceof AppError ? err.message : 'Invalid token'));
     }
-    // A bound, not an exact count: handshakes racing on two nodes may both pass by one.
-    const userId = socket.data.userId;
-    Promise.all([deps.liveSockets(userId), deps.cutUsers.isCut(userId)]).then(
-      ([live, cut]) =>
-        next(
-          cut
-            ? refusal(
-                `Disconnected for abuse: try again in ${Math.ceil(config.SOCKET_CUT_PENALTY_MS / 1000)} s`,
-                'RATE_LIMITED',
-              )
-            : live >= config.SOCKET_MAX_PER_USER
-              ? refusal(`Too many connections: at most ${config.SOCKET_MAX_PER_USER} per user`, 'RATE_LIMITED')
-              : undefined,
-        ),
-      () => next(refusal('Presence is unavailable, try again', 'UNAVAILABLE')),
-    );
+    gate.authenticated(socket.conn);
+    admit(socket, deps).then(next, () => next(refusal('Presence is unavailable, try again', 'UNAVAILABLE')));
   });
   return io;
+}
+
+/**
+ * Admits an authenticated handshake unless its user was cut for abuse or holds every socket slot;
+ * the slot is reserved atomically (handshakes racing on several nodes cannot exceed the cap).
+ */
+async function admit(socket: GatewaySocket, deps: SocketServerDeps): Promise<Error | undefined> {
+  const { config } = deps;
+  const userId = socket.data.userId;
+  if (await deps.cutUsers.isCut(userId))
+    return refusal(
+      `Disconnected for abuse: try again in ${Math.ceil(config.SOCKET_CUT_PENALTY_MS / 1000)} s`,
+      'RATE_LIMITED',
+    );
+  if (!(await deps.slots.reserve(userId, socket.id)))
+    return refusal(`Too many connections: at most ${config.SOCKET_MAX_PER_USER} per user`, 'RATE_LIMITED');
+  // Socket.IO drops a handshake whose client left meanwhile without telling us: give its slot back.
+  if (socket.conn.readyState !== 'open') {
+    await deps.slots.release(userId, socket.id);
+    return refusal('The connection closed during the handshake', 'UNAVAILABLE');
+  }
+  return undefined;
 }
 
 /** A handshake refusal: the client's `connect_error` carries the message and `data.code`. */
