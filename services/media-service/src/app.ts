@@ -18,6 +18,7 @@ import { mediaFileRepository } from './data/media-file-repository.js';
 import { uploadHoldModel, uploadHoldRepository } from './data/upload-holds.js';
 import { serveMediaFileCheck } from './entry/bus/media-file-check.js';
 import { startUnattachedSweeper } from './entry/jobs/unattached-sweeper.js';
+import { serveMediaFileDelete } from './entry/bus/media-file-delete.js';
 import { createStorage } from './data/storage/create-storage.js';
 import { mediaRouter } from './entry/http/media-router.js';
 import { sweepStaleUploads } from './entry/http/upload/sweep-staging.js';
@@ -54,6 +55,7 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
 
   const chatAccess = chatAccessClient(links.bus);
   const fileCheck = serveMediaFileCheck(links.bus, { files, unattachedTtlMs: config.MEDIA_UNATTACHED_TTL_MS });
+  const fileDelete = serveMediaFileDelete(links.bus, { storage, files, chatAccess });
 
   const metrics = createMetrics('media-service');
   const uploadsCounter = metrics.counter(
@@ -115,6 +117,7 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
       await closeServer(server);
       fileCheck.unsubscribe();
       await sweeper.stop();
+      fileDelete.unsubscribe();
       await links.close();
     },
   };
