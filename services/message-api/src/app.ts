@@ -18,6 +18,7 @@ import { ChatNumbers } from './data/chat-numbers.js';
 import { MessageWriter } from './use-cases/message-writer.js';
 import { busAccessGate, type AccessGate } from './clients/access-gate.js';
 import type { EventPublisher } from './clients/event-publisher.js';
+import { busMediaFiles } from './clients/media-files.js';
 import { EventOutbox } from './use-cases/event-outbox.js';
 import { registerCommandHandlers } from './entry/bus/message-handlers.js';
 import { startTextEraser } from './entry/bus/text-eraser.js';
@@ -86,7 +87,7 @@ export async function startMessageApi(
   outbox.start();
   await startTextEraser(
     links.bus,
-    { repo, outbox, stream: links.bus },
+    { repo, outbox, stream: links.bus, media: busMediaFiles(links.bus) },
     { retryMs: config.TEXT_ERASE_RETRY_MS, metrics },
   );
   const app = createHttpApp({

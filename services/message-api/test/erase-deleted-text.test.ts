@@ -213,24 +213,38 @@ describe('a message deleted for everyone', () => {
     }
   });
 
-  it('waits for its created event still in the outbox, which lands after the delete, and erases it too', async () => {
+  it('waits for its created event still in the outbox, which lands after the delete, and erases it too; the chat never shows it as its preview', async () => {
     const [alice, bob] = [w.newUser(), w.newUser()];
     const chatId = await w.chat(alice, bob);
     createdFails = true;
+    let late: { messageId: string };
     try {
-      const late = await w.command(messageSend, alice, { chatId, content: 'late: published after its delete' });
+      late = await w.command(messageSend, alice, { chatId, content: 'late: published after its delete' });
       await w.command(messageDelete, alice, { chatId, messageId: late.messageId });
       await expect.poll(async () => ofMessage(await streamEvents(), late.messageId)).toEqual(['deleted']);
       await eraserWaited();
     } finally {
       createdFails = false;
     }
-    // The relay publishes it now, after the delete; it must not stay readable.
-    await w.waitForEvent(
-      (e) => e.event.type === 'created' && e.event.data.content === 'late: published after its delete',
+    // The relay publishes it now, after the delete, from the tombstone: without its text.
+    const relayed = await w.waitForEvent(
+      (e) => e.event.type === 'created' && e.event.data.messageId === late.messageId,
     );
-    await expect.poll(async () => holding(await streamEvents(), 'late: published').length, { timeout: 15_000 }).toBe(0);
+    expect(relayed.event.data.content).toBe('');
+    expect(JSON.stringify(w.events)).not.toContain('late: published');
+    // And it is erased from the stream all the same.
+    await expect
+      .poll(async () => ofMessage(await streamEvents(), late.messageId), { timeout: 15_000 })
+      .toEqual(['deleted']);
     await eraserIdle();
+    // chat-api projected the delete before the created: the late created never became the preview.
+    await expect
+      .poll(async () => {
+        const chat = await chatOf(bob, chatId);
+        return { messages: chat.messageCount, unread: chat.unreadCount, last: chat.lastMessage };
+      })
+      .toEqual({ messages: 0, unread: 0, last: null });
+    expect((await chatOf(alice, chatId)).lastMessage).toBeNull();
   });
 });
 

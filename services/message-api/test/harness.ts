@@ -28,6 +28,8 @@ export interface World {
   messageApi: RunningMessageApi;
   /** The chat-api process (its projection is a durable consumer of MESSAGES). */
   chatApi: SpawnedService;
+  /** The media-service process (it deletes the files of messages deleted for everyone). */
+  media: SpawnedService;
   edgeUrl: string;
   bus: Bus;
   db: Connection;
@@ -67,14 +69,19 @@ export interface TestUser {
 }
 
 export async function startWorld(
-  opts: { publisher?: (bus: Bus) => EventPublisher; env?: Record<string, string> } = {},
+  opts: {
+    publisher?: (bus: Bus) => EventPublisher;
+    env?: Record<string, string>;
+    /** media-service's settings beyond the defaults (ImageKit's, to store there). */
+    mediaEnv?: Record<string, string>;
+  } = {},
 ): Promise<World> {
   const infra = await startTestInfra();
   const logger = createLogger('message-api-test', infra.env.LOG_LEVEL ?? 'silent');
   const mediaDir = mkdtempSync(join(tmpdir(), 'message-api-media-'));
   const [chatApi, media, bus] = await Promise.all([
     spawnService('chat-api', infra.env),
-    spawnService('media-service', { ...infra.env, MEDIA_STORAGE_DIR: mediaDir }),
+    spawnService('media-service', { ...infra.env, MEDIA_STORAGE_DIR: mediaDir, ...opts.mediaEnv }),
     Bus.connect({
       credentials: NATS_TEST_CREDENTIALS,
       url: infra.natsUrl,
@@ -121,6 +128,7 @@ export async function startWorld(
     infra,
     messageApi,
     chatApi,
+    media,
     edgeUrl: edge.url,
     bus,
     db,

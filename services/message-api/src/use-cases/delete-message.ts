@@ -6,6 +6,9 @@ import type { StoredMessage } from '../domain/message.js';
 import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './apply-change.js';
 
+/** What a delete for everyone removes from the stored message: its text, and its media with the file's name and URL. */
+const ERASED_FIELDS = { content: '', media: '' } as const;
+
 export async function deleteMessage(
   deps: MessageDeps,
   userId: string,
@@ -25,15 +28,20 @@ export async function deleteMessage(
     wasUnread: !current.readBy.some((r) => r.userId === current.receiverId),
     createdAt: current.createdAt.toISOString(),
     alreadyHiddenFor: current.deletedBy,
+    seq: current.seq,
+    messageType: current.messageType,
   });
   let timestamp = new Date();
   const ok =
     scope === 'everyone'
       ? await applyChange(deps, target, { deletedForEveryone: { $ne: true } }, (rev, at, current) => {
           timestamp = at;
+          // The tombstone keeps ids, numbers and times, nothing of what was said or sent; the
+          // file goes too: the event names it, and the eraser has media-service delete it.
+          const fileId = current.media?.fileId;
           return {
-            update: { $set: { deletedForEveryone: true, deletedAt: at } },
-            event: eventOf('deleted', message, { rev, ...commonOf(current) }),
+            update: { $set: { deletedForEveryone: true, deletedAt: at }, $unset: ERASED_FIELDS },
+            event: eventOf('deleted', message, { rev, ...commonOf(current), ...(fileId ? { fileId } : {}) }),
           };
         })
       : await applyChange(deps, target, { deletedBy: { $ne: oid(userId) } }, (rev, at, current) => {

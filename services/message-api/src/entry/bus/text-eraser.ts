@@ -7,9 +7,10 @@ export const TEXT_ERASER_DURABLE = DURABLES.textEraser.name;
 
 /**
  * The durable consumer of `deleted` events that erases the text of messages deleted for
- * everyone from the MESSAGES stream (use-cases/erase-deleted-text.ts). An event is acknowledged
- * only once its erasure is done; until then it comes back every `retryMs` (a consumer is
- * behind, an event still to be published), so a crash or restart never loses a pending erasure.
+ * everyone from the MESSAGES stream, and has media-service delete their files
+ * (use-cases/erase-deleted-text.ts). An event is acknowledged only once its erasure is done;
+ * until then it comes back every `retryMs` (a consumer is behind, an event still to be
+ * published, media-service down), so a crash or restart never loses a pending erasure.
  * Nothing of this runs on the send path.
  */
 export function startTextEraser(
@@ -29,7 +30,8 @@ export function startTextEraser(
     handler: async (event) => {
       // Hidden by one user only: the other participant still reads it.
       if (event.data.scope !== 'everyone') return;
-      const result = await eraseDeletedText(deps, { chatId: event.chatId, messageId: event.data.messageId });
+      const { messageId, senderId, fileId } = event.data;
+      const result = await eraseDeletedText(deps, { chatId: event.chatId, messageId, senderId, fileId });
       if (!result.done) throw new RetryLater(result.reason, opts.retryMs);
       erased.inc(result.erased);
     },
