@@ -260,6 +260,40 @@ describe('what a message event changes', () => {
     });
   });
 
+  it('a delete for everyone that overtakes its created makes it the last message without a preview, so the late created never shows its text', () => {
+    const at = '2026-01-01T00:00:04Z';
+    const del: ProjectedEvent = {
+      type: 'deleted',
+      rev: 5,
+      messageId: 'm4',
+      seq: 4,
+      messageType: 'image',
+      createdAt: at,
+      scope: 'everyone',
+      deletedBy: S,
+      senderId: S,
+      receiverId: R,
+      wasUnread: true,
+    };
+    const late = created({ rev: 4, seq: 4, messageId: 'm4', preview: 'the deleted text', createdAt: new Date(at) });
+    const { change, outcomes } = foldProjections(chat(), [del, late], NOW);
+    expect(outcomes.every((o) => o.apply)).toBe(true);
+    expect(change?.last).toEqual({
+      lastMessage: null,
+      lastMessageRev: 5,
+      lastMessageAt: new Date(at),
+      lastMessageType: 'image',
+      lastSenderId: S,
+      lastMessageId: 'm4',
+      lastMessageSeq: 4,
+    });
+    // The counts end where the created then the delete would have left them.
+    expect(change).toMatchObject({ unreadCount: { [R]: 2 }, messageCount: { [S]: 3, [R]: 3 } });
+    // A delete of an older message (its created was applied) leaves the newer preview alone.
+    const older = decideProjection(chat(), { ...del, messageId: 'm2', seq: 2 }, NOW);
+    expect(older.apply && older.change.last).toBeUndefined();
+  });
+
   it('an edit updates the preview of the last text message, unless a later change already set it', () => {
     const edit = (rev: number, messageId = 'm3'): ProjectedEvent => ({
       type: 'edited',

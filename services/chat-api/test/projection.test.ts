@@ -120,7 +120,7 @@ async function notice(match: (u: UnreadChangedEvent) => boolean): Promise<Unread
 }
 
 describe('projection of message events', () => {
-  it('a new message sets lastMessage*, the receiver unread, both message counts, and publishes unread_changed', async () => {
+  it('a new message sets lastMessage*, the receiver unread, both message counts, and publishes unread_changed without its text', async () => {
     const { a, b, chatId } = await acceptedChat();
     const text = 'x'.repeat(150);
     await created(chatId, a, b, text);
@@ -139,7 +139,7 @@ describe('projection of message events', () => {
     expect((await notice((u) => u.chatId === chatId))?.data).toEqual({
       userId: b.id,
       unreadCount: 1,
-      lastMessage: 'x'.repeat(100),
+      lastMessage: null,
       senderId: a.id,
     });
   });
@@ -331,6 +331,45 @@ describe('projection of message events', () => {
       wasUnread: false,
     });
     await until(b, chatId, (d) => d.lastMessage === null && d.messageCount === 0);
+  });
+
+  it('a delete for everyone that overtakes its created (relayed late): the text never becomes the preview nor reaches a notice', async () => {
+    const { a, b, chatId } = await acceptedChat();
+    await created(chatId, a, b, 'before');
+    await until(b, chatId, (d) => d.unreadCount === 1);
+    const message = createdData(a, b, 'overtaken: the secret');
+    await publish(chatId, 'deleted', {
+      messageId: message.messageId,
+      rev: nextRev(),
+      deletedBy: a.id,
+      scope: 'everyone',
+      senderId: a.id,
+      receiverId: b.id,
+      wasUnread: true,
+      createdAt: message.createdAt,
+      seq: message.seq,
+      messageType: 'text',
+    });
+    await publish(chatId, 'created', message);
+    // Both applied: the delete made it the last message, the created brought the counts back.
+    const stored = async () => (await world.storedChats({ _id: new Types.ObjectId(chatId) }))[0]!;
+    await expect
+      .poll(async () => {
+        const doc = await stored();
+        return { last: doc.lastMessageId, messages: doc.messageCount[b.id], unread: doc.unreadCount[b.id] };
+      })
+      .toEqual({ last: message.messageId, messages: 1, unread: 1 });
+    expect(await stored()).toMatchObject({ lastMessage: null, lastMessageSeq: message.seq });
+    expect(await until(b, chatId, () => true)).toMatchObject({
+      lastMessage: null,
+      lastMessageType: 'text',
+      lastSenderId: a.id,
+    });
+    await settle();
+    const notices = unread.filter((u) => u.chatId === chatId);
+    expect(notices.length).toBeGreaterThan(0);
+    expect(JSON.stringify(notices)).not.toContain('overtaken');
+    expect(JSON.stringify(notices)).not.toContain('before');
   });
 
   it('a new message brings a deleted chat back for the user who deleted it, with only the new messages counted', async () => {

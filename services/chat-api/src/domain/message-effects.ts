@@ -28,7 +28,14 @@ export type ProjectedEvent =
     }
   /** An event that changes nothing on the chat (a reaction, a delivery): only its revs count as applied. */
   | { type: 'other'; rev: number; revs?: readonly number[] }
-  | ({ type: 'deleted'; rev: number; messageId: string } & DeletedMessage)
+  | ({
+      type: 'deleted';
+      rev: number;
+      messageId: string;
+      /** The deleted message's seq and type, when the event says (see `deletedUnseen`). */
+      seq?: number;
+      messageType?: MessageType;
+    } & DeletedMessage)
   | { type: 'edited'; rev: number; messageId: string; preview: string };
 
 /** What the projection reads of a chat before deciding. */
@@ -119,6 +126,7 @@ export function decideProjection(chat: ProjectedChat, event: ProjectedEvent, now
       // A message deleted for everyone must not live on as the chat's preview.
       if (event.scope === 'everyone' && chat.lastMessageId === event.messageId)
         change.last = { lastMessage: null, lastMessageRev: event.rev };
+      else if (event.scope === 'everyone') change.last = deletedUnseen(chat, event);
       return { apply: true, change };
     }
     case 'edited': {
@@ -163,6 +171,29 @@ function created(
       lastMessageSeq: m.seq,
     };
   return { apply: true, change };
+}
+
+/**
+ * A delete for everyone that overtook its message's `created` (a `created` relayed late): the
+ * deleted message becomes the last one with no preview, as it would have been in order, so its
+ * late `created` is no longer newer and never shows its text.
+ */
+function deletedUnseen(
+  chat: ProjectedChat,
+  event: Extract<ProjectedEvent, { type: 'deleted' }>,
+): LastMessageChange | undefined {
+  const { seq, createdAt } = event;
+  if (seq === undefined || createdAt === undefined) return undefined;
+  if (!isNewerThanLast(chat, { seq, createdAt: new Date(createdAt) })) return undefined;
+  return {
+    lastMessage: null,
+    lastMessageRev: event.rev,
+    lastMessageAt: new Date(createdAt),
+    ...(event.messageType ? { lastMessageType: event.messageType } : {}),
+    lastSenderId: event.senderId,
+    lastMessageId: event.messageId,
+    lastMessageSeq: seq,
+  };
 }
 
 function isNewerThanLast(chat: ProjectedChat, m: { seq: number; createdAt: Date }): boolean {

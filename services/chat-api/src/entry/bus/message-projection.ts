@@ -22,6 +22,8 @@ import type { PublishOutbox } from '../../data/chat-outbox.js';
 /**
  * What the gateway needs for `unread_message`, as a notice on core NATS: it carries the count
  * itself, so a repeat changes nothing and a lost one is corrected by the next or by `GET /api/chats`.
+ * Never the message's text (`lastMessage` is null): a notice trails the message events it
+ * follows, so it could bring back the text of a message the client just saw deleted.
  */
 function publishUnread(bus: Bus, sourceEventId: string, chat: ChatRecord, userId: string): void {
   const view = toChatView(chat, userId);
@@ -33,7 +35,7 @@ function publishUnread(bus: Bus, sourceEventId: string, chat: ChatRecord, userId
     data: {
       userId,
       unreadCount: view.unreadCount,
-      lastMessage: view.lastMessage ?? null,
+      lastMessage: null,
       senderId: view.lastSenderId ?? null,
     },
   };
@@ -91,6 +93,8 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
         wasUnread: d.wasUnread,
         ...(d.createdAt ? { createdAt: d.createdAt } : {}),
         ...(d.alreadyHiddenFor ? { alreadyHiddenFor: d.alreadyHiddenFor.map((u) => u.toLowerCase()) } : {}),
+        ...(d.seq !== undefined ? { seq: d.seq } : {}),
+        ...(d.messageType ? { messageType: d.messageType } : {}),
       };
     }
     case 'edited': {
