@@ -74,6 +74,20 @@ describe('media-service configuration', () => {
       MEDIA_STAGING_QUOTA_BYTES: 1000,
     });
   });
+
+  it('storage quota and unattached uploads: 1 GiB per user, 24 h TTL, a sweep every 5 min; a quota below the largest file limit refuses to start', () => {
+    expect(parseConfig(mediaConfigSchema, base)).toMatchObject({
+      MEDIA_USER_QUOTA_BYTES: 1024 * 1024 * 1024,
+      MEDIA_UNATTACHED_TTL_MS: 24 * 3600_000,
+      MEDIA_SWEEP_INTERVAL_MS: 300_000,
+    });
+    expect(() => parseConfig(mediaConfigSchema, { ...base, MEDIA_USER_QUOTA_BYTES: String(50 * 1024 * 1024) })).toThrow(
+      /MEDIA_USER_QUOTA_BYTES: must be at least the largest file limit \(104857600 bytes\)/,
+    );
+    expect(() => parseConfig(mediaConfigSchema, { ...base, MEDIA_UNATTACHED_TTL_MS: '0' })).toThrow(
+      /MEDIA_UNATTACHED_TTL_MS/,
+    );
+  });
 });
 
 describe('sweepStaleUploads', () => {
