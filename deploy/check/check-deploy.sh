@@ -74,7 +74,8 @@ KUBE_VERSION=$(sed -nE 's#^\s*k8s\.io/api v0\.([0-9]+)\.([0-9]+).*#1.\1.\2#p' $C
 check "deploycheck (go test)" go test -C $CHECK/deploycheck ./...
 
 # ---------------------------------------------------------------- Helm chart
-render() { helm template chat-platform $CHART --namespace chat-platform --kube-version "$KUBE_VERSION" -f "$1" | deploycheck k8s -; }
+# -own-credentials: every service logs in to NATS, Redis and MongoDB as its own user, sharing no password.
+render() { helm template chat-platform $CHART --namespace chat-platform --kube-version "$KUBE_VERSION" -f "$1" | deploycheck k8s -own-credentials -; }
 for values in "$CHECK"/values/*.yaml; do
   set_name=$(basename "$values" .yaml)
   check "helm lint --strict ($set_name)" helm lint --strict $CHART --kube-version "$KUBE_VERSION" -f "$values"
@@ -92,12 +93,16 @@ check "helm template (try): its own Secret" render_try_secret
 for manifest in k8s/*.yaml k8s/optional/*.yaml; do
   check "$manifest" deploycheck k8s "$manifest"
 done
+# The manifests together: each service its own NATS, Redis and MongoDB user and Secret key.
+k8s_credentials() { for f in k8s/*.yaml k8s/optional/*.yaml; do echo ---; cat "$f"; done | deploycheck k8s -own-credentials -; }
+check "k8s/ (own credentials)" k8s_credentials
 
 # ---------------------------------------------------------------- docker-compose.yml
-# Only the variables make-env.sh names (with dummy values): a variable the file requires that
+# Only the variables make-env.sh names (with dummy values, each its own, so that two services
+# given the same variable share a credential and fail): a variable the file requires that
 # make-env.sh does not print fails here, as it would fail `docker compose up`.
 check_compose() {
-  bash deploy/docker/make-env.sh | sed 's/=.*/=check-only-dummy-value-0123456789/' >"$TMP/compose.env"
+  bash deploy/docker/make-env.sh | sed -E 's/^([^=]*)=.*/\1=check-only-\1-0123456789/' >"$TMP/compose.env"
   deploycheck compose -env-file "$TMP/compose.env" docker-compose.yml
 }
 check "docker-compose.yml" check_compose

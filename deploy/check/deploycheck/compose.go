@@ -57,6 +57,8 @@ func loadProject(path, envFile string) (*types.Project, error) {
 func checkProject(project *types.Project) []string {
 	var problems []string
 	publishedBy := map[string]string{} // "8080/tcp" -> service
+	// Each service its own user and password on NATS, Redis and MongoDB (compared as interpolated).
+	var credentials logins
 	for _, name := range project.ServiceNames() {
 		service := project.Services[name]
 		for dependency, wait := range service.DependsOn {
@@ -86,6 +88,12 @@ func checkProject(project *types.Project) []string {
 				problems = append(problems, fmt.Sprintf("service %s mounts %s, which does not exist", name, volume.Source))
 			}
 		}
+		credentials.add("service "+name, func(variable string) string {
+			if value := service.Environment[variable]; value != nil {
+				return *value
+			}
+			return ""
+		})
 		if build := service.Build; build != nil && build.Dockerfile != "" && build.DockerfileInline == "" {
 			dockerfile := build.Dockerfile
 			if !filepath.IsAbs(dockerfile) {
@@ -96,7 +104,8 @@ func checkProject(project *types.Project) []string {
 			}
 		}
 	}
-	return problems
+	shared, _ := credentials.problems()
+	return append(problems, shared...)
 }
 
 func countPublished(project *types.Project) int {

@@ -53,6 +53,7 @@ type rules struct {
 	minor       int             // the Kubernetes release: 1.minor
 	podSecurity psa.Level       // the Pod Security Standard every pod template must meet
 	secrets     *secretKeys     // -secret-keys: collects Secrets and the pods' reads; nil = off
+	logins      *logins         // -own-credentials: collects each service's store credentials; nil = off
 }
 
 // header is what every manifest document has, read leniently to name it in messages.
@@ -72,6 +73,8 @@ func runK8s(args []string) error {
 		"the Pod Security Standard (restricted, baseline, privileged = none) every pod and pod template must meet")
 	checkSecretKeys := flags.Bool("secret-keys", false,
 		"every Secret key a pod needs (env secretKeyRef, envFrom secretRef; not optional) must be in a Secret of the same file")
+	checkCredentials := flags.Bool("own-credentials", false,
+		"every service logs in to NATS, Redis and MongoDB as its own user with its own password (no two share one)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -97,6 +100,9 @@ func runK8s(args []string) error {
 		if *checkSecretKeys {
 			check.secrets = &secretKeys{}
 		}
+		if *checkCredentials {
+			check.logins = &logins{}
+		}
 		kinds, skipped, pods, problems := checkManifests(data, check)
 		if len(kinds) == 0 && len(skipped) == 0 && len(problems) == 0 {
 			problems = append(problems, "no Kubernetes object in it")
@@ -106,6 +112,12 @@ func runK8s(args []string) error {
 			var missing []string
 			missing, secretReads = check.secrets.problems()
 			problems = append(problems, missing...)
+		}
+		credentials := 0
+		if check.logins != nil {
+			var shared []string
+			shared, credentials = check.logins.problems()
+			problems = append(problems, shared...)
 		}
 		if len(problems) > 0 {
 			failed = true
@@ -121,6 +133,9 @@ func runK8s(args []string) error {
 		}
 		if check.secrets != nil {
 			line += fmt.Sprintf("; the %d Secret key(s) they read are in its Secrets", secretReads)
+		}
+		if check.logins != nil {
+			line += fmt.Sprintf("; %d service credential(s), none shared", credentials)
 		}
 		if len(skipped) > 0 {
 			line += "; skipped, not Kubernetes objects: " + tally(skipped)
@@ -180,6 +195,9 @@ func checkManifests(data []byte, check rules) (kinds, skipped []string, pods int
 			err = checkPodSecurity(metadata, spec, check.podSecurity, check.minor)
 			if check.secrets != nil {
 				check.secrets.addPod(where, spec)
+			}
+			if check.logins != nil {
+				check.logins.addPod(where, spec)
 			}
 		}
 		if err == nil && check.secrets != nil {

@@ -1,6 +1,6 @@
 // Command deploycheck validates deployment artifacts offline:
 //
-//	deploycheck k8s [-allow group/Kind,...] [-pod-security LEVEL] [-secret-keys] FILE... (or - for stdin)
+//	deploycheck k8s [-allow group/Kind,...] [-pod-security LEVEL] [-secret-keys] [-own-credentials] FILE... (or - for stdin)
 //	deploycheck compose [-env-file FILE] docker-compose.yml
 //
 // It prints one line per file checked and exits 1 when anything is wrong.
@@ -13,10 +13,11 @@ import (
 )
 
 const usage = `usage:
-  deploycheck k8s [-allow group/Kind,...] [-pod-security restricted|baseline|privileged] [-secret-keys] FILE...
+  deploycheck k8s [-allow group/Kind,...] [-pod-security restricted|baseline|privileged] [-secret-keys] [-own-credentials] FILE...
                                                     every YAML document strictly against Kubernetes' types, every pod
                                                     against the Pod Security Standard (default restricted; "-" reads stdin);
-                                                    -secret-keys: every Secret key the pods need is in a Secret of the file
+                                                    -secret-keys: every Secret key the pods need is in a Secret of the file;
+                                                    -own-credentials: each service its own NATS, Redis and MongoDB user and password
   deploycheck compose [-env-file FILE] FILE         load a compose file the way docker compose does, and check it`
 
 func main() {
