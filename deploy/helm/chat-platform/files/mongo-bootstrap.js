@@ -2,7 +2,7 @@
 // itself without credentials. Access control is on (the replica set's key file), so:
 // 1. the first start initiates the one-member replica set and creates `root` through the
 //    localhost exception (which ends with that first user);
-// 2. every start of the container then creates, or brings up to date, each service's role and
+// 2. every start of the pod then creates, or brings up to date, each service's role and
 //    user (service-users.js, beside this file; passwords from MONGO_PASSWORD_<SERVICE>);
 // 3. ready only once this member is the writable primary.
 // A wrong MONGO_ROOT_PASSWORD (the Secret changed after the first start) fails every probe.
