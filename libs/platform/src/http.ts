@@ -6,6 +6,7 @@ import cors from 'cors';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { AppError, notFound, toAppError, toHttpBody } from './errors.js';
+import { redactRequest } from './logger.js';
 import { runWithContext, requestIdFrom } from './context.js';
 import { runReadiness, type ReadinessCheck } from './health.js';
 import type { Metrics } from './metrics.js';
@@ -35,8 +36,9 @@ export const httpSettings = (config: Pick<BaseConfig, 'CORS_ORIGINS' | 'TRUST_PR
 });
 
 /**
- * The express app every service serves: request ids, JSON logs, helmet, CORS, body limits,
- * `/healthz`, `/readyz`, `/metrics`, the service's routes, then 404 and the error renderer.
+ * The express app every service serves: request ids, JSON logs (credentials in URLs redacted:
+ * `redactRequest`), helmet, CORS, body limits, `/healthz`, `/readyz`, `/metrics`, the
+ * service's routes, then 404 and the error renderer.
  */
 export function createHttpApp(opts: HttpAppOptions): Express {
   const app = express();
@@ -55,6 +57,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
       genReqId: (req) => req.headers['x-request-id'] as string,
       autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
       customProps: (_req, res) => ({ userId: (res as Response).locals?.userId }),
+      serializers: { req: redactRequest },
     }),
   );
   app.use(helmet());

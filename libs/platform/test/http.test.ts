@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Router } from 'express';
 import { badRequest, closeServer, createHttpApp, createLogger, createMetrics, listen } from '@chat/platform';
 import { api } from '@chat/testkit';
@@ -145,5 +145,64 @@ describe('requireAuth with a rate limit', () => {
     expect((await api(base, tokenFor(newUserId())).get('/me')).status).toBe(200);
     expect((await api(base, 'forged').get('/me')).status).toBe(401);
     await closeServer(server);
+  });
+});
+
+describe('request logs', () => {
+  const lines: string[] = [];
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const app = createHttpApp({
+      logger: createLogger('log-test', 'info', { write: (line: string) => void lines.push(line) }),
+      metrics: createMetrics('log-test'),
+      readiness: [],
+      corsOrigins: '*',
+      trustProxy: 'false',
+      bodyLimit: '1kb',
+      routes: (a) => {
+        // As media-service serves local files, and as a handler that reads the query would.
+        a.get('/api/media/files/:name', (req, res) => {
+          res.json({ name: req.params.name, sid: req.query.sid });
+        });
+      },
+    });
+    ({ server } = await listen(app, 0, '127.0.0.1'));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => closeServer(server));
+
+  const logOf = async (path: string, headers: Record<string, string> = {}) => {
+    const requestId = `log-${Math.random().toString(36).slice(2)}`;
+    const res = await api(base).get(path, { ...headers, 'x-request-id': requestId });
+    const line = await vi.waitFor(() => {
+      const found = lines.find((l) => l.includes(requestId) && l.includes('"res":'));
+      if (!found) throw new Error(`no log line for ${path}`);
+      return found;
+    });
+    return { res, line };
+  };
+
+  it("logs a served file's URL without its random name, and the handler still gets the name", async () => {
+    const { res, line } = await logOf('/api/media/files/0123456789abcdef0123456789abcdef.png');
+    expect(res.body.name).toBe('0123456789abcdef0123456789abcdef.png');
+    expect(JSON.parse(line).req.url).toBe('/api/media/files/[Redacted]');
+    expect(line).not.toContain('0123456789abcdef');
+  });
+
+  it('logs a Socket.IO session id as [Redacted] in the URL and the query, however the name is encoded', async () => {
+    const { res, line } = await logOf('/api/media/files/x?EIO=4&transport=polling&sid=gw1.SeCrEt&%73id=gw1.SeCrEt2');
+    expect(res.body.sid).toEqual(['gw1.SeCrEt', 'gw1.SeCrEt2']); // the live request is untouched
+    const { req } = JSON.parse(line);
+    expect(req.url).toBe('/api/media/files/[Redacted]?EIO=4&transport=polling&sid=[Redacted]&%73id=[Redacted]');
+    expect(req.query).toEqual({ EIO: '4', transport: 'polling', sid: '[Redacted]' });
+    expect(line).not.toMatch(/SeCrEt/);
+  });
+
+  it("logs a Referer naming a file without the file's name", async () => {
+    const { line } = await logOf('/nope', { referer: 'https://chat.example.com/API/Media/Files/SeCrEtName.png?x=1' });
+    expect(JSON.parse(line).req.headers.referer).toBe('https://chat.example.com/API/Media/Files/[Redacted]?x=1');
+    expect(line).not.toContain('SeCrEtName');
   });
 });
