@@ -30,6 +30,8 @@ let failed = 0;
 try {
   for (const name of SERVICES) {
     const port = await freePort();
+    // The edge answers /readyz on its internal port only (METRICS_PORT), never on its public PORT.
+    const probePort = name === 'edge' ? await freePort() : port;
     const child = spawn(process.execPath, [`services/${name}/dist/main.js`], {
       cwd: dest,
       env: {
@@ -38,6 +40,7 @@ try {
         ...natsUserEnv(name),
         NODE_ENV: 'production',
         PORT: String(port),
+        ...(name === 'edge' && { METRICS_PORT: String(probePort) }),
         MEDIA_STORAGE_DIR: join(dest, 'media'),
         CHAT_API_URL: 'http://127.0.0.1:1',
         MESSAGE_API_URL: 'http://127.0.0.1:1',
@@ -49,7 +52,7 @@ try {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     children.push(child);
-    const ready = await readyWithin(`http://127.0.0.1:${port}/readyz`, child);
+    const ready = await readyWithin(`http://127.0.0.1:${probePort}/readyz`, child);
     if (ready) console.log(`ok   ${name}: /readyz 200`);
     else {
       failed++;

@@ -5,8 +5,11 @@
 // the web client's URL and, with the development secret, two local users the page offers
 // (dev-users.mjs).
 //
-// Environment: everything is passed through to the services. PORT is the edge's port
-// (default 8080); the other services use the fixed ports of the conventions (3001-3005).
+// Environment: everything is passed through to the services. PORT is the edge's public port
+// (default 8080, on every interface: BIND_HOST=127.0.0.1 keeps it to this machine); the edge's
+// probes and metrics answer on METRICS_PORT (default 9464). The other services use the fixed
+// ports of the conventions (3001-3005). Those and METRICS_PORT listen on 127.0.0.1 only: from
+// the network, only the edge's public port can be reached.
 // START_READY_TIMEOUT_MS (default 60000) bounds the wait for readiness.
 // Unless NATS_URL / REDIS_URL are given, it runs its own NATS (LOCAL_NATS_PORT, default 4223;
 // NATS_CLUSTER=3 for a three-node cluster) and Redis (LOCAL_REDIS_PORT, default 6380), secured
@@ -34,27 +37,34 @@ const READY_TIMEOUT_MS = positiveInt('START_READY_TIMEOUT_MS', 60_000);
 // The services get SHUTDOWN_TIMEOUT_MS to drain; give them that plus a margin before SIGKILL.
 const STOP_TIMEOUT_MS = positiveInt('SHUTDOWN_TIMEOUT_MS', 10_000) + 5_000;
 const edgePort = positiveInt('PORT', 8080);
+const edgeMetricsPort = positiveInt('METRICS_PORT', 9464);
 const urlOf = (port) => `http://${HOST}:${port}`;
 
 const GATEWAYS = [
   { id: 'gw1', port: 3004 },
   { id: 'gw2', port: 3005 },
 ];
+// Internal services listen on HOST only (BIND_HOST); `probePort` is where /readyz answers
+// when it is not `port` (the edge's public port serves no probes).
+const internal = { BIND_HOST: HOST };
 const SERVICES = [
-  { name: 'chat-api', service: 'chat-api', port: 3001 },
-  { name: 'message-api', service: 'message-api', port: 3002 },
-  { name: 'media-service', service: 'media-service', port: 3003 },
+  { name: 'chat-api', service: 'chat-api', port: 3001, env: internal },
+  { name: 'message-api', service: 'message-api', port: 3002, env: internal },
+  { name: 'media-service', service: 'media-service', port: 3003, env: internal },
   ...GATEWAYS.map((gw) => ({
     name: `gateway-${gw.id}`,
     service: 'realtime-gateway',
     port: gw.port,
-    env: { GATEWAY_NODE_ID: gw.id },
+    env: { ...internal, GATEWAY_NODE_ID: gw.id },
   })),
   {
     name: 'edge',
     service: 'edge',
     port: edgePort,
+    probePort: edgeMetricsPort,
     env: {
+      METRICS_PORT: String(edgeMetricsPort),
+      METRICS_BIND_HOST: HOST,
       CHAT_API_URL: urlOf(3001),
       MESSAGE_API_URL: urlOf(3002),
       MEDIA_SERVICE_URL: urlOf(3003),
@@ -84,14 +94,17 @@ function checkBuilt() {
   process.exit(1);
 }
 
+/** Every port a service listens on, with what it is for: [port, label]. */
+const portsOf = (s) => [[s.port, s.name], ...(s.probePort ? [[s.probePort, `${s.name} METRICS_PORT`]] : [])];
+
 function checkPortsDistinct() {
   const taken = new Map();
-  for (const s of SERVICES) {
-    if (taken.has(s.port)) {
-      fail(`PORT=${edgePort} collides with ${taken.get(s.port)} (port ${s.port}); pick another PORT for the edge`);
+  for (const [port, label] of SERVICES.flatMap(portsOf)) {
+    if (taken.has(port)) {
+      fail(`${label} (port ${port}) collides with ${taken.get(port)}; pick another PORT or METRICS_PORT for the edge`);
       process.exit(2);
     }
-    taken.set(s.port, s.name);
+    taken.set(port, label);
   }
 }
 
@@ -108,7 +121,7 @@ function portInUse(port) {
 
 async function checkPortsFree() {
   const busy = [];
-  for (const s of SERVICES) if (await portInUse(s.port)) busy.push(`${s.port} (${s.name})`);
+  for (const [port, label] of SERVICES.flatMap(portsOf)) if (await portInUse(port)) busy.push(`${port} (${label})`);
   if (busy.length === 0) return;
   fail(`already in use: port ${busy.join(', ')}. Is another \`npm start\` running? (see: ss -ltnp)`);
   process.exit(1);
@@ -181,10 +194,11 @@ function startService(s, index, env) {
 }
 
 async function waitReady(s, deadline) {
+  const probe = `${urlOf(s.probePort ?? s.port)}/readyz`;
   let last = 'no answer yet';
   while (!stopping && Date.now() < deadline) {
     try {
-      const res = await fetch(`${urlOf(s.port)}/readyz`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(probe, { signal: AbortSignal.timeout(2000) });
       if (res.status === 200) return true;
       last = `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`;
     } catch (err) {
@@ -192,7 +206,7 @@ async function waitReady(s, deadline) {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  if (!stopping) fail(`${s.name}: ${urlOf(s.port)}/readyz not 200 after ${READY_TIMEOUT_MS} ms (last: ${last})`);
+  if (!stopping) fail(`${s.name}: ${probe} not 200 after ${READY_TIMEOUT_MS} ms (last: ${last})`);
   return false;
 }
 

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import cors from 'cors';
 import { pinoHttp } from 'pino-http';
+import { z } from 'zod';
 import type { Logger } from 'pino';
 import { AppError, notFound, toAppError, toHttpBody } from './errors.js';
 import { redactRequest } from './logger.js';
@@ -24,8 +25,11 @@ export interface HttpAppOptions {
   routes: (app: Express) => void;
   /** Skip JSON body parsing (the edge proxies raw bodies). */
   rawBodies?: boolean;
-  /** Serve `/metrics` on this app (default). The public edge serves them on a port of its own. */
-  serveMetrics?: boolean;
+  /**
+   * Serve `/healthz`, `/readyz` and `/metrics` on this app (default). The public edge leaves
+   * them to `internalApp`, on a port only the orchestrator and Prometheus reach.
+   */
+  internalRoutes?: boolean;
 }
 
 /** The HTTP settings of every service's configuration (CORS_ORIGINS, TRUST_PROXY, BODY_LIMIT) as createHttpApp takes them. */
@@ -34,6 +38,9 @@ export const httpSettings = (config: Pick<BaseConfig, 'CORS_ORIGINS' | 'TRUST_PR
   trustProxy: config.TRUST_PROXY,
   bodyLimit: config.BODY_LIMIT,
 });
+
+/** Paths the orchestrator and Prometheus poll: not worth a log line each. */
+const INTERNAL_PATHS = ['/healthz', '/readyz', '/metrics'];
 
 /**
  * The express app every service serves: request ids, JSON logs (credentials in URLs redacted:
@@ -55,7 +62,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     pinoHttp({
       logger: opts.logger,
       genReqId: (req) => req.headers['x-request-id'] as string,
-      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+      autoLogging: { ignore: (req) => opts.internalRoutes !== false && INTERNAL_PATHS.includes(req.url ?? '') },
       customProps: (_req, res) => ({ userId: (res as Response).locals?.userId }),
       serializers: { req: redactRequest },
     }),
@@ -65,14 +72,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   app.use(cors({ origin: origins, exposedHeaders: ['x-request-id', 'retry-after'] }));
   app.use(opts.metrics.httpMiddleware);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const result = await runReadiness(opts.readiness);
-    res.status(result.ready ? 200 : 503).json(result);
-  });
-  if (opts.serveMetrics !== false) app.get('/metrics', metricsHandler(opts.metrics));
+  if (opts.internalRoutes !== false) mountInternalRoutes(app, opts);
 
   if (!opts.rawBodies) app.use(express.json({ limit: opts.bodyLimit, strict: true }));
   opts.routes(app);
@@ -84,16 +84,29 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   return app;
 }
 
-const metricsHandler = (metrics: Metrics) => async (_req: Request, res: Response) => {
-  res.setHeader('content-type', metrics.registry.contentType);
-  res.send(await metrics.registry.metrics());
-};
+/** `/healthz` (alive), `/readyz` (every readiness check passes) and `/metrics` (Prometheus text). */
+function mountInternalRoutes(app: Express, opts: Pick<HttpAppOptions, 'metrics' | 'readiness'>) {
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const result = await runReadiness(opts.readiness);
+    res.status(result.ready ? 200 : 503).json(result);
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', opts.metrics.registry.contentType);
+    res.send(await opts.metrics.registry.metrics());
+  });
+}
 
-/** Only `/metrics`, for a port that is not public (Prometheus scrapes it; clients cannot reach it). */
-export function metricsApp(metrics: Metrics): Express {
+/**
+ * Only `/healthz`, `/readyz` and `/metrics`, for a port that is not public: the orchestrator
+ * probes it and Prometheus scrapes it; clients cannot reach it. Anything else is a bare 404.
+ */
+export function internalApp(opts: Pick<HttpAppOptions, 'metrics' | 'readiness'>): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/metrics', metricsHandler(metrics));
+  mountInternalRoutes(app, opts);
   return app;
 }
 
@@ -120,8 +133,30 @@ export function errorRenderer(logger: Logger) {
   };
 }
 
+/** An address a port may listen on: an IP address (`0.0.0.0` every interface, `127.0.0.1` this machine only). */
+export const bindHostVar = (fallback: string) =>
+  z
+    .string()
+    .refine((host) => isIP(host) !== 0, 'must be an IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1')
+    .default(fallback);
+
+// Every interface by default: a container's port must be reachable from its pod network.
+let defaultBindHost = '0.0.0.0';
+
+/**
+ * Where `listen` binds when its caller names no address. launchService sets it once, from
+ * BIND_HOST, before the service starts: one process runs one service.
+ */
+export function setDefaultBindHost(host: string) {
+  defaultBindHost = host;
+}
+
 /** Starts listening (port 0 picks a free one) and resolves with the bound port. */
-export async function listen(app: Express | ((req: any, res: any) => void), port: number, host = '0.0.0.0') {
+export async function listen(
+  app: Express | ((req: any, res: any) => void),
+  port: number,
+  host: string = defaultBindHost,
+) {
   const server: Server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -20,7 +20,8 @@ export interface SpawnedService {
 
 /**
  * Starts `services/<name>/dist/main.js` as a real process (build first: `npm run build`)
- * with `env` on a free port, and waits until its `/readyz` answers 200.
+ * with `env` on a free port, and waits until its `/readyz` answers 200 (the edge's on its
+ * internal port, METRICS_PORT, a free one too: its public port serves no probes).
  */
 export async function spawnService(
   name: ServiceName,
@@ -28,10 +29,12 @@ export async function spawnService(
   opts: { port?: number; readyTimeoutMs?: number } = {},
 ): Promise<SpawnedService> {
   const port = opts.port ?? (await freePort());
+  const probePort = name === 'edge' ? await freePort() : port;
+  const probeEnv: Record<string, string> = name === 'edge' ? { METRICS_PORT: String(probePort) } : {};
   // Each service connects as its own NATS and Redis user, as in production.
   const child = spawn(process.execPath, [`services/${name}/dist/main.js`], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...serviceUserEnv(name), ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', ...serviceUserEnv(name), ...env, ...probeEnv, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -58,7 +61,7 @@ export async function spawnService(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before ready:\n${out}`);
     try {
-      const res = await fetch(`${url}/readyz`);
+      const res = await fetch(`http://127.0.0.1:${probePort}/readyz`);
       if (res.ok) return service;
     } catch {
       // not listening yet

@@ -65,9 +65,9 @@ describe('edge routing', () => {
     closers.forEach((c) => c());
   });
 
-  it('serves /metrics on its own port only, never on the public one', async () => {
+  it('serves /metrics on its internal port only, never on the public one', async () => {
     expect((await api(base).get('/metrics')).status).toBe(404);
-    const internal = await fetch(`http://127.0.0.1:${edge.metricsPort}/metrics`);
+    const internal = await fetch(`http://127.0.0.1:${edge.internalPort}/metrics`);
     expect(internal.status).toBe(200);
     expect(await internal.text()).toMatch(/^# HELP /m);
   });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, listen, parseConfig } from '@chat/platform';
 import { api } from '@chat/testkit';
-import { edgeConfigSchema } from '../src/config.js';
+import { edgeConfigSchema, usesDevelopmentSecret } from '../src/config.js';
 import { startEdge, type RunningEdge } from '../src/app.js';
 
 /** Answers every request with its own name, as chat-api, message-api or media-service would. */
@@ -20,8 +21,13 @@ async function namedUpstream(name: string) {
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-async function edgeWith(webDir: string, upstream: string): Promise<{ edge: RunningEdge; base: string }> {
+async function edgeWith(
+  webDir: string,
+  upstream: string,
+  env: Record<string, string> = {},
+): Promise<{ edge: RunningEdge; base: string }> {
   const config = parseConfig(edgeConfigSchema, {
+    ...env,
     PORT: '0',
     METRICS_PORT: '0',
     LOG_LEVEL: 'silent',
@@ -87,5 +93,84 @@ describe('the edge serves the built web client at /', () => {
     const res = await api(without.base).get('/');
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ status: 404 });
+  });
+});
+
+/** GET with the path sent exactly as written (fetch would resolve `..` and re-encode). */
+function rawGet(base: string, path: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe("the local users' tokens (/dev-users.json) are served only with the development secret", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'web-dist-'));
+  const devUsers = JSON.stringify({ users: [{ name: 'Alice', userId: 'a'.repeat(24), token: 'tok.en.alice' }] });
+  let upstream: Awaited<ReturnType<typeof namedUpstream>>;
+  let devSecret: string;
+
+  beforeAll(async () => {
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Chat</title>');
+    writeFileSync(join(dir, 'dev-users.json'), devUsers);
+    upstream = await namedUpstream('chat-api');
+    // The secret `npm start` falls back to, from the file it reads it from.
+    const devSecretModule: string = '../../../deploy/local/dev-secret.mjs';
+    ({ DEV_JWT_SECRET: devSecret } = (await import(devSecretModule)) as { DEV_JWT_SECRET: string });
+  });
+
+  afterAll(() => {
+    upstream.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('knows the development secret npm start uses (deploy/local/dev-secret.mjs)', () => {
+    expect(usesDevelopmentSecret({ JWT_SECRET: devSecret })).toBe(true);
+    expect(usesDevelopmentSecret({ JWT_SECRET: `${devSecret}x` })).toBe(false);
+    expect(usesDevelopmentSecret({})).toBe(false);
+  });
+
+  it('serves the file while JWT_SECRET is the development secret', async () => {
+    const { edge, base } = await edgeWith(dir, upstream.url, { JWT_SECRET: devSecret });
+    try {
+      const res = await fetch(`${base}/dev-users.json`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(devUsers);
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+    } finally {
+      await edge.close();
+    }
+  });
+
+  it.each([
+    ['another secret', { JWT_SECRET: 'a-secret-of-its-own-0123456789' }],
+    ['no secret (as in Docker and Kubernetes)', {}],
+  ])('answers 404 with %s, however the path is spelled', async (_label, env: Record<string, string>) => {
+    const { edge, base } = await edgeWith(dir, upstream.url, env);
+    try {
+      for (const path of [
+        '/dev-users.json',
+        '/dev%2Dusers.json',
+        '/DEV-USERS.JSON',
+        '/dev-users.json/',
+        '/assets/../dev-users.json',
+        '/assets/..%2Fdev-users.json',
+        '/./dev-users.json',
+      ]) {
+        const res = await rawGet(base, path);
+        expect(res.status, path).toBe(404);
+        expect(res.body, path).not.toContain('tok.en.alice');
+      }
+      expect((await fetch(`${base}/`)).status).toBe(200); // the page itself still is
+    } finally {
+      await edge.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEV_JWT_SECRET } from '@chat/platform';
 import { spawnService, startTestInfra, type SpawnedService, type TestInfra } from '@chat/testkit';
 
 const WEB_DIST = fileURLToPath(new URL('../../dist', import.meta.url));
@@ -50,6 +51,9 @@ export async function startStack(
         MEDIA_SERVICE_URL: media!.url,
         GATEWAY_NODES: `gw1=${gw1!.url},gw2=${gw2!.url}`,
         WEB_CLIENT_DIR: webDir,
+        // The edge serves dev-users.json only with the development secret, which it only compares
+        // with (the services keep the test secret that signed the tokens).
+        ...(opts.devUsers && { JWT_SECRET: DEV_JWT_SECRET }),
       }),
     );
     const stop = async () => {
