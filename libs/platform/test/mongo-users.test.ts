@@ -96,7 +96,8 @@ describe('MongoDB users: one per service, each role on its own collections only'
   });
 
   it('refuses to create a user without its password', () => {
-    const { [mongoPasswordVariable('media-service')]: _, ...missing } = passwords;
+    const missing = { ...passwords };
+    delete missing[mongoPasswordVariable('media-service')];
     expect(() => runScript(missing)).toThrow(/MONGO_PASSWORD_MEDIA_SERVICE is not set/);
   });
 });
