@@ -5,6 +5,7 @@ import {
   DURABLES,
   type DurableRef,
   mediaFileCheck,
+  mediaFileDelete,
   messageDelete,
   messageDelivered,
   messageEdit,
@@ -102,6 +103,8 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
       messageSubjects.all,
       chatAccessCheck.subject,
       mediaFileCheck.subject,
+      // The eraser has media-service delete the file of a message deleted for everyone.
+      mediaFileDelete.subject,
       jetStreamInfo,
       ...ownStream(STREAMS.messages.name),
       ...runDurable(DURABLES.textEraser),
@@ -117,7 +120,7 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
   // Uses no stream: no JetStream at all.
   'media-service': {
     publish: [chatAccessCheck.subject],
-    subscribe: [mediaFileCheck.subject, inbox('media-service')],
+    subscribe: [mediaFileCheck.subject, mediaFileDelete.subject, inbox('media-service')],
     answers: ['message-api'],
   },
   'realtime-gateway': {
