@@ -20,8 +20,16 @@ const expectNothingLost = (outcome: { acknowledged: number; lost: number; duplic
  */
 describe('infrastructure killed during traffic', () => {
   for (const [what, line, store] of [
-    ['Redis, started again empty a second later: counters re-seed from the store, nothing lost or doubled', 'Redis SIGKILL', 'redis'],
-    ['FerretDB, started again a second later: sends wait or are refused, then go on; nothing lost', 'FerretDB SIGKILL', 'store'],
+    [
+      'Redis, started again empty a second later: counters re-seed from the store, nothing lost or doubled',
+      'Redis SIGKILL',
+      'redis',
+    ],
+    [
+      'FerretDB, started again a second later: sends wait or are refused, then go on; nothing lost',
+      'FerretDB SIGKILL',
+      'store',
+    ],
   ] as const) {
     it(`SIGKILL of ${what}`, async () => {
       w = await startFaultWorld({ ownStore: store === 'store' });
@@ -55,6 +63,6 @@ describe('infrastructure killed during traffic', () => {
     expect(outcome.refusals.length).toBeGreaterThan(0);
     expect(new Set(outcome.refusals)).toEqual(new Set(['UNAVAILABLE']));
     expectNothingLost(outcome);
-    for (const s of Object.values(world.services)) expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+    for (const s of Object.values(world.services)) expect((await fetch(`${s.probeUrl}/readyz`)).status).toBe(200);
   }, 150_000);
 });

@@ -10,6 +10,8 @@ export type ServiceName = 'edge' | 'chat-api' | 'message-api' | 'media-service' 
 export interface SpawnedService {
   name: ServiceName;
   url: string;
+  /** Where its /healthz and /readyz answer: `url`, except for the edge (its internal port). */
+  probeUrl: string;
   port: number;
   process: ChildProcess;
   /** Everything the process printed, for assertions and for debugging a failed test. */
@@ -45,6 +47,7 @@ export async function spawnService(
   const service: SpawnedService = {
     name,
     url,
+    probeUrl: `http://127.0.0.1:${probePort}`,
     port,
     process: child,
     output: () => out,
@@ -61,7 +64,7 @@ export async function spawnService(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before ready:\n${out}`);
     try {
-      const res = await fetch(`http://127.0.0.1:${probePort}/readyz`);
+      const res = await fetch(`${service.probeUrl}/readyz`);
       if (res.ok) return service;
     } catch {
       // not listening yet
