@@ -1,5 +1,6 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from './errors.js';
+import type { Redis } from './redis.js';
 
 export interface RateLimit {
   points: number;
@@ -23,4 +24,20 @@ export function rateLimiter(limit: RateLimit, keyPrefix: string) {
       });
     }
   };
+}
+
+/**
+ * A limit shared by every replica through Redis. Past its budget a key is refused from memory
+ * for the rest of the window, so a flood costs no Redis round trip each; while Redis is away,
+ * each replica counts in memory rather than letting everything through.
+ */
+export function sharedRateLimiter(redis: Redis, limit: RateLimit, keyPrefix: string): RateLimiterRedis {
+  const opts = { points: limit.points, duration: limit.windowS };
+  return new RateLimiterRedis({
+    ...opts,
+    storeClient: redis,
+    keyPrefix,
+    inMemoryBlockOnConsumed: opts.points + 1,
+    insuranceLimiter: new RateLimiterMemory({ ...opts, keyPrefix: `${keyPrefix}-local` }),
+  });
 }

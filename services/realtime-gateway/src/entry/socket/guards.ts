@@ -1,5 +1,5 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError, type Redis } from '@chat/platform';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { AppError, sharedRateLimiter, type Redis } from '@chat/platform';
 import type { GatewayConfig } from '../../config.js';
 
 /** Most points a node takes from a user's budget in one Redis call: a tenth of it, 1 to 16. */
@@ -22,17 +22,9 @@ interface Held {
  * everything through.
  */
 export function createEventRateLimiter(redis: Redis, config: GatewayConfig) {
-  const opts = { points: config.SOCKET_RATE_LIMIT_POINTS, duration: config.SOCKET_RATE_LIMIT_WINDOW_S };
-  const limiter = new RateLimiterRedis({
-    ...opts,
-    storeClient: redis,
-    keyPrefix: 'rl:socket-events',
-    // Past its budget a user is refused from memory for the rest of the window: a flood costs
-    // no Redis round trip per event.
-    inMemoryBlockOnConsumed: opts.points + 1,
-    insuranceLimiter: new RateLimiterMemory({ ...opts, keyPrefix: 'rl:socket-events-local' }),
-  });
-  const block = blockOf(opts.points);
+  const points = config.SOCKET_RATE_LIMIT_POINTS;
+  const limiter = sharedRateLimiter(redis, { points, windowS: config.SOCKET_RATE_LIMIT_WINDOW_S }, 'rl:socket-events');
+  const block = blockOf(points);
   const held = new Map<string, Held>();
   const forgetExpired = (now: number) => {
     for (const [userId, h] of held) if (h.until <= now) held.delete(userId);

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Logger, Redis } from '@chat/platform';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { sharedRateLimiter, type Logger, type Redis } from '@chat/platform';
 import type { GatewayConfig } from '../../config.js';
 import type { GatewayServer, GatewaySocket } from '../../clients/sockets.js';
 import { clientAddressResolver } from './client-address.js';
@@ -38,16 +38,11 @@ export function createHandshakeGate(
   opts: { isDraining: () => boolean; sessions: () => number; logger: Logger },
 ): HandshakeGate {
   const addressOf = clientAddressResolver(config.TRUST_PROXY);
-  const limit = { points: config.SOCKET_HANDSHAKES_PER_ADDRESS, duration: config.SOCKET_HANDSHAKE_WINDOW_S };
-  const limiter = new RateLimiterRedis({
-    ...limit,
-    storeClient: redis,
-    keyPrefix: 'rl:socket-handshakes',
-    // An address past its limit is refused from memory for the rest of the window: a flood of
-    // handshakes costs no Redis round trip each.
-    inMemoryBlockOnConsumed: limit.points + 1,
-    insuranceLimiter: new RateLimiterMemory({ ...limit, keyPrefix: 'rl:socket-handshakes-local' }),
-  });
+  const limiter = sharedRateLimiter(
+    redis,
+    { points: config.SOCKET_HANDSHAKES_PER_ADDRESS, windowS: config.SOCKET_HANDSHAKE_WINDOW_S },
+    'rl:socket-handshakes',
+  );
   const authenticated = new WeakSet<Session>();
   return {
     allowRequest(req, callback) {
