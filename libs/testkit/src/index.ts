@@ -8,3 +8,4 @@ export * from './http.js';
 export * from './sockets.js';
 export * from './express-routes.js';
 export * from './eventually.js';
+export * from './content-cases.js';

@@ -10,6 +10,7 @@ import {
   messageSendMedia,
   messageUnreact,
 } from '@chat/contracts';
+import { INVISIBLE_CONTENT } from '@chat/testkit';
 import { startWorld, uploadImage, type TestUser, type World } from './harness.js';
 
 /**
@@ -128,18 +129,8 @@ describe('changes of a message are hidden from a participant who no longer sees 
   });
 });
 
-/** One of each kind of invisible or unpaired text (the contracts' unit test holds the full list). */
-const INVISIBLE: Record<string, string> = {
-  whitespace: ' \u00A0\u3000\t\n ',
-  'zero-width characters': '\u200B\u200C\u200D\u2060\uFEFF\u180E',
-  'bidi controls': '\u202A\u202C\u2067\u2069\u200E\u200F\u061C',
-  'variation selectors': '\uFE0F\uFE0E',
-  'an unclosed right-to-left override': 'photo_\u202Egnp.exe',
-  'a stray isolate closer': 'hello\u2069',
-};
-
 describe('content that would look empty or spoof the text around it', () => {
-  it.each(Object.entries(INVISIBLE))(
+  it.each(Object.entries(INVISIBLE_CONTENT))(
     'refuses a send, a caption and an edit of %s with VALIDATION, storing nothing',
     async (_n, text) => {
       const [alice, bob] = [w.newUser(), w.newUser()];

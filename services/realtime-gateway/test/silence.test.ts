@@ -12,6 +12,7 @@ import {
   tokenFor,
   type SpawnedService,
   type TestInfra,
+  INVISIBLE_CONTENT,
 } from '@chat/testkit';
 import { recordEvents, startNode, type TestNode } from './support/cluster.js';
 
@@ -256,16 +257,7 @@ describe('blocked and hidden mean silent; invisible content is refused', () => {
   });
 
   describe('invisible or spoofing content', () => {
-    const invisible: Record<string, string> = {
-      whitespace: ' \u00A0\u3000\t\n ',
-      'zero-width characters': '\u200B\u200C\u200D\u2060\uFEFF\u180E',
-      'bidi controls': '\u202A\u202C\u2067\u2069\u200E\u200F\u061C',
-      'variation selectors': '\uFE0F\uFE0E',
-      'an unclosed right-to-left override': 'photo_\u202Egnp.exe',
-      'a stray isolate closer': 'hello\u2069',
-    };
-
-    it.each(Object.entries(invisible))(
+    it.each(Object.entries(INVISIBLE_CONTENT))(
       'send_message and edit_message of %s are refused with VALIDATION and nothing is stored',
       async (_name, text) => {
         const [alice, bob] = [newUserId(), newUserId()];
