@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('a media message on ImageKit deleted for everyone', () => {
-  it('has its file deleted from ImageKit: its CDN URL answers 404', async () => {
+  it('has its file deleted from ImageKit and purged from its CDN: its URL answers 404', async () => {
     const [alice, bob] = [w.newUser(), w.newUser()];
     const chatId = await w.chat(alice, bob);
     const file = await uploadImage(alice, chatId);
@@ -34,5 +34,7 @@ describe('a media message on ImageKit deleted for everyone', () => {
     await expect.poll(async () => (await fetch(file.url)).status, { timeout: 15_000 }).toBe(404);
     expect(fake.files.has(file.fileId)).toBe(false);
     expect(fake.calls).toContainEqual({ method: 'DELETE', path: `/v1/files/${file.fileId}`, status: 204 });
+    // The CDN had served it (above): without the purge it would go on serving it.
+    expect(fake.calls).toContainEqual({ method: 'POST', path: '/v1/files/purge', status: 201 });
   });
 });

@@ -127,6 +127,7 @@ export function fileCases(w: MediaWorld) {
       expect(paths).toContain('POST /api/v1/files/upload');
       expect(paths).toContain('GET /v1/files/:id/metadata');
       expect(paths).toContain('DELETE /v1/files/:id');
+      expect(paths).toContain('POST /v1/files/purge');
       expect(w.fake!.calls.filter((c) => c.status === 401)).toEqual([]);
     });
 

@@ -11,9 +11,11 @@ import multer from 'multer';
  *   GET    /v1/files/:fileId/details   (file object)
  *   GET    /v1/files/:fileId/metadata  (image / video metadata)
  *   DELETE /v1/files/:fileId           (204, or 404 when unknown)
+ *   POST   /v1/files/purge             (JSON { url }: 201 { requestId })
  * Every API call needs HTTP Basic auth with the private key as user name and an empty
  * password, as ImageKit does. It also serves the stored bytes under the URL endpoint, like
- * ImageKit's CDN, so a test can fetch what it uploaded.
+ * ImageKit's CDN, so a test can fetch what it uploaded; as the CDN does, it keeps serving a
+ * file it served once after the file is deleted, until its URL is purged.
  */
 export interface FakeFile {
   fileId: string;
@@ -54,6 +56,8 @@ export async function startImageKitFake(opts: { privateKey?: string; publicKey?:
   const privateKey = opts.privateKey ?? `private_${randomBytes(8).toString('hex')}`;
   const publicKey = opts.publicKey ?? `public_${randomBytes(8).toString('hex')}`;
   const files = new Map<string, FakeFile>();
+  /** What the CDN served, by path: still served after a delete, until purged. */
+  const cdnCache = new Map<string, FakeFile>();
   const calls: ImageKitFake['calls'] = [];
   const app = express();
   let urlEndpoint = '';
@@ -66,8 +70,9 @@ export async function startImageKitFake(opts: { privateKey?: string; publicKey?:
   // CDN: the stored bytes at their URL, no auth.
   app.get(/^\/ik-demo\/(.+)$/, (req, res) => {
     const path = `/${(req.params as Record<string, string>)[0]}`;
-    const file = [...files.values()].find((f) => f.filePath === path);
+    const file = cdnCache.get(path) ?? [...files.values()].find((f) => f.filePath === path);
     if (!file) return void res.status(404).end();
+    cdnCache.set(path, file);
     res.type(file.mime).send(file.bytes);
   });
 
@@ -196,6 +201,15 @@ export async function startImageKitFake(opts: { privateKey?: string; publicKey?:
     if (!file) return;
     files.delete(file.fileId);
     res.status(204).end();
+  });
+
+  app.post('/v1/files/purge', basicAuth, express.json(), (req, res) => {
+    const url: unknown = (req.body as { url?: unknown } | undefined)?.url;
+    if (typeof url !== 'string' || !url.startsWith(`${urlEndpoint}/`)) {
+      return void res.status(400).json({ message: 'Your request is missing URL parameter.', help: HELP });
+    }
+    cdnCache.delete(url.slice(urlEndpoint.length));
+    res.status(201).json({ requestId: randomBytes(12).toString('hex') });
   });
 
   app.use((_req, res) => void res.status(404).json({ message: 'Not found', help: HELP }));

@@ -29,11 +29,16 @@ export function createImageKitStorage(settings: ImageKitSettings, logger: Logger
     return new AppError('UNAVAILABLE', 'Media storage is unavailable, try again');
   };
 
-  async function api(method: 'GET' | 'DELETE', path: string): Promise<Response> {
+  async function api(method: 'GET' | 'DELETE' | 'POST', path: string, json?: object): Promise<Response> {
     try {
       return await fetch(`${settings.apiUrl}${path}`, {
         method,
-        headers: { authorization, accept: 'application/json' },
+        headers: {
+          authorization,
+          accept: 'application/json',
+          ...(json && { 'content-type': 'application/json' }),
+        },
+        ...(json && { body: JSON.stringify(json) }),
         signal: AbortSignal.timeout(settings.timeoutMs),
       });
     } catch (err) {
@@ -73,8 +78,13 @@ export function createImageKitStorage(settings: ImageKitSettings, logger: Logger
     },
     async remove(record: MediaFileRecord): Promise<void> {
       const res = await api('DELETE', fileIdPath(record));
-      if (res.status === 204 || res.status === 200 || res.status === 404) return;
-      throw storageDown('delete', { status: res.status, body: await res.text().catch(() => '') });
+      if (res.status !== 204 && res.status !== 200 && res.status !== 404) {
+        throw storageDown('delete', { status: res.status, body: await res.text().catch(() => '') });
+      }
+      // The CDN keeps serving what it cached until told: a deleted file's URL must stop working.
+      // A failed purge fails the removal, so its caller tries again (the delete answers 404 then).
+      const purge = await api('POST', '/v1/files/purge', { url: record.url });
+      if (!purge.ok) throw storageDown('purge', { status: purge.status, body: await purge.text().catch(() => '') });
     },
     async metadata(record: MediaFileRecord): Promise<Record<string, unknown>> {
       // The metadata API describes images and videos; other files get their file details.
