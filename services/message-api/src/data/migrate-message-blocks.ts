@@ -58,16 +58,26 @@ export async function migrateMessageBlocks(
     if (round.length >= ROUND) await finishRound();
   }
   if (round.length > 0) await finishRound();
-  // Replicas starting together both migrate (harmlessly) and both record it: the loser's upsert
-  // meets the winner's record, which says the same.
-  await migrations
-    .updateOne({ _id: MESSAGE_BLOCKS_MIGRATION }, { $set: { doneAt: new Date(), updated } }, { upsert: true })
-    .catch((err: unknown) => {
-      if (!isDuplicateKey(err)) throw err;
-    });
+  await recordMigration(migrations, MESSAGE_BLOCKS_MIGRATION, updated);
   if (updated > 0 || read > 0)
     logger.info({ read, updated, ms: Date.now() - started }, 'message blocks migration: done');
   return updated;
+}
+
+/**
+ * Records a migration as done. Replicas starting together both migrate (harmlessly) and both
+ * record it: the loser's upsert meets the winner's record, which says the same.
+ */
+export async function recordMigration(
+  migrations: Collection<MigrationRecord>,
+  id: string,
+  updated: number,
+): Promise<void> {
+  await migrations
+    .updateOne({ _id: id }, { $set: { doneAt: new Date(), updated } }, { upsert: true })
+    .catch((err: unknown) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
 }
 
 async function migrateRound(messages: Collection<MessageDoc>, stale: Stale[], lock: KeyedLock): Promise<number> {

@@ -3,11 +3,9 @@ import { forbidden, notFound } from '@chat/platform';
 import { oid } from '@chat/platform';
 import { resolveDeleteScope } from '../domain/visibility.js';
 import type { StoredMessage } from '../domain/message.js';
+import { ERASED_FIELDS } from '../domain/tombstone.js';
 import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './apply-change.js';
-
-/** What a delete for everyone removes from the stored message: its text, and its media with the file's name and URL. */
-const ERASED_FIELDS = { content: '', media: '' } as const;
 
 export async function deleteMessage(
   deps: MessageDeps,
