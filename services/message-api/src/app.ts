@@ -12,7 +12,8 @@ import {
   type Logger,
 } from '@chat/platform';
 import type { MessageApiConfig } from './config.js';
-import { openCollections } from './data/message-documents.js';
+import { migrationsOf, openCollections } from './data/message-documents.js';
+import { eraseLegacyTombstones } from './data/migrate-erase-tombstones.js';
 import { MessageRepository } from './data/message-repository.js';
 import { ChatNumbers } from './data/chat-numbers.js';
 import { MessageWriter } from './use-cases/message-writer.js';
@@ -29,6 +30,8 @@ export interface RunningMessageApi {
   port: number;
   /** Runs one outbox relay pass now (tests; the relay also runs on its own timer). */
   relayOnce(): Promise<void>;
+  /** Settles once this start's erasure of legacy tombstones has ended, done or failed (tests). */
+  tombstonesErased: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,10 +88,23 @@ export async function startMessageApi(
   };
   const subscriptions = registerCommandHandlers(links.bus, deps);
   outbox.start();
+  const media = busMediaFiles(links.bus);
   await startTextEraser(
     links.bus,
-    { repo, outbox, stream: links.bus, media: busMediaFiles(links.bus) },
+    { repo, outbox, stream: links.bus, media },
     { retryMs: config.TEXT_ERASE_RETRY_MS, metrics },
+  );
+  // In the background: a start never waits on media-service. A failed run is not recorded, so
+  // the next start tries again.
+  const stopping = new AbortController();
+  const tombstones = eraseLegacyTombstones(
+    { messages: collections.messages, migrations: migrationsOf(links.mongo), lock: locks, media, logger },
+    { signal: stopping.signal },
+  ).then(
+    () => undefined,
+    (err: unknown) => {
+      if (!stopping.signal.aborted) logger.warn({ err }, 'tombstone erasure failed; the next start tries again');
+    },
   );
   const app = createHttpApp({
     ...httpSettings(config),
@@ -101,11 +117,14 @@ export async function startMessageApi(
   return {
     port,
     relayOnce: () => outbox.relayNow(),
+    tombstonesErased: tombstones,
     close: async () => {
+      stopping.abort();
       await closeServer(server);
       for (const s of subscriptions) s.unsubscribe();
       access.stop();
       await outbox.stop();
+      await tombstones;
       await links.close();
     },
   };
