@@ -31,12 +31,13 @@ const fetchFile = (url: string) => fetch(url.startsWith('/') ? `${w.edgeUrl}${ur
 /**
  * A chat as versions before the erasing delete left it: a text message and a media message
  * (its file really uploaded) deleted for everyone with their content and media still stored, a
- * live message, and one bob hid for himself. Inserted directly, as those versions stored them.
+ * live message, one bob hid for himself, and a tombstone holding nothing to erase. Inserted
+ * directly, as those versions stored them.
  */
 async function legacyChat(alice: TestUser, bob: TestUser) {
   const chatId = await w.chat(alice, bob);
   const file = await uploadImage(alice, chatId);
-  const [text, media, live, hidden] = storedMessages(chatId, 4, { from: () => alice.id, to: () => bob.id });
+  const [text, media, live, hidden, bare] = storedMessages(chatId, 5, { from: () => alice.id, to: () => bob.id });
   const deletedAt = new Date();
   const docs = {
     text: { ...text!, content: 'legacy: the secret plan', deletedForEveryone: true, deletedAt },
@@ -50,6 +51,8 @@ async function legacyChat(alice: TestUser, bob: TestUser) {
     },
     live: { ...live!, content: 'legacy: still said' },
     hidden: { ...hidden!, content: 'legacy: hidden from bob only', deletedBy: [new ObjectId(bob.id)] },
+    // Holds nothing to erase: no content, and `media: null` is the schema's default, not a file.
+    bare: (({ content: _, ...rest }) => ({ ...rest, deletedForEveryone: true, deletedAt }))(bare!),
   };
   await collection('messages').insertMany(Object.values(docs));
   return { chatId, file, docs };
@@ -87,6 +90,7 @@ describe('messages deleted for everyone by earlier versions', () => {
     expect((await fetchFile(file.url)).status).toBe(404);
     expect(await storedDoc(docs.live._id)).toEqual(docs.live);
     expect(await storedDoc(docs.hidden._id)).toEqual(docs.hidden);
+    expect(await storedDoc(docs.bare._id)).toEqual(docs.bare);
     expect(await collection('migrations').findOne({ _id: ERASE_TOMBSTONES_MIGRATION })).toMatchObject({
       updated: 2,
       doneAt: expect.any(Date),
