@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId, type Collection } from 'mongodb';
 import { createLogger, redisLock, type KeyedLock } from '@chat/platform';
+import { serviceUserEnv } from '@chat/testkit';
 import { busMediaFiles, type MediaFiles } from '../src/clients/media-files.js';
 import { ERASE_TOMBSTONES_MIGRATION, eraseLegacyTombstones } from '../src/data/migrate-erase-tombstones.js';
 import { startWorld, uploadImage, type TestUser, type World } from './harness.js';
@@ -131,6 +134,24 @@ describe('messages deleted for everyone by earlier versions', () => {
     expect((await fetchFile(file.url)).status).toBe(404);
     expect(await collection('migrations').findOne({ _id: ERASE_TOMBSTONES_MIGRATION })).toMatchObject({ updated: 1 });
     expect(await storedDoc(docs.live._id)).toEqual(docs.live);
+  });
+
+  it("are erased by the migrate command too, which reaches media-service over NATS with message-api's user", async () => {
+    const [alice, bob] = [w.newUser(), w.newUser()];
+    const { file, docs } = await legacyChat(alice, bob);
+    const env = { PATH: process.env.PATH ?? '', ...w.infra.env, ...serviceUserEnv('message-api') };
+    const cli = 'services/message-api/dist/entry/cli/migrate.js';
+
+    await promisify(execFile)(process.execPath, [cli, 'erase-tombstones', '--force'], { env });
+
+    expect(await storedDoc(docs.media._id)).not.toHaveProperty('media');
+    expect(await storedDoc(docs.text._id)).not.toHaveProperty('content');
+    expect((await fetchFile(file.url)).status).toBe(404);
+    expect(await storedDoc(docs.live._id)).toEqual(docs.live);
+    // An unknown step name is refused before anything runs.
+    await expect(promisify(execFile)(process.execPath, [cli, 'erase-everything'], { env })).rejects.toMatchObject({
+      code: 2,
+    });
   });
 
   it("writes a tombstone only under its chat's change lock (FerretDB loses concurrent updates of one document)", async () => {
