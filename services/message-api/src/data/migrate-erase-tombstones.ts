@@ -1,7 +1,6 @@
 import type { Collection, Filter } from 'mongodb';
 import type { KeyedLock, Logger } from '@chat/platform';
 import { ERASED_FIELDS } from '../domain/tombstone.js';
-import type { MediaFiles } from '../clients/media-files.js';
 import { recordMigration, type MigrationRecord } from './migrate-message-blocks.js';
 import type { MessageDoc } from './message-documents.js';
 
@@ -29,8 +28,8 @@ export interface EraseTombstonesDeps {
   migrations: Collection<MigrationRecord>;
   /** The chats' change lock (`message-change`). */
   lock: KeyedLock;
-  /** media-service, which deletes the files. */
-  media: MediaFiles;
+  /** media-service, which deletes the files (clients/media-files.ts); throws while it cannot. */
+  media: { delete(file: { fileId: string; chatId: string; uploaderId: string }): Promise<void> };
   logger: Logger;
 }
 
