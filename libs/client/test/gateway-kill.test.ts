@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatClient, ChatHandle, Message } from '@chat/client';
 import { newUserId } from '@chat/testkit';
-import { eventually, nodeOf, recordChat, sdkClient, serverMessages, sleep, startStack, type Stack } from './support/stack.js';
+import {
+  eventually,
+  nodeOf,
+  recordChat,
+  sdkClient,
+  serverMessages,
+  sleep,
+  startStack,
+  type Stack,
+} from './support/stack.js';
 
 const PER_SIDE = 40;
 
@@ -66,14 +75,19 @@ describe('a gateway node killed mid-conversation', () => {
       await sleep((PER_SIDE * 60) / 3);
       await stack.gateways[killed].stop('SIGKILL');
     })();
-    const sent: Message[] = await Promise.all([...writes(a, 'alice'), ...writes(b, 'bob'), kill.then(() => [])]).then((r) =>
-      r.flat(),
+    const sent: Message[] = await Promise.all([...writes(a, 'alice'), ...writes(b, 'bob'), kill.then(() => [])]).then(
+      (r) => r.flat(),
     );
     expect(sent).toHaveLength(2 * PER_SIDE);
     expect(aliceDropped).toBe(1);
     expect(nodeOf(alice)).not.toBe(killed);
 
     const server = await serverMessages(alice, chatId);
+    // Every acknowledged message is in the feed at once; named, so that a failure says which.
+    const onServer = new Set(server.map((m) => m._id));
+    expect(
+      sent.filter((m) => !onServer.has(m._id)).map(({ _id, seq, rev, content }) => ({ _id, seq, rev, content })),
+    ).toEqual([]);
     expect(server).toHaveLength(2 * PER_SIDE);
     expect(new Set(server.map((m) => m.clientMessageId)).size).toBe(2 * PER_SIDE);
     const serverIds = server.map((m) => m._id);
@@ -88,7 +102,10 @@ describe('a gateway node killed mid-conversation', () => {
     expect(b.pending).toEqual([]);
     // Receipts still flow: each side's messages reach the other as delivered.
     await eventually(
-      () => expect(a.messages.filter((m) => m.senderId === aliceId && !m.deliveredTo.some((d) => d.userId === bobId))).toEqual([]),
+      () =>
+        expect(
+          a.messages.filter((m) => m.senderId === aliceId && !m.deliveredTo.some((d) => d.userId === bobId)),
+        ).toEqual([]),
       20_000,
     );
   }, 90_000);
