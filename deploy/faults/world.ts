@@ -96,7 +96,7 @@ export interface Conversation {
 export const nodeOf = (socket: Socket): string | undefined => socket.io.engine?.id?.split('.')[0];
 
 /**
- * A client as the README tells one to behave, through the edge: it reconnects by itself and
+ * A client as docs/api-guide.md tells one to behave, through the edge: it reconnects by itself and
  * joins `chatId` again on every (re)connect.
  */
 async function chatClient(w: FaultWorld, userId: string, chatId: string): Promise<Socket> {
@@ -156,7 +156,7 @@ export function closeConversations(conversations: Conversation[]): void {
 
 /**
  * Sends until `until` resolves, each message with its own clientMessageId, retried with the
- * same id after an error or a missing answer, as the README tells clients to.
+ * same id after an error or a missing answer, as docs/api-guide.md tells clients to.
  */
 export async function sendSteadily(c: Conversation, until: Promise<unknown>): Promise<void> {
   let done = false;

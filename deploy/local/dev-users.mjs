@@ -7,7 +7,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 
-/** Fixed ids, so that a restart finds the same users with their chats (README's ALICE and BOB). */
+/** Fixed ids, so that a restart finds the same users with their chats (docs/client-guide.md's ALICE and BOB). */
 export const DEV_USERS = [
   { name: 'Alice', userId: '65a1b2c3d4e5f60718293a4b' },
   { name: 'Bob', userId: '65a1b2c3d4e5f60718293a4c' },

@@ -1,4 +1,4 @@
-// Measures FerretDB lookup latency on a large collection (see README "FerretDB notes",
+// Measures FerretDB lookup latency on a large collection (see docs/operations.md, "The store: FerretDB",
 // deploy/local/ferretdb-indexes.sql). Creates its own database, drops it at the end
 // (KEEP=1 keeps it, to EXPLAIN queries in psql; drop it yourself then).
 //   node deploy/local/ferretdb-index-bench.mjs [mongodb://127.0.0.1:27017] [docs=50000]
