@@ -1,4 +1,4 @@
-// Flat config kept in .config/ (the top level holds only what ARCHITECTURE.md lists); run with `npm run lint`.
+// Flat config kept in .config/ (the top level holds only what a clone needs at its root); run with `npm run lint`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Lives in .config/ to keep the repository's top level to what ARCHITECTURE.md lists.
+// Lives in .config/ to keep the repository's top level to what a clone needs at its root.
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {

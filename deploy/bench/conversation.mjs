@@ -1,6 +1,6 @@
 // One complete conversation through the edge between two users whose sockets sit on two
 // different gateway nodes, run against the full store. It checks behaviour, not speed: every
-// step that does not answer as API.md says adds an error.
+// step that does not answer as docs/api-guide.md says adds an error.
 import { randomBytes } from 'node:crypto';
 import { api, connectSocket, emitAck, newUserId, nextEvent, tokenFor } from '@chat/testkit';
 

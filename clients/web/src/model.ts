@@ -24,7 +24,7 @@ export const PAGE_SIZE = 30;
 const newestFirst = (a: ChatView, b: ChatView) =>
   (b.lastMessageAt ?? b.updatedAt).localeCompare(a.lastMessageAt ?? a.updatedAt);
 
-/** Whether `me` may send in `chat` (API.md, "Who may send"). */
+/** Whether `me` may send in `chat` (docs/api-guide.md, "Who may send"). */
 export function maySend(chat: ChatView, me: string): boolean {
   if (chat.status === 'accepted' || chat.status === 'auto_accepted') return true;
   return chat.status === 'pending' && chat.requestedBy === me;

@@ -233,7 +233,7 @@ export class MessageStore {
       }
       case 'read':
         m.readBy = unionBy(m.readBy, [{ userId: delta.userId, readAt: delta.at }], (r) => r.userId);
-        // A read message counts as delivered (API.md), as the server shows it.
+        // A read message counts as delivered (docs/api-guide.md), as the server shows it.
         m.deliveredTo = unionBy(m.deliveredTo, [{ userId: delta.userId, deliveredAt: delta.at }], (d) => d.userId);
         break;
       case 'delivered':

@@ -12,7 +12,7 @@ import type {
 
 export type { ChatView, Media, MessageView, Pagination, UploadedFile };
 
-/** One user's delivery receipt on a message (API.md, "Beyond the specification"). */
+/** One user's delivery receipt on a message (docs/api-guide.md, "Delivery receipts"). */
 export interface DeliveredReceipt {
   userId: string;
   deliveredAt: string;

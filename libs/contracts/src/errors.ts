@@ -17,7 +17,7 @@ export const errorCodes = [
 export const errorCodeSchema = z.enum(errorCodes);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
-/** The codes a socket client may see (API.md "Sockets"); the others fold into these. */
+/** The codes a socket client may see (docs/api-guide.md, "Socket.IO"); the others fold into these. */
 export const socketErrorCodes = [
   'VALIDATION',
   'UNAUTHORIZED',

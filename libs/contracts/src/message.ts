@@ -5,7 +5,7 @@ import { bidiBalanced, hasVisibleText } from './visible-text.js';
 
 export const MESSAGE_CONTENT_MAX = 5_000;
 export const MARK_READ_MAX_IDS = 200;
-/** API.md: `mark_as_delivered` takes 1 to 500 ids (a client acknowledges a whole catch-up page at once). */
+/** docs/api-guide.md: `mark_as_delivered` takes 1 to 500 ids (a client acknowledges a whole catch-up page at once). */
 export const MARK_DELIVERED_MAX_IDS = 500;
 export const SEARCH_QUERY_MAX = 200;
 export const EMOJI_MAX = 16;
@@ -48,7 +48,7 @@ export const emojiSchema = z
   .refine((s) => codePoints(s) >= 1 && codePoints(s) <= EMOJI_MAX, `must be 1 to ${EMOJI_MAX} characters`)
   .refine((s) => ONE_EMOJI.test(s), 'must be one emoji');
 
-/** API.md: a message holds at most this many distinct emoji, and each user this many reactions on it. */
+/** docs/api-guide.md: a message holds at most this many distinct emoji, and each user this many reactions on it. */
 export const REACTION_EMOJI_MAX = 20;
 export const REACTIONS_PER_USER_MAX = 10;
 

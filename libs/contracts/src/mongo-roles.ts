@@ -1,5 +1,5 @@
 /**
- * MongoDB users, one per service that owns collections (ARCHITECTURE.md: no service reads
+ * MongoDB users, one per service that owns collections (docs/architecture.md: no service reads
  * another's), each with a role reaching its own collections only. Deployments create them with
  * the script `renderMongoServiceUsersScript` writes (docker-compose's first start, the chart's
  * MongoDB pod; by hand for a MongoDB of your own). FerretDB 1.24 has no user management, so the

@@ -78,7 +78,7 @@ export const natsInboxPrefix = (user: string) => `_INBOX_${user}`;
 const inbox = (user: NatsServiceUser) => `${natsInboxPrefix(user)}.>`;
 
 /**
- * What each service may publish and subscribe to: the subjects it owns (ARCHITECTURE.md), the
+ * What each service may publish and subscribe to: the subjects it owns (docs/architecture.md), the
  * requests it makes, the stream it owns (`STREAMS`) and its own durable consumers (`DURABLES`),
  * and replies under its own inbox prefix; it may answer the services it serves, in their inboxes
  * (`answers`). So a leaked password of one service cannot forge another's events, serve

@@ -42,7 +42,7 @@ export const clientEvents = {
     schema: z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(MARK_READ_MAX_IDS) }),
     success: 'read_success',
   },
-  /** Delivery receipts (API.md, "Beyond the specification"): the receiver says these messages reached it. */
+  /** Delivery receipts (docs/api-guide.md, "Delivery receipts"): the receiver says these messages reached it. */
   mark_as_delivered: {
     schema: z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(MARK_DELIVERED_MAX_IDS) }),
     success: 'delivered_success',

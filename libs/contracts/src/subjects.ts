@@ -82,7 +82,7 @@ export const chatAccessCheck = requestDef(
 
 /**
  * The chats whose rooms hear a user's presence: their contacts' chats (accepted or
- * auto_accepted, not deleted by them). Pending, rejected and blocked chats never do (API.md).
+ * auto_accepted, not deleted by them). Pending, rejected and blocked chats never do (docs/api-guide.md).
  */
 export const chatListForUser = requestDef(
   'chat.user.list',

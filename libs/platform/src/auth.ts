@@ -121,7 +121,7 @@ export function requireAuth(rules: TokenRules | string, limit?: (userId: string)
 
 /**
  * The authentication every REST service puts in front of its routes: the token rules of
- * API.md and the per-user request limit from the configuration.
+ * docs/api-guide.md and the per-user request limit from the configuration.
  * @example router.use(authenticate(config));
  */
 export const authenticate = (config: BaseConfig) =>

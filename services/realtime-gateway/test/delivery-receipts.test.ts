@@ -16,7 +16,7 @@ import {
 import { startNode, type TestNode } from './support/cluster.js';
 
 /**
- * Delivery receipts (API.md, "Beyond the specification") end to end: the real chat-api and
+ * Delivery receipts (docs/api-guide.md, "Delivery receipts") end to end: the real chat-api and
  * message-api as processes, two gateway nodes; alice on one node, bob on the other.
  */
 describe('mark_as_delivered across two gateway nodes', () => {

@@ -2,7 +2,7 @@ import type { ClientEventName, ServerEventName } from '../socket.js';
 
 /**
  * Prose for the AsyncAPI description. Optional: an event without a note is still described
- * from its schema; the rules themselves live in the services (API.md, docs/api-guide.md).
+ * from its schema; the rules themselves live in the services (docs/api-guide.md).
  */
 export const clientEventNotes: Partial<Record<ClientEventName, string>> = {
   join_chat:

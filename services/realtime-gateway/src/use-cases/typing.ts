@@ -6,7 +6,7 @@ import type { GatewayServer, GatewaySocket } from '../clients/sockets.js';
  * Typing indicators that cannot flood a room: one `user_typing` per user and chat per
  * throttle interval (a Redis key shared by all nodes and the user's devices), and a
  * `user_stop_typing` when the typist stops, goes quiet for `timeoutMs`, leaves or disconnects.
- * Only a user who may send in the chat may type (API.md: never from a pending recipient, a
+ * Only a user who may send in the chat may type (docs/api-guide.md: never from a pending recipient, a
  * rejected or a blocked chat): `maySend` asks chat-api, whose answer is cached there.
  */
 export class TypingTracker {

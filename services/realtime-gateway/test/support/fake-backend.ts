@@ -25,7 +25,7 @@ import { Bus, createLogger, forbidden, notFound, parseInput, unauthorized, type 
 
 /**
  * Stands in for chat-api and message-api on the test's own NATS: answers their request
- * subjects with the same rules (API.md) and publishes their events in the contract schemas,
+ * subjects with the same rules (docs/api-guide.md) and publishes their events in the contract schemas,
  * so the gateway can be tested before (and independently of) the real services.
  */
 export interface FakeChat {
