@@ -16,11 +16,12 @@ import { migrationsOf, openCollections } from './data/message-documents.js';
 import { eraseLegacyTombstones } from './data/migrate-erase-tombstones.js';
 import { MessageRepository } from './data/message-repository.js';
 import { ChatNumbers } from './data/chat-numbers.js';
-import { MessageWriter } from './use-cases/message-writer.js';
+import { MessageWriter } from './data/message-writer.js';
 import { busAccessGate, type AccessGate } from './clients/access-gate.js';
 import type { EventPublisher } from './clients/event-publisher.js';
 import { busMediaFiles } from './clients/media-files.js';
-import { EventOutbox } from './use-cases/event-outbox.js';
+import { EventOutbox } from './data/event-outbox.js';
+import { OutboxRows } from './data/outbox-rows.js';
 import { registerCommandHandlers } from './entry/bus/message-handlers.js';
 import { startTextEraser } from './entry/bus/text-eraser.js';
 import { messageRoutes } from './entry/http/message-routes.js';
@@ -64,7 +65,8 @@ export async function startMessageApi(
   );
   const publisher = overrides.publisher ?? links.bus;
   const published = outboxPublisher((subject, event) => publisher.publish(subject, event), logger, metrics);
-  const outbox = new EventOutbox(published, repo, numbers, locks, collections, logger, {
+  const outboxRows = new OutboxRows(collections);
+  const outbox = new EventOutbox(published, repo, numbers, locks, outboxRows, logger, {
     intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
     afterMs: config.OUTBOX_RELAY_AFTER_MS,
   });
@@ -81,7 +83,7 @@ export async function startMessageApi(
     locks,
     numbers,
     outbox,
-    readOutbox: collections.readOutbox,
+    outboxRows,
     access,
     contentMax: config.MESSAGE_CONTENT_MAX,
     searchWindow: config.SEARCH_WINDOW,

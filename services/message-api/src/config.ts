@@ -4,7 +4,7 @@ import { MESSAGE_CONTENT_MAX } from '@chat/contracts';
 
 export const messageApiConfigSchema = baseConfigSchema.extend({
   PORT: portVar(3002),
-  /** Longest message text, in Unicode code points (API.md: 5,000 by default). */
+  /** Longest message text, in Unicode code points (docs/api-guide.md, "Limits": 5,000 by default). */
   MESSAGE_CONTENT_MAX: z.coerce.number().int().min(1).max(100_000).default(MESSAGE_CONTENT_MAX),
   /** How often the outbox relay looks for events whose first publish failed. */
   OUTBOX_RELAY_INTERVAL_MS: msVar(2_000),
@@ -24,7 +24,7 @@ export const messageApiConfigSchema = baseConfigSchema.extend({
   SEND_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   /** How soon the erasure of a deleted message's text is tried again while a consumer has not acknowledged its events. */
   TEXT_ERASE_RETRY_MS: msVar(2_000),
-  /** Most messages one `/search` request examines, newest first (API.md: 5,000). */
+  /** Most messages one `/search` request examines, newest first (5,000 by default). */
   SEARCH_WINDOW: z.coerce.number().int().min(1).max(100_000).default(5_000),
   /**
    * Fault tests only (honoured when NODE_ENV=test): the process kills itself right after storing

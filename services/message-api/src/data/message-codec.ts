@@ -1,4 +1,5 @@
 import type { StoredMessage } from '../domain/message.js';
+import type { OutgoingEvent } from '../domain/message-events.js';
 import type { MessageDoc } from './message-documents.js';
 
 /** A stored document as the use cases see it: ids as strings, absent arrays empty. */
@@ -32,3 +33,7 @@ export function toStored(d: MessageDoc): StoredMessage {
     updatedAt: d.updatedAt,
   };
 }
+
+/** Outbox entries are stored as JSON strings so `$pullAll` can remove exactly one (FerretDB has no conditional $pull). */
+export const encodeEvent = (e: OutgoingEvent): string => JSON.stringify(e);
+export const decodeEvent = (raw: string): OutgoingEvent => JSON.parse(raw) as OutgoingEvent;

@@ -47,7 +47,7 @@ export interface SendOutboxDoc {
   _id: string; // the batch id
   /** Always 'pending' while the row exists: the relay's equality lookup. */
   state: 'pending';
-  /** Encoded events (clients/event-publisher.ts), one per message of the batch. */
+  /** Encoded events (message-codec.ts), one per message of the batch. */
   events: string[];
   createdAt: Date;
 }

@@ -2,8 +2,9 @@ import { type Collection, type Filter, type UpdateFilter } from 'mongodb';
 import { DUPLICATE_KEY, oid } from '@chat/platform';
 import { BLOCK_SIZE, blockKey, blockOf, revBlockOf } from '../domain/message-blocks.js';
 import type { ReceiptKind, StoredMessage } from '../domain/message.js';
-import type { Viewer } from '../domain/visibility.js';
+import { reactionKey, type Viewer } from '../domain/visibility.js';
 import type { ChatRevDoc, MessageDoc } from './message-documents.js';
+import { ERASED_FIELDS } from './erased-fields.js';
 import { toStored } from './message-codec.js';
 import { VisibleMessages } from './visible-messages.js';
 import { highestStoredNumbers } from './highest-numbers.js';
@@ -20,11 +21,38 @@ const unreadBy = (userId: string, extra: Filter<MessageDoc> = {}): Filter<Messag
   'readBy.userId': { $ne: oid(userId) },
 });
 
-// A read message counts as delivered (API.md): neither receipt recorded for this receiver yet.
+// A read message counts as delivered: neither receipt recorded for this receiver yet.
 const undeliveredTo = (userId: string, extra: Filter<MessageDoc> = {}): Filter<MessageDoc> => ({
   ...unreadBy(userId, extra),
   'deliveredTo.userId': { $ne: oid(userId) },
 });
+
+/** One message of one chat. */
+export interface MessageRef {
+  chatId: string;
+  messageId: string;
+}
+
+/**
+ * What every change of a message writes with it: its new rev, its time, and its encoded event,
+ * kept in the message until published (the outbox relay looks for it by `outboxPending`).
+ */
+export interface ChangeStamp {
+  rev: number;
+  at: Date;
+  event: string;
+}
+
+/** A receipt recorded on messages the receiver got, each with its own rev (`revs[i]` for `messageIds[i]`). */
+export interface ReceiptMarks {
+  chatId: string;
+  receiverId: string;
+  messageIds: string[];
+  revs: number[];
+  at: Date;
+}
+
+const notDeletedForEveryone: Filter<MessageDoc> = { deletedForEveryone: { $ne: true } };
 
 /** Writes and the few reads that are not per-viewer (idempotency, reply previews, changes feed). */
 export class MessageRepository {
@@ -94,21 +122,78 @@ export class MessageRepository {
     return doc ? toStored(doc) : null;
   }
 
+  // ---- changes of one message: each true when it matched (its condition still held) ----
+
+  /** New text by its sender, on a text message not deleted for everyone. */
+  edit(ref: MessageRef, stamp: ChangeStamp, edit: { editorId: string; content: string }): Promise<boolean> {
+    return this.change(
+      ref,
+      stamp,
+      { senderId: oid(edit.editorId), messageType: 'text', ...notDeletedForEveryone },
+      { $set: { content: edit.content, isEdited: true, editedAt: stamp.at } },
+    );
+  }
+
+  /** Deleted for everyone: the tombstone keeps ids, numbers and times, nothing of what was said or sent. */
+  tombstone(ref: MessageRef, stamp: ChangeStamp): Promise<boolean> {
+    return this.change(ref, stamp, notDeletedForEveryone, {
+      $set: { deletedForEveryone: true, deletedAt: stamp.at },
+      $unset: ERASED_FIELDS,
+    });
+  }
+
+  /** Deleted for one participant only: hidden from them, once. */
+  hideFor(ref: MessageRef, stamp: ChangeStamp, userId: string): Promise<boolean> {
+    return this.change(ref, stamp, { deletedBy: { $ne: oid(userId) } }, { $push: { deletedBy: oid(userId) } });
+  }
+
+  /** One reaction, once per (user, emoji), on a message not deleted for everyone; dated by the change. */
+  addReaction(ref: MessageRef, stamp: ChangeStamp, reaction: { userId: string; emoji: string }): Promise<boolean> {
+    const key = reactionKey(reaction.userId, reaction.emoji);
+    return this.change(
+      ref,
+      stamp,
+      { ...notDeletedForEveryone, reactionKeys: { $ne: key } },
+      {
+        $push: {
+          reactions: { userId: oid(reaction.userId), emoji: reaction.emoji, createdAt: stamp.at },
+          reactionKeys: key,
+        },
+      },
+    );
+  }
+
+  /** Takes off the reaction exactly as stored (its own `createdAt`). */
+  removeReaction(
+    ref: MessageRef,
+    stamp: ChangeStamp,
+    reaction: { userId: string; emoji: string; createdAt: Date },
+  ): Promise<boolean> {
+    const key = reactionKey(reaction.userId, reaction.emoji);
+    // The exact stored entry (same field order): FerretDB only $pulls by equality.
+    const entry = { userId: oid(reaction.userId), emoji: reaction.emoji, createdAt: reaction.createdAt };
+    return this.change(ref, stamp, { reactionKeys: key }, { $pullAll: { reactions: [entry], reactionKeys: [key] } });
+  }
+
   /**
-   * A conditional update of one message of one chat that gives it `rev` (and the rev's block);
-   * true when it matched. `_id` stays at the top level of the filter: FerretDB looks it up by
-   * index only there.
+   * A conditional update of one message of one chat that gives it the stamp's rev (and the rev's
+   * block) and keeps its event pending in the same write. `_id` stays at the top level of the
+   * filter: FerretDB looks it up by index only there.
    */
-  async update(
-    chatId: string,
-    messageId: string,
-    rev: number,
+  private async change(
+    ref: MessageRef,
+    stamp: ChangeStamp,
     condition: Filter<MessageDoc>,
     update: UpdateFilter<MessageDoc>,
   ): Promise<boolean> {
     const res = await this.messages.updateOne(
-      { ...condition, _id: oid(messageId), chatId: oid(chatId) },
-      { ...update, $set: { ...update.$set, ...revFields(chatId, rev) } },
+      { ...condition, _id: oid(ref.messageId), chatId: oid(ref.chatId) },
+      {
+        ...update,
+        $set: { ...update.$set, updatedAt: stamp.at, outboxPending: true, ...revFields(ref.chatId, stamp.rev) },
+        $push: { ...update.$push, pendingEvents: stamp.event },
+        $min: { outboxAt: stamp.at },
+      },
     );
     return res.matchedCount === 1;
   }
@@ -119,24 +204,37 @@ export class MessageRepository {
     return kind === 'read' ? visible.unreadAmong(ids, newestSeq) : visible.undeliveredAmong(ids, newestSeq);
   }
 
+  /** The receiver read these messages (each one they received and had not read). */
+  markRead(marks: ReceiptMarks): Promise<void> {
+    const receiver = oid(marks.receiverId);
+    return this.recordReceipt(marks, unreadBy(marks.receiverId), { readBy: { userId: receiver, readAt: marks.at } });
+  }
+
+  /** These messages reached the receiver (each one they received, had not read, and was not marked delivered). */
+  markDelivered(marks: ReceiptMarks): Promise<void> {
+    const receiver = oid(marks.receiverId);
+    return this.recordReceipt(marks, undeliveredTo(marks.receiverId), {
+      deliveredTo: { userId: receiver, deliveredAt: marks.at },
+    });
+  }
+
   /**
-   * Records the receiver's receipt once on each message (one it received and that lacks it),
-   * each with its own rev, in rev order, so a concurrent `/changes` reader sees a prefix, never a
-   * gap. One update per command: FerretDB 1.24 holds a PostgreSQL connection for each statement
-   * of a command until the command ends, so one bulk write of as many statements as its pool has
-   * connections (50) never ends and stalls every client of that FerretDB. It costs no more: FerretDB
-   * applies the statements of a bulk write one by one anyway.
+   * Records the receipt once on each message, each with its own rev, in rev order, so a
+   * concurrent `/changes` reader sees a prefix, never a gap. One update per command: FerretDB 1.24
+   * holds a PostgreSQL connection for each statement of a command until the command ends, so one
+   * bulk write of as many statements as its pool has connections (50) never ends and stalls every
+   * client of that FerretDB. It costs no more: FerretDB applies the statements of a bulk write one
+   * by one anyway.
    */
-  async recordReceipt(kind: ReceiptKind, chatId: string, userId: string, ids: string[], revs: number[], at: Date) {
-    const receiver = oid(userId);
-    const [condition, entry] =
-      kind === 'read'
-        ? [unreadBy(userId), { readBy: { userId: receiver, readAt: at } }]
-        : [undeliveredTo(userId), { deliveredTo: { userId: receiver, deliveredAt: at } }];
-    for (const [i, id] of ids.entries()) {
+  private async recordReceipt(
+    marks: ReceiptMarks,
+    condition: Filter<MessageDoc>,
+    entry: UpdateFilter<MessageDoc>['$push'],
+  ): Promise<void> {
+    for (const [i, id] of marks.messageIds.entries()) {
       await this.messages.updateOne(
-        { _id: oid(id), chatId: oid(chatId), ...condition },
-        { $push: entry, $set: { updatedAt: at, ...revFields(chatId, revs[i] as number) } },
+        { _id: oid(id), chatId: oid(marks.chatId), ...condition },
+        { $push: entry, $set: { updatedAt: marks.at, ...revFields(marks.chatId, marks.revs[i] as number) } },
       );
     }
   }

@@ -1,6 +1,6 @@
 import type { Collection, Filter } from 'mongodb';
 import type { KeyedLock, Logger } from '@chat/platform';
-import { ERASED_FIELDS } from '../domain/tombstone.js';
+import { ERASED_FIELDS } from './erased-fields.js';
 import { recordMigration, type MigrationRecord } from './migrate-message-blocks.js';
 import type { MessageDoc } from './message-documents.js';
 

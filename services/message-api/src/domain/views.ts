@@ -16,7 +16,7 @@ export function toReplyPreview(replied: StoredMessage, viewer: Viewer): ReplyPre
 
 /**
  * Who the message reached: the recorded deliveries, plus each reader without one (a read
- * message counts as delivered, API.md), delivered when they read it. Derived here rather than
+ * message counts as delivered), delivered when they read it. Derived here rather than
  * written on read, so a read costs no second write and messages read before delivery receipts
  * existed show as delivered too.
  */

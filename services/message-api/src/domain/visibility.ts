@@ -58,7 +58,7 @@ export const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[
 export type DeleteScope = 'everyone' | 'me';
 
 /**
- * API.md: the sender deletes for everyone by default, the receiver hides for themselves;
+ * The sender deletes for everyone by default, the receiver hides for themselves;
  * the receiver may not delete for everyone.
  */
 export function resolveDeleteScope(requested: DeleteScope | undefined, isSender: boolean): DeleteScope | 'forbidden' {

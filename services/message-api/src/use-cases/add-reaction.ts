@@ -1,4 +1,3 @@
-import { oid } from '@chat/platform';
 import { changeHiddenFrom, reactionKey } from '../domain/visibility.js';
 import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, refuseBeyondReactionLimits, eventOf } from './apply-change.js';
@@ -14,29 +13,23 @@ export async function addReaction(
   let timestamp = new Date();
   // Adding the same reaction twice changes nothing (and publishes nothing).
   if (!message.reactionKeys.includes(key)) {
-    await applyChange(
-      deps,
-      target,
-      { deletedForEveryone: { $ne: true }, reactionKeys: { $ne: key } },
-      (rev, at, current) => {
-        // Under the change lock, `current` holds every reaction: the limits cannot be raced past.
-        refuseBeyondReactionLimits(current, userId, input.emoji);
-        timestamp = at;
-        const hiddenFrom = changeHiddenFrom(current, target.access);
-        return {
-          update: {
-            $push: { reactions: { userId: oid(userId), emoji: input.emoji, createdAt: at }, reactionKeys: key },
-          },
-          event: eventOf('reaction_added', message, {
-            rev,
-            userId,
-            emoji: input.emoji,
-            timestamp: at.toISOString(),
-            ...(hiddenFrom.length > 0 && { hiddenFrom }),
-          }),
-        };
-      },
-    );
+    await applyChange(deps, target, (rev, at, current) => {
+      // Under the change lock, `current` holds every reaction: the limits cannot be raced past.
+      refuseBeyondReactionLimits(current, userId, input.emoji);
+      timestamp = at;
+      const hiddenFrom = changeHiddenFrom(current, target.access);
+      return {
+        // Refused once deleted for everyone, or once the reaction is there.
+        write: (ref, stamp) => deps.repo.addReaction(ref, stamp, { userId, emoji: input.emoji }),
+        event: eventOf('reaction_added', message, {
+          rev,
+          userId,
+          emoji: input.emoji,
+          timestamp: at.toISOString(),
+          ...(hiddenFrom.length > 0 && { hiddenFrom }),
+        }),
+      };
+    });
   }
   return { messageId: message.id, chatId: message.chatId, timestamp: timestamp.toISOString(), emoji: input.emoji };
 }

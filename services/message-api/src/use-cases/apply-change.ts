@@ -1,10 +1,10 @@
-import type { Filter, UpdateFilter } from 'mongodb';
 import { REACTION_EMOJI_MAX, REACTIONS_PER_USER_MAX } from '@chat/contracts';
 import { checkDeadline, conflict, notFound } from '@chat/platform';
-import { encodeEvent, messageEvent, type EventData, type OutgoingEvent } from '../clients/event-publisher.js';
+import { messageEvent, type EventData, type OutgoingEvent } from '../domain/message-events.js';
 import type { ChatAction } from '../clients/access-gate.js';
 import { type StoredMessage } from '../domain/message.js';
-import type { MessageDoc } from '../data/message-documents.js';
+import { encodeEvent } from '../data/message-codec.js';
+import type { ChangeStamp, MessageRef } from '../data/message-repository.js';
 import { type Viewer } from '../domain/visibility.js';
 import { viewerOf, type MessageDeps } from './deps.js';
 
@@ -23,21 +23,23 @@ export async function loadTarget(
   return { access, viewer, message };
 }
 
+/** A planned change: its event, and the repository write that makes it (with that event). */
+export interface PlannedChange {
+  event: OutgoingEvent;
+  write: (ref: MessageRef, stamp: ChangeStamp) => Promise<boolean>;
+}
+
 /**
  * Writes one change to one message under the chat's change lock (FerretDB loses concurrent
- * updates of one document): the next rev, `update` applied only if `condition` still holds, the
- * event stored by the same update; then publishes it in the background.
- * Returns false when the condition no longer held (nothing written, no event).
+ * updates of one document): `change` plans it from the message as it is now, with the next rev
+ * and time; its write stores the event with the change, and only if the change still applies;
+ * then the event is published in the background.
+ * Returns false when the change no longer applied (nothing written, no event).
  */
 export async function applyChange(
   deps: MessageDeps,
   target: { viewer: Viewer; message: StoredMessage },
-  condition: Filter<MessageDoc>,
-  change: (
-    rev: number,
-    at: Date,
-    current: StoredMessage,
-  ) => { update: UpdateFilter<MessageDoc>; event: OutgoingEvent } | null,
+  change: (rev: number, at: Date, current: StoredMessage) => PlannedChange | null,
 ): Promise<boolean> {
   const { chatId } = target.viewer;
   const written = await deps.locks.run(chatId, async () => {
@@ -50,14 +52,8 @@ export async function applyChange(
       const at = new Date();
       const planned = change(rev, at, current);
       if (!planned) return null;
-      const { update, event } = planned;
-      const raw = encodeEvent(event);
-      const matched = await deps.repo.update(chatId, target.message.id, rev, condition, {
-        ...update,
-        $set: { ...(update.$set ?? {}), updatedAt: at, outboxPending: true },
-        $push: { ...(update.$push ?? {}), pendingEvents: raw },
-        $min: { outboxAt: at },
-      });
+      const raw = encodeEvent(planned.event);
+      const matched = await planned.write({ chatId, messageId: target.message.id }, { rev, at, event: raw });
       return matched ? raw : null;
     });
   });
@@ -65,7 +61,7 @@ export async function applyChange(
   return written !== null;
 }
 
-/** API.md: at most 20 distinct emoji on a message and 10 reactions by one user on it (409). */
+/** At most 20 distinct emoji on a message and 10 reactions by one user on it (409). */
 export function refuseBeyondReactionLimits(message: StoredMessage, userId: string, emoji: string): void {
   const emojis = new Set(message.reactions.map((r) => r.emoji));
   if (!emojis.has(emoji) && emojis.size >= REACTION_EMOJI_MAX)

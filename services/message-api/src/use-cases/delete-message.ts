@@ -1,9 +1,7 @@
 import { type DeleteScope } from '@chat/contracts';
 import { forbidden, notFound } from '@chat/platform';
-import { oid } from '@chat/platform';
 import { resolveDeleteScope } from '../domain/visibility.js';
 import type { StoredMessage } from '../domain/message.js';
-import { ERASED_FIELDS } from '../domain/tombstone.js';
 import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './apply-change.js';
 
@@ -32,20 +30,20 @@ export async function deleteMessage(
   let timestamp = new Date();
   const ok =
     scope === 'everyone'
-      ? await applyChange(deps, target, { deletedForEveryone: { $ne: true } }, (rev, at, current) => {
+      ? await applyChange(deps, target, (rev, at, current) => {
           timestamp = at;
           // The tombstone keeps ids, numbers and times, nothing of what was said or sent; the
           // file goes too: the event names it, and the eraser has media-service delete it.
           const fileId = current.media?.fileId;
           return {
-            update: { $set: { deletedForEveryone: true, deletedAt: at }, $unset: ERASED_FIELDS },
+            write: (ref, stamp) => deps.repo.tombstone(ref, stamp),
             event: eventOf('deleted', message, { rev, ...commonOf(current), ...(fileId ? { fileId } : {}) }),
           };
         })
-      : await applyChange(deps, target, { deletedBy: { $ne: oid(userId) } }, (rev, at, current) => {
+      : await applyChange(deps, target, (rev, at, current) => {
           timestamp = at;
           return {
-            update: { $push: { deletedBy: oid(userId) } },
+            write: (ref, stamp) => deps.repo.hideFor(ref, stamp, userId),
             event: eventOf('deleted', message, { rev, ...commonOf(current) }),
           };
         });

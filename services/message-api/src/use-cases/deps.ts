@@ -1,14 +1,13 @@
-import type { Collection } from 'mongodb';
 import type { ChatAccess } from '@chat/contracts';
 import { badRequest, type KeyedLock } from '@chat/platform';
 import { messageContent } from '@chat/contracts';
 import type { AccessGate } from '../clients/access-gate.js';
-import type { EventOutbox } from './event-outbox.js';
+import type { EventOutbox } from '../data/event-outbox.js';
 import type { ChatNumbers } from '../data/chat-numbers.js';
 import type { MessageRepository } from '../data/message-repository.js';
-import type { ReadOutboxDoc } from '../data/message-documents.js';
+import type { OutboxRows } from '../data/outbox-rows.js';
 import type { Viewer } from '../domain/visibility.js';
-import type { MessageWriter } from './message-writer.js';
+import type { MessageWriter } from '../data/message-writer.js';
 
 /** Everything a use case may touch, passed in (tests swap the publisher inside `outbox`). */
 export interface MessageDeps {
@@ -19,7 +18,8 @@ export interface MessageDeps {
   locks: KeyedLock;
   numbers: ChatNumbers;
   outbox: EventOutbox;
-  readOutbox: Collection<ReadOutboxDoc>;
+  /** Receipts kept until their event is published. */
+  outboxRows: OutboxRows;
   access: AccessGate;
   contentMax: number;
   /** Most messages `/search` examines per request (newest first). */

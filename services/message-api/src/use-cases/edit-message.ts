@@ -1,5 +1,4 @@
 import { badRequest, forbidden, notFound } from '@chat/platform';
-import { oid } from '@chat/platform';
 import { validContent, type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './apply-change.js';
 import { changeHiddenFrom } from '../domain/visibility.js';
@@ -15,25 +14,21 @@ export async function editMessage(
   if (message.messageType !== 'text') throw badRequest('Only text messages can be edited');
   const newContent = validContent(input.newContent, deps.contentMax, 'newContent');
   let editedAt = new Date();
-  const ok = await applyChange(
-    deps,
-    target,
-    { senderId: oid(userId), messageType: 'text', deletedForEveryone: { $ne: true } },
-    (rev, at, current) => {
-      editedAt = at;
-      const hiddenFrom = changeHiddenFrom(current, target.access);
-      return {
-        update: { $set: { content: newContent, isEdited: true, editedAt: at } },
-        event: eventOf('edited', message, {
-          rev,
-          newContent,
-          editedAt: at.toISOString(),
-          editedBy: userId,
-          ...(hiddenFrom.length > 0 && { hiddenFrom }),
-        }),
-      };
-    },
-  );
+  const ok = await applyChange(deps, target, (rev, at, current) => {
+    editedAt = at;
+    const hiddenFrom = changeHiddenFrom(current, target.access);
+    return {
+      // Refused once deleted for everyone (only its sender edits, only text).
+      write: (ref, stamp) => deps.repo.edit(ref, stamp, { editorId: userId, content: newContent }),
+      event: eventOf('edited', message, {
+        rev,
+        newContent,
+        editedAt: at.toISOString(),
+        editedBy: userId,
+        ...(hiddenFrom.length > 0 && { hiddenFrom }),
+      }),
+    };
+  });
   if (!ok) throw notFound('Message not found in this chat');
   return {
     messageId: message.id,

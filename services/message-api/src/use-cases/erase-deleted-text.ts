@@ -1,6 +1,6 @@
 import { STREAMS, messageSubjects } from '@chat/contracts';
 import type { EraseOutcome } from '@chat/platform';
-import type { EventOutbox } from './event-outbox.js';
+import type { EventOutbox } from '../data/event-outbox.js';
 import type { MessageRepository } from '../data/message-repository.js';
 import type { MediaFiles } from '../clients/media-files.js';
 

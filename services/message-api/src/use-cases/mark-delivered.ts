@@ -2,7 +2,7 @@ import { type MessageDeps } from './deps.js';
 import { ReceiptInput, recordReceipts } from './record-receipts.js';
 
 /**
- * Delivery receipts (API.md, "Beyond the specification"): records `{ userId, deliveredAt }` once
+ * Delivery receipts (docs/api-guide.md, "Delivery receipts"): records `{ userId, deliveredAt }` once
  * in `deliveredTo` of each listed message of this chat that the caller received and can see;
  * ids of other chats, the caller's own messages and messages already delivered or read (a read
  * message counts as delivered) are ignored. Publishes one `delivered` event naming exactly the

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { checkDeadline } from '@chat/platform';
-import { oid } from '@chat/platform';
 import { type ReceiptKind } from '../domain/message.js';
 import { receiptHiddenFrom } from '../domain/visibility.js';
-import type { ReadOutboxDoc } from '../data/message-documents.js';
+import type { PendingReceipt } from '../data/outbox-rows.js';
 import { viewerOf, type MessageDeps } from './deps.js';
 
 export type ReceiptInput = { chatId: string; messageIds: string[] };
@@ -26,22 +25,22 @@ export async function recordReceipts(deps: MessageDeps, kind: ReceiptKind, userI
     const pending = await deps.repo.lackingReceipt(kind, viewer, [...new Set(input.messageIds)], newestSeq);
     if (pending.length === 0) return null;
     return deps.numbers.withRevs(access.chatId, pending.length, async (revs) => {
-      const receipt: ReadOutboxDoc = {
-        _id: randomUUID(),
-        ...(kind === 'delivered' ? { kind } : {}),
-        chatId: oid(access.chatId),
-        readerId: oid(userId),
-        messageIds: pending.map(oid),
+      const receipt: PendingReceipt = {
+        id: randomUUID(),
+        kind,
+        chatId: access.chatId,
+        receiverId: userId,
+        messageIds: pending,
         revs,
-        readAt: at,
+        at,
         clearedAt: viewer.clearedAt,
-        ...(hiddenFrom.length > 0 && { hiddenFrom }),
-        state: 'pending',
+        hiddenFrom,
         createdAt: at,
       };
-      // The row first: if we crash after it, the relay applies the receipt and publishes it.
-      await deps.readOutbox.insertOne(receipt);
-      await deps.repo.recordReceipt(kind, access.chatId, userId, pending, revs, at);
+      // The outbox row first: if we crash after it, the relay applies the receipt and publishes it.
+      await deps.outboxRows.addReceipt(receipt);
+      const marks = { chatId: access.chatId, receiverId: userId, messageIds: pending, revs, at };
+      await (kind === 'read' ? deps.repo.markRead(marks) : deps.repo.markDelivered(marks));
       return receipt;
     });
   });
@@ -49,7 +48,7 @@ export async function recordReceipts(deps: MessageDeps, kind: ReceiptKind, userI
   void deps.outbox.background(deps.outbox.flushRead(row, { reapply: false }));
   return {
     chatId: access.chatId,
-    messageIds: row.messageIds.map((id) => id.toHexString()),
+    messageIds: row.messageIds,
     timestamp: at.toISOString(),
   };
 }

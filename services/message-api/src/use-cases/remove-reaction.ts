@@ -1,4 +1,3 @@
-import { oid } from '@chat/platform';
 import { changeHiddenFrom, reactionKey } from '../domain/visibility.js';
 import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './apply-change.js';
@@ -14,15 +13,13 @@ export async function removeReaction(
   let timestamp = new Date();
   // Removing a reaction that is not there changes nothing (and publishes nothing).
   if (message.reactionKeys.includes(key)) {
-    await applyChange(deps, target, { reactionKeys: key }, (rev, at, current) => {
+    await applyChange(deps, target, (rev, at, current) => {
       const existing = current.reactions.find((r) => r.userId === userId && r.emoji === input.emoji);
       if (!existing) return null;
       timestamp = at;
-      // The exact stored entry (same field order): FerretDB only $pulls by equality.
-      const entry = { userId: oid(userId), emoji: existing.emoji, createdAt: existing.createdAt };
       const hiddenFrom = changeHiddenFrom(current, target.access);
       return {
-        update: { $pullAll: { reactions: [entry], reactionKeys: [key] } },
+        write: (ref, stamp) => deps.repo.removeReaction(ref, stamp, existing),
         event: eventOf('reaction_removed', message, {
           rev,
           userId,

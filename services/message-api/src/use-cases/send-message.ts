@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandAck, Media, MessageType } from '@chat/contracts';
 import { badRequest, currentContext, notFound, unavailable } from '@chat/platform';
-import { oid } from '@chat/platform';
 import { type StoredMessage } from '../domain/message.js';
-import type { Draft } from './message-writer.js';
+import type { Draft } from '../data/message-writer.js';
 import { validContent, viewerOf, type MessageDeps } from './deps.js';
 
 export interface SendInput {
@@ -59,9 +58,9 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
   switch (outcome.kind) {
     case 'stored':
       return {
-        messageId: outcome.doc._id.toHexString(),
+        messageId: outcome.message.id,
         chatId: access.chatId,
-        timestamp: outcome.doc.createdAt.toISOString(),
+        timestamp: outcome.message.createdAt.toISOString(),
       };
     case 'duplicate': {
       const first = await firstSend();
@@ -109,21 +108,13 @@ async function draftOf(
     media = file.media;
   }
   return {
-    chatId: oid(chat.chatId),
-    senderId: oid(userId),
-    receiverId: oid(chat.otherUserId),
+    chatId: chat.chatId,
+    senderId: userId,
+    receiverId: chat.otherUserId,
     content,
     messageType: input.messageType,
     media,
     clientMessageId: chat.clientMessageId,
-    isEdited: false,
-    editedAt: null,
-    readBy: [],
-    deletedBy: [],
-    deletedForEveryone: false,
-    deletedAt: null,
-    replyTo: input.replyToId ? oid(input.replyToId) : null,
-    reactions: [],
-    reactionKeys: [],
+    replyTo: input.replyToId ?? null,
   };
 }

@@ -1,11 +1,11 @@
-import type { Collection } from 'mongodb';
 import { messageTextEventTypes, type MessageEventType } from '@chat/contracts';
 import { startOutboxRelay, type KeyedLock, type Logger, type OutboxPublisher, type OutboxRelay } from '@chat/platform';
-import type { ChatNumbers, UnpublishedSends } from '../data/chat-numbers.js';
-import { type MessageRepository } from '../data/message-repository.js';
+import type { ChatNumbers, UnpublishedSends } from './chat-numbers.js';
+import { type MessageRepository } from './message-repository.js';
 import { receiptAt } from '../domain/message.js';
-import type { ReadOutboxDoc, SendOutboxDoc } from '../data/message-documents.js';
-import { createdEvent, decodeEvent, messageEvent, type OutgoingEvent } from '../clients/event-publisher.js';
+import { createdEvent, messageEvent, type OutgoingEvent } from '../domain/message-events.js';
+import { decodeEvent } from './message-codec.js';
+import type { OutboxRows, PendingReceipt, PendingSendBatch } from './outbox-rows.js';
 
 /**
  * Publishes events after their write, and catches up on any that could not be published.
@@ -32,7 +32,7 @@ export class EventOutbox {
     private readonly messages: MessageRepository,
     private readonly numbers: ChatNumbers,
     private readonly locks: KeyedLock,
-    private readonly collections: { readOutbox: Collection<ReadOutboxDoc>; sendOutbox: Collection<SendOutboxDoc> },
+    private readonly rows: OutboxRows,
     private readonly logger: Logger,
     private readonly opts: { intervalMs: number; afterMs: number },
   ) {}
@@ -81,34 +81,32 @@ export class EventOutbox {
     if (message.pendingEvents.some(textOfIt)) return true;
     const unpublished = await this.numbers.unpublishedOf(message.chatId);
     if (unpublished.some((u) => message.seq >= u.seq && message.seq < u.seq + u.count)) return true;
-    const rows = await this.collections.sendOutbox.find({ state: 'pending' }).toArray();
-    return rows.some((row) => row.events.some(textOfIt));
+    const batches = await this.rows.pendingSendBatches();
+    return batches.some((batch) => batch.events.some(textOfIt));
   }
 
   /** Applies (again, idempotently) and publishes one receipt (read or delivered), then drops its row. */
-  async flushRead(row: ReadOutboxDoc, opts: { reapply: boolean }): Promise<void> {
-    const kind = row.kind ?? 'read';
-    const chatId = row.chatId.toHexString();
-    const readerId = row.readerId.toHexString();
-    let messageIds = row.messageIds.map((id) => id.toHexString());
-    let revs = row.revs;
+  async flushRead(receipt: PendingReceipt, opts: { reapply: boolean }): Promise<void> {
+    const { kind, chatId, receiverId } = receipt;
+    let { messageIds, revs } = receipt;
     if (opts.reapply) {
       // A receipt cut short (crash, outage) is finished: messages still lacking it get it now, with
       // fresh revs (the row's may be older than changes written since). The event reports every
       // message this receipt recorded, before or now, so chat-api takes each off exactly once.
       ({ messageIds, revs } = await this.locks.run(chatId, async () => {
-        const viewer = { chatId, userId: readerId, clearedAt: row.clearedAt };
+        const viewer = { chatId, userId: receiverId, clearedAt: receipt.clearedAt };
         const { seq: newestSeq } = await this.numbers.highest(chatId);
         const lacking = await this.messages.lackingReceipt(kind, viewer, messageIds, newestSeq);
         if (lacking.length > 0) {
           const fresh = await this.numbers.withRevs(chatId, lacking.length, async (taken) => {
-            await this.messages.recordReceipt(kind, chatId, readerId, lacking, taken, row.readAt);
+            const marked = { chatId, receiverId, messageIds: lacking, revs: taken, at: receipt.at };
+            await (kind === 'read' ? this.messages.markRead(marked) : this.messages.markDelivered(marked));
             return taken;
           });
           revs = [...revs, ...fresh];
         }
         const recorded = (await this.messages.findInChat(chatId, messageIds)).filter(
-          (m) => receiptAt(m, kind, readerId)?.getTime() === row.readAt.getTime(),
+          (m) => receiptAt(m, kind, receiverId)?.getTime() === receipt.at.getTime(),
         );
         return { messageIds: recorded.map((m) => m.id), revs };
       }));
@@ -118,16 +116,16 @@ export class EventOutbox {
         rev: Math.max(...revs),
         revs,
         messageIds,
-        timestamp: row.readAt.toISOString(),
-        ...(row.hiddenFrom?.length && { hiddenFrom: row.hiddenFrom }),
+        timestamp: receipt.at.toISOString(),
+        ...(receipt.hiddenFrom.length > 0 && { hiddenFrom: receipt.hiddenFrom }),
       };
       const { subject, event } =
         kind === 'read'
-          ? messageEvent('read', chatId, { ...common, readBy: readerId }, row._id)
-          : messageEvent('delivered', chatId, { ...common, deliveredTo: readerId }, row._id);
+          ? messageEvent('read', chatId, { ...common, readBy: receiverId }, receipt.id)
+          : messageEvent('delivered', chatId, { ...common, deliveredTo: receiverId }, receipt.id);
       if (!(await this.publisher.publish(subject, event))) return;
     }
-    await this.collections.readOutbox.deleteOne({ _id: row._id });
+    await this.rows.dropReceipt(receipt.id);
   }
 
   /**
@@ -147,16 +145,16 @@ export class EventOutbox {
   }
 
   /** Republishes a send row of a previous version; events of messages that were not stored are dropped. */
-  private async relayBatch(row: SendOutboxDoc): Promise<void> {
+  private async relayBatch(batch: PendingSendBatch): Promise<void> {
     let all = true;
-    for (const raw of row.events) {
+    for (const raw of batch.events) {
       const { event } = decodeEvent(raw);
       const data = event.data as { messageId: string; seq: number };
       const stored = await this.messages.findById(data.messageId);
       if (stored?.seq !== data.seq) continue;
       all = (await this.tryPublish(raw)) && all;
     }
-    if (all) await this.collections.sendOutbox.deleteOne({ _id: row._id });
+    if (all) await this.rows.dropSendBatch(batch.id);
   }
 
   /** One pass over everything pending for longer than `afterMs`. */
@@ -164,14 +162,12 @@ export class EventOutbox {
     const cutoff = new Date(Date.now() - this.opts.afterMs);
     const old = <T extends { createdAt: Date }>(rows: T[]) => rows.filter((r) => r.createdAt <= cutoff);
     for (const sends of await this.numbers.unpublishedDue(200)) await this.relaySends(sends);
-    const rows = await this.collections.sendOutbox.find({ state: 'pending' }).limit(200).toArray();
-    for (const row of old(rows)) await this.relayBatch(row);
+    for (const batch of old(await this.rows.pendingSendBatches(200))) await this.relayBatch(batch);
     for (const m of await this.messages.withPendingEvents(cutoff, 200)) {
       if (m.pendingEvents.length === 0) await this.locks.run(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
       else await this.flushMessage(m.chatId, m.id, m.pendingEvents);
     }
-    for (const row of old(await this.collections.readOutbox.find({ state: 'pending' }).limit(200).toArray()))
-      await this.flushRead(row, { reapply: true });
+    for (const receipt of old(await this.rows.pendingReceipts(200))) await this.flushRead(receipt, { reapply: true });
   }
 
   /** Runs the relay now and every `intervalMs`. */

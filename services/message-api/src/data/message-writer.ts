@@ -1,22 +1,23 @@
 import { ObjectId } from 'mongodb';
-import { groupCommit, type GroupCommit, type Logger } from '@chat/platform';
-import { createdEvent } from '../clients/event-publisher.js';
-import { toStored } from '../data/message-codec.js';
+import { groupCommit, oid, type GroupCommit, type Logger } from '@chat/platform';
+import { createdEvent } from '../domain/message-events.js';
+import type { StoredMessage } from '../domain/message.js';
+import { toStored } from './message-codec.js';
 import type { EventOutbox } from './event-outbox.js';
-import type { ChatNumbers } from '../data/chat-numbers.js';
-import type { InsertOutcome, MessageRepository } from '../data/message-repository.js';
-import type { MessageDoc } from '../data/message-documents.js';
+import type { ChatNumbers } from './chat-numbers.js';
+import type { InsertOutcome, MessageRepository } from './message-repository.js';
+import type { MessageDoc } from './message-documents.js';
 import { blockFields } from '../domain/message-blocks.js';
 
-/** A new message before it is numbered (and given its id and time). */
-export type Draft = Omit<
-  MessageDoc,
-  '_id' | 'createdAt' | 'updatedAt' | 'seq' | 'rev' | 'seqBlock' | 'revBlock' | 'pendingEvents'
+/** A new message before it is numbered (and given its id and time): what its sender said. */
+export type Draft = Pick<
+  StoredMessage,
+  'chatId' | 'senderId' | 'receiverId' | 'content' | 'messageType' | 'media' | 'clientMessageId' | 'replyTo'
 >;
 
 export type WriteOutcome =
   /** Stored and durable; its `created` event is being published (or left to the relay). */
-  | { kind: 'stored'; doc: MessageDoc }
+  | { kind: 'stored'; message: StoredMessage }
   /** The sender's clientMessageId was already used in the chat: nothing stored. */
   | { kind: 'duplicate' }
   /** Its caller had given up before the batch was written: nothing stored. */
@@ -85,7 +86,7 @@ export class MessageWriter {
       const refused = new Map<string, { seq: number; rev: number }>();
       for (const [k, t] of todo.entries()) {
         const doc = docs[k] as MessageDoc;
-        if (stored[k] === 'stored') outcomes[t.i] = { kind: 'stored', doc };
+        if (stored[k] === 'stored') outcomes[t.i] = { kind: 'stored', message: toStored(doc) };
         else if (stored[k] === 'refused') outcomes[t.i] = { kind: 'refused' };
         else if (await this.clientIdTaken(doc)) outcomes[t.i] = { kind: 'duplicate' };
         else if (attempt < NUMBERING_ATTEMPTS) {
@@ -106,10 +107,9 @@ export class MessageWriter {
   private async numbered(drafts: Draft[]): Promise<{ docs: MessageDoc[]; takes: ChatTake[] }> {
     const byChat = new Map<string, number[]>();
     drafts.forEach((d, k) => {
-      const chatId = d.chatId.toHexString();
-      const ks = byChat.get(chatId);
+      const ks = byChat.get(d.chatId);
       if (ks) ks.push(k);
-      else byChat.set(chatId, [k]);
+      else byChat.set(d.chatId, [k]);
     });
     const docs: MessageDoc[] = new Array(drafts.length);
     const takes = await Promise.all(
@@ -185,13 +185,28 @@ export class MessageWriter {
 function withNumbers(draft: Draft, seq: number, rev: number): MessageDoc {
   const createdAt = new Date();
   return {
-    ...draft,
+    chatId: oid(draft.chatId),
+    senderId: oid(draft.senderId),
+    receiverId: oid(draft.receiverId),
+    content: draft.content,
+    messageType: draft.messageType,
+    media: draft.media,
+    clientMessageId: draft.clientMessageId,
+    isEdited: false,
+    editedAt: null,
+    readBy: [],
+    deletedBy: [],
+    deletedForEveryone: false,
+    deletedAt: null,
+    replyTo: draft.replyTo ? oid(draft.replyTo) : null,
+    reactions: [],
+    reactionKeys: [],
     _id: new ObjectId(),
     createdAt,
     updatedAt: createdAt,
     seq,
     rev,
-    ...blockFields(draft.chatId.toHexString(), seq, rev),
+    ...blockFields(draft.chatId, seq, rev),
     pendingEvents: [],
   };
 }
