@@ -35,6 +35,28 @@ const relativeImports = (file: string) =>
     resolve(dirname(file), (m[1] as string).replace(/\.js$/, '.ts')),
   );
 
+/** The rings that speak the domain: storage (drivers, query and update operators) stays in data/. */
+const STORAGE_FREE = new Set(['use-cases', 'domain']);
+const DRIVER_IMPORT = /(?:from|import)\s*\(?\s*['"](mongodb|mongoose)(?:\/[^'"]*)?['"]/g;
+/** A `$`-key of an object (`$set:`, `'$ne':`): a MongoDB query or update operator. */
+const OPERATOR_KEY = /[{,\s](['"]?)(\$[A-Za-z]\w*)\1\s*:/g;
+
+/** Comments may name an operator (why a repository method exists); only code counts. */
+const codeOf = (file: string) =>
+  readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/[^\n]*/g, '');
+
+/** `file: import mongodb`, `file: $set`, ... for each piece of storage machinery in the file. */
+function storageIn(src: string, file: string): string[] {
+  const code = codeOf(file);
+  const name = relative(src, file);
+  return [
+    ...[...code.matchAll(DRIVER_IMPORT)].map((m) => `${name}: import ${m[1]}`),
+    ...[...code.matchAll(OPERATOR_KEY)].map((m) => `${name}: ${m[2]}`),
+  ];
+}
+
 const services = readdirSync(SERVICES).filter((s) => !s.startsWith('.'));
 
 describe.each(services)('%s', (service) => {
@@ -56,5 +78,10 @@ describe.each(services)('%s', (service) => {
         .map((target) => `${relative(src, file)} → ${relative(src, target)}`);
     });
     expect(outward).toEqual([]);
+  });
+
+  it('keeps storage in data/: no mongodb/mongoose import and no $-operator object in use-cases/ or domain/', () => {
+    const storage = files.filter((f) => STORAGE_FREE.has(ringOf(src, f))).flatMap((f) => storageIn(src, f));
+    expect(storage).toEqual([]);
   });
 });
