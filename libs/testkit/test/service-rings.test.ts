@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// Every service has the same rings (README, "Layout"): entry/ (inbound doors), use-cases/ (one
+// Every service has the same rings (docs/architecture.md, "Layout"): entry/ (inbound doors), use-cases/ (one
 // file per verb), domain/ (pure rules), data/ (documents and repositories), clients/ (calls to
 // other services), and at the top only its composition (app.ts), config.ts, main.ts, index.ts.
 const SERVICES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../services');
