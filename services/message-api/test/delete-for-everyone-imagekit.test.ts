@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageDelete, messageSendMedia } from '@chat/contracts';
+import { messageDelete } from '@chat/contracts';
 // The ImageKit stand-in of media-service's tests (a test double, not product code).
 import { startImageKitFake, type ImageKitFake } from '../../media-service/test/support/imagekit-fake.js';
-import { startWorld, uploadImage, type World } from './harness.js';
+import { sendUploadedImage, startWorld, type World } from './harness.js';
 
 let fake: ImageKitFake;
 let w: World;
@@ -20,13 +20,8 @@ describe('a media message on ImageKit deleted for everyone', () => {
   it('has its file deleted from ImageKit and purged from its CDN: its URL answers 404', async () => {
     const [alice, bob] = [w.newUser(), w.newUser()];
     const chatId = await w.chat(alice, bob);
-    const file = await uploadImage(alice, chatId);
+    const { file, media } = await sendUploadedImage(w, alice, chatId);
     expect(file.url.startsWith(fake.urlEndpoint)).toBe(true);
-    const media = await w.command(messageSendMedia, alice, {
-      chatId,
-      messageType: 'image',
-      media: { url: file.url, fileId: file.fileId },
-    });
     expect((await fetch(file.url)).status).toBe(200);
 
     await w.command(messageDelete, alice, { chatId, messageId: media.messageId });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId } from 'mongodb';
 import { messageDelete, messageEdit, messageSend, messageSendMedia, noticeSubjects } from '@chat/contracts';
-import { startWorld, uploadImage, type TestUser, type World } from './harness.js';
+import { sendUploadedImage, startWorld, uploadImage, type TestUser, type World } from './harness.js';
 
 let w: World;
 /** Every unread notice chat-api published on core NATS, as the bytes went over the wire. */
@@ -104,12 +104,7 @@ describe('a message deleted for everyone', () => {
   it('has its file deleted: its URL answers 404 through the edge, and media-service no longer knows it', async () => {
     const [alice, bob] = [w.newUser(), w.newUser()];
     const chatId = await w.chat(alice, bob);
-    const file = await uploadImage(alice, chatId);
-    const media = await w.command(messageSendMedia, alice, {
-      chatId,
-      messageType: 'image',
-      media: { url: file.url, fileId: file.fileId },
-    });
+    const { file, media } = await sendUploadedImage(w, alice, chatId);
     expect((await fetchFile(file.url)).status).toBe(200);
 
     await w.command(messageDelete, alice, { chatId, messageId: media.messageId });
@@ -124,12 +119,7 @@ describe('a message deleted for everyone', () => {
   it('has its file deleted once media-service is back, when it was down at the delete', async () => {
     const [alice, bob] = [w.newUser(), w.newUser()];
     const chatId = await w.chat(alice, bob);
-    const file = await uploadImage(alice, chatId);
-    const media = await w.command(messageSendMedia, alice, {
-      chatId,
-      messageType: 'image',
-      media: { url: file.url, fileId: file.fileId },
-    });
+    const { file, media } = await sendUploadedImage(w, alice, chatId);
     w.media.process.kill('SIGSTOP');
     try {
       await w.command(messageDelete, alice, { chatId, messageId: media.messageId });

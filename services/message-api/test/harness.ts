@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import type { z } from 'zod';
-import type { RequestDef } from '@chat/contracts';
+import { messageSendMedia, type RequestDef } from '@chat/contracts';
 import { AppError, Bus, createLogger, createRedis, parseConfig, type Redis } from '@chat/platform';
 import {
   api,
@@ -214,4 +214,15 @@ export async function uploadImage(user: TestUser, chatId: string): Promise<any> 
   const res = await user.http.post('/api/media/upload-chat-media', form);
   if (res.status !== 200) throw new Error(`upload: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data;
+}
+
+/** An image `user` uploads into `chatId` and sends there: the upload's answer and the send's ack. */
+export async function sendUploadedImage(w: World, user: TestUser, chatId: string) {
+  const file = await uploadImage(user, chatId);
+  const media = await w.command(messageSendMedia, user, {
+    chatId,
+    messageType: 'image',
+    media: { url: file.url, fileId: file.fileId },
+  });
+  return { file, media };
 }
