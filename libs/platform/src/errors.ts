@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { httpStatusOf, type ErrorBody, type ErrorCode, type SocketErrorCode, type SocketErrorPayload } from '@chat/contracts';
+import {
+  httpStatusOf,
+  type ErrorBody,
+  type ErrorCode,
+  type SocketErrorCode,
+  type SocketErrorPayload,
+} from '@chat/contracts';
 import type { Logger } from 'pino';
 
 /** The one error type: an expected failure with an HTTP status, a code and a message safe to show. */
@@ -33,14 +39,25 @@ const OUTAGE_NAMES = new Set([
   'MaxRetriesPerRequestError', // ioredis, while Redis is down
 ]);
 
+/** Node's codes for a connection that failed or was cut (a socket error the driver passes on as is). */
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /**
  * A store that is down or unreachable: the client may retry, so UNAVAILABLE (503), not a 500.
- * The driver wraps a network error of a bulk write in a MongoBulkWriteError (`errorResponse`).
+ * The driver wraps a network error of a bulk write in a MongoBulkWriteError (`errorResponse`),
+ * sometimes the socket's own error ("This socket has been ended by the other party", EPIPE).
  */
 function isOutage(err: unknown, depth = 0): boolean {
-  const e = err as { name?: unknown; message?: unknown; cause?: unknown; errorResponse?: unknown } | null;
+  const e = err as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errorResponse?: unknown;
+  } | null;
   if (!e || typeof e !== 'object' || depth > 3) return false;
   if (typeof e.name === 'string' && OUTAGE_NAMES.has(e.name)) return true;
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
   if (typeof e.message === 'string' && e.message.includes('buffering timed out')) return true; // mongoose
   return isOutage(e.cause, depth + 1) || isOutage(e.errorResponse, depth + 1);
 }
@@ -84,5 +101,9 @@ export interface WireError {
   message: string;
   details?: unknown;
 }
-export const toWireError = (err: AppError): WireError => ({ code: err.code, message: err.message, details: err.details });
+export const toWireError = (err: AppError): WireError => ({
+  code: err.code,
+  message: err.message,
+  details: err.details,
+});
 export const fromWireError = (wire: WireError): AppError => new AppError(wire.code, wire.message, wire.details);

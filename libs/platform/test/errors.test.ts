@@ -8,11 +8,20 @@ describe('toAppError', () => {
     expect(toAppError(new Error('Operation `messages.find()` buffering timed out after 10000ms'))).toMatchObject({
       code: 'UNAVAILABLE',
     });
-    const redisDown = Object.assign(new Error('Reached the max retries per request limit'), { name: 'MaxRetriesPerRequestError' });
+    const redisDown = Object.assign(new Error('Reached the max retries per request limit'), {
+      name: 'MaxRetriesPerRequestError',
+    });
     expect(toAppError(redisDown)).toMatchObject({ code: 'UNAVAILABLE' });
     const network = Object.assign(new Error('read ECONNRESET'), { name: 'MongoNetworkError' });
     const bulk = Object.assign(new Error('read ECONNRESET'), { name: 'MongoBulkWriteError', errorResponse: network });
     expect(toAppError(bulk)).toMatchObject({ code: 'UNAVAILABLE' });
+    // What the fault test saw when FerretDB died under an insertMany: the socket's own error.
+    const ended = Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' });
+    expect(
+      toAppError(Object.assign(new Error(ended.message), { name: 'MongoBulkWriteError', errorResponse: ended })),
+    ).toMatchObject({
+      code: 'UNAVAILABLE',
+    });
   });
 
   it('hides anything unexpected behind INTERNAL and an error id, and keeps an AppError as it is', () => {
