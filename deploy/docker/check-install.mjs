@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, natsUserEnv, startTestInfra } from '@chat/testkit';
+import { freePort, serviceUserEnv, startTestInfra } from '@chat/testkit';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SERVICES = ['chat-api', 'message-api', 'media-service', 'realtime-gateway', 'edge'];
@@ -37,7 +37,7 @@ try {
       env: {
         PATH: process.env.PATH,
         ...infra.env,
-        ...natsUserEnv(name),
+        ...serviceUserEnv(name),
         NODE_ENV: 'production',
         PORT: String(port),
         ...(name === 'edge' && { METRICS_PORT: String(probePort) }),

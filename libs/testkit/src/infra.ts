@@ -41,8 +41,6 @@ export const serviceUserEnv = (service: string): Record<string, string> => ({
     ? { REDIS_USERNAME: service, REDIS_PASSWORD: redisTestPassword(service) }
     : {}),
 });
-/** The older name of `serviceUserEnv`: it sets the service's Redis user too. */
-export const natsUserEnv = serviceUserEnv;
 /** A test's own NATS client (fakes, probes): allowed everything. */
 export const NATS_TEST_CREDENTIALS = { user: 'test', pass: natsTestPassword('test') };
 

@@ -8,7 +8,7 @@ import {
   newUserId,
   type SpawnedService,
   type TestInfra,
-  natsUserEnv,
+  serviceUserEnv,
 } from '@chat/testkit';
 import { chatApiConfigSchema, startChatApi, type RunningChatApi } from '../src/index.js';
 
@@ -40,7 +40,7 @@ export async function startWorld(
   opts: { messageApi?: boolean } = {},
 ): Promise<ChatApiWorld> {
   const infra = await startTestInfra();
-  const config = parseConfig(chatApiConfigSchema, { ...infra.env, ...natsUserEnv('chat-api'), ...env, PORT: '0' });
+  const config = parseConfig(chatApiConfigSchema, { ...infra.env, ...serviceUserEnv('chat-api'), ...env, PORT: '0' });
   const logger = createLogger('chat-api', infra.env.LOG_LEVEL ?? 'silent');
   let chatApi = await startChatApi(config, logger);
   const chatApiUrl = () => `http://127.0.0.1:${chatApi.port}`;

@@ -1,4 +1,4 @@
-import { natsUserEnv, NATS_TEST_CREDENTIALS } from '@chat/testkit';
+import { serviceUserEnv, NATS_TEST_CREDENTIALS } from '@chat/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
@@ -110,7 +110,7 @@ describe('chat.access.check', () => {
 
   it('a second replica never answers from a stale cache after the first one changes the chat', async () => {
     const second = await startChatApi(
-      parseConfig(chatApiConfigSchema, { ...world.infra.env, ...natsUserEnv('chat-api'), PORT: '0' }),
+      parseConfig(chatApiConfigSchema, { ...world.infra.env, ...serviceUserEnv('chat-api'), PORT: '0' }),
       createLogger('replica-2', 'silent'),
     );
     try {

@@ -20,7 +20,7 @@ vi.mock('@chat/platform', async (importOriginal) => {
 
 import { restRoutes, type RestRoute } from '@chat/contracts';
 import { createLogger, parseConfig, type Logger } from '@chat/platform';
-import { freePort, listRoutes, natsUserEnv, routeKey, startTestInfra, type TestInfra } from '@chat/testkit';
+import { freePort, listRoutes, serviceUserEnv, routeKey, startTestInfra, type TestInfra } from '@chat/testkit';
 import { chatApiConfigSchema, startChatApi } from '../../chat-api/src/index.js';
 import { mediaConfigSchema, startMediaService } from '../../media-service/src/index.js';
 import { messageApiConfigSchema, startMessageApi } from '../../message-api/src/index.js';
@@ -33,15 +33,15 @@ const quiet = (name: string): Logger => createLogger(name, 'silent');
 /** How each service of the route table is started here, with the settings it needs. */
 const services: Record<RestRoute['service'], (env: Record<string, string>) => Promise<Started>> = {
   'chat-api': (env) =>
-    startChatApi(parseConfig(chatApiConfigSchema, { ...env, ...natsUserEnv('chat-api') }), quiet('chat-api')),
+    startChatApi(parseConfig(chatApiConfigSchema, { ...env, ...serviceUserEnv('chat-api') }), quiet('chat-api')),
   'message-api': (env) =>
     startMessageApi(
-      parseConfig(messageApiConfigSchema, { ...env, ...natsUserEnv('message-api') }),
+      parseConfig(messageApiConfigSchema, { ...env, ...serviceUserEnv('message-api') }),
       quiet('message-api'),
     ),
   'media-service': (env) =>
     startMediaService(
-      parseConfig(mediaConfigSchema, { ...env, ...natsUserEnv('media-service'), MEDIA_STORAGE_DIR: storageDir }),
+      parseConfig(mediaConfigSchema, { ...env, ...serviceUserEnv('media-service'), MEDIA_STORAGE_DIR: storageDir }),
       quiet('media-service'),
     ),
   edge: async () => {

@@ -14,7 +14,7 @@ import {
   type SpawnedService,
   type TestInfra,
   NATS_TEST_CREDENTIALS,
-  natsUserEnv,
+  serviceUserEnv,
 } from '@chat/testkit';
 import { messageApiConfigSchema, startMessageApi, type EventPublisher, type RunningMessageApi } from '../src/index.js';
 
@@ -92,7 +92,7 @@ export async function startWorld(
   ]);
   const config = parseConfig(messageApiConfigSchema, {
     ...infra.env,
-    ...natsUserEnv('message-api'),
+    ...serviceUserEnv('message-api'),
     PORT: '0',
     OUTBOX_RELAY_INTERVAL_MS: '200',
     OUTBOX_RELAY_AFTER_MS: '300',

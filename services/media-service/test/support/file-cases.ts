@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { mediaFileCheck } from '@chat/contracts';
 import { createLogger, parseConfig } from '@chat/platform';
-import { natsUserEnv, api, tokenFor } from '@chat/testkit';
+import { serviceUserEnv, api, tokenFor } from '@chat/testkit';
 import { startMediaService } from '../../src/app.js';
 import { mediaConfigSchema } from '../../src/config.js';
 import { fixtures } from './fixtures.js';
@@ -134,7 +134,7 @@ export function fileCases(w: MediaWorld) {
     it('when ImageKit refuses the key, an upload is 503 and a bulk upload reports 503 per file; nothing is recorded', async () => {
       const config = parseConfig(mediaConfigSchema, {
         ...w.infra.env,
-        ...natsUserEnv('media-service'),
+        ...serviceUserEnv('media-service'),
         ...w.fake!.env,
         Image_Kit_Private_Key_Owner: 'not-the-key',
         MEDIA_STORAGE_DIR: w.storageDir,

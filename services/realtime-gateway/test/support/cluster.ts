@@ -1,4 +1,4 @@
-import { natsUserEnv } from '@chat/testkit';
+import { serviceUserEnv } from '@chat/testkit';
 import { io, type Socket } from 'socket.io-client';
 import { createLogger, parseConfig } from '@chat/platform';
 import type { TestInfra } from '@chat/testkit';
@@ -11,7 +11,13 @@ export interface TestNode extends RunningGateway {
 
 /** A gateway node in the test process, on a free port, against the test's infrastructure. */
 export async function startNode(infra: TestInfra, nodeId: string, env: Record<string, string> = {}): Promise<TestNode> {
-  const config = parseConfig(gatewayConfigSchema, { ...infra.env, ...natsUserEnv('realtime-gateway'), PORT: '0', GATEWAY_NODE_ID: nodeId, ...env });
+  const config = parseConfig(gatewayConfigSchema, {
+    ...infra.env,
+    ...serviceUserEnv('realtime-gateway'),
+    PORT: '0',
+    GATEWAY_NODE_ID: nodeId,
+    ...env,
+  });
   const gw = await startRealtimeGateway(config, createLogger('realtime-gateway', infra.env.LOG_LEVEL ?? 'silent'));
   return { ...gw, url: `http://127.0.0.1:${gw.port}` };
 }
