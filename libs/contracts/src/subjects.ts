@@ -225,8 +225,11 @@ export const DURABLES = {
 } as const;
 export type DurableRef = (typeof DURABLES)[keyof typeof DURABLES];
 
-/** Every event has an id (JetStream de-duplicates on it, consumers use it for idempotency). */
-const envelope = <T extends z.ZodType>(type: string, data: T) =>
+/**
+ * Every event has an id (JetStream de-duplicates on it, consumers use it for idempotency). Its
+ * `type` stays a literal, so a union of envelopes narrows by `type` in a switch.
+ */
+const envelope = <const Type extends string, T extends z.ZodType>(type: Type, data: T) =>
   z.object({
     eventId: z.string(),
     type: z.literal(type),
@@ -259,13 +262,13 @@ export const chatEventTypes = [
 ] as const;
 export type ChatEventType = (typeof chatEventTypes)[number];
 
-export const chatEventSchema = z.discriminatedUnion(
-  'type',
-  chatEventTypes.map((t) => envelope(t, chatSnapshot)) as unknown as [
-    ReturnType<typeof envelope<typeof chatSnapshot>>,
-    ...ReturnType<typeof envelope<typeof chatSnapshot>>[],
-  ],
-);
+export const chatEventSchema = z.object({
+  eventId: z.string(),
+  type: z.enum(chatEventTypes),
+  chatId: z.string(),
+  occurredAt: z.string(),
+  data: chatSnapshot,
+});
 export type ChatEvent = z.infer<typeof chatEventSchema>;
 
 /**

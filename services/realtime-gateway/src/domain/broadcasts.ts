@@ -1,7 +1,5 @@
-import type { z } from 'zod';
 import {
   rooms,
-  type messageEvents,
   type ChatEvent,
   type MessageEvent,
   type ServerEventName,
@@ -19,9 +17,6 @@ export interface RoomExit {
   userId: string;
   chatId: string;
 }
-
-/** The contract's event envelopes type `type` as a plain string, so each case names its own shape. */
-type Ev<K extends keyof typeof messageEvents> = z.output<(typeof messageEvents)[K]>;
 
 const emit = <E extends ServerEventName>(to: string, event: E, payload: ServerEventPayloads[E]) =>
   ({ kind: 'emit', to, event, payload }) as Emission;
@@ -47,7 +42,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
   const chatRoom = rooms.chat(e.chatId);
   switch (e.type) {
     case 'created': {
-      const d = (e as Ev<'created'>).data;
+      const d = e.data;
       const common = {
         messageId: d.messageId,
         chatId: e.chatId,
@@ -65,7 +60,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
         : [emit(chatRoom, 'media_received', { ...common, media: d.media })];
     }
     case 'edited': {
-      const d = (e as Ev<'edited'>).data;
+      const d = e.data;
       return [
         toChatExcept(e.chatId, d.hiddenFrom, 'message_edited', {
           messageId: d.messageId,
@@ -78,14 +73,14 @@ export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
       ];
     }
     case 'deleted': {
-      const d = (e as Ev<'deleted'>).data;
+      const d = e.data;
       const payload = { messageId: d.messageId, chatId: e.chatId, deletedBy: d.deletedBy, scope: d.scope, rev: d.rev };
       // Hiding a message for oneself is nobody else's business: only the hider's own sockets hear it.
       return [emit(d.scope === 'me' ? rooms.user(d.deletedBy) : chatRoom, 'message_deleted', payload)];
     }
     case 'reaction_added':
     case 'reaction_removed': {
-      const { messageId, userId, emoji, timestamp, rev, hiddenFrom } = (e as Ev<'reaction_added'>).data;
+      const { messageId, userId, emoji, timestamp, rev, hiddenFrom } = e.data;
       return [
         toChatExcept(e.chatId, hiddenFrom, e.type === 'reaction_added' ? 'reaction_added' : 'reaction_removed', {
           messageId,
@@ -98,7 +93,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
       ];
     }
     case 'read': {
-      const d = (e as Ev<'read'>).data;
+      const d = e.data;
       return [
         toChatExcept(e.chatId, d.hiddenFrom, 'messages_read', {
           messageIds: d.messageIds,
@@ -111,7 +106,7 @@ export function broadcastsForMessageEvent(e: MessageEvent): Emission[] {
       ];
     }
     case 'delivered': {
-      const d = (e as Ev<'delivered'>).data;
+      const d = e.data;
       return [
         toChatExcept(e.chatId, d.hiddenFrom, 'messages_delivered', {
           messageIds: d.messageIds,

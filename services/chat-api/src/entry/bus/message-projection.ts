@@ -1,9 +1,7 @@
-import type { z } from 'zod';
 import {
   DURABLES,
   isObjectId,
   messageEventSchema,
-  messageEvents,
   messageSubjects,
   noticeSubjects,
   type MessageEvent,
@@ -42,9 +40,6 @@ function publishUnread(bus: Bus, sourceEventId: string, chat: ChatRecord, userId
   bus.notify(noticeSubjects.unread(userId), event);
 }
 
-// The contract's envelopes type `type` as string, so narrow by hand once the switch has matched.
-type EventOf<K extends keyof typeof messageEvents> = z.output<(typeof messageEvents)[K]>;
-
 /** The event as the domain takes it, or null when the chat does not depend on it or it is malformed. */
 function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null {
   const malformed = (why: string) => {
@@ -54,7 +49,7 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
   if (!isObjectId(event.chatId)) return malformed('for a malformed chat id');
   switch (event.type) {
     case 'created': {
-      const d = (event as EventOf<'created'>).data;
+      const d = event.data;
       if (!isObjectId(d.senderId) || !isObjectId(d.receiverId)) return malformed('with malformed user ids');
       return {
         type: 'created',
@@ -69,7 +64,7 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
       };
     }
     case 'read': {
-      const d = (event as EventOf<'read'>).data;
+      const d = event.data;
       if (!isObjectId(d.readBy)) return malformed('with a malformed reader id');
       return {
         type: 'read',
@@ -81,7 +76,7 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
       };
     }
     case 'deleted': {
-      const d = (event as EventOf<'deleted'>).data;
+      const d = event.data;
       return {
         type: 'deleted',
         rev: d.rev,
@@ -98,17 +93,17 @@ function toProjected(event: MessageEvent, logger: Logger): ProjectedEvent | null
       };
     }
     case 'edited': {
-      const d = (event as EventOf<'edited'>).data;
+      const d = event.data;
       return { type: 'edited', rev: d.rev, messageId: d.messageId, preview: previewOf('text', d.newContent) };
     }
     case 'delivered': {
       // Nothing on the chat depends on deliveries; every rev one spent is recorded as applied.
-      const d = (event as EventOf<'delivered'>).data;
+      const d = event.data;
       return { type: 'other', rev: d.rev, revs: d.revs };
     }
     default:
       // Nothing on the chat depends on reactions; their revs are recorded as applied all the same.
-      return { type: 'other', rev: (event.data as { rev: number }).rev };
+      return { type: 'other', rev: event.data.rev };
   }
 }
 
