@@ -4,6 +4,7 @@ export * from './chat.js';
 export * from './message.js';
 export * from './media.js';
 export * from './subjects.js';
+export * from './commands.js';
 export * from './socket.js';
 export * from './nats-permissions.js';
 export * from './redis-acl.js';

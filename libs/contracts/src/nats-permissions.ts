@@ -6,18 +6,11 @@ import {
   type DurableRef,
   mediaFileCheck,
   mediaFileDelete,
-  messageDelete,
-  messageDelivered,
-  messageEdit,
-  messageRead,
-  messageReact,
-  messageSend,
-  messageSendMedia,
   messageSubjects,
-  messageUnreact,
   noticeSubjects,
   STREAMS,
 } from './subjects.js';
+import { commandSubjects } from './commands.js';
 
 /** The NATS user of each service that talks over NATS (the edge does not). */
 export const natsServiceUsers = ['chat-api', 'message-api', 'media-service', 'realtime-gateway'] as const;
@@ -35,17 +28,6 @@ export interface NatsPermissions {
    */
   answers: readonly NatsServiceUser[];
 }
-
-const messageCommands = [
-  messageSend,
-  messageSendMedia,
-  messageEdit,
-  messageDelete,
-  messageReact,
-  messageUnreact,
-  messageRead,
-  messageDelivered,
-].map((d) => d.subject);
 
 /** Account info: the JetStream manager asks it once, to check that JetStream is on. */
 const jetStreamInfo = '$JS.API.INFO';
@@ -114,7 +96,7 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
       `$JS.API.STREAM.MSG.GET.${STREAMS.messages.name}`,
       `$JS.API.STREAM.MSG.DELETE.${STREAMS.messages.name}`,
     ],
-    subscribe: [...messageCommands, ...chatSubjects.stateChanges, inbox('message-api')],
+    subscribe: [...commandSubjects, ...chatSubjects.stateChanges, inbox('message-api')],
     answers: ['realtime-gateway'],
   },
   // Uses no stream: no JetStream at all.
@@ -127,7 +109,7 @@ export const natsPermissions: Record<NatsServiceUser, NatsPermissions> = {
     publish: [
       chatAccessCheck.subject,
       chatListForUser.subject,
-      ...messageCommands,
+      ...commandSubjects,
       jetStreamInfo,
       ...runDurable(DURABLES.roomExits),
       ...deleteDurable(DURABLES.retiredMessageBroadcast), // broadcast.ts

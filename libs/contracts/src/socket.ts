@@ -1,65 +1,11 @@
-import { z } from 'zod';
-import { objectId } from './common.js';
-import {
-  clientMessageIdSchema,
-  deleteScopeSchema,
-  emojiSchema,
-  MARK_DELIVERED_MAX_IDS,
-  MARK_READ_MAX_IDS,
-  mediaSchema,
-  type Media,
-} from './message.js';
+import type { z } from 'zod';
+import { clientCommands } from './commands.js';
+import type { Media } from './message.js';
 import type { MessageType } from './chat.js';
 import type { SocketErrorCode } from './errors.js';
 
-/** Client -> server events, each with its payload schema and its success event (specification names). */
-const chatOnly = z.object({ chatId: objectId });
-const messageTarget = z.object({ chatId: objectId, messageId: objectId });
-
-export const clientEvents = {
-  join_chat: { schema: chatOnly, success: 'join_chat_success' },
-  leave_chat: { schema: chatOnly, success: 'leave_chat_success' },
-  send_message: {
-    schema: z.object({
-      chatId: objectId,
-      content: z.string().max(100_000),
-      replyToId: objectId.optional(),
-      clientMessageId: clientMessageIdSchema.optional(),
-    }),
-    success: 'send_message_success',
-  },
-  send_media: {
-    schema: z.object({
-      chatId: objectId,
-      messageType: z.enum(['image', 'video', 'file']),
-      media: mediaSchema,
-      replyToId: objectId.optional(),
-      clientMessageId: clientMessageIdSchema.optional(),
-    }),
-    success: 'send_media_success',
-  },
-  mark_as_read: {
-    schema: z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(MARK_READ_MAX_IDS) }),
-    success: 'read_success',
-  },
-  /** Delivery receipts (docs/api-guide.md, "Delivery receipts"): the receiver says these messages reached it. */
-  mark_as_delivered: {
-    schema: z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(MARK_DELIVERED_MAX_IDS) }),
-    success: 'delivered_success',
-  },
-  typing: { schema: chatOnly, success: null },
-  stop_typing: { schema: chatOnly, success: null },
-  edit_message: {
-    schema: messageTarget.extend({ newContent: z.string().max(100_000) }),
-    success: 'edit_success',
-  },
-  delete_message: {
-    schema: messageTarget.extend({ scope: deleteScopeSchema.optional() }),
-    success: 'delete_success',
-  },
-  add_reaction: { schema: messageTarget.extend({ emoji: emojiSchema }), success: 'reaction_success' },
-  remove_reaction: { schema: messageTarget.extend({ emoji: emojiSchema }), success: 'reaction_removed_success' },
-} as const;
+/** Client -> server events, each with its payload schema and its success event: the command table (commands.ts). */
+export const clientEvents = clientCommands;
 export type ClientEventName = keyof typeof clientEvents;
 export type ClientPayload<E extends ClientEventName> = z.output<(typeof clientEvents)[E]['schema']>;
 

@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { objectId } from './common.js';
 import { chatStatusSchema, mediaMessageTypes, messageTypeSchema } from './chat.js';
-import {
-  clientMessageIdSchema,
-  deleteScopeSchema,
-  emojiSchema,
-  MARK_DELIVERED_MAX_IDS,
-  MARK_READ_MAX_IDS,
-  mediaSchema,
-} from './message.js';
+import { deleteScopeSchema, mediaSchema } from './message.js';
 
 /**
- * Every NATS subject, with its payload schemas. Request/reply subjects are `<service>.<verb>`;
+ * Every NATS subject, with its payload schemas (message-api's commands are in commands.ts, with the
+ * socket events that send them). Request/reply subjects are `<service>.<verb>`;
  * the caller's user id and the request id travel in headers (see libs/platform nats).
  * Services use these definitions, never string literals.
  */
@@ -27,14 +21,13 @@ export interface RequestDef<Req extends z.ZodType, Res extends z.ZodType> {
 }
 const never = () => false;
 const always = () => true;
-const requestDef = <Req extends z.ZodType, Res extends z.ZodType>(
+/** A request/reply subject; not retry-safe unless `retrySafe` says so. */
+export const requestDef = <Req extends z.ZodType, Res extends z.ZodType>(
   subject: string,
   request: Req,
   reply: Res,
   retrySafe: (request: z.input<Req>) => boolean = never,
 ) => ({ subject, request, reply, retrySafe }) as RequestDef<Req, Res>;
-/** A send is answered once per clientMessageId: the retry gets the first one's message. */
-const withClientMessageId = (request: { clientMessageId?: string }) => request.clientMessageId !== undefined;
 
 export const QUEUE_GROUPS = {
   chatApi: 'chat-api',
@@ -91,87 +84,7 @@ export const chatListForUser = requestDef(
   always,
 );
 
-// ---- message-api commands ---------------------------------------------------------------
-
-/** What every message command answers: the message id and when it happened. */
-export const commandAck = z.object({
-  messageId: z.string(),
-  chatId: z.string(),
-  timestamp: z.string(),
-  duplicate: z.boolean().optional(),
-});
-export type CommandAck = z.infer<typeof commandAck>;
-
-// Content limits are enforced by message-api (configurable); the contract only bounds size.
-const rawContent = z.string().max(100_000);
-
-export const messageSend = requestDef(
-  'message.send',
-  z.object({
-    chatId: objectId,
-    content: rawContent,
-    replyToId: objectId.optional(),
-    clientMessageId: clientMessageIdSchema.optional(),
-  }),
-  commandAck,
-  withClientMessageId,
-);
-
-export const messageSendMedia = requestDef(
-  'message.send_media',
-  z.object({
-    chatId: objectId,
-    messageType: z.enum(['image', 'video', 'file']),
-    media: mediaSchema,
-    content: z.string().max(100_000).optional(),
-    replyToId: objectId.optional(),
-    clientMessageId: clientMessageIdSchema.optional(),
-  }),
-  commandAck,
-  withClientMessageId,
-);
-
-export const messageEdit = requestDef(
-  'message.edit',
-  z.object({ chatId: objectId, messageId: objectId, newContent: rawContent }),
-  commandAck.extend({ newContent: z.string(), editedAt: z.string() }),
-);
-
-export const messageDelete = requestDef(
-  'message.delete',
-  z.object({ chatId: objectId, messageId: objectId, scope: deleteScopeSchema.optional() }),
-  commandAck.extend({ scope: deleteScopeSchema }),
-);
-
-export const messageReact = requestDef(
-  'message.react',
-  z.object({ chatId: objectId, messageId: objectId, emoji: emojiSchema }),
-  commandAck.extend({ emoji: z.string() }),
-);
-
-export const messageUnreact = requestDef(
-  'message.unreact',
-  z.object({ chatId: objectId, messageId: objectId, emoji: emojiSchema }),
-  commandAck.extend({ emoji: z.string() }),
-);
-
-/** What a receipt (read, delivered) answers: the ids this call newly recorded. */
-const receiptAck = z.object({ chatId: z.string(), messageIds: z.array(z.string()), timestamp: z.string() });
-
-export const messageRead = requestDef(
-  'message.read',
-  z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(MARK_READ_MAX_IDS) }),
-  receiptAck,
-  always,
-);
-
-/** Delivery receipts: the receiver says these messages reached it (recorded once per message). */
-export const messageDelivered = requestDef(
-  'message.delivered',
-  z.object({ chatId: objectId, messageIds: z.array(objectId).min(1).max(MARK_DELIVERED_MAX_IDS) }),
-  receiptAck,
-  always,
-);
+// ---- message-api commands: in commands.ts, beside the socket events that send them ------
 
 // ---- media-service queries --------------------------------------------------------------
 
