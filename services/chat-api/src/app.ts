@@ -13,10 +13,12 @@ import {
 } from '@chat/platform';
 import type { ChatApiConfig } from './config.js';
 import { chatModel } from './data/chat-documents.js';
-import { chatRepository } from './data/chat-repository.js';
-import { chatWriteLock } from './data/chat-write-lock.js';
-import { chatCache } from './data/chat-cache.js';
-import { chatEventPublisher, relayStaleChatEvents } from './use-cases/publish-chat-events.js';
+import { ChatRepository } from './data/chat-repository.js';
+import { ProjectionRepository } from './data/projection-repository.js';
+import { ChatWriteLock } from './data/chat-write-lock.js';
+import { ChatCache } from './data/chat-cache.js';
+import { chatEventPublisher } from './data/chat-event-publisher.js';
+import { relayStaleChatEvents } from './use-cases/relay-stale-chat-events.js';
 import { serveChatQueries } from './entry/bus/chat-queries.js';
 import { startMessageProjection } from './entry/bus/message-projection.js';
 import { chatRoutes } from './entry/http/chat-routes.js';
@@ -36,28 +38,26 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
     const metrics = createMetrics('chat-api');
     // Every writer of a chat (commands, the projection, the relay) takes this lock, writes, and
     // publishes the chat's outbox before letting go: one order of writes and events per chat.
-    const lock = chatWriteLock(links.redis);
-    const cache = chatCache({ ttlMs: config.ACCESS_CACHE_TTL_MS });
+    const lock = new ChatWriteLock(links.redis);
+    const cache = new ChatCache({ ttlMs: config.ACCESS_CACHE_TTL_MS });
     const publish = chatEventPublisher(
       outboxPublisher((subject, event) => links.bus.publish(subject, event), logger, metrics),
       logger,
     );
-    const chats = chatRepository(Chat, lock, cache, publish);
     // chat-api owns CHATS; MESSAGES is message-api's (the projection waits for it).
     await links.bus.ensureStreams([STREAMS.chats]);
 
-    const deps: ChatDeps = { chats, now: () => new Date() };
-    serveChatQueries(links.bus, chats, cache, metrics);
-    await startMessageProjection({
-      bus: links.bus,
-      Chat,
-      lock,
-      publish,
+    const deps: ChatDeps = {
+      chats: new ChatRepository(Chat, lock, cache, publish),
+      // The projection publishes the `restored` events a batch writes before the chat's lock is let go.
+      projections: new ProjectionRepository(Chat, lock, publish),
+      notices: links.bus,
       logger,
-      metrics,
-      lingerMs: config.PROJECTION_LINGER_MS,
-    });
-    const relay = startOutboxRelay(() => relayStaleChatEvents(chats, config.OUTBOX_RELAY_AFTER_MS), {
+      now: () => new Date(),
+    };
+    serveChatQueries(links.bus, deps, { cache, metrics });
+    await startMessageProjection(links.bus, deps, { metrics, lingerMs: config.PROJECTION_LINGER_MS });
+    const relay = startOutboxRelay(() => relayStaleChatEvents(deps, { staleMs: config.OUTBOX_RELAY_AFTER_MS }), {
       intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
       logger,
     });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chatCache } from '../src/data/chat-cache.js';
+import { ChatCache } from '../src/data/chat-cache.js';
 import type { ChatRecord } from '../src/domain/chat.js';
 
 const chat = (status: ChatRecord['status']) => ({ id: 'c'.repeat(24), status }) as ChatRecord;
 
 describe('access cache', () => {
   it('answers from memory until invalidated', async () => {
-    const cache = chatCache({ ttlMs: 60_000 });
+    const cache = new ChatCache({ ttlMs: 60_000 });
     let loads = 0;
     const load = async () => (loads++, chat('accepted'));
     await cache.get('x', load);
@@ -18,7 +18,7 @@ describe('access cache', () => {
   });
 
   it('never caches an unknown chat', async () => {
-    const cache = chatCache({ ttlMs: 60_000 });
+    const cache = new ChatCache({ ttlMs: 60_000 });
     let loads = 0;
     await cache.get('x', async () => (loads++, null));
     await cache.get('x', async () => (loads++, null));
@@ -26,7 +26,7 @@ describe('access cache', () => {
   });
 
   it('drops a read that raced with an invalidation instead of caching the stale copy', async () => {
-    const cache = chatCache({ ttlMs: 60_000 });
+    const cache = new ChatCache({ ttlMs: 60_000 });
     let release!: () => void;
     const slow = cache.get('x', () => new Promise((r) => (release = () => r(chat('accepted')))));
     cache.invalidate('x'); // a write lands while the read is in flight
@@ -36,11 +36,11 @@ describe('access cache', () => {
   });
 
   it('expires entries after the ttl, and a ttl of 0 disables caching', async () => {
-    const short = chatCache({ ttlMs: 20 });
+    const short = new ChatCache({ ttlMs: 20 });
     await short.get('x', async () => chat('accepted'));
     await new Promise((r) => setTimeout(r, 40));
     expect((await short.get('x', async () => chat('blocked')))?.status).toBe('blocked');
-    const off = chatCache({ ttlMs: 0 });
+    const off = new ChatCache({ ttlMs: 0 });
     await off.get('x', async () => chat('accepted'));
     expect((await off.get('x', async () => chat('blocked')))?.status).toBe('blocked');
   });

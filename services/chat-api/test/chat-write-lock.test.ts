@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mongoose, { type Connection } from 'mongoose';
 import { createRedis, processLock, type Redis } from '@chat/platform';
 import { startTestInfra, type TestInfra } from '@chat/testkit';
-import { chatWriteLock } from '../src/data/chat-write-lock.js';
+import { ChatWriteLock } from '../src/data/chat-write-lock.js';
 
 /** Two chat-api replicas: each its own Mongo connection, Redis client and lock. */
 interface Replica {
@@ -57,14 +57,14 @@ describe('chat write lock', () => {
   });
 
   it('the redis lock serializes writers of one chat across two replicas (no lost update) and releases', async () => {
-    const locks = new Map([replicaA, replicaB].map((r) => [r, chatWriteLock(r.redis)]));
+    const locks = new Map([replicaA, replicaB].map((r) => [r, new ChatWriteLock(r.redis)]));
     expect(await tenWriters('chat-shared', (r, write) => locks.get(r)!.run('chat-shared', write))).toBe(10);
     expect(await replicaA.redis.exists('chat-write:chat-shared')).toBe(0);
   });
 
   it('a hold left by a crashed replica expires, and each hold gets a larger fencing token', async () => {
     await replicaA.redis.set('chat-write:chat-stale', 'dead:1', 'PX', 300);
-    const lock = chatWriteLock(replicaB.redis);
+    const lock = new ChatWriteLock(replicaB.redis);
     const first = await lock.run('chat-stale', async (fence) => fence);
     const second = await lock.run('chat-stale', async (fence) => fence);
     expect(second).toBeGreaterThan(first);

@@ -7,6 +7,18 @@ import type { ChatRecord } from '../domain/chat.js';
  * invalidate when their chat event arrives; `ttlMs` bounds staleness if an event is late.
  * Unknown chats are never cached, so a chat created elsewhere is found at once.
  */
-export type ChatCache = TtlCache<ChatRecord>;
+export class ChatCache implements TtlCache<ChatRecord> {
+  private readonly cache: TtlCache<ChatRecord>;
 
-export const chatCache = (opts: { ttlMs: number; maxEntries?: number }): ChatCache => ttlCache<ChatRecord>(opts);
+  constructor(opts: { ttlMs: number; maxEntries?: number }) {
+    this.cache = ttlCache<ChatRecord>(opts);
+  }
+
+  get(chatId: string, load: () => Promise<ChatRecord | null>): Promise<ChatRecord | null> {
+    return this.cache.get(chatId, load);
+  }
+
+  invalidate(chatId: string): void {
+    this.cache.invalidate(chatId);
+  }
+}

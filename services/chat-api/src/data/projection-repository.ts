@@ -44,73 +44,80 @@ function toUpdate(change: ChatChange, restored: OutboxEntry[]): Record<string, u
  * lock orders it with every command on the chat (delete, archive, ...): a batch decides on the
  * chat as the last command left it (a delete's `clearedAt` included).
  */
-export function projectionRepository(
-  Chat: ChatModel,
-  lock: ChatWriteLock,
-  publish: PublishOutbox,
-  opts: { cachedChats?: number } = {},
-) {
-  // The raw collection, so the updates are exactly the ones built here (dotted map paths).
-  const col = Chat.collection as unknown as mongo.Collection<any>;
-  // The chat as our last write under the lock left it. Every writer of a chat takes its lock,
-  // so when our new hold's fencing token is exactly one more than that write's, nobody wrote
-  // since and the copy is current: a busy chat costs one round trip per event, not two.
-  const lastWritten = new Map<string, { fence: number; doc: Record<string, unknown> }>();
-  const maxCached = opts.cachedChats ?? 10_000;
-  const remember = (chatId: string, fence: number, doc: Record<string, unknown>) => {
-    lastWritten.delete(chatId);
-    lastWritten.set(chatId, { fence, doc });
-    if (lastWritten.size > maxCached) lastWritten.delete(lastWritten.keys().next().value as string);
-  };
-  const current = async (chatId: string, fence: number) => {
-    const kept = lastWritten.get(chatId);
-    if (kept && fence > 0 && kept.fence === fence - 1) return kept.doc;
-    lastWritten.delete(chatId);
-    return col.findOne({ _id: oid(chatId) });
-  };
+export class ProjectionRepository {
+  /** The raw collection, so the updates are exactly the ones built here (dotted map paths). */
+  private readonly col: mongo.Collection<any>;
+  /**
+   * The chat as our last write under the lock left it. Every writer of a chat takes its lock,
+   * so when our new hold's fencing token is exactly one more than that write's, nobody wrote
+   * since and the copy is current: a busy chat costs one round trip per event, not two.
+   */
+  private readonly lastWritten = new Map<string, { fence: number; doc: Record<string, unknown> }>();
+  private readonly maxCached: number;
 
-  return {
-    /**
-     * Applies message events of chat `chatId` (ids in `eventIds`, in stream order) as `decide`
-     * says, in one write. A participant the chat comes back for gets a `restored` chat event,
-     * written to the outbox with the change and published before the lock is let go (so it
-     * cannot overtake, or be overtaken by, another writer's event of the chat). Costs per
-     * batch: the lock (two Redis round trips), one read unless our last write is known current,
-     * one write; a restore adds the publish and one write, no Redis.
-     */
-    apply: (
-      chatId: string,
-      eventIds: readonly string[],
-      decide: (chat: ProjectedChat) => { change: ChatChange | null; outcomes: Projection[] },
-    ): Promise<ProjectionOutcome> =>
-      lock.run(chatId, async (fence) => {
-        const doc = await current(chatId, fence);
-        if (!doc) return { found: false };
-        const chat = toRecord(doc);
-        const { change, outcomes } = decide({ ...chat, applied: toAppliedRevs(doc.appliedRevs) });
-        if (!change) {
-          remember(chatId, fence, doc);
-          return { found: true, chat, change, outcomes, restored: [] };
-        }
-        const at = new Date();
-        const restored: OutboxEntry[] = outcomes.flatMap((o, i) =>
-          o.apply
-            ? o.change.restoredFor.map((userId) => ({
-                eventId: `${eventIds[i]}.restored.${userId}`,
-                type: 'restored' as const,
-                actorId: userId,
-                at,
-              }))
-            : [],
-        );
-        const written = await col.findOneAndUpdate({ _id: oid(chatId) }, toUpdate(change, restored), {
-          returnDocument: 'after',
-        });
-        if (!written) return { found: false };
-        const after = restored.length > 0 ? await drainOutbox(col, written, publish) : written;
-        remember(chatId, fence, after);
-        return { found: true, chat: toRecord(after), change, outcomes, restored };
-      }),
-  };
+  constructor(
+    Chat: ChatModel,
+    private readonly lock: ChatWriteLock,
+    private readonly publish: PublishOutbox,
+    opts: { cachedChats?: number } = {},
+  ) {
+    this.col = Chat.collection as unknown as mongo.Collection<any>;
+    this.maxCached = opts.cachedChats ?? 10_000;
+  }
+
+  /**
+   * Applies message events of chat `chatId` (ids in `eventIds`, in stream order) as `decide`
+   * says, in one write. A participant the chat comes back for gets a `restored` chat event,
+   * written to the outbox with the change and published before the lock is let go (so it
+   * cannot overtake, or be overtaken by, another writer's event of the chat). Costs per
+   * batch: the lock (two Redis round trips), one read unless our last write is known current,
+   * one write; a restore adds the publish and one write, no Redis.
+   */
+  apply(
+    chatId: string,
+    eventIds: readonly string[],
+    decide: (chat: ProjectedChat) => { change: ChatChange | null; outcomes: Projection[] },
+  ): Promise<ProjectionOutcome> {
+    return this.lock.run(chatId, async (fence): Promise<ProjectionOutcome> => {
+      const doc = await this.current(chatId, fence);
+      if (!doc) return { found: false };
+      const chat = toRecord(doc);
+      const { change, outcomes } = decide({ ...chat, applied: toAppliedRevs(doc.appliedRevs) });
+      if (!change) {
+        this.remember(chatId, fence, doc);
+        return { found: true, chat, change, outcomes, restored: [] };
+      }
+      const at = new Date();
+      const restored: OutboxEntry[] = outcomes.flatMap((o, i) =>
+        o.apply
+          ? o.change.restoredFor.map((userId) => ({
+              eventId: `${eventIds[i]}.restored.${userId}`,
+              type: 'restored' as const,
+              actorId: userId,
+              at,
+            }))
+          : [],
+      );
+      const written = await this.col.findOneAndUpdate({ _id: oid(chatId) }, toUpdate(change, restored), {
+        returnDocument: 'after',
+      });
+      if (!written) return { found: false };
+      const after = restored.length > 0 ? await drainOutbox(this.col, written, this.publish) : written;
+      this.remember(chatId, fence, after);
+      return { found: true, chat: toRecord(after), change, outcomes, restored };
+    });
+  }
+
+  private remember(chatId: string, fence: number, doc: Record<string, unknown>): void {
+    this.lastWritten.delete(chatId);
+    this.lastWritten.set(chatId, { fence, doc });
+    if (this.lastWritten.size > this.maxCached) this.lastWritten.delete(this.lastWritten.keys().next().value as string);
+  }
+
+  private async current(chatId: string, fence: number): Promise<Record<string, any> | null> {
+    const kept = this.lastWritten.get(chatId);
+    if (kept && fence > 0 && kept.fence === fence - 1) return kept.doc;
+    this.lastWritten.delete(chatId);
+    return this.col.findOne({ _id: oid(chatId) });
+  }
 }
-export type ProjectionRepository = ReturnType<typeof projectionRepository>;

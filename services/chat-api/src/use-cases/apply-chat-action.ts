@@ -1,23 +1,8 @@
 import { AppError, notFound } from '@chat/platform';
 import type { ChatRecord } from '../domain/chat.js';
-import { decideTransition, isParticipant, type ChatAction } from '../domain/chat-state.js';
-import { pendingChatEvent } from './publish-chat-events.js';
-import type { ChatDeps } from './deps.js';
-
-/** How many times or-create looks again after losing the race to insert the pair's chat. */
-export const MAX_ATTEMPTS = 8;
-
-/** A participant's view of a chat, or 404 for unknown ids and strangers alike. */
-export async function loadChatFor(deps: ChatDeps, chatId: string, callerId: string): Promise<ChatRecord> {
-  const chat = await deps.chats.findById(chatId);
-  if (!chat || !isParticipant(chat, callerId)) throw notFound('Chat not found');
-  return chat;
-}
-
-/** Inside a chat edit: a stranger learns nothing (the same 404 as an unknown id). */
-export function mustTakePart(chat: ChatRecord, callerId: string): void {
-  if (!isParticipant(chat, callerId)) throw notFound('Chat not found');
-}
+import { decideTransition, type ChatAction } from '../domain/chat-state.js';
+import { pendingChatEvent } from '../domain/chat-events.js';
+import { mustTakePart, type ChatDeps } from './deps.js';
 
 /**
  * accept / reject / block / unblock: the state machine's decision on the chat as it is under its
@@ -25,16 +10,15 @@ export function mustTakePart(chat: ChatRecord, callerId: string): void {
  */
 export async function applyChatAction(
   deps: ChatDeps,
-  chatId: string,
-  callerId: string,
-  action: ChatAction,
+  command: { userId: string; chatId: string; action: ChatAction },
 ): Promise<ChatRecord> {
+  const { userId, chatId, action } = command;
   const changed = await deps.chats.edit(chatId, (chat) => {
-    mustTakePart(chat, callerId);
+    mustTakePart(chat, userId);
     const now = deps.now();
-    const decision = decideTransition(chat, action, callerId, now);
+    const decision = decideTransition(chat, action, userId, now);
     if (!decision.ok) throw new AppError(decision.code, decision.message);
-    return { state: decision.change, events: [pendingChatEvent(decision.event, callerId, now)] };
+    return { state: decision.change, events: [pendingChatEvent(decision.event, userId, now)] };
   });
   if (!changed) throw notFound('Chat not found');
   return changed;

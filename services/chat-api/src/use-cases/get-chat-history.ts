@@ -1,16 +1,20 @@
 import { forbidden } from '@chat/platform';
-import type { ChatListKind, Page } from '../data/chat-repository.js';
+import type { Page } from '../data/chat-repository.js';
 import type { ChatDeps } from './deps.js';
-import { ChatPage } from './list-chats.js';
+import type { ChatPage } from './list-chats.js';
 
 /** Endpoint 13: only the caller's own history (403 for anyone else's). */
-export async function getUserChatHistory(
+export async function getChatHistory(
   deps: ChatDeps,
-  callerId: string,
-  userId: string,
-  opts: Page & { includeArchived: boolean },
+  command: {
+    userId: string;
+    /** Whose history is asked for (the path's user). */
+    ownerId: string;
+    includeArchived: boolean;
+    page: Page;
+  },
 ): Promise<ChatPage> {
-  if (userId !== callerId) throw forbidden('You can only read your own chat history');
-  const list: ChatListKind = { kind: 'history', includeArchived: opts.includeArchived };
-  return deps.chats.list(callerId, list, { page: opts.page, limit: opts.limit });
+  const { userId, ownerId, includeArchived, page } = command;
+  if (ownerId !== userId) throw forbidden('You can only read your own chat history');
+  return deps.chats.list(userId, { kind: 'history', includeArchived }, page);
 }

@@ -1,12 +1,14 @@
 import { AppError, badRequest } from '@chat/platform';
 import type { ChatEdit, ChatRecord } from '../domain/chat.js';
 import { decideRequest } from '../domain/chat-state.js';
-import { pendingChatEvent } from './publish-chat-events.js';
+import { pendingChatEvent } from '../domain/chat-events.js';
 import type { ChatDeps } from './deps.js';
-import { MAX_ATTEMPTS } from './apply-chat-action.js';
 
-const needsEdit = (chat: ChatRecord, callerId: string, now: Date): boolean =>
-  chat.hiddenFor.includes(callerId) || decideRequest(chat, callerId, now) !== null;
+/** How many times or-create looks again after losing the race to insert the pair's chat. */
+const MAX_ATTEMPTS = 8;
+
+const needsEdit = (chat: ChatRecord, userId: string, now: Date): boolean =>
+  chat.hiddenFor.includes(userId) || decideRequest(chat, userId, now) !== null;
 
 /**
  * `POST /api/chats/or-create`: the pair's one chat. Creates a pending request when there is
@@ -16,34 +18,34 @@ const needsEdit = (chat: ChatRecord, callerId: string, now: Date): boolean =>
  */
 export async function getOrCreateChat(
   deps: ChatDeps,
-  callerId: string,
-  recipientId: string,
+  command: { userId: string; recipientId: string },
 ): Promise<{ chat: ChatRecord; created: boolean }> {
-  if (callerId === recipientId)
+  const { userId, recipientId } = command;
+  if (userId === recipientId)
     throw badRequest('You cannot start a chat with yourself', [
       { field: 'recipientId', message: 'must not be yourself' },
     ]);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const existing = await deps.chats.findByPair(callerId, recipientId);
+    const existing = await deps.chats.findByPair(userId, recipientId);
     if (!existing) {
-      const event = pendingChatEvent('created', callerId, deps.now());
-      const inserted = await deps.chats.insertPending(callerId, recipientId, event);
+      const event = pendingChatEvent('created', userId, deps.now());
+      const inserted = await deps.chats.insertPending(userId, recipientId, event);
       if (inserted) return { chat: inserted, created: true };
       continue; // the other side created it at the same moment: re-read and apply the rules
     }
     // Nothing to change on the chat as just read: answer it as of that read (a read needs no lock).
-    if (!needsEdit(existing, callerId, deps.now())) return { chat: existing, created: false };
+    if (!needsEdit(existing, userId, deps.now())) return { chat: existing, created: false };
     const chat = await deps.chats.edit(existing.id, (current) => {
       const now = deps.now();
       const edit: ChatEdit = { events: [] };
-      if (current.hiddenFor.includes(callerId)) {
-        edit.unhide = callerId;
-        edit.events.push(pendingChatEvent('restored', callerId, now));
+      if (current.hiddenFor.includes(userId)) {
+        edit.unhide = userId;
+        edit.events.push(pendingChatEvent('restored', userId, now));
       }
-      const decision = decideRequest(current, callerId, now);
+      const decision = decideRequest(current, userId, now);
       if (decision) {
         edit.state = decision.change;
-        edit.events.push(pendingChatEvent(decision.event, callerId, now));
+        edit.events.push(pendingChatEvent(decision.event, userId, now));
       }
       return edit.events.length > 0 ? edit : null;
     });

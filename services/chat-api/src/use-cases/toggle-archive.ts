@@ -1,21 +1,21 @@
 import { notFound } from '@chat/platform';
 import type { ChatRecord } from '../domain/chat.js';
-import { pendingChatEvent } from './publish-chat-events.js';
-import type { ChatDeps } from './deps.js';
-import { mustTakePart } from './apply-chat-action.js';
+import { pendingChatEvent } from '../domain/chat-events.js';
+import { mustTakePart, type ChatDeps } from './deps.js';
 
 /**
  * Toggles the caller's own archive flag; the other participant's view is untouched. Which way it
  * goes is decided on the chat as it is under its write lock, so two toggles at once end where
  * two toggles one after the other do.
  */
-export async function toggleArchive(deps: ChatDeps, chatId: string, callerId: string): Promise<ChatRecord> {
+export async function toggleArchive(deps: ChatDeps, command: { userId: string; chatId: string }): Promise<ChatRecord> {
+  const { userId, chatId } = command;
   const updated = await deps.chats.edit(chatId, (chat) => {
-    mustTakePart(chat, callerId);
-    const archived = !chat.archivedBy.includes(callerId);
+    mustTakePart(chat, userId);
+    const archived = !chat.archivedBy.includes(userId);
     return {
-      archive: { userId: callerId, archived },
-      events: [pendingChatEvent(archived ? 'archived' : 'unarchived', callerId, deps.now())],
+      archive: { userId, archived },
+      events: [pendingChatEvent(archived ? 'archived' : 'unarchived', userId, deps.now())],
     };
   });
   if (!updated) throw notFound('Chat not found');

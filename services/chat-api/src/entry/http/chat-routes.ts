@@ -9,19 +9,16 @@ import {
 } from '@chat/contracts';
 import { callerOf, parseInput } from '@chat/platform';
 import type { ChatRecord } from '../../domain/chat.js';
+import type { ChatAction } from '../../domain/chat-state.js';
 import { toChatView } from '../../domain/chat-view.js';
 import type { ChatDeps } from '../../use-cases/deps.js';
+import { applyChatAction } from '../../use-cases/apply-chat-action.js';
+import { deleteChat } from '../../use-cases/delete-chat.js';
 import { getChat } from '../../use-cases/get-chat.js';
-import { acceptChatRequest } from '../../use-cases/accept-chat-request.js';
-import { blockChat } from '../../use-cases/block-chat.js';
-import { deleteChatForUser } from '../../use-cases/delete-chat.js';
+import { getChatHistory } from '../../use-cases/get-chat-history.js';
 import { getOrCreateChat } from '../../use-cases/get-or-create-chat.js';
-import { rejectChatRequest } from '../../use-cases/reject-chat-request.js';
+import { listChats } from '../../use-cases/list-chats.js';
 import { toggleArchive } from '../../use-cases/toggle-archive.js';
-import { unblockChat } from '../../use-cases/unblock-chat.js';
-import { getUserChatHistory } from '../../use-cases/get-chat-history.js';
-import { listActiveChats } from '../../use-cases/list-active-chats.js';
-import { listChatRequests } from '../../use-cases/list-chat-requests.js';
 
 const send = (res: Response, status: number, message: string, extra: Record<string, unknown> = {}) => {
   res.status(status).json({ status, message, ...extra });
@@ -39,14 +36,14 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
   router.get('/requests', async (req, res) => {
     const caller = callerOf(res);
     const page = parseInput(chatListQuery, req.query, 'query');
-    const { items, total } = await listChatRequests(deps, caller, page);
+    const { items, total } = await listChats(deps, { userId: caller, kind: 'requests', page });
     send(res, 200, 'Chat requests fetched successfully', { data: view(items, caller), pagination: { total, ...page } });
   });
 
   router.get('/active', async (req, res) => {
     const caller = callerOf(res);
     const page = parseInput(chatListQuery, req.query, 'query');
-    const { items, total } = await listActiveChats(deps, caller, page);
+    const { items, total } = await listChats(deps, { userId: caller, kind: 'active', page });
     send(res, 200, 'Active chats found', { data: view(items, caller), pagination: { total, ...page } });
   });
 
@@ -54,7 +51,7 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
     const caller = callerOf(res);
     parseInput(noQuery, req.query, 'query');
     const { recipientId } = parseInput(orCreateChatBody, req.body ?? {}, 'body');
-    const { chat, created } = await getOrCreateChat(deps, caller, recipientId);
+    const { chat, created } = await getOrCreateChat(deps, { userId: caller, recipientId });
     send(res, created ? 201 : 200, 'Chat created/retrieved successfully', { data: toChatView(chat, caller) });
   });
 
@@ -62,7 +59,12 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
     const caller = callerOf(res);
     const { userId } = parseInput(userIdParams, req.params, 'userId');
     const query = parseInput(chatHistoryQuery, req.query, 'query');
-    const { items, total } = await getUserChatHistory(deps, caller, userId, query);
+    const { items, total } = await getChatHistory(deps, {
+      userId: caller,
+      ownerId: userId,
+      includeArchived: query.includeArchived,
+      page: { page: query.page, limit: query.limit },
+    });
     send(res, 200, 'Chat history retrieved successfully', {
       data: view(items, caller),
       pagination: { total, page: query.page, limit: query.limit },
@@ -74,31 +76,47 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
     const caller = callerOf(res);
     const chatId = chatIdOf(req);
     parseInput(noQuery, req.query, 'query');
-    const chat = await getChat(deps, chatId, caller);
+    const chat = await getChat(deps, { userId: caller, chatId });
     send(res, 200, 'Chat details retrieved', { data: toChatView(chat, caller) });
   });
 
-  const action = (path: string, run: typeof acceptChatRequest, message: (chat: ChatRecord, caller: string) => string) =>
+  /** `POST /:chatId/<path>`: runs one command on the chat and answers the caller's view of it. */
+  const chatCommand = (
+    path: string,
+    run: (command: { userId: string; chatId: string }) => Promise<ChatRecord>,
+    message: (chat: ChatRecord, caller: string) => string,
+  ) =>
     router.post(`/:chatId/${path}`, async (req, res) => {
       const caller = callerOf(res);
       const chatId = chatIdOf(req);
       parseInput(noQuery, req.query, 'query');
-      const chat = await run(deps, chatId, caller);
+      const chat = await run({ userId: caller, chatId });
       send(res, 200, message(chat, caller), { data: toChatView(chat, caller) });
     });
-  action('accept', acceptChatRequest, () => 'Chat request accepted');
-  action('reject', rejectChatRequest, () => 'Chat request rejected');
-  action('block', blockChat, () => 'User blocked successfully');
-  action('unblock', unblockChat, () => 'User unblocked successfully');
-  action('archive', toggleArchive, (chat, caller) =>
-    chat.archivedBy.includes(caller) ? 'Chat archived successfully' : 'Chat unarchived successfully',
+  const transitions: [ChatAction, string][] = [
+    ['accept', 'Chat request accepted'],
+    ['reject', 'Chat request rejected'],
+    ['block', 'User blocked successfully'],
+    ['unblock', 'User unblocked successfully'],
+  ];
+  for (const [action, message] of transitions)
+    chatCommand(
+      action,
+      (command) => applyChatAction(deps, { ...command, action }),
+      () => message,
+    );
+  chatCommand(
+    'archive',
+    (command) => toggleArchive(deps, command),
+    (chat, caller) =>
+      chat.archivedBy.includes(caller) ? 'Chat archived successfully' : 'Chat unarchived successfully',
   );
 
   router.delete('/:chatId', async (req, res) => {
     const caller = callerOf(res);
     const chatId = chatIdOf(req);
     parseInput(noQuery, req.query, 'query');
-    await deleteChatForUser(deps, chatId, caller);
+    await deleteChat(deps, { userId: caller, chatId });
     send(res, 200, 'Chat deleted successfully');
   });
 

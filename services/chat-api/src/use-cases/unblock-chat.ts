@@ -1,5 +1,0 @@
-import type { ChatDeps } from './deps.js';
-import { applyChatAction } from './apply-chat-action.js';
-
-export const unblockChat = (deps: ChatDeps, chatId: string, callerId: string) =>
-  applyChatAction(deps, chatId, callerId, 'unblock');
