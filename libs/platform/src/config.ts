@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSentinels, type RedisSentinelSet } from './redis.js';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -29,6 +30,19 @@ export const baseConfigSchema = z.object({
    */
   REDIS_USERNAME: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
+  /**
+   * A Sentinel-managed Redis: its sentinels, `host:port` comma-separated, and the name they
+   * monitor the primary under. Set, the services ask the sentinels for the primary (REDIS_URL
+   * then gives only the user, password and database) and follow a promotion by themselves.
+   */
+  REDIS_SENTINELS: z
+    .string()
+    .refine((list) => sentinelList(list) !== undefined, 'must be host:port, comma-separated')
+    .optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  /** The sentinels' own user (`user` / `requirepass` in sentinel.conf); unset when they require none. */
+  REDIS_SENTINEL_USERNAME: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   /** One server, or every member of a cluster, comma-separated. */
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   /** This service's NATS user and password (each service has its own, with its subject permissions). */
@@ -72,9 +86,39 @@ export class ConfigError extends Error {}
  */
 export const DEV_JWT_SECRET = 'local-dev-only-jwt-secret-do-not-use-in-production';
 
-/** Rules that span variables: a production service never runs with the public development secret. */
+const sentinelList = (list: string) => {
+  try {
+    const sentinels = parseSentinels(list);
+    return sentinels.length ? sentinels : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The Sentinel set REDIS_SENTINELS and its companions name, or undefined for the one server of REDIS_URL. */
+export function redisSentinelSet(config: BaseConfig): RedisSentinelSet | undefined {
+  if (!config.REDIS_SENTINELS || !config.REDIS_SENTINEL_NAME) return undefined;
+  return {
+    sentinels: parseSentinels(config.REDIS_SENTINELS),
+    name: config.REDIS_SENTINEL_NAME,
+    username: config.REDIS_SENTINEL_USERNAME,
+    password: config.REDIS_SENTINEL_PASSWORD,
+  };
+}
+
+/**
+ * Rules that span variables: a production service never runs with the public development
+ * secret; sentinels come with the name of the primary they watch.
+ */
 function crossChecks(config: unknown): string[] {
-  const c = config as { NODE_ENV?: unknown; JWT_SECRET?: unknown };
+  const c = config as {
+    NODE_ENV?: unknown;
+    JWT_SECRET?: unknown;
+    REDIS_SENTINELS?: unknown;
+    REDIS_SENTINEL_NAME?: unknown;
+  };
+  if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME)
+    return ['REDIS_SENTINEL_NAME: is required with REDIS_SENTINELS (the name the sentinels monitor the primary under)'];
   if (c.NODE_ENV === 'production' && c.JWT_SECRET === DEV_JWT_SECRET)
     return [
       'JWT_SECRET: is the public development secret (deploy/local/dev-secret.mjs) and NODE_ENV is production; set a secret of your own',

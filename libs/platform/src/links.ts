@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import type { BaseConfig } from './config.js';
+import { redisSentinelSet, type BaseConfig } from './config.js';
 import { Bus } from './nats.js';
 import { connectMongo, mongoReady } from './mongo.js';
 import { createRedis, redisReady, type Redis } from './redis.js';
@@ -58,10 +58,12 @@ export async function openLinks<W extends Wanted>(
     readiness.push({ name: 'nats', check: () => bus.isConnected() });
   }
   if (wanted.redis) {
-    links.redis = createRedis(config.REDIS_URL, service, {
-      username: config.REDIS_USERNAME,
-      password: config.REDIS_PASSWORD,
-    });
+    links.redis = createRedis(
+      config.REDIS_URL,
+      service,
+      { username: config.REDIS_USERNAME, password: config.REDIS_PASSWORD },
+      redisSentinelSet(config),
+    );
     links.redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis error'));
     readiness.push({ name: 'redis', check: redisReady(links.redis) });
   }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 /** Who a client authenticates as: a service's ACL user and its password (or `default`'s, without a username). */
 export interface RedisCredentials {
@@ -7,27 +7,121 @@ export interface RedisCredentials {
 }
 
 /**
+ * A Sentinel-managed Redis: the sentinels to ask (any one that answers will do), the name they
+ * monitor the primary under, and the sentinels' own user, when they require one.
+ */
+export interface RedisSentinelSet {
+  sentinels: { host: string; port: number }[];
+  name: string;
+  username?: string;
+  password?: string;
+}
+
+/** `host:port,host:port` (REDIS_SENTINELS) -> the sentinels' addresses; throws on a malformed entry. */
+export function parseSentinels(list: string): RedisSentinelSet['sentinels'] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const match = /^(.+):(\d{1,5})$/.exec(entry);
+      if (!match || Number(match[2]) > 65535) throw new Error(`"${entry}" is not host:port`);
+      return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) };
+    });
+}
+
+/**
+ * How a client finds the primary of a Sentinel set and follows a promotion: it asks the
+ * sentinels for the primary, listens on them for `+switch-master` (so it leaves a demoted
+ * primary that still answers), and reconnects on READONLY (a write reached a primary that has
+ * just become a replica), sending that command again on the new primary.
+ */
+function sentinelOptions(set: RedisSentinelSet): RedisOptions {
+  return {
+    sentinels: set.sentinels,
+    name: set.name,
+    role: 'master',
+    ...(set.username && { sentinelUsername: set.username }),
+    ...(set.password && { sentinelPassword: set.password }),
+    failoverDetector: true,
+    // Keep asking the sentinels while none answers (ioredis gives up after one round otherwise).
+    sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2_000),
+    reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
+  };
+}
+
+/**
  * An ioredis client that keeps reconnecting; commands fail fast while it is down. Credentials
  * given here win over any in `url` (`redis://user:password@host`), so a shared REDIS_URL can
- * name the server while each service brings its own user.
+ * name the server while each service brings its own user. With `sentinels`, the primary is the
+ * one the sentinels name (the host of `url` is not used; its user, password and database are),
+ * and every `duplicate()` (the adapter's publisher and subscriber) follows the sentinels too.
+ * @example createRedis(config.REDIS_URL, 'chat-api', { username, password }, { sentinels: parseSentinels('10.0.0.1:26379'), name: 'chat' })
  */
-export function createRedis(url: string, name: string, credentials: RedisCredentials = {}): Redis {
+export function createRedis(
+  url: string,
+  name: string,
+  credentials: RedisCredentials = {},
+  sentinels?: RedisSentinelSet,
+): Redis {
   const given = Boolean(credentials.username ?? credentials.password);
   const target = new URL(url);
   if (given) {
     target.username = '';
     target.password = '';
   }
-  // No auto-pipelining: its internal pipelines reject unhandled when the connection closes.
-  return new Redis(target.toString(), {
+  const fromUrl: RedisOptions = sentinels
+    ? {
+        ...(target.username && { username: decodeURIComponent(target.username) }),
+        ...(target.password && { password: decodeURIComponent(target.password) }),
+        ...(target.pathname.length > 1 && { db: Number(target.pathname.slice(1)) }),
+      }
+    : {};
+  const options: RedisOptions = {
+    ...fromUrl,
     ...(credentials.username && { username: credentials.username }),
     ...(credentials.password && { password: credentials.password }),
+    ...(sentinels && sentinelOptions(sentinels)),
     connectionName: name,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
     lazyConnect: false,
-  });
+    // No auto-pipelining: its internal pipelines reject unhandled when the connection closes.
+  };
+  return sentinels ? new Redis(options) : new Redis(target.toString(), options);
 }
+
+/**
+ * The ACL users a Sentinel set needs on each of its Redis nodes, beside the services' users
+ * (libs/contracts redis-acl.ts, the same rule shape): a replica logs in to the primary as
+ * `replication` (masteruser), a sentinel to every node as `sentinel` (`sentinel auth-user`).
+ * Both nodes load all of them, since either may be the primary. Commands from Redis's
+ * Sentinel and replication documentation.
+ */
+export const redisFailoverAclRules: Record<
+  'replication' | 'sentinel',
+  { keys: string[]; channels: string[]; commands: string[] }
+> = {
+  replication: { keys: [], channels: [], commands: ['psync', 'replconf', 'ping'] },
+  sentinel: {
+    keys: [],
+    channels: ['__sentinel__:hello'],
+    commands: [
+      'multi',
+      'exec',
+      'slaveof',
+      'ping',
+      'info',
+      'role',
+      'subscribe',
+      'publish',
+      'config|rewrite',
+      'client|setname',
+      'client|kill',
+      'script|kill',
+    ],
+  },
+};
 
 export const redisReady = (redis: Redis) => () => redis.status === 'ready';
 export type { Redis };

@@ -9,3 +9,4 @@ export * from './sockets.js';
 export * from './express-routes.js';
 export * from './eventually.js';
 export * from './content-cases.js';
+export * from './redis-sentinel.js';

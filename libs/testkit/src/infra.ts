@@ -14,6 +14,7 @@ import {
   renderRedisAcl,
   type NatsClusterMember,
   type NatsUser,
+  type RedisUser,
 } from '@chat/contracts';
 import { freePort } from './ports.js';
 import { startFerretDb } from './ferretdb.js';
@@ -106,6 +107,12 @@ export async function startNatsCluster(
   };
 }
 
+/** Every service's Redis user (`redisTestPassword`) and the test's own full-access user. */
+export const redisTestUsers = (): RedisUser[] => [
+  ...redisServiceUsers.map((user) => ({ user, password: redisTestPassword(user), rules: redisAclRules[user] })),
+  { user: REDIS_TEST_CREDENTIALS.username, password: REDIS_TEST_CREDENTIALS.password },
+];
+
 /**
  * A real redis-server on a free port for one test file, nothing persisted, with the users of
  * every environment (libs/contracts redis-acl.ts): `default` off, each service its own ACL user
@@ -113,11 +120,7 @@ export async function startNatsCluster(
  */
 export async function startRedisServer(): Promise<RunningProcess> {
   const port = await freePort();
-  const users = [
-    ...redisServiceUsers.map((user) => ({ user, password: redisTestPassword(user), rules: redisAclRules[user] })),
-    { user: REDIS_TEST_CREDENTIALS.username, password: REDIS_TEST_CREDENTIALS.password },
-  ];
-  const conf = `port ${port}\nbind 127.0.0.1\nsave ""\nappendonly no\n${renderRedisAcl(users)}`;
+  const conf = `port ${port}\nbind 127.0.0.1\nsave ""\nappendonly no\n${renderRedisAcl(redisTestUsers())}`;
   const { username, password } = REDIS_TEST_CREDENTIALS;
   return restartableProcess({
     port,

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  baseConfigSchema,
+  createRedis,
+  parseConfig,
+  parseSentinels,
+  redisSentinelSet,
+  type Redis,
+  type RedisSentinelSet,
+} from '@chat/platform';
+import { redisTestPassword, startRedisSentinelSet, type RedisSentinelTestSet } from '@chat/testkit';
+
+const base = { JWT_SECRET: 'x'.repeat(32) };
+
+describe('the Sentinel configuration', () => {
+  it('reads REDIS_SENTINELS and REDIS_SENTINEL_NAME into the set createRedis takes; none without them', () => {
+    const config = parseConfig(baseConfigSchema, {
+      ...base,
+      REDIS_SENTINELS: 'redis-sentinel-0:26379, 10.0.0.7:26380,[::1]:26381',
+      REDIS_SENTINEL_NAME: 'chat',
+      REDIS_SENTINEL_PASSWORD: 'p',
+    });
+    expect(redisSentinelSet(config)).toEqual({
+      sentinels: [
+        { host: 'redis-sentinel-0', port: 26379 },
+        { host: '10.0.0.7', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      name: 'chat',
+      username: undefined,
+      password: 'p',
+    });
+    expect(redisSentinelSet(parseConfig(baseConfigSchema, base))).toBeUndefined();
+  });
+
+  it('refuses sentinels without the name of their primary, and an entry that is not host:port, naming the variable', () => {
+    expect(() => parseConfig(baseConfigSchema, { ...base, REDIS_SENTINELS: 'a:26379' })).toThrow(/REDIS_SENTINEL_NAME/);
+    for (const bad of ['a', 'a:port', 'a:26379,b', ':26379', 'a:70000'])
+      expect(() => parseConfig(baseConfigSchema, { ...base, REDIS_SENTINELS: bad, REDIS_SENTINEL_NAME: 'n' })).toThrow(
+        /REDIS_SENTINELS: must be host:port/,
+      );
+    expect(() => parseSentinels('a:1,b')).toThrow(/"b" is not host:port/);
+  });
+});
+
+/**
+ * A real primary, replica and three sentinels. The same clients live through a manual failover
+ * (the old primary stays up and becomes a replica) and then the SIGKILL of the new primary.
+ */
+describe('a client of a Sentinel-managed Redis', () => {
+  let set: RedisSentinelTestSet;
+  let sentinels: RedisSentinelSet;
+  const clients: Redis[] = [];
+  const client = (credentials?: { username: string; password: string }) => {
+    const redis = createRedis(set.url, 'sentinel-test', credentials, sentinels);
+    redis.on('error', () => undefined);
+    clients.push(redis);
+    return redis;
+  };
+  let admin: Redis;
+  let gateway: Redis;
+  let subscriber: Redis;
+  const heard: string[] = [];
+
+  beforeAll(async () => {
+    set = await startRedisSentinelSet();
+    sentinels = set.sentinelSet;
+    admin = client();
+    // A service's own ACL user, as the gateway logs in; its publisher and subscriber are duplicates, as the adapter's are.
+    gateway = client({ username: 'realtime-gateway', password: redisTestPassword('realtime-gateway') });
+    subscriber = gateway.duplicate();
+    subscriber.on('error', () => undefined);
+    clients.push(subscriber);
+    subscriber.on('message', (_channel: string, message: string) => heard.push(message));
+    await subscriber.subscribe('socket.io#/#room#');
+    // The shape of rate-limiter-flexible's script: EVALSHA, EVAL when the server lacks it.
+    gateway.defineCommand('spend', {
+      numberOfKeys: 1,
+      lua: "local n = redis.call('incrby', KEYS[1], ARGV[1]) redis.call('pexpire', KEYS[1], 60000) return n",
+    });
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await set?.stop();
+  });
+
+  const spend = (key: string) => (gateway as Redis & { spend(k: string, n: number): Promise<number> }).spend(key, 1);
+  const portOf = (redis: Redis) => (redis as unknown as { stream?: { remotePort?: number } }).stream?.remotePort;
+
+  /** Writes every 50 ms until a write lands on `port`; answers the longest gap between two successful writes (ms). */
+  async function writeThrough(port: number, timeoutMs = 20_000): Promise<number> {
+    const started = Date.now();
+    let last = started;
+    let longest = 0;
+    while (Date.now() - started < timeoutMs) {
+      const ok = await admin.set('probe', String(Date.now())).then(
+        () => true,
+        () => false,
+      );
+      if (ok) {
+        longest = Math.max(longest, Date.now() - last);
+        last = Date.now();
+        if (portOf(admin) === port) return longest;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no write reached port ${port} in ${timeoutMs} ms`);
+  }
+
+  it('finds the primary through the sentinels, as the test user and as a service user with its scripts', async () => {
+    expect(await set.primaryPort()).toBe(set.primary.port);
+    expect(await admin.set('k', 'v')).toBe('OK');
+    expect(portOf(admin)).toBe(set.primary.port);
+    expect(await spend('rl:socket-events:u1')).toBe(1);
+    await expect(gateway.get('k')).rejects.toThrow(/NOPERM/);
+  });
+
+  it('follows a manual failover: the old primary, still up, is left for the promoted replica; scripts and subscriptions go on', async () => {
+    const sentinel = createRedis(`redis://127.0.0.1:${set.sentinels[0]!.port}`, 'sentinel-admin', {
+      password: sentinels.password,
+    });
+    clients.push(sentinel);
+    await sentinel.call('SENTINEL', 'FAILOVER', set.name);
+    const gap = await writeThrough(set.replica.port);
+    expect(await set.primaryPort()).toBe(set.replica.port);
+    expect(gap).toBeLessThan(10_000);
+    expect(await admin.get('k')).toBe('v');
+    expect(await spend('rl:socket-events:u1')).toBe(2);
+    await untilHeard(gateway, 'after-manual-failover');
+  }, 40_000);
+
+  it('follows the SIGKILL of the primary: the sentinels promote the other node within seconds, the same clients carry on', async () => {
+    const killedAt = Date.now();
+    await set.replica.kill('SIGKILL');
+    const gap = await writeThrough(set.primary.port);
+    expect(await set.primaryPort()).toBe(set.primary.port);
+    // down-after-milliseconds 1 s, then an election and the promotion.
+    expect(Date.now() - killedAt).toBeLessThan(15_000);
+    expect(gap).toBeLessThan(15_000);
+    // What was replicated before the kill is there; the script reloads on the new primary.
+    expect(await admin.get('k')).toBe('v');
+    expect(await spend('rl:socket-events:u1')).toBeGreaterThanOrEqual(2);
+    expect(await gateway.set('presence:x', '1')).toBe('OK');
+    await untilHeard(gateway, 'after-kill');
+  }, 40_000);
+
+  /** Publishes `message` until the subscriber hears it: it resubscribed on the new primary. */
+  async function untilHeard(publisher: Redis, message: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!heard.includes(message)) {
+      if (Date.now() > deadline) throw new Error(`the subscriber never heard ${message}`);
+      await publisher.publish('socket.io#/#room#', message).catch(() => 0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+});
