@@ -19,6 +19,7 @@ import {
 import { freePort } from './ports.js';
 import { startFerretDb } from './ferretdb.js';
 import { restartableProcess, type RunningProcess } from './processes.js';
+import { startRedisSentinelSet, type RedisSentinelTestSet } from './redis-sentinel.js';
 
 const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -160,7 +161,10 @@ export interface TestInfra {
   nats: RunningProcess;
   /** Every NATS server: one, or the cluster's members. */
   natsNodes: RunningProcess[];
+  /** The Redis server, or the node started as primary of the Sentinel set. */
   redis: RunningProcess;
+  /** The Sentinel-managed Redis, when asked for (`redisSentinel`): `env` points the services at its sentinels. */
+  redisSentinel?: RedisSentinelTestSet;
   /** This infrastructure's own MongoDB-wire server, when asked for (`ownStore`). */
   store?: RunningProcess;
   /** The environment every service needs to run against this infrastructure. */
@@ -173,6 +177,8 @@ export interface TestInfraOptions {
   natsCluster?: number;
   /** A FerretDB of its own instead of the shared MongoDB-wire server, so it may be killed. */
   ownStore?: boolean;
+  /** A primary, a replica and three sentinels (startRedisSentinelSet) instead of one Redis server. */
+  redisSentinel?: boolean;
 }
 
 /**
@@ -180,11 +186,13 @@ export interface TestInfraOptions {
  * in parallel. Call `stop()` in `afterAll`.
  */
 export async function startTestInfra(opts: TestInfraOptions = {}): Promise<TestInfra> {
-  const [natsNodes, redis, store] = await Promise.all([
+  const [natsNodes, redisServers, store] = await Promise.all([
     opts.natsCluster ? startNatsCluster(opts.natsCluster).then((c) => c.nodes) : startNatsServer().then((n) => [n]),
-    startRedisServer(),
+    opts.redisSentinel ? startRedisSentinelSet() : startRedisServer(),
     opts.ownStore ? startFerretDb() : undefined,
   ]);
+  const redisSentinel = 'sentinels' in redisServers ? redisServers : undefined;
+  const redis = redisSentinel?.primary ?? (redisServers as RunningProcess);
   const nats = natsNodes[0] as RunningProcess;
   const natsUrl = natsNodes.map((n) => n.url).join(',');
   const mongoUrl = testMongoUrl(store?.mongoBase);
@@ -195,6 +203,7 @@ export async function startTestInfra(opts: TestInfraOptions = {}): Promise<TestI
     nats,
     natsNodes,
     redis,
+    redisSentinel,
     store,
     env: {
       NODE_ENV: 'test',
@@ -204,6 +213,7 @@ export async function startTestInfra(opts: TestInfraOptions = {}): Promise<TestI
       NATS_URL: natsUrl,
       NATS_STREAM_REPLICAS: String(natsNodes.length),
       REDIS_URL: redis.url,
+      ...redisSentinel?.env,
       // Tests poll and fan out quickly; the limit itself is tested with its own low setting.
       HTTP_RATE_LIMIT_POINTS: '100000',
       // Many edges run at once: each takes a free port for its metrics.
@@ -211,7 +221,7 @@ export async function startTestInfra(opts: TestInfraOptions = {}): Promise<TestI
     },
     stop: async () => {
       await dropDatabase(mongoUrl).catch(() => undefined);
-      await Promise.all([...natsNodes.map((n) => n.stop()), redis.stop(), store?.stop()]);
+      await Promise.all([...natsNodes.map((n) => n.stop()), redisSentinel?.stop() ?? redis.stop(), store?.stop()]);
     },
   };
 }
