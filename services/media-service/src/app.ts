@@ -14,15 +14,16 @@ import {
 } from '@chat/platform';
 import type { MediaConfig } from './config.js';
 import { mediaFileModel } from './data/media-file-documents.js';
-import { mediaFileRepository } from './data/media-file-repository.js';
-import { uploadHoldModel, uploadHoldRepository } from './data/upload-holds.js';
+import { MediaFileRepository } from './data/media-file-repository.js';
+import { uploadHoldModel } from './data/upload-hold-documents.js';
+import { UploadHoldRepository } from './data/upload-hold-repository.js';
 import { serveMediaFileCheck } from './entry/bus/media-file-check.js';
 import { startUnattachedSweeper } from './entry/jobs/unattached-sweeper.js';
 import { serveMediaFileDelete } from './entry/bus/media-file-delete.js';
 import { createStorage } from './data/storage/create-storage.js';
 import { mediaRouter } from './entry/http/media-router.js';
 import { sweepStaleUploads } from './entry/http/upload/sweep-staging.js';
-import { storageQuota } from './use-cases/storage-quota.js';
+import type { MediaDeps } from './use-cases/deps.js';
 
 const STALE_UPLOAD_MS = 6 * 60 * 60 * 1000;
 /** How long an upload's quota hold counts if its replica dies before releasing it (past any store's timeout). */
@@ -38,24 +39,26 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
   const links = await openLinks(config, 'media-service', logger, { nats: true, mongo: true });
   const model = mediaFileModel(links.mongo);
   await model.syncIndexes();
-  const files = mediaFileRepository(model);
   const holdModel = uploadHoldModel(links.mongo);
   await holdModel.syncIndexes();
-  const quota = storageQuota({
-    files,
-    holds: uploadHoldRepository(holdModel),
+  const { storage, local } = await createStorage(config, logger);
+  const deps: MediaDeps = {
+    files: new MediaFileRepository(model),
+    holds: new UploadHoldRepository(holdModel),
+    storage,
+    chatAccess: chatAccessClient(links.bus),
     logger,
     quotaBytes: config.MEDIA_USER_QUOTA_BYTES,
     holdMs: Math.max(UPLOAD_HOLD_MS, 2 * config.IMAGEKIT_TIMEOUT_MS),
-  });
-  const { storage, local } = await createStorage(config, logger);
+    unattachedTtlMs: config.MEDIA_UNATTACHED_TTL_MS,
+    limitUploadTokens: rateLimiter({ points: config.MEDIA_UPLOAD_TOKENS_PER_MINUTE, windowS: 60 }, 'upload-token'),
+  };
   const tmpDir = resolve(config.MEDIA_TMP_DIR ?? `${config.MEDIA_STORAGE_DIR}/tmp`);
   await mkdir(tmpDir, { recursive: true });
   await sweepStaleUploads(tmpDir, STALE_UPLOAD_MS, logger);
 
-  const chatAccess = chatAccessClient(links.bus);
-  const fileCheck = serveMediaFileCheck(links.bus, { files, unattachedTtlMs: config.MEDIA_UNATTACHED_TTL_MS });
-  const fileDelete = serveMediaFileDelete(links.bus, { storage, files, chatAccess });
+  const fileCheck = serveMediaFileCheck(links.bus, deps);
+  const fileDelete = serveMediaFileDelete(links.bus, deps);
 
   const metrics = createMetrics('media-service');
   const uploadsCounter = metrics.counter(
@@ -67,16 +70,10 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
     'media_unattached_removed_total',
     'Uploads removed because no message carried them within MEDIA_UNATTACHED_TTL_MS',
   );
-  const sweeper = startUnattachedSweeper(
-    {
-      files,
-      storage,
-      logger,
-      unattachedTtlMs: config.MEDIA_UNATTACHED_TTL_MS,
-      onRemoved: (count) => sweptCounter.inc(count),
-    },
-    config.MEDIA_SWEEP_INTERVAL_MS,
-  );
+  const sweeper = startUnattachedSweeper(deps, {
+    intervalMs: config.MEDIA_SWEEP_INTERVAL_MS,
+    onRemoved: (count) => sweptCounter.inc(count),
+  });
   const app = createHttpApp({
     ...httpSettings(config),
     logger,
@@ -84,14 +81,9 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
     readiness: links.readiness,
     routes: (app) =>
       app.use(
-        mediaRouter({
+        mediaRouter(deps, {
           auth: authenticate(config),
-          storage,
           local,
-          files,
-          quota,
-          chatAccess,
-          logger,
           tmpDir,
           limits: {
             image: config.MEDIA_MAX_IMAGE_BYTES,
@@ -102,10 +94,6 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
           maxBulkFiles: config.MEDIA_MAX_BULK_FILES,
           maxConcurrentUploads: config.MEDIA_MAX_CONCURRENT_UPLOADS,
           stagingQuotaBytes: config.MEDIA_STAGING_QUOTA_BYTES,
-          limitUploadTokens: rateLimiter(
-            { points: config.MEDIA_UPLOAD_TOKENS_PER_MINUTE, windowS: 60 },
-            'upload-token',
-          ),
           countUpload: (outcome, status) => uploadsCounter.inc({ outcome, status: String(status) }),
         }),
       ),

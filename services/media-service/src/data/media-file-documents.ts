@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { mediaMessageTypes } from '@chat/contracts';
 import type { MediaFileRecord } from '../domain/media-file.js';
 
 /** The stored document is the record itself (no `_id` beyond the driver's own). */
@@ -13,7 +14,7 @@ const mediaFileSchema = new Schema<MediaFileDoc>(
     fileName: { type: String, required: true },
     fileSize: { type: Number, required: true },
     mimeType: { type: String, required: true },
-    messageType: { type: String, required: true, enum: ['image', 'video', 'file'] },
+    messageType: { type: String, required: true, enum: mediaMessageTypes },
     duration: { type: Number, default: null },
     storage: { type: String, required: true, enum: ['local', 'imagekit'] },
     storageKey: { type: String, required: true },

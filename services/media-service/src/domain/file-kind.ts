@@ -1,8 +1,10 @@
+import type { MediaMessageType } from '@chat/contracts';
+
 /**
  * What an uploaded file is, decided from its first bytes (never from the client's name or
  * MIME header), and which size limit applies to it.
  */
-export type MediaMessageType = 'image' | 'video' | 'file';
+export type { MediaMessageType };
 
 /** What a signature library found in the first bytes, if anything (`file-type`'s result). */
 export interface DetectedSignature {

@@ -17,3 +17,31 @@ export function decideQuota(usage: {
   if (storedBytes + fileBytes > quotaBytes) return 'full';
   return storedBytes + heldBytes > quotaBytes ? 'busy' : 'fits';
 }
+
+const REASON = 'STORAGE_QUOTA';
+
+/** How a quota refusal is answered: 413 for `full`, 429 (try again soon) for `busy`. */
+export interface QuotaRefusal {
+  code: 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED';
+  message: string;
+  details: { reason: typeof REASON; limitBytes: number; usedBytes: number; retryAfterSeconds?: number };
+}
+
+/** The refusal for `decision`; `fileBytes` is named in a `full` answer when a file was weighed. */
+export function quotaRefusal(
+  decision: Exclude<QuotaDecision, 'fits'>,
+  usage: { storedBytes: number; quotaBytes: number; fileBytes?: number },
+): QuotaRefusal {
+  const { storedBytes, quotaBytes, fileBytes } = usage;
+  if (decision === 'full')
+    return {
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `Storage quota exceeded: you store ${storedBytes} of your ${quotaBytes} bytes${fileBytes === undefined ? '' : ` and this file needs ${fileBytes}`}; delete files to make room`,
+      details: { reason: REASON, limitBytes: quotaBytes, usedBytes: storedBytes },
+    };
+  return {
+    code: 'RATE_LIMITED',
+    message: `Storage quota: your uploads in progress hold the rest of your ${quotaBytes} bytes, try again when they finish`,
+    details: { reason: REASON, limitBytes: quotaBytes, usedBytes: storedBytes, retryAfterSeconds: 1 },
+  };
+}

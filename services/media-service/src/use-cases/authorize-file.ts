@@ -1,23 +1,14 @@
 import { forbidden, notFound } from '@chat/platform';
 import { decideFileAccess, type FileAction } from '../domain/access.js';
-import type { ChatAccessClient } from '@chat/platform';
-import type { MediaFileRepository } from '../data/media-file-repository.js';
 import type { MediaFileRecord } from '../domain/media-file.js';
-import type { MediaStorage } from '../data/storage/storage.js';
-
-export interface FileUseCaseDeps {
-  storage: MediaStorage;
-  files: MediaFileRepository;
-  chatAccess: ChatAccessClient;
-}
+import type { MediaDeps } from './deps.js';
 
 /** The file's record if `userId` may do `action` with it; 404 / 403 otherwise. */
 export async function authorizeFile(
-  deps: FileUseCaseDeps,
-  action: FileAction,
-  fileId: string,
-  userId: string,
+  deps: MediaDeps,
+  command: { userId: string; fileId: string; action: FileAction },
 ): Promise<MediaFileRecord> {
+  const { userId, fileId, action } = command;
   const record = await deps.files.findByFileId(fileId);
   if (!record) throw notFound('File not found');
   const isUploader = record.uploaderId === userId;

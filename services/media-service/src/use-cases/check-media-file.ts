@@ -1,8 +1,8 @@
 import type { Media } from '@chat/contracts';
-import type { MediaFileRepository } from '../data/media-file-repository.js';
 import type { MediaMessageType } from '../domain/file-kind.js';
 import { canAttach } from '../domain/retention.js';
 import { mediaOf } from '../domain/views.js';
+import type { MediaDeps } from './deps.js';
 
 /**
  * Was this file uploaded into this chat by this user (and not deleted, nor left unattached past
@@ -13,8 +13,8 @@ import { mediaOf } from '../domain/views.js';
  * against its uploader's quota until they delete it).
  */
 export async function checkMediaFile(
-  deps: { files: MediaFileRepository; unattachedTtlMs: number },
-  { fileId, chatId, userId }: { fileId: string; chatId: string; userId: string },
+  deps: MediaDeps,
+  { userId, fileId, chatId }: { userId: string; fileId: string; chatId: string },
 ): Promise<{ ok: true; media: Media; messageType: MediaMessageType } | { ok: false }> {
   const record = await deps.files.findOwned(fileId, chatId, userId);
   if (!record || !canAttach(record, new Date(), deps.unattachedTtlMs)) return { ok: false };

@@ -1,8 +1,12 @@
-import { authorizeFile, type FileUseCaseDeps } from './authorize-file.js';
+import { authorizeFile } from './authorize-file.js';
+import type { MediaDeps } from './deps.js';
 
-/** Endpoint 18: removes the object from the storage, then its record (so a failed removal can be retried). */
-export async function deleteFile(deps: FileUseCaseDeps, fileId: string, userId: string): Promise<void> {
-  const record = await authorizeFile(deps, 'delete', fileId, userId);
+/**
+ * Endpoint 18, for the uploader only: removes the object from the storage, then its record (in
+ * that order, so a failed removal keeps the record and can be retried).
+ */
+export async function deleteFile(deps: MediaDeps, command: { userId: string; fileId: string }): Promise<void> {
+  const record = await authorizeFile(deps, { ...command, action: 'delete' });
   await deps.storage.remove(record);
   await deps.files.deleteByFileId(record.fileId);
 }

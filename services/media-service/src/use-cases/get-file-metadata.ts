@@ -1,13 +1,13 @@
 import { uploadedFileOf } from '../domain/views.js';
-import { authorizeFile, type FileUseCaseDeps } from './authorize-file.js';
+import { authorizeFile } from './authorize-file.js';
+import type { MediaDeps } from './deps.js';
 
 /** Endpoint 17: the storage's metadata, with our record of the file. */
 export async function getFileMetadata(
-  deps: FileUseCaseDeps,
-  fileId: string,
-  userId: string,
+  deps: MediaDeps,
+  command: { userId: string; fileId: string },
 ): Promise<Record<string, unknown>> {
-  const record = await authorizeFile(deps, 'metadata', fileId, userId);
+  const record = await authorizeFile(deps, { ...command, action: 'metadata' });
   const metadata = await deps.storage.metadata(record);
   return {
     ...metadata,

@@ -1,19 +1,11 @@
 import type { UploadedFile } from '@chat/contracts';
-import { toAppError, type AppError, type Logger } from '@chat/platform';
-import type { MediaFileRepository } from '../data/media-file-repository.js';
-import type { MediaStorage } from '../data/storage/storage.js';
+import { toAppError, type AppError } from '@chat/platform';
 import type { StagingResult } from '../domain/staged-file.js';
 import { uploadedFileOf } from '../domain/views.js';
-import type { StorageQuota } from './storage-quota.js';
+import type { MediaDeps } from './deps.js';
+import { reserveStorage } from './reserve-storage.js';
 
 export type UploadOutcome = { ok: true; file: UploadedFile } | { ok: false; fileName: string; error: AppError };
-
-export interface StoreUploadsDeps {
-  storage: MediaStorage;
-  files: MediaFileRepository;
-  logger: Logger;
-  quota: Pick<StorageQuota, 'reserve'>;
-}
 
 /**
  * Keeps the staged files of one request in the storage and records each (who uploaded it
@@ -22,11 +14,11 @@ export interface StoreUploadsDeps {
  * files are left for the caller to remove.
  */
 export async function storeUploads(
-  deps: StoreUploadsDeps,
-  input: { chatId: string; uploaderId: string; uploads: StagingResult[] },
+  deps: MediaDeps,
+  command: { userId: string; chatId: string; uploads: StagingResult[] },
 ): Promise<UploadOutcome[]> {
   const outcomes: UploadOutcome[] = [];
-  for (const upload of input.uploads) {
+  for (const upload of command.uploads) {
     if (!upload.staged) {
       outcomes.push({ ok: false, fileName: upload.originalName, error: upload.rejection as AppError });
       continue;
@@ -34,12 +26,12 @@ export async function storeUploads(
     const staged = upload.staged;
     let release: (() => Promise<void>) | undefined;
     try {
-      release = await deps.quota.reserve(input.uploaderId, staged.size);
-      const stored = await deps.storage.store(staged, { chatId: input.chatId });
+      release = await reserveStorage(deps, { userId: command.userId, bytes: staged.size });
+      const stored = await deps.storage.store(staged, { chatId: command.chatId });
       const record = {
         fileId: stored.fileId,
-        chatId: input.chatId,
-        uploaderId: input.uploaderId,
+        chatId: command.chatId,
+        uploaderId: command.userId,
         url: stored.url,
         fileName: staged.fileName,
         fileSize: staged.size,

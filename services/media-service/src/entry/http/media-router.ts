@@ -1,30 +1,24 @@
 import { unlink } from 'node:fs/promises';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { deleteMediaBody, fileIdParams, uploadFields } from '@chat/contracts';
-import { AppError, badRequest, callerOf, notFound, parseInput, type Logger } from '@chat/platform';
-import type { ChatAccessClient } from '@chat/platform';
-import type { MediaFileRepository } from '../../data/media-file-repository.js';
+import { badRequest, callerOf, notFound, parseInput } from '@chat/platform';
 import type { SizeLimits } from '../../domain/file-kind.js';
 import type { LocalStorage } from '../../data/storage/local-storage.js';
 import { stagingQuota } from './upload/staging-quota.js';
 import { uploadSlots } from './upload/upload-slots.js';
-import type { MediaStorage } from '../../data/storage/storage.js';
 import { deleteFile } from '../../use-cases/delete-file.js';
+import type { MediaDeps } from '../../use-cases/deps.js';
+import { ensureStorageRoom } from '../../use-cases/ensure-storage-room.js';
 import { getFileMetadata } from '../../use-cases/get-file-metadata.js';
-import type { StorageQuota } from '../../use-cases/storage-quota.js';
+import { getUploadToken } from '../../use-cases/get-upload-token.js';
 import { storeUploads } from '../../use-cases/store-uploads.js';
 import { serveLocalFile } from './serve-local-file.js';
 import { ensureChatAccess, uploadMiddleware, uploadsOf } from './upload-middleware.js';
 
-export interface MediaRouterDeps {
+/** What the routes need beyond the use cases' deps. */
+export interface MediaRouterOptions {
   auth: RequestHandler;
-  storage: MediaStorage;
   local?: LocalStorage;
-  files: MediaFileRepository;
-  /** Bytes each user may keep stored (all replicas). */
-  quota: StorageQuota;
-  chatAccess: ChatAccessClient;
-  logger: Logger;
   tmpDir: string;
   limits: SizeLimits;
   /** Executables are stored (and keep their extensions) only when true. */
@@ -34,21 +28,20 @@ export interface MediaRouterDeps {
   maxConcurrentUploads: number;
   /** Bytes one user may have staged at once across those uploads (per replica). */
   stagingQuotaBytes: number;
-  /** Throws RATE_LIMITED past the user's budget of client-upload signatures. */
-  limitUploadTokens: (userId: string) => Promise<void>;
   /** Counts each file's outcome for /metrics. */
   countUpload?: (outcome: 'stored' | 'refused', status: number) => void;
 }
 
 /** Endpoints 14-18 of the specification, plus the local files under /api/media/files/. */
-export function mediaRouter(deps: MediaRouterDeps): Router {
+export function mediaRouter(deps: MediaDeps, opts: MediaRouterOptions): Router {
   const router = Router();
-  const auth = deps.auth;
+  const auth = opts.auth;
   const uploads = {
-    ...deps,
-    slots: uploadSlots(deps.maxConcurrentUploads),
-    quota: stagingQuota(deps.stagingQuotaBytes),
-    ensureRoom: deps.quota.ensureRoom,
+    ...opts,
+    chatAccess: deps.chatAccess,
+    slots: uploadSlots(opts.maxConcurrentUploads),
+    quota: stagingQuota(opts.stagingQuotaBytes),
+    ensureRoom: (userId: string) => ensureStorageRoom(deps, { userId }),
   };
 
   /** Validates the form, checks the caller is in the chat, stores; always removes the staged files. */
@@ -64,8 +57,8 @@ export function mediaRouter(deps: MediaRouterDeps): Router {
         );
       }
       await ensureChatAccess(req, deps.chatAccess, chatId);
-      const outcomes = await storeUploads(deps, { chatId, uploaderId: callerOf(res), uploads });
-      for (const o of outcomes) deps.countUpload?.(o.ok ? 'stored' : 'refused', o.ok ? 200 : o.error.status);
+      const outcomes = await storeUploads(deps, { userId: callerOf(res), chatId, uploads });
+      for (const o of outcomes) opts.countUpload?.(o.ok ? 'stored' : 'refused', o.ok ? 200 : o.error.status);
       return outcomes;
     } finally {
       await Promise.all(uploads.map((u) => (u.staged ? unlink(u.staged.path).catch(() => undefined) : undefined)));
@@ -96,34 +89,31 @@ export function mediaRouter(deps: MediaRouterDeps): Router {
   });
 
   router.get('/api/media/get-upload-token', auth, async (_req, res) => {
-    // Each signature lets its holder upload to our ImageKit account: a few per user, not a stream.
-    await deps.limitUploadTokens(callerOf(res));
-    const token = deps.storage.uploadToken();
-    if (!token) {
-      throw new AppError(
-        'NOT_IMPLEMENTED',
-        'Client-side upload tokens need ImageKit, which is not configured on this server; upload through POST /api/media/upload-chat-media',
-      );
-    }
+    const token = await getUploadToken(deps, { userId: callerOf(res) });
     res.status(200).json({ status: 200, message: 'Upload token generated', success: true, data: token });
   });
 
   // Local files: no token (like a CDN URL); the name itself is the unguessable secret.
   router.get('/api/media/files/:name', async (req, res, next) => {
-    const local = deps.local;
+    const local = opts.local;
     if (!local) throw notFound('File not found');
-    await serveLocalFile({ ...deps, local }, String(req.params.name), res, next);
+    await serveLocalFile(
+      { local, files: deps.files, allowExecutables: opts.allowExecutables },
+      String(req.params.name),
+      res,
+      next,
+    );
   });
 
   router.get('/api/media/:fileId/metadata', auth, async (req, res) => {
     const { fileId } = parseInput(fileIdParams, req.params, 'path');
-    const data = await getFileMetadata(deps, fileId, callerOf(res));
+    const data = await getFileMetadata(deps, { userId: callerOf(res), fileId });
     res.status(200).json({ status: 200, message: 'Metadata retrieved', success: true, data });
   });
 
   router.post('/api/media/delete', auth, async (req, res) => {
     const { fileId } = parseInput(deleteMediaBody, req.body, 'body');
-    await deleteFile(deps, fileId, callerOf(res));
+    await deleteFile(deps, { userId: callerOf(res), fileId });
     res.status(200).json({ status: 200, message: 'File deleted successfully', success: true });
   });
 

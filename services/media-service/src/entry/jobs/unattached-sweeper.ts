@@ -1,5 +1,6 @@
-import { toAppError, type Logger } from '@chat/platform';
-import { sweepUnattachedFiles, type SweepDeps } from '../../use-cases/sweep-unattached.js';
+import { toAppError } from '@chat/platform';
+import type { MediaDeps } from '../../use-cases/deps.js';
+import { sweepUnattachedFiles } from '../../use-cases/sweep-unattached-files.js';
 
 export interface Sweeper {
   /** Stops scheduling passes and waits for the one in progress. */
@@ -11,8 +12,8 @@ export interface Sweeper {
  * started together do not sweep in step), until stopped.
  */
 export function startUnattachedSweeper(
-  deps: SweepDeps & { logger: Logger; onRemoved?: (count: number) => void },
-  intervalMs: number,
+  deps: MediaDeps,
+  opts: { intervalMs: number; onRemoved?: (count: number) => void },
 ): Sweeper {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -20,10 +21,10 @@ export function startUnattachedSweeper(
 
   const pass = async () => {
     try {
-      const removed = await sweepUnattachedFiles(deps);
+      const removed = await sweepUnattachedFiles(deps, { now: new Date() });
       if (removed > 0) {
         deps.logger.info({ removed }, 'removed uploads no message carries, past MEDIA_UNATTACHED_TTL_MS');
-        deps.onRemoved?.(removed);
+        opts.onRemoved?.(removed);
       }
     } catch (err) {
       toAppError(err, deps.logger); // logged; the next pass tries again
@@ -38,7 +39,7 @@ export function startUnattachedSweeper(
           schedule();
         });
       },
-      intervalMs * (0.75 + Math.random() / 2),
+      opts.intervalMs * (0.75 + Math.random() / 2),
     );
     timer.unref();
   };

@@ -1,14 +1,5 @@
-import type { Logger } from '@chat/platform';
-import type { MediaFileRepository } from '../data/media-file-repository.js';
-import type { MediaStorage } from '../data/storage/storage.js';
 import { sweepCutoff } from '../domain/retention.js';
-
-export interface SweepDeps {
-  files: MediaFileRepository;
-  storage: MediaStorage;
-  logger: Logger;
-  unattachedTtlMs: number;
-}
+import type { MediaDeps } from './deps.js';
 
 const BATCH = 100;
 /** Files one pass removes at most; the rest wait for the next pass. */
@@ -22,8 +13,8 @@ const MAX_PER_PASS = 2000;
  * goes first, so a removal that fails keeps the record and is tried again by the next pass.
  * Answers the number of files removed.
  */
-export async function sweepUnattachedFiles(deps: SweepDeps, now = new Date()): Promise<number> {
-  const cutoff = sweepCutoff(now, deps.unattachedTtlMs);
+export async function sweepUnattachedFiles(deps: MediaDeps, command: { now: Date }): Promise<number> {
+  const cutoff = sweepCutoff(command.now, deps.unattachedTtlMs);
   let removed = 0;
   for (let seen = 0; seen < MAX_PER_PASS; seen += BATCH) {
     const records = await deps.files.findUnattachedBefore(cutoff, BATCH);
