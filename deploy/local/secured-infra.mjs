@@ -3,8 +3,9 @@
 // with one ACL user per service (its keys and channels: libs/contracts redis-acl.ts, the same
 // as deploy/redis/users.acl), the `default` user off. Passwords are random for each
 // `npm start` and reach only the services it starts. NATS_CLUSTER=3 runs three clustered NATS
-// servers with every stream replicated on each, as production does. Each server is a child of `npm start`, stopped with it; JetStream
-// keeps its store in .local/nats across starts.
+// servers with every stream replicated on each, as production does; REDIS_SENTINEL=1 runs Redis as
+// a Sentinel set (a primary, a replica and three sentinels). Each server is a child of
+// `npm start`, stopped with it; JetStream keeps its store in .local/nats across starts.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import {
   renderNatsServerConfig,
   renderRedisAcl,
 } from '@chat/contracts';
+import { redisFailoverAclRules } from '@chat/platform';
 
 const HOST = '127.0.0.1';
 const secret = () => randomBytes(24).toString('hex');
@@ -85,10 +87,14 @@ export async function startSecuredNats({ root, port, size }) {
 /**
  * Starts redis-server on `port` with a random password per service's ACL user; nothing is
  * persisted. Returns the shared environment, each service's own Redis user, and `stop`.
+ * `sentinel`: a Sentinel set instead (startSentinelRedis).
  */
-export async function startSecuredRedis({ port }) {
+export async function startSecuredRedis({ root, port, sentinel = false }) {
   const passwords = Object.fromEntries(redisServiceUsers.map((user) => [user, secret()]));
   const users = redisServiceUsers.map((user) => ({ user, password: passwords[user], rules: redisAclRules[user] }));
+  const userEnv = (service) =>
+    passwords[service] ? { REDIS_USERNAME: service, REDIS_PASSWORD: passwords[service] } : {};
+  if (sentinel) return { ...(await startSentinelRedis({ root, port, users })), userEnv };
   await ensureFree(port, 'redis-server');
   const child = spawn('redis-server', ['-'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
   // The users go in on stdin, not on the command line other users can read.
@@ -96,7 +102,96 @@ export async function startSecuredRedis({ port }) {
   await waitFor(port, 'redis-server', child);
   return {
     env: { REDIS_URL: `redis://${HOST}:${port}` },
-    userEnv: (service) => (passwords[service] ? { REDIS_USERNAME: service, REDIS_PASSWORD: passwords[service] } : {}),
+    userEnv,
     stop: () => child.kill('SIGTERM'),
+  };
+}
+
+const SENTINEL_NAME = 'chat-redis';
+
+/**
+ * REDIS_SENTINEL=1: a primary on `port`, its replica on `port + 1` and three sentinels on
+ * `port + 20000` to `port + 20002` (26380-26382 by default), all on loopback, nothing persisted.
+ * Both nodes carry the services' users plus `replication` and `sentinel` (redisFailoverAclRules
+ * of libs/platform), so either may be the primary; the sentinels require a password of their
+ * own, which every service gets as REDIS_SENTINEL_PASSWORD. Sentinel rewrites its file, so each
+ * has one under .local/redis-sentinel, written afresh at every start. Kill the primary
+ * (`kill $(ss -ltnpH 'sport = 6380' | grep -o 'pid=[0-9]*' | cut -d= -f2)`) and watch the
+ * services carry on with the promoted replica.
+ */
+async function startSentinelRedis({ root, port, users }) {
+  const replicationPassword = secret();
+  const sentinelNodePassword = secret();
+  const sentinelPassword = secret();
+  const acl = renderRedisAcl([
+    ...users,
+    { user: 'replication', password: replicationPassword, rules: redisFailoverAclRules.replication },
+    { user: 'sentinel', password: sentinelNodePassword, rules: redisFailoverAclRules.sentinel },
+  ]);
+  const sentinelPorts = [0, 1, 2].map((i) => port + 20_000 + i);
+  for (const [p, name] of [
+    [port, 'redis-server (primary)'],
+    [port + 1, 'redis-server (replica)'],
+    ...sentinelPorts.map((sp) => [sp, 'redis-sentinel']),
+  ])
+    await ensureFree(p, name);
+  const children = [];
+  const stop = () => children.forEach((c) => c.kill('SIGTERM'));
+  try {
+    for (const [p, replicaOf] of [[port], [port + 1, port]]) {
+      const child = spawn('redis-server', ['-'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+      children.push(child);
+      child.stdin.end(
+        [
+          `port ${p}`,
+          `bind ${HOST}`,
+          'save ""',
+          'appendonly no',
+          'repl-diskless-sync-delay 0',
+          'masteruser replication',
+          `masterauth ${replicationPassword}`,
+          ...(replicaOf ? [`replicaof ${HOST} ${replicaOf}`] : []),
+          acl,
+        ].join('\n'),
+      );
+      await waitFor(p, `redis-server ${replicaOf ? 'replica' : 'primary'}`, child);
+    }
+    const dir = path.join(root, '.local/redis-sentinel');
+    mkdirSync(dir, { recursive: true });
+    for (const [i, p] of sentinelPorts.entries()) {
+      const conf = path.join(dir, `sentinel-${i}.conf`);
+      writeFileSync(
+        conf,
+        [
+          `port ${p}`,
+          `bind ${HOST}`,
+          `requirepass ${sentinelPassword}`,
+          `sentinel sentinel-pass ${sentinelPassword}`,
+          `sentinel monitor ${SENTINEL_NAME} ${HOST} ${port} 2`,
+          `sentinel auth-user ${SENTINEL_NAME} sentinel`,
+          `sentinel auth-pass ${SENTINEL_NAME} ${sentinelNodePassword}`,
+          `sentinel down-after-milliseconds ${SENTINEL_NAME} 5000`,
+          `sentinel failover-timeout ${SENTINEL_NAME} 30000`,
+          '',
+        ].join('\n'),
+        { mode: 0o600 },
+      );
+      const child = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore', detached: true });
+      children.push(child);
+      await waitFor(p, `redis-sentinel ${i}`, child);
+    }
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return {
+    env: {
+      // The host is not used with sentinels; it names the first primary for whoever reads it.
+      REDIS_URL: `redis://${HOST}:${port}`,
+      REDIS_SENTINELS: sentinelPorts.map((p) => `${HOST}:${p}`).join(','),
+      REDIS_SENTINEL_NAME: SENTINEL_NAME,
+      REDIS_SENTINEL_PASSWORD: sentinelPassword,
+    },
+    stop,
   };
 }

@@ -12,7 +12,8 @@
 // the network, only the edge's public port can be reached.
 // START_READY_TIMEOUT_MS (default 60000) bounds the wait for readiness.
 // Unless NATS_URL / REDIS_URL are given, it runs its own NATS (LOCAL_NATS_PORT, default 4223;
-// NATS_CLUSTER=3 for a three-node cluster) and Redis (LOCAL_REDIS_PORT, default 6380), secured
+// NATS_CLUSTER=3 for a three-node cluster) and Redis (LOCAL_REDIS_PORT, default 6380;
+// REDIS_SENTINEL=1 for a primary, a replica and three sentinels on 26380-26382), secured
 // as in production: a user per service, passwords made up for this start (secured-infra.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -173,7 +174,13 @@ function startService(s, index, env) {
   // this script, which then stops the services in order with SIGTERM.
   const child = spawn(process.execPath, [mainOf(s)], {
     cwd: ROOT,
-    env: { ...env, ...securedNats?.userEnv(s.service), ...securedRedis?.userEnv(s.service), ...s.env, PORT: String(s.port) },
+    env: {
+      ...env,
+      ...securedNats?.userEnv(s.service),
+      ...securedRedis?.userEnv(s.service),
+      ...s.env,
+      PORT: String(s.port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -264,14 +271,23 @@ let securedNats;
 let securedRedis;
 try {
   if (!env.NATS_URL) {
-    securedNats = await startSecuredNats({ root: ROOT, port: positiveInt('LOCAL_NATS_PORT', 4223), size: positiveInt('NATS_CLUSTER', 1) });
+    securedNats = await startSecuredNats({
+      root: ROOT,
+      port: positiveInt('LOCAL_NATS_PORT', 4223),
+      size: positiveInt('NATS_CLUSTER', 1),
+    });
     Object.assign(env, securedNats.env);
     log(`NATS with a user per service at ${env.NATS_URL} (streams kept ${env.NATS_STREAM_REPLICAS}×)`);
   }
-  if (!env.REDIS_URL) {
-    securedRedis = await startSecuredRedis({ port: positiveInt('LOCAL_REDIS_PORT', 6380) });
+  if (!env.REDIS_URL && !env.REDIS_SENTINELS) {
+    const sentinel = env.REDIS_SENTINEL === '1';
+    securedRedis = await startSecuredRedis({ root: ROOT, port: positiveInt('LOCAL_REDIS_PORT', 6380), sentinel });
     Object.assign(env, securedRedis.env);
-    log(`Redis with a user per service at ${env.REDIS_URL}`);
+    log(
+      sentinel
+        ? `Redis with a user per service: a primary, a replica and sentinels at ${env.REDIS_SENTINELS} (${env.REDIS_SENTINEL_NAME})`
+        : `Redis with a user per service at ${env.REDIS_URL}`,
+    );
   }
 } catch (err) {
   for (const server of [securedNats, securedRedis]) server?.stop();
