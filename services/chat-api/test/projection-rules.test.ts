@@ -3,6 +3,8 @@ import { countersToDecrement, previewOf, type ChatCounters } from '../src/domain
 import { toChatView } from '../src/domain/chat-view.js';
 import { decideAccess } from '../src/domain/access.js';
 import type { ChatRecord } from '../src/domain/chat.js';
+import { toProjectedEvent } from '../src/domain/projected-event.js';
+import type { MessageEvent } from '@chat/contracts';
 
 const S = 'a'.repeat(24); // sender
 const R = 'b'.repeat(24); // receiver
@@ -154,5 +156,52 @@ describe('chat.access.check decisions', () => {
     const at = new Date('2026-01-01T11:00:00Z');
     const reply = decideAccess(record({ clearedAt: { [R]: at } }), R, 'read');
     expect(reply).toMatchObject({ allowed: true, chat: { clearedAt: at.toISOString(), otherUserId: S } });
+  });
+});
+
+describe('message events as the projection takes them', () => {
+  const created = (data: Record<string, unknown>) =>
+    ({
+      eventId: 'e1',
+      type: 'created',
+      chatId: 'c'.repeat(24),
+      occurredAt: new Date(0).toISOString(),
+      data: {
+        rev: 7,
+        messageId: 'm1',
+        seq: 3,
+        senderId: S.toUpperCase(),
+        receiverId: R,
+        messageType: 'text',
+        content: 'y'.repeat(120),
+        createdAt: new Date(1_000).toISOString(),
+        ...data,
+      },
+    }) as unknown as MessageEvent;
+
+  it('lowercases the ids, cuts the preview and keeps the rev and seq of a created message', () => {
+    expect(toProjectedEvent(created({}))).toEqual({
+      projected: {
+        type: 'created',
+        rev: 7,
+        messageId: 'm1',
+        seq: 3,
+        senderId: S,
+        receiverId: R,
+        preview: 'y'.repeat(100),
+        messageType: 'text',
+        createdAt: new Date(1_000),
+      },
+    });
+  });
+
+  it('names what is malformed: the chat id, or a user id', () => {
+    expect(toProjectedEvent({ ...created({}), chatId: 'not-an-id' })).toEqual({ malformed: 'for a malformed chat id' });
+    expect(toProjectedEvent(created({ receiverId: 'nobody' }))).toEqual({ malformed: 'with malformed user ids' });
+  });
+
+  it('keeps the revs of an event nothing on the chat depends on (a reaction)', () => {
+    const reaction = { ...created({}), type: 'reaction_added', data: { rev: 9 } } as unknown as MessageEvent;
+    expect(toProjectedEvent(reaction)).toEqual({ projected: { type: 'other', rev: 9 } });
   });
 });

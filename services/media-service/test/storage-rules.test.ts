@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canAttach, sweepCutoff, sweepGraceMs } from '../src/domain/retention.js';
-import { decideQuota } from '../src/domain/storage-quota.js';
+import { decideQuota, quotaRefusal } from '../src/domain/storage-quota.js';
 
 describe('decideQuota', () => {
   const quotaBytes = 1000;
@@ -31,5 +31,20 @@ describe('unattached uploads', () => {
     expect(sweepGraceMs(2000)).toBe(200);
     const now = at(ttl + 60_000);
     expect(sweepCutoff(now, ttl).getTime()).toBe(uploaded.getTime());
+  });
+});
+
+describe('storage quota refusals', () => {
+  it('a full quota is 413 and names the file it weighed, if any; busy is 429 with a retry after a second', () => {
+    const full = quotaRefusal('full', { storedBytes: 90, quotaBytes: 100, fileBytes: 20 });
+    expect(full.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(full.message).toBe(
+      'Storage quota exceeded: you store 90 of your 100 bytes and this file needs 20; delete files to make room',
+    );
+    expect(full.details).toEqual({ reason: 'STORAGE_QUOTA', limitBytes: 100, usedBytes: 90 });
+    expect(quotaRefusal('full', { storedBytes: 100, quotaBytes: 100 }).message).not.toContain('this file');
+    const busy = quotaRefusal('busy', { storedBytes: 40, quotaBytes: 100, fileBytes: 20 });
+    expect(busy.code).toBe('RATE_LIMITED');
+    expect(busy.details).toEqual({ reason: 'STORAGE_QUOTA', limitBytes: 100, usedBytes: 40, retryAfterSeconds: 1 });
   });
 });

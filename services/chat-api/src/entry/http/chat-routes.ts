@@ -9,7 +9,6 @@ import {
 } from '@chat/contracts';
 import { callerOf, parseInput } from '@chat/platform';
 import type { ChatRecord } from '../../domain/chat.js';
-import type { ChatAction } from '../../domain/chat-state.js';
 import { toChatView } from '../../domain/chat-view.js';
 import type { ChatDeps } from '../../use-cases/deps.js';
 import { applyChatAction } from '../../use-cases/apply-chat-action.js';
@@ -93,18 +92,14 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
       const chat = await run({ userId: caller, chatId });
       send(res, 200, message(chat, caller), { data: toChatView(chat, caller) });
     });
-  const transitions: [ChatAction, string][] = [
-    ['accept', 'Chat request accepted'],
-    ['reject', 'Chat request rejected'],
-    ['block', 'User blocked successfully'],
-    ['unblock', 'User unblocked successfully'],
-  ];
-  for (const [action, message] of transitions)
-    chatCommand(
-      action,
-      (command) => applyChatAction(deps, { ...command, action }),
-      () => message,
-    );
+  const accepted = () => 'Chat request accepted';
+  const rejected = () => 'Chat request rejected';
+  const blocked = () => 'User blocked successfully';
+  const unblocked = () => 'User unblocked successfully';
+  chatCommand('accept', (c) => applyChatAction(deps, { ...c, action: 'accept' }), accepted);
+  chatCommand('reject', (c) => applyChatAction(deps, { ...c, action: 'reject' }), rejected);
+  chatCommand('block', (c) => applyChatAction(deps, { ...c, action: 'block' }), blocked);
+  chatCommand('unblock', (c) => applyChatAction(deps, { ...c, action: 'unblock' }), unblocked);
   chatCommand(
     'archive',
     (command) => toggleArchive(deps, command),
