@@ -208,5 +208,11 @@ export const forwardedCommandNames = (Object.keys(clientCommands) as ClientComma
 export type CommandRequest<E extends ForwardedCommandName> = z.output<(typeof clientCommands)[E]['request']['request']>;
 export type CommandReply<E extends ForwardedCommandName> = z.input<(typeof clientCommands)[E]['request']['reply']>;
 
+/** A forwarded command's NATS request, typed by what it sends and answers: what a generic sender or server of any command takes. */
+export type CommandRequestDef<E extends ForwardedCommandName> = RequestDef<
+  z.ZodType<CommandRequest<E>>,
+  z.ZodType<CommandReply<E>>
+>;
+
 /** The NATS subjects of the forwarded commands: the gateway publishes them, message-api serves them. */
 export const commandSubjects: string[] = forwardedCommandNames.map((name) => clientCommands[name].request.subject);
