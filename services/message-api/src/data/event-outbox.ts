@@ -86,7 +86,7 @@ export class EventOutbox {
   }
 
   /** Applies (again, idempotently) and publishes one receipt (read or delivered), then drops its row. */
-  async flushRead(receipt: PendingReceipt, opts: { reapply: boolean }): Promise<void> {
+  async flushReceipt(receipt: PendingReceipt, opts: { reapply: boolean }): Promise<void> {
     const { kind, chatId, receiverId } = receipt;
     let { messageIds, revs } = receipt;
     if (opts.reapply) {
@@ -167,7 +167,8 @@ export class EventOutbox {
       if (m.pendingEvents.length === 0) await this.locks.run(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
       else await this.flushMessage(m.chatId, m.id, m.pendingEvents);
     }
-    for (const receipt of old(await this.rows.pendingReceipts(200))) await this.flushRead(receipt, { reapply: true });
+    for (const receipt of old(await this.rows.pendingReceipts(200)))
+      await this.flushReceipt(receipt, { reapply: true });
   }
 
   /** Runs the relay now and every `intervalMs`. */

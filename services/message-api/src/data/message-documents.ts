@@ -1,4 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
+import { messageTypes } from '@chat/contracts';
 import type { KeyedLock, Logger } from '@chat/platform';
 import { migrateMessageBlocks, type MigrationRecord } from './migrate-message-blocks.js';
 import type { Collection, Document, ObjectId } from 'mongodb';
@@ -23,7 +24,7 @@ export interface MessageDoc extends Omit<MessageFields<ObjectId>, 'deliveredTo'>
  * A receipt event (`read` or `delivered`) to publish, kept until published (a receipt touches
  * many messages). Both kinds share the collection, so the relay finds them in one lookup.
  */
-export interface ReadOutboxDoc {
+export interface ReceiptOutboxDoc {
   _id: string; // the event id
   /** Absent for a read (rows written before delivery receipts have none); 'delivered' for a delivery. */
   kind?: 'delivered';
@@ -58,7 +59,7 @@ const messageSchema = new Schema(
     senderId: { type: Schema.Types.ObjectId, required: true },
     receiverId: { type: Schema.Types.ObjectId, required: true },
     content: { type: String, default: '' },
-    messageType: { type: String, enum: ['text', 'image', 'video', 'file'], required: true },
+    messageType: { type: String, enum: messageTypes, required: true },
     media: { type: Schema.Types.Mixed, default: null },
     clientMessageId: { type: String, required: true },
     seq: { type: Number, required: true },
@@ -105,7 +106,7 @@ export const RETIRED_MESSAGE_INDEXES = [
   'chatId_1_receiverId_1_createdAt_-1',
 ];
 
-const readOutboxSchema = new Schema(
+const receiptOutboxSchema = new Schema(
   {
     _id: String,
     kind: String,
@@ -119,10 +120,11 @@ const readOutboxSchema = new Schema(
     state: String,
     createdAt: Date,
   },
+  // Named before delivery receipts shared it: the rows already stored are in 'read_outbox'.
   { collection: 'read_outbox', versionKey: false },
 );
 // Outbox relay: receipt events (read, delivered) not yet published (equality on 'pending').
-readOutboxSchema.index({ state: 1 });
+receiptOutboxSchema.index({ state: 1 });
 
 const sendOutboxSchema = new Schema(
   { _id: String, state: String, events: [String], createdAt: Date },
@@ -143,7 +145,7 @@ export interface ChatRevDoc {
 
 export interface Collections {
   messages: Collection<MessageDoc>;
-  readOutbox: Collection<ReadOutboxDoc>;
+  receiptOutbox: Collection<ReceiptOutboxDoc>;
   sendOutbox: Collection<SendOutboxDoc>;
   chatRevs: Collection<ChatRevDoc>;
 }
@@ -155,16 +157,16 @@ export interface Collections {
  */
 export async function openCollections(conn: Connection, logger: Logger, lock: KeyedLock): Promise<Collections> {
   const Message = messageModel(conn);
-  const ReadOutbox = conn.model('ReadOutbox', readOutboxSchema);
+  const ReceiptOutbox = conn.model('ReceiptOutbox', receiptOutboxSchema);
   const SendOutbox = conn.model('SendOutbox', sendOutboxSchema);
   const messages = Message.collection as unknown as Collection<MessageDoc>;
   // Before the indexes: the unique block indexes need every message to carry its blocks.
   await migrateMessageBlocks(messages, migrationsOf(conn), lock, logger);
-  await Promise.all([Message.createIndexes(), ReadOutbox.createIndexes(), SendOutbox.createIndexes()]);
+  await Promise.all([Message.createIndexes(), ReceiptOutbox.createIndexes(), SendOutbox.createIndexes()]);
   await dropRetiredIndexes(messages, RETIRED_MESSAGE_INDEXES);
   return {
     messages,
-    readOutbox: ReadOutbox.collection as unknown as Collection<ReadOutboxDoc>,
+    receiptOutbox: ReceiptOutbox.collection as unknown as Collection<ReceiptOutboxDoc>,
     sendOutbox: SendOutbox.collection as unknown as Collection<SendOutboxDoc>,
     chatRevs: driverCollection<ChatRevDoc>(conn, 'chat_revs'),
   };

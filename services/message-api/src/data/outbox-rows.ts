@@ -1,7 +1,7 @@
 import type { Collection } from 'mongodb';
 import { oid } from '@chat/platform';
 import type { ReceiptKind } from '../domain/message.js';
-import type { ReadOutboxDoc, SendOutboxDoc } from './message-documents.js';
+import type { ReceiptOutboxDoc, SendOutboxDoc } from './message-documents.js';
 
 /** A receipt (read or delivered) over many messages, kept until its event is published. */
 export interface PendingReceipt {
@@ -36,12 +36,15 @@ export interface PendingSendBatch {
  */
 export class OutboxRows {
   constructor(
-    private readonly collections: { readOutbox: Collection<ReadOutboxDoc>; sendOutbox: Collection<SendOutboxDoc> },
+    private readonly collections: {
+      receiptOutbox: Collection<ReceiptOutboxDoc>;
+      sendOutbox: Collection<SendOutboxDoc>;
+    },
   ) {}
 
   /** Keeps a receipt until `dropReceipt`: written before the receipt is applied, so the relay can finish it. */
   async addReceipt(r: PendingReceipt): Promise<void> {
-    await this.collections.readOutbox.insertOne({
+    await this.collections.receiptOutbox.insertOne({
       _id: r.id,
       // Rows of reads carry no kind (as before delivery receipts existed).
       ...(r.kind === 'delivered' ? { kind: r.kind } : {}),
@@ -58,7 +61,7 @@ export class OutboxRows {
   }
 
   async pendingReceipts(limit: number): Promise<PendingReceipt[]> {
-    const rows = await this.collections.readOutbox.find({ state: 'pending' }).limit(limit).toArray();
+    const rows = await this.collections.receiptOutbox.find({ state: 'pending' }).limit(limit).toArray();
     return rows.map((row) => ({
       id: row._id,
       kind: row.kind ?? 'read',
@@ -74,7 +77,7 @@ export class OutboxRows {
   }
 
   async dropReceipt(id: string): Promise<void> {
-    await this.collections.readOutbox.deleteOne({ _id: id });
+    await this.collections.receiptOutbox.deleteOne({ _id: id });
   }
 
   async pendingSendBatches(limit?: number): Promise<PendingSendBatch[]> {

@@ -19,7 +19,7 @@ export interface MessageFields<Id> {
   isEdited: boolean;
   editedAt: Date | null;
   readBy: { userId: Id; readAt: Date }[];
-  /** As recorded by mark-delivered only: views add readers (domain/views.ts). */
+  /** As delivery receipts record it (use-cases/record-receipts.ts): views add readers (domain/views.ts). */
   deliveredTo: { userId: Id; deliveredAt: Date }[];
   deletedBy: Id[];
   deletedForEveryone: boolean;

@@ -30,6 +30,13 @@ export interface OtherParticipant {
   otherClearedAt?: string | null;
 }
 
+/** The caller as a viewer of the chat's messages, from the chat's answer for them (chat.access.check). */
+export const viewerOf = (chat: { chatId: string; clearedAt: string | null }, userId: string): Viewer => ({
+  chatId: chat.chatId,
+  userId,
+  clearedAt: chat.clearedAt ? new Date(chat.clearedAt) : null,
+});
+
 /** The other participant as a viewer of the chat's messages. */
 export const otherViewerOf = (chat: OtherParticipant): Viewer => ({
   chatId: chat.chatId,

@@ -2,17 +2,18 @@ import { type DeleteScope } from '@chat/contracts';
 import { forbidden, notFound } from '@chat/platform';
 import { resolveDeleteScope } from '../domain/visibility.js';
 import type { StoredMessage } from '../domain/message.js';
-import { type MessageDeps } from './deps.js';
-import { loadTarget, applyChange, eventOf } from './apply-change.js';
+import { type MessageDeps } from './message-deps.js';
+import { loadTarget, applyChange, eventOf } from './message-change.js';
 
+/** Deletes a message for everyone (its sender only: a tombstone) or hides it for the caller (`me`). */
 export async function deleteMessage(
   deps: MessageDeps,
-  userId: string,
-  input: { chatId: string; messageId: string; scope?: DeleteScope },
+  command: { userId: string; chatId: string; messageId: string; scope?: DeleteScope },
 ) {
-  const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'read');
+  const { userId } = command;
+  const target = await loadTarget(deps, command, 'read');
   const { message } = target;
-  const scope = resolveDeleteScope(input.scope, message.senderId === userId);
+  const scope = resolveDeleteScope(command.scope, message.senderId === userId);
   if (scope === 'forbidden') throw forbidden('Only the sender can delete this message for everyone');
   // Whether the receiver had read it, and who had hidden it, are decided from the message as
   // it is under the chat lock: a read landing between the load and the lock counts once.

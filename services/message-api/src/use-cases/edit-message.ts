@@ -1,18 +1,20 @@
 import { badRequest, forbidden, notFound } from '@chat/platform';
-import { validContent, type MessageDeps } from './deps.js';
-import { loadTarget, applyChange, eventOf } from './apply-change.js';
+import { type MessageDeps } from './message-deps.js';
+import { validContent } from './valid-content.js';
+import { loadTarget, applyChange, eventOf } from './message-change.js';
 import { changeHiddenFrom } from '../domain/visibility.js';
 
+/** Replaces the text of the caller's own text message. */
 export async function editMessage(
   deps: MessageDeps,
-  userId: string,
-  input: { chatId: string; messageId: string; newContent: string },
+  command: { userId: string; chatId: string; messageId: string; newContent: string },
 ) {
-  const target = await loadTarget(deps, userId, input.chatId, input.messageId, 'send');
+  const { userId } = command;
+  const target = await loadTarget(deps, command, 'send');
   const { message } = target;
   if (message.senderId !== userId) throw forbidden('Only the sender can edit this message');
   if (message.messageType !== 'text') throw badRequest('Only text messages can be edited');
-  const newContent = validContent(input.newContent, deps.contentMax, 'newContent');
+  const newContent = validContent(command.newContent, deps.contentMax, 'newContent');
   let editedAt = new Date();
   const ok = await applyChange(deps, target, (rev, at, current) => {
     editedAt = at;

@@ -1,8 +1,8 @@
 import type { Pagination } from '@chat/contracts';
 import { toMessageView } from '../domain/views.js';
-import { escapeRegex } from '../domain/visibility.js';
-import { viewerOf, type MessageDeps } from './deps.js';
-import { replyPreviews } from './read-support.js';
+import { escapeRegex, viewerOf } from '../domain/visibility.js';
+import { type MessageDeps } from './message-deps.js';
+import { replyPreviews } from './reply-previews.js';
 
 /**
  * Endpoint 12: literal, case-insensitive substring of the content, newest first. The work is
@@ -13,19 +13,18 @@ import { replyPreviews } from './read-support.js';
  */
 export async function searchMessages(
   deps: MessageDeps,
-  userId: string,
-  input: { chatId: string; q: string; page: number; limit: number; beforeSeq?: number },
+  command: { userId: string; chatId: string; q: string; page: number; limit: number; beforeSeq?: number },
 ) {
-  const access = await deps.access.check(input.chatId, userId, 'read');
-  const viewer = viewerOf(access, userId);
-  const to = input.beforeSeq !== undefined ? input.beforeSeq - 1 : (await deps.numbers.highest(access.chatId)).seq;
-  const pattern = new RegExp(escapeRegex(input.q), 'i');
+  const access = await deps.access.check(command.chatId, command.userId, 'read');
+  const viewer = viewerOf(access, command.userId);
+  const to = command.beforeSeq !== undefined ? command.beforeSeq - 1 : (await deps.numbers.highest(access.chatId)).seq;
+  const pattern = new RegExp(escapeRegex(command.q), 'i');
   const walked = await deps.repo.visibleTo(viewer).walk({
     direction: 'older',
     from: to + 1,
     bound: Math.max(1, to - deps.searchWindow + 1),
-    skip: (input.page - 1) * input.limit,
-    limit: input.limit,
+    skip: (command.page - 1) * command.limit,
+    limit: command.limit,
     accept: (m) => pattern.test(m.content),
   });
   const replies = await replyPreviews(deps, viewer, walked.items);
@@ -33,7 +32,7 @@ export async function searchMessages(
   const complete = from <= 1 || walked.clearedBeyond;
   return {
     data: walked.items.map((m) => toMessageView(m, replies)),
-    pagination: { total: walked.counted, page: input.page, limit: input.limit } satisfies Pagination,
+    pagination: { total: walked.counted, page: command.page, limit: command.limit } satisfies Pagination,
     window: { fromSeq: from, toSeq: Math.max(to, 0), complete, beforeSeq: complete ? null : from },
   };
 }

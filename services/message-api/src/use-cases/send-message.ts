@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandAck, Media, MessageType } from '@chat/contracts';
+import type { ChatAccess, CommandAck, Media, MessageType } from '@chat/contracts';
 import { badRequest, currentContext, notFound, unavailable } from '@chat/platform';
 import { type StoredMessage } from '../domain/message.js';
 import type { Draft } from '../data/message-writer.js';
-import { validContent, viewerOf, type MessageDeps } from './deps.js';
+import { viewerOf } from '../domain/visibility.js';
+import { type MessageDeps } from './message-deps.js';
+import { validContent } from './valid-content.js';
 
-export interface SendInput {
+/** A text or media message to send, by the caller `userId`. */
+export interface SendMessageCommand {
+  userId: string;
   chatId: string;
   content?: string;
   messageType: MessageType;
@@ -28,26 +32,27 @@ const duplicateAck = (m: StoredMessage): CommandAck => ({
  * means the message is durable; a send whose caller gave up before its batch was written is
  * not stored at all.
  */
-export async function sendMessage(deps: MessageDeps, userId: string, input: SendInput): Promise<CommandAck> {
+export async function sendMessage(deps: MessageDeps, command: SendMessageCommand): Promise<CommandAck> {
+  const { userId } = command;
   let access: Awaited<ReturnType<MessageDeps['access']['check']>>;
   try {
-    access = await deps.access.check(input.chatId, userId, 'send');
+    access = await deps.access.check(command.chatId, userId, 'send');
   } catch (err) {
     // A retry of a send that was stored is answered with it even if the chat was blocked or
     // rejected since (the sender's own message: nothing is revealed).
-    const earlier = input.clientMessageId
-      ? await deps.repo.findByClientMessageId(input.chatId, userId, input.clientMessageId)
+    const earlier = command.clientMessageId
+      ? await deps.repo.findByClientMessageId(command.chatId, userId, command.clientMessageId)
       : null;
     if (earlier) return duplicateAck(earlier);
     throw err;
   }
-  const clientMessageId = input.clientMessageId ?? randomUUID();
+  const clientMessageId = command.clientMessageId ?? randomUUID();
   const firstSend = async () =>
-    input.clientMessageId ? deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId) : null;
+    command.clientMessageId ? deps.repo.findByClientMessageId(access.chatId, userId, clientMessageId) : null;
 
   let draft: Draft;
   try {
-    draft = await draftOf(deps, userId, input, { ...access, clientMessageId });
+    draft = await draftOf(deps, command, { ...access, clientMessageId });
   } catch (err) {
     // A retry answers the first message even if its reply target or file has gone since.
     const earlier = await firstSend();
@@ -77,17 +82,17 @@ export async function sendMessage(deps: MessageDeps, userId: string, input: Send
 /** The validated new message, before numbering; throws 400 / 404 for a bad reply target or file. */
 async function draftOf(
   deps: MessageDeps,
-  userId: string,
-  input: SendInput,
-  chat: Parameters<typeof viewerOf>[0] & { clientMessageId: string },
+  command: SendMessageCommand,
+  chat: ChatAccess & { clientMessageId: string },
 ): Promise<Draft> {
-  const isMedia = input.messageType !== 'text';
+  const { userId } = command;
+  const isMedia = command.messageType !== 'text';
   const content =
-    isMedia && (input.content === undefined || input.content.trim() === '')
+    isMedia && (command.content === undefined || command.content.trim() === '')
       ? ''
-      : validContent(input.content ?? '', deps.contentMax, 'content');
-  if (input.replyToId) {
-    const replied = await deps.repo.visibleTo(viewerOf(chat, userId)).findById(input.replyToId);
+      : validContent(command.content ?? '', deps.contentMax, 'content');
+  if (command.replyToId) {
+    const replied = await deps.repo.visibleTo(viewerOf(chat, userId)).findById(command.replyToId);
     if (!replied)
       throw badRequest('replyToId must be a message of this chat', [
         { field: 'replyToId', message: 'not a message of this chat' },
@@ -95,13 +100,13 @@ async function draftOf(
   }
   let media: Media | null = null;
   if (isMedia) {
-    if (!input.media)
+    if (!command.media)
       throw badRequest('media is required for a media message', [{ field: 'media', message: 'required' }]);
     // The server's file record is the truth (url, size, type); the client's copy is not trusted.
-    const file = await deps.access.mediaFile(input.media.fileId, chat.chatId, userId);
+    const file = await deps.access.mediaFile(command.media.fileId, chat.chatId, userId);
     if (!file) throw notFound('Media file not found: upload it to this chat first');
     // The type comes from the file's bytes, not from the client: a file is never shown as an image.
-    if (file.messageType !== input.messageType)
+    if (file.messageType !== command.messageType)
       throw badRequest(`messageType must be '${file.messageType}' for this file`, [
         { field: 'messageType', message: `the file was detected as ${file.messageType}` },
       ]);
@@ -112,9 +117,9 @@ async function draftOf(
     senderId: userId,
     receiverId: chat.otherUserId,
     content,
-    messageType: input.messageType,
+    messageType: command.messageType,
     media,
     clientMessageId: chat.clientMessageId,
-    replyTo: input.replyToId ?? null,
+    replyTo: command.replyToId ?? null,
   };
 }

@@ -1,25 +1,42 @@
-type Subscription = ReturnType<Bus['handle']>;
 import {
+  clientCommands,
+  forwardedCommandNames,
   isObjectId,
-  messageDelete,
-  messageDelivered,
-  messageEdit,
-  messageReact,
-  messageRead,
-  messageSend,
-  messageSendMedia,
-  messageUnreact,
   QUEUE_GROUPS,
+  type CommandReply,
+  type CommandRequest,
+  type CommandRequestDef,
+  type ForwardedCommandName,
 } from '@chat/contracts';
 import { unauthorized, type Bus, type RequestContext } from '@chat/platform';
-import type { MessageDeps } from '../../use-cases/deps.js';
-import { sendMessage } from '../../use-cases/send-message.js';
+import type { MessageDeps } from '../../use-cases/message-deps.js';
 import { addReaction } from '../../use-cases/add-reaction.js';
 import { deleteMessage } from '../../use-cases/delete-message.js';
 import { editMessage } from '../../use-cases/edit-message.js';
+import { recordReceipts } from '../../use-cases/record-receipts.js';
 import { removeReaction } from '../../use-cases/remove-reaction.js';
-import { markMessagesDelivered } from '../../use-cases/mark-delivered.js';
-import { markMessagesRead } from '../../use-cases/mark-read.js';
+import { sendMessage } from '../../use-cases/send-message.js';
+
+type Subscription = ReturnType<Bus['handle']>;
+
+/** The use case behind each command the gateway forwards (commands.ts): its data and the caller's id in, its answer out. */
+type CommandUseCases = {
+  [E in ForwardedCommandName]: (
+    deps: MessageDeps,
+    command: CommandRequest<E> & { userId: string },
+  ) => Promise<CommandReply<E>>;
+};
+
+const useCases: CommandUseCases = {
+  send_message: (deps, command) => sendMessage(deps, { ...command, messageType: 'text' }),
+  send_media: sendMessage,
+  mark_as_read: (deps, command) => recordReceipts(deps, { ...command, kind: 'read' }),
+  mark_as_delivered: (deps, command) => recordReceipts(deps, { ...command, kind: 'delivered' }),
+  edit_message: editMessage,
+  delete_message: deleteMessage,
+  add_reaction: addReaction,
+  remove_reaction: removeReaction,
+};
 
 /** The caller's id from the request header; commands without one are refused. */
 const callerOf = (ctx: RequestContext): string => {
@@ -27,17 +44,13 @@ const callerOf = (ctx: RequestContext): string => {
   return ctx.userId.toLowerCase();
 };
 
+function serve<E extends ForwardedCommandName>(bus: Bus, deps: MessageDeps, name: E): Subscription {
+  const request = clientCommands[name].request as unknown as CommandRequestDef<E>;
+  const useCase: CommandUseCases[E] = useCases[name];
+  return bus.handle(request, QUEUE_GROUPS.messageApi, (data, ctx) => useCase(deps, { ...data, userId: callerOf(ctx) }));
+}
+
 /** The message.* commands the gateway forwards, served once per request across replicas (queue group). */
 export function registerCommandHandlers(bus: Bus, deps: MessageDeps): Subscription[] {
-  const q = QUEUE_GROUPS.messageApi;
-  return [
-    bus.handle(messageSend, q, (data, ctx) => sendMessage(deps, callerOf(ctx), { ...data, messageType: 'text' })),
-    bus.handle(messageSendMedia, q, (data, ctx) => sendMessage(deps, callerOf(ctx), data)),
-    bus.handle(messageEdit, q, (data, ctx) => editMessage(deps, callerOf(ctx), data)),
-    bus.handle(messageDelete, q, (data, ctx) => deleteMessage(deps, callerOf(ctx), data)),
-    bus.handle(messageReact, q, (data, ctx) => addReaction(deps, callerOf(ctx), data)),
-    bus.handle(messageUnreact, q, (data, ctx) => removeReaction(deps, callerOf(ctx), data)),
-    bus.handle(messageRead, q, (data, ctx) => markMessagesRead(deps, callerOf(ctx), data)),
-    bus.handle(messageDelivered, q, (data, ctx) => markMessagesDelivered(deps, callerOf(ctx), data)),
-  ];
+  return forwardedCommandNames.map((name) => serve(bus, deps, name));
 }

@@ -1,7 +1,7 @@
 import { Router, type Express, type RequestHandler } from 'express';
 import { chatIdParams, listMessagesQuery, messageChangesQuery, searchMessagesQuery } from '@chat/contracts';
 import { badRequest, callerOf, parseInput } from '@chat/platform';
-import type { MessageDeps } from '../../use-cases/deps.js';
+import type { MessageDeps } from '../../use-cases/message-deps.js';
 import { listChanges } from '../../use-cases/list-changes.js';
 import { listMessages } from '../../use-cases/list-messages.js';
 import { searchMessages } from '../../use-cases/search-messages.js';
@@ -30,7 +30,8 @@ export function messageRoutes(deps: MessageDeps, auth: RequestHandler) {
     const query = parseQuery(listMessagesQuery, req.query);
     if (query.before && query.after)
       throw badRequest('Use either before or after, not both', [{ field: 'before', message: 'conflicts with after' }]);
-    const result = await listMessages(deps, callerOf(res), {
+    const result = await listMessages(deps, {
+      userId: callerOf(res),
       chatId,
       page: query.page ?? 1,
       limit: query.limit ?? 50,
@@ -43,7 +44,8 @@ export function messageRoutes(deps: MessageDeps, auth: RequestHandler) {
   router.get('/api/chats/:chatId/search', async (req, res) => {
     const { chatId } = parseInput(chatIdParams, req.params, 'path');
     const query = parseQuery(searchMessagesQuery, req.query);
-    const result = await searchMessages(deps, callerOf(res), {
+    const result = await searchMessages(deps, {
+      userId: callerOf(res),
       chatId,
       q: query.q,
       page: query.page ?? 1,
@@ -56,7 +58,12 @@ export function messageRoutes(deps: MessageDeps, auth: RequestHandler) {
   router.get('/api/chats/:chatId/changes', async (req, res) => {
     const { chatId } = parseInput(chatIdParams, req.params, 'path');
     const query = parseQuery(messageChangesQuery, req.query);
-    const data = await listChanges(deps, callerOf(res), { chatId, since: query.since ?? 0, limit: query.limit ?? 100 });
+    const data = await listChanges(deps, {
+      userId: callerOf(res),
+      chatId,
+      since: query.since ?? 0,
+      limit: query.limit ?? 100,
+    });
     res.status(200).json({ status: 200, message: 'Changes fetched', data });
   });
 

@@ -1,24 +1,26 @@
-import { REACTION_EMOJI_MAX, REACTIONS_PER_USER_MAX } from '@chat/contracts';
-import { checkDeadline, conflict, notFound } from '@chat/platform';
+import { checkDeadline, notFound } from '@chat/platform';
 import { messageEvent, type EventData, type OutgoingEvent } from '../domain/message-events.js';
 import type { ChatAction } from '../clients/access-gate.js';
 import { type StoredMessage } from '../domain/message.js';
 import { encodeEvent } from '../data/message-codec.js';
 import type { ChangeStamp, MessageRef } from '../data/message-repository.js';
-import { type Viewer } from '../domain/visibility.js';
-import { viewerOf, type MessageDeps } from './deps.js';
+import { viewerOf, type Viewer } from '../domain/visibility.js';
+import { type MessageDeps } from './message-deps.js';
+
+/**
+ * One change to one message (edit, delete, reaction): its target as the caller sees it, the
+ * planned change (its event and its write), and applying it under the chat's change lock.
+ */
 
 /** The message `messageId` of `chatId` as the caller sees it, after checking the caller may `action` there. */
 export async function loadTarget(
   deps: MessageDeps,
-  userId: string,
-  chatId: string,
-  messageId: string,
+  command: { userId: string; chatId: string; messageId: string },
   action: ChatAction,
 ) {
-  const access = await deps.access.check(chatId, userId, action);
-  const viewer = viewerOf(access, userId);
-  const message = await deps.repo.visibleTo(viewer).findById(messageId);
+  const access = await deps.access.check(command.chatId, command.userId, action);
+  const viewer = viewerOf(access, command.userId);
+  const message = await deps.repo.visibleTo(viewer).findById(command.messageId);
   if (!message) throw notFound('Message not found in this chat');
   return { access, viewer, message };
 }
@@ -61,17 +63,10 @@ export async function applyChange(
   return written !== null;
 }
 
-/** At most 20 distinct emoji on a message and 10 reactions by one user on it (409). */
-export function refuseBeyondReactionLimits(message: StoredMessage, userId: string, emoji: string): void {
-  const emojis = new Set(message.reactions.map((r) => r.emoji));
-  if (!emojis.has(emoji) && emojis.size >= REACTION_EMOJI_MAX)
-    throw conflict(`A message holds at most ${REACTION_EMOJI_MAX} different emoji`);
-  if (message.reactions.filter((r) => r.userId === userId).length >= REACTIONS_PER_USER_MAX)
-    throw conflict(`You can add at most ${REACTIONS_PER_USER_MAX} reactions to one message`);
-}
-
+/** The events about one message (their subject names it). */
 export type PerMessage = 'edited' | 'deleted' | 'reaction_added' | 'reaction_removed';
 
+/** The event of a change to `message`. */
 export function eventOf<T extends PerMessage>(
   type: T,
   message: StoredMessage,
