@@ -97,12 +97,7 @@ export function mediaRouter(deps: MediaDeps, opts: MediaRouterOptions): Router {
   router.get('/api/media/files/:name', async (req, res, next) => {
     const local = opts.local;
     if (!local) throw notFound('File not found');
-    await serveLocalFile(
-      { local, files: deps.files, allowExecutables: opts.allowExecutables },
-      String(req.params.name),
-      res,
-      next,
-    );
+    await serveLocalFile(deps, { local, allowExecutables: opts.allowExecutables }, String(req.params.name), res, next);
   });
 
   router.get('/api/media/:fileId/metadata', auth, async (req, res) => {

@@ -3,8 +3,9 @@ import type { NextFunction, Response } from 'express';
 import { notFound } from '@chat/platform';
 import { safeDownloadName } from '../../domain/download-name.js';
 import { FILE_SECURITY_HEADERS, servingHeadersFor, STORED_NAME } from '../../domain/serving.js';
-import type { MediaFileRepository } from '../../data/media-file-repository.js';
 import type { LocalStorage } from '../../data/storage/local-storage.js';
+import type { MediaDeps } from '../../use-cases/deps.js';
+import { findLocalFile } from '../../use-cases/find-local-file.js';
 
 /**
  * Streams a locally stored file (with range requests, for video). Only files that still have
@@ -13,7 +14,8 @@ import type { LocalStorage } from '../../data/storage/local-storage.js';
  * record's, through the executable-extension rule again (records stored before it had none).
  */
 export async function serveLocalFile(
-  { local, files, allowExecutables }: { local: LocalStorage; files: MediaFileRepository; allowExecutables: boolean },
+  deps: MediaDeps,
+  { local, allowExecutables }: { local: LocalStorage; allowExecutables: boolean },
   name: string,
   res: Response,
   next: NextFunction,
@@ -21,8 +23,7 @@ export async function serveLocalFile(
   const match = STORED_NAME.exec(name);
   const path = local.pathOf(name);
   if (!match || !path) throw notFound('File not found');
-  const record = await files.findByFileId(match[1] as string);
-  if (!record || record.storage !== 'local' || record.storageKey !== name) throw notFound('File not found');
+  const record = await findLocalFile(deps, { storedName: name });
 
   const { contentType, disposition } = servingHeadersFor(match[2] as string);
   for (const [header, value] of Object.entries(FILE_SECURITY_HEADERS)) res.setHeader(header, value);
