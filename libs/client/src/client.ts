@@ -58,6 +58,7 @@ const chatEvents = [
   'user_online',
   'user_offline',
 ] as const satisfies readonly (keyof ServerEvents)[];
+type ChatEventName = (typeof chatEvents)[number];
 
 /** The user id a JWT names (`sub`, else `id`, else `userId`), read without verifying: the server verifies. */
 export function userIdOfToken(token: string): string | undefined {
@@ -116,7 +117,12 @@ export class ChatClient extends Emitter<ClientEvents> {
         this.handles.get(chatId)?.onDeletedByMe();
       },
     });
-    this.conn = new Connection({ url, token, tokenRenews: typeof source !== 'string', socketOptions: opts.socketOptions });
+    this.conn = new Connection({
+      url,
+      token,
+      tokenRenews: typeof source !== 'string',
+      socketOptions: opts.socketOptions,
+    });
     this.ctx = {
       me: () => this.me ?? '',
       conn: this.conn,
@@ -187,7 +193,11 @@ export class ChatClient extends Emitter<ClientEvents> {
    * (only for events safe to repeat). The chat handles cover every event; this is for the rest.
    * @example const { messageIds } = await client.request('mark_as_read', { chatId, messageIds: [id] });
    */
-  request<E extends SocketRequest>(event: E, payload: SocketPayload<E>, opts: { attempts?: number } = {}): Promise<SocketAck<E>> {
+  request<E extends SocketRequest>(
+    event: E,
+    payload: SocketPayload<E>,
+    opts: { attempts?: number } = {},
+  ): Promise<SocketAck<E>> {
     return requestReliably<SocketAck<E>>(this.conn, event, payload, {
       ackTimeoutMs: this.ctx.options.ackTimeoutMs,
       maxAttempts: opts.attempts ?? 1,
@@ -216,17 +226,20 @@ export class ChatClient extends Emitter<ClientEvents> {
       this.emit('disconnect', reason);
     });
     this.conn.on('error', (err) => this.emit('error', err));
+    // Before the chat handles' listener: the client's presence is current when a handle hears the event.
+    socket.on('user_online', (p) => this.onPresence(p.userId, true));
+    socket.on('user_offline', (p) => this.onPresence(p.userId, false));
     for (const event of chatEvents) {
-      socket.on(event, ((payload: { chatId: string; userId?: string }) => {
-        if (event === 'user_online' || event === 'user_offline') this.onPresence(payload.userId!, event === 'user_online');
-        this.handles.get(payload.chatId)?.onEvent(event, payload as never);
-      }) as never);
+      socket.on(event, (payload: ServerEvents[ChatEventName]) =>
+        this.handles.get(payload.chatId)?.onEvent(event, payload),
+      );
     }
     socket.on('unread_message', (p) => {
       const before = this.unread.get(p.chatId) ?? 0;
       this.unreadStamp.set(p.chatId, ++this.clock);
       this.setUnread(p.chatId, p.unreadCount);
-      if (p.senderId && p.senderId !== this.me && p.unreadCount > before) this.handles.get(p.chatId)?.onCountedFromPeer();
+      if (p.senderId && p.senderId !== this.me && p.unreadCount > before)
+        this.handles.get(p.chatId)?.onCountedFromPeer();
     });
     // Errors of requests come back in their acknowledgements too; the rest are the client's to know.
     socket.on('error', (p) => {
