@@ -7,10 +7,16 @@ import {
   type UnreadChangedEvent,
 } from '@chat/contracts';
 
-/** One socket emission to a room, skipping the sockets in `except` (users' rooms). */
-export type Emission = {
-  [E in ServerEventName]: { kind: 'emit'; to: string; except?: string[]; event: E; payload: ServerEventPayloads[E] };
-}[ServerEventName];
+/** One socket emission of `event` to a room, skipping the sockets in `except` (users' rooms). */
+export interface EmissionOf<E extends ServerEventName> {
+  kind: 'emit';
+  to: string;
+  except?: string[];
+  event: E;
+  payload: ServerEventPayloads[E];
+}
+/** Any emission: each event with its own payload. */
+export type Emission = { [E in ServerEventName]: EmissionOf<E> }[ServerEventName];
 /** Removes a user's sockets (on every node) from a chat room. */
 export interface RoomExit {
   kind: 'leave';
@@ -18,8 +24,12 @@ export interface RoomExit {
   chatId: string;
 }
 
-const emit = <E extends ServerEventName>(to: string, event: E, payload: ServerEventPayloads[E]) =>
-  ({ kind: 'emit', to, event, payload }) as Emission;
+const emit = <E extends ServerEventName>(to: string, event: E, payload: ServerEventPayloads[E]): EmissionOf<E> => ({
+  kind: 'emit',
+  to,
+  event,
+  payload,
+});
 
 /**
  * To the chat room, but not to the users the event is hidden from (message-api names them: the
@@ -32,7 +42,7 @@ const toChatExcept = <E extends ServerEventName>(
   hiddenFrom: string[] | undefined,
   event: E,
   payload: ServerEventPayloads[E],
-): Emission => {
+): EmissionOf<E> => {
   const e = emit(rooms.chat(chatId), event, payload);
   return hiddenFrom?.length ? { ...e, except: hiddenFrom.map(rooms.user) } : e;
 };
