@@ -10,14 +10,16 @@ import {
   type Redis,
 } from '@chat/platform';
 import type { GatewayConfig } from './config.js';
-import { startRoomExits } from './entry/bus/broadcast.js';
+import { startRoomExits } from './entry/bus/room-exits.js';
 import { startLiveEvents } from './entry/bus/live-events.js';
-import { Presence } from './use-cases/presence.js';
+import { startPresenceHeartbeat } from './entry/jobs/presence-heartbeat.js';
+import { createSocketServer } from './entry/socket/create-socket-server.js';
+import { handleConnections } from './entry/socket/handle-connections.js';
 import { PresenceStore } from './data/presence-store.js';
-import { adapterClients } from './clients/adapter-clients.js';
+import { TypingStore } from './data/typing-store.js';
 import { CutUsers } from './data/cut-users.js';
-import { createSocketServer, handleConnections } from './entry/socket/server.js';
-import { TypingTracker } from './use-cases/typing.js';
+import { adapterClients } from './clients/adapter-clients.js';
+import type { GatewayDeps } from './use-cases/deps.js';
 
 function untilReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
@@ -68,7 +70,6 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
   const io = createSocketServer(server, {
     config,
     logger,
-    bus: links.bus,
     redis: links.redis,
     adapterRedis,
     isDraining,
@@ -80,32 +81,23 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
     cutUsers,
   });
   const live = startLiveEvents(io, links.bus, logger);
-  const presence = new Presence(io, links.bus, presenceStore, {
-    nodeId: config.GATEWAY_NODE_ID,
-    ttlMs: config.PRESENCE_TTL_MS,
-    logger,
-  });
-  const chats = chatAccessClient(links.bus);
-  const maySend = (userId: string, chatId: string) => chats.allows(chatId, userId, 'send');
-  const typing = new TypingTracker(io, links.redis, maySend, {
+  const typing = new TypingStore(links.redis, {
     throttleMs: config.TYPING_THROTTLE_MS,
     timeoutMs: config.TYPING_TIMEOUT_MS,
-    logger,
   });
-  handleConnections(io, {
-    config,
-    metrics,
-    logger,
+  const deps: GatewayDeps = {
     bus: links.bus,
-    redis: links.redis,
-    presence,
-    typing,
-    chats,
+    chats: chatAccessClient(links.bus),
+    io,
     live,
-    cutUsers,
-    isDraining,
-  });
-  presence.start();
+    presence: presenceStore,
+    typing,
+    logger,
+    maxRooms: config.SOCKET_MAX_ROOMS,
+    requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+  };
+  handleConnections(io, deps, { config, metrics, redis: links.redis, cutUsers, isDraining });
+  const presence = startPresenceHeartbeat(io, deps, { nodeId: config.GATEWAY_NODE_ID, ttlMs: config.PRESENCE_TTL_MS });
   await startRoomExits(io, links.bus, logger);
 
   const sockets = () => io.of('/').sockets;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent, MessageEvent, UnreadChangedEvent } from '@chat/contracts';
 import { broadcastForUnread, broadcastsForChatEvent, broadcastsForMessageEvent } from '../src/domain/broadcasts.js';
-import { GarbageMeter } from '../src/entry/socket/guards.js';
+import { GarbageMeter } from '../src/entry/socket/garbage-meter.js';
 
 const chatId = 'c'.repeat(24);
 const alice = 'a'.repeat(24);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RunningProcess } from '@chat/testkit';
-import { blockOf, createEventRateLimiter } from '../src/entry/socket/guards.js';
+import { blockOf, createEventRateLimiter } from '../src/entry/socket/event-rate-limiter.js';
 import type { GatewayConfig } from '../src/config.js';
 
 const POINTS = 40;

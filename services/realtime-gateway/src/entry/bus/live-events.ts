@@ -2,11 +2,12 @@ import type { Msg, Subscription } from '@nats-io/transport-node';
 import { messageSubjects, noticeSubjects, rooms, type MessageEvent, type UnreadChangedEvent } from '@chat/contracts';
 import type { Bus, Logger } from '@chat/platform';
 import { broadcastForUnread, broadcastsForMessageEvent, type Emission } from '../../domain/broadcasts.js';
-import { emitLoose, type GatewayServer } from '../../clients/sockets.js';
+import { emitEvent } from '../../clients/emit-event.js';
+import type { GatewayServer } from '../../clients/gateway-socket.js';
+import type { LiveRooms } from '../../use-cases/deps.js';
 
 /** This node's live subscriptions; `ready(room)` resolves once the room's is in force at the server. */
-export interface LiveEvents {
-  ready(room: string): Promise<void>;
+export interface LiveEvents extends LiveRooms {
   stop(): void;
 }
 
@@ -28,7 +29,7 @@ export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): Li
     for (const e of emissions) {
       if (!toRoom(e.to)) continue;
       const target = local.to(e.to);
-      emitLoose(e.except ? target.except(e.except) : target, e.event, e.payload);
+      emitEvent(e.except ? target.except(e.except) : target, e.event, e.payload);
     }
   };
   const parsed = <T>(msg: Msg): T | undefined => {

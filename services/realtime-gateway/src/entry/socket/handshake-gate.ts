@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { sharedRateLimiter, type Logger, type Redis } from '@chat/platform';
 import type { GatewayConfig } from '../../config.js';
-import type { GatewayServer, GatewaySocket } from '../../clients/sockets.js';
-import { clientAddressResolver } from './client-address.js';
+import type { GatewayServer, GatewaySocket } from '../../clients/gateway-socket.js';
+import { clientAddressResolver } from './client-address-resolver.js';
 
 type GateConfig = Pick<
   GatewayConfig,

@@ -1,7 +1,7 @@
 import { chatEventSchema, DURABLES, rooms, STREAMS } from '@chat/contracts';
 import type { Bus, Logger, RunningConsumer } from '@chat/platform';
 import { broadcastsForChatEvent } from '../../domain/broadcasts.js';
-import type { GatewayServer } from '../../clients/sockets.js';
+import type { GatewayServer } from '../../clients/gateway-socket.js';
 
 /**
  * Applies chat state changes to sockets: a chat that is blocked, rejected or deleted takes the

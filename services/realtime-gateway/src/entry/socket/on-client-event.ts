@@ -1,7 +1,8 @@
-import { clientEvents, type AckPayload, type ClientEventName, type ClientPayload } from '@chat/contracts';
-import { parseInput, runWithContext, toAppError, toSocketError, newRequestId, type Logger } from '@chat/platform';
-import type { EventRateLimiter, GarbageMeter } from './guards.js';
-import { emitLoose, type GatewaySocket, type SuccessOf } from '../../clients/sockets.js';
+import type { AckPayload, ClientEventName } from '@chat/contracts';
+import { runWithContext, toAppError, toSocketError, newRequestId, type Logger } from '@chat/platform';
+import type { EventRateLimiter } from './event-rate-limiter.js';
+import type { GarbageMeter } from './garbage-meter.js';
+import type { GatewaySocket } from '../../clients/gateway-socket.js';
 
 type Ack = (response: AckPayload<object>) => void;
 
@@ -17,35 +18,35 @@ export interface EventGuards {
   count: (event: string, outcome: string) => void;
 }
 
-/** Socket.IO passes the ack as the last argument; a payload-less emit puts it first. Non-functions are not acks. */
+/** Socket.IO appends its acknowledgement callback as the last argument; what a client sends holds no functions. */
+const isAck = (arg: unknown): arg is Ack => typeof arg === 'function';
+
+/** A payload-less emit puts the ack first; a function is never a payload. */
 function splitArgs(args: unknown[]): { payload: unknown; ack?: Ack } {
   const last = args[args.length - 1];
-  const ack = typeof last === 'function' ? (last as Ack) : undefined;
-  const payload = args.length > 0 && typeof args[0] !== 'function' ? args[0] : undefined;
-  return ack ? { payload, ack } : { payload };
+  const payload = args.length > 0 && !isAck(args[0]) ? args[0] : undefined;
+  return isAck(last) ? { payload, ack: last } : { payload };
 }
 
 /**
- * The one wrapper for every client event: rate limit -> validate with the contract schema ->
- * handler -> success event + ack, or `error` { message, code, event } + ack. Never throws.
+ * The one wrapper for every client event: rate limit -> `handle` (which decodes the payload,
+ * runs the use case and emits the success event) -> ack { ok: true, ...answer }, or
+ * `error` { message, code, event } + ack. Never throws.
  */
-export function onClientEvent<E extends ClientEventName>(
+export function onClientEvent(
   socket: GatewaySocket,
-  event: E,
+  event: ClientEventName,
   guards: EventGuards,
-  handler: (input: ClientPayload<E>) => Promise<SuccessOf<E>>,
+  handle: (payload: unknown) => Promise<object>,
 ): void {
-  const def = clientEvents[event];
-  const listener = (...args: unknown[]) => {
+  socket.on(event, (...args: unknown[]) => {
     const { payload, ack } = splitArgs(args);
     const ctx = { requestId: newRequestId(), userId: socket.data.userId };
     void runWithContext(ctx, async () => {
       try {
         await guards.limiter.consume(socket.data.userId);
-        const input = parseInput(def.schema, payload, event) as ClientPayload<E>;
-        const result = await handler(input);
-        if (def.success) emitLoose(socket, def.success, result);
-        ack?.({ ok: true, ...result });
+        const answer = await handle(payload);
+        ack?.({ ok: true, ...answer });
         guards.count(event, 'ok');
       } catch (err) {
         const appError = toAppError(err, guards.logger);
@@ -57,6 +58,5 @@ export function onClientEvent<E extends ClientEventName>(
         if (appError.code === 'RATE_LIMITED' && guards.flood.strike()) guards.onGarbageLimit();
       }
     });
-  };
-  socket.on(event, listener as never);
+  });
 }
