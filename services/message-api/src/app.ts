@@ -25,7 +25,7 @@ import { OutboxRows } from './data/outbox-rows.js';
 import { registerCommandHandlers } from './entry/bus/message-handlers.js';
 import { startTextEraser } from './entry/bus/text-eraser.js';
 import { messageRoutes } from './entry/http/message-routes.js';
-import type { MessageDeps } from './use-cases/message-deps.js';
+import type { MessageDeps } from './use-cases/deps.js';
 
 export interface RunningMessageApi {
   port: number;

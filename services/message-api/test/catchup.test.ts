@@ -260,7 +260,7 @@ describe('outbox', () => {
     const chatId = await w.chat(alice, bob);
     const m1 = (await w.command(messageSend, alice, { chatId, content: 'read me' })).messageId;
     const m2 = (await w.command(messageSend, alice, { chatId, content: 'still unread' })).messageId;
-    // What markMessagesRead writes first, left behind without the read applied or published.
+    // What recordReceipts writes first for a read, left behind without the read applied or published.
     const eventId = 'crashed-read-1';
     await w.db.collection('read_outbox').insertOne({
       _id: eventId as never,

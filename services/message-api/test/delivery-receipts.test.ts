@@ -23,7 +23,8 @@ async function conversation(count: number) {
   const [alice, bob] = [w.newUser(), w.newUser()];
   const chatId = await w.chat(alice, bob);
   const ids: string[] = [];
-  for (let i = 0; i < count; i++) ids.push((await w.command(messageSend, alice, { chatId, content: `m${i}` })).messageId);
+  for (let i = 0; i < count; i++)
+    ids.push((await w.command(messageSend, alice, { chatId, content: `m${i}` })).messageId);
   return { alice, bob, chatId, ids };
 }
 
@@ -203,7 +204,9 @@ describe('mark delivered', () => {
     const ids: string[] = [];
     while (ids.length < MARK_DELIVERED_MAX_IDS) {
       const chunk = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => w.command(messageSend, alice, { chatId, content: `bulk ${ids.length + i}` })),
+        Array.from({ length: 50 }, (_, i) =>
+          w.command(messageSend, alice, { chatId, content: `bulk ${ids.length + i}` }),
+        ),
       );
       ids.push(...chunk.map((a) => a.messageId));
     }
@@ -214,21 +217,29 @@ describe('mark delivered', () => {
     // FerretDB applies 500 updates in seconds: a deadline long enough that the bus does not send
     // the request again (a repeat would answer [] for what the first attempt recorded).
     const started = Date.now();
-    const ack = await w.bus.request(messageDelivered, { chatId, messageIds: ids }, { userId: bob.id, timeoutMs: 30_000 });
+    const ack = await w.bus.request(
+      messageDelivered,
+      { chatId, messageIds: ids },
+      { userId: bob.id, timeoutMs: 30_000 },
+    );
     console.info(`mark delivered of ${MARK_DELIVERED_MAX_IDS} new messages: ${Date.now() - started} ms`);
     expect(ack.messageIds).toHaveLength(MARK_DELIVERED_MAX_IDS);
     // One bulk write of 500 updates would have stalled FerretDB (see recordReceipt): it still answers.
     const shown = await history(alice, chatId);
     expect([...shown.values()].every((m) => m.deliveredTo[0]?.userId === bob.id)).toBe(true);
     // And a read of 200 delivered messages, the most mark_as_read takes, goes through the same way.
-    const read = await w.bus.request(messageRead, { chatId, messageIds: ids.slice(0, 200) }, { userId: bob.id, timeoutMs: 30_000 });
+    const read = await w.bus.request(
+      messageRead,
+      { chatId, messageIds: ids.slice(0, 200) },
+      { userId: bob.id, timeoutMs: 30_000 },
+    );
     expect(read.messageIds).toHaveLength(200);
   }, 60_000);
 
   it('applies and publishes a delivery whose replica crashed right after recording it', async () => {
     const { bob, chatId, ids } = await conversation(2);
     const [m1, m2] = ids as [string, string];
-    // What markMessagesDelivered writes first, left behind without the delivery applied or published.
+    // What recordReceipts writes first for a delivery, left behind without the delivery applied or published.
     const eventId = 'crashed-delivery-1';
     const deliveredAt = new Date(Date.now() - 60_000);
     await w.db.collection('read_outbox').insertOne({

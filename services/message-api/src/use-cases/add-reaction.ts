@@ -2,7 +2,7 @@ import { changeHiddenFrom, reactionKey } from '../domain/visibility.js';
 import { REACTION_EMOJI_MAX, REACTIONS_PER_USER_MAX } from '@chat/contracts';
 import { conflict } from '@chat/platform';
 import type { StoredMessage } from '../domain/message.js';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './message-change.js';
 
 /** Adds the caller's reaction to a message they can see and may send to; adding it twice changes nothing. */

@@ -2,7 +2,7 @@ import { type DeleteScope } from '@chat/contracts';
 import { forbidden, notFound } from '@chat/platform';
 import { resolveDeleteScope } from '../domain/visibility.js';
 import type { StoredMessage } from '../domain/message.js';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './message-change.js';
 
 /** Deletes a message for everyone (its sender only: a tombstone) or hides it for the caller (`me`). */

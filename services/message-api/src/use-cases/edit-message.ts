@@ -1,5 +1,5 @@
 import { badRequest, forbidden, notFound } from '@chat/platform';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 import { validContent } from './valid-content.js';
 import { loadTarget, applyChange, eventOf } from './message-change.js';
 import { changeHiddenFrom } from '../domain/visibility.js';

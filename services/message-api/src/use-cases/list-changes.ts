@@ -1,7 +1,7 @@
 import type { MessageChanges } from '@chat/contracts';
 import { toChange } from '../domain/views.js';
 import { viewerOf } from '../domain/visibility.js';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 import { replyPreviews } from './reply-previews.js';
 
 /** Rev blocks one request reads at most: a feed over a long run of superseded revs answers in steps. */

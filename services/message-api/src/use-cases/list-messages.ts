@@ -2,7 +2,7 @@ import type { MessageView, Pagination } from '@chat/contracts';
 import { notFound } from '@chat/platform';
 import { toMessageView } from '../domain/views.js';
 import { viewerOf, type Viewer } from '../domain/visibility.js';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 import { replyPreviews } from './reply-previews.js';
 
 /**

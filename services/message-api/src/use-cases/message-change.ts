@@ -5,7 +5,7 @@ import { type StoredMessage } from '../domain/message.js';
 import { encodeEvent } from '../data/message-codec.js';
 import type { ChangeStamp, MessageRef } from '../data/message-repository.js';
 import { viewerOf, type Viewer } from '../domain/visibility.js';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 
 /**
  * One change to one message (edit, delete, reaction): its target as the caller sees it, the

@@ -3,7 +3,7 @@ import { checkDeadline } from '@chat/platform';
 import { type ReceiptKind } from '../domain/message.js';
 import { receiptHiddenFrom, viewerOf } from '../domain/visibility.js';
 import type { PendingReceipt } from '../data/outbox-rows.js';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 
 /** The caller `userId` read (`read`) or received (`delivered`) these messages of the chat. */
 export interface RecordReceiptsCommand {

@@ -1,5 +1,5 @@
 import { changeHiddenFrom, reactionKey } from '../domain/visibility.js';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 import { loadTarget, applyChange, eventOf } from './message-change.js';
 
 /** Removes the caller's reaction from a message; removing one that is not there changes nothing. */

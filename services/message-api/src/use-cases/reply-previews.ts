@@ -2,7 +2,7 @@ import type { ReplyPreview } from '@chat/contracts';
 import type { StoredMessage } from '../domain/message.js';
 import { toReplyPreview } from '../domain/views.js';
 import { type Viewer } from '../domain/visibility.js';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 
 /** The preview of each message the listed ones reply to, by its id, as the viewer sees it. */
 export async function replyPreviews(

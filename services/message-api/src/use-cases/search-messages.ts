@@ -1,7 +1,7 @@
 import type { Pagination } from '@chat/contracts';
 import { toMessageView } from '../domain/views.js';
 import { escapeRegex, viewerOf } from '../domain/visibility.js';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 import { replyPreviews } from './reply-previews.js';
 
 /**

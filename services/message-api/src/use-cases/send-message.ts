@@ -4,7 +4,7 @@ import { badRequest, currentContext, notFound, unavailable } from '@chat/platfor
 import { type StoredMessage } from '../domain/message.js';
 import type { Draft } from '../data/message-writer.js';
 import { viewerOf } from '../domain/visibility.js';
-import { type MessageDeps } from './message-deps.js';
+import { type MessageDeps } from './deps.js';
 import { validContent } from './valid-content.js';
 
 /** A text or media message to send, by the caller `userId`. */

@@ -9,7 +9,7 @@ import {
   type ForwardedCommandName,
 } from '@chat/contracts';
 import { unauthorized, type Bus, type RequestContext } from '@chat/platform';
-import type { MessageDeps } from '../../use-cases/message-deps.js';
+import type { MessageDeps } from '../../use-cases/deps.js';
 import { addReaction } from '../../use-cases/add-reaction.js';
 import { deleteMessage } from '../../use-cases/delete-message.js';
 import { editMessage } from '../../use-cases/edit-message.js';

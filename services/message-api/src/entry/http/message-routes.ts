@@ -1,7 +1,7 @@
 import { Router, type Express, type RequestHandler } from 'express';
 import { chatIdParams, listMessagesQuery, messageChangesQuery, searchMessagesQuery } from '@chat/contracts';
 import { badRequest, callerOf, parseInput } from '@chat/platform';
-import type { MessageDeps } from '../../use-cases/message-deps.js';
+import type { MessageDeps } from '../../use-cases/deps.js';
 import { listChanges } from '../../use-cases/list-changes.js';
 import { listMessages } from '../../use-cases/list-messages.js';
 import { searchMessages } from '../../use-cases/search-messages.js';
