@@ -2,7 +2,7 @@ import type { ServerEventName, ServerEventPayloads, ServerToClientEvents } from 
 import type { GatewaySocket } from './gateway-socket.js';
 
 /** Whatever emits server events: a socket, or a room of the cluster's or of this node's sockets. */
-export type EventTarget = Pick<GatewaySocket, 'emit'>;
+export type EmitTarget = Pick<GatewaySocket, 'emit'>;
 
 /**
  * Emits a server event whose name is a type parameter (a success event, a broadcast): the
@@ -10,7 +10,7 @@ export type EventTarget = Pick<GatewaySocket, 'emit'>;
  * @example emitEvent(io.to(rooms.chat(chatId)), emission.event, emission.payload);
  */
 export function emitEvent<E extends ServerEventName>(
-  target: EventTarget,
+  target: EmitTarget,
   event: E,
   payload: ServerEventPayloads[E],
 ): void {

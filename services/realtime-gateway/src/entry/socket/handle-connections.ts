@@ -20,7 +20,7 @@ export interface ConnectionDeps {
   isDraining: () => boolean;
 }
 
-/** Wires one connected socket: its user room, presence, the eleven client events, garbage and disconnect handling. */
+/** Wires one connected socket: its user room, presence, every client command, garbage and disconnect handling. */
 export function handleConnections(io: GatewayServer, gateway: GatewayDeps, deps: ConnectionDeps): void {
   const { config } = deps;
   const { logger } = gateway;
