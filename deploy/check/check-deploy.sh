@@ -88,6 +88,21 @@ render_try_secret() {
     deploycheck k8s -secret-keys -
 }
 check "helm template (try): its own Secret" render_try_secret
+# The Sentinel value set: every service that uses Redis is given the sentinels and their name
+# (ConfigMap) and the sentinels' password from a key the Secret holds.
+render_sentinel() {
+  local out
+  out=$(helm template chat-platform $CHART --namespace chat-platform --kube-version "$KUBE_VERSION" -f $CHECK/values/redis-sentinel.yaml) || return
+  deploycheck k8s -secret-keys - <<<"$out" || return
+  grep -q '^  REDIS_SENTINELS: "redis-sentinel-0\.' <<<"$out" || { echo "no REDIS_SENTINELS in the ConfigMap"; return 1; }
+  grep -q '^  REDIS_SENTINEL_NAME: "chat-redis"' <<<"$out" || { echo "no REDIS_SENTINEL_NAME in the ConfigMap"; return 1; }
+  local users given
+  users=$(grep -c 'name: REDIS_USERNAME' <<<"$out")
+  given=$(grep -c 'name: REDIS_SENTINEL_PASSWORD' <<<"$out")
+  [[ $users -gt 0 && $given == "$users" ]] || { echo "REDIS_SENTINEL_PASSWORD given to $given of the $users containers that use Redis"; return 1; }
+  echo "the sentinels, their name and password reach every service that uses Redis"
+}
+check "helm template (redis-sentinel): sentinels" render_sentinel
 
 # ---------------------------------------------------------------- k8s/
 for manifest in k8s/*.yaml k8s/optional/*.yaml; do

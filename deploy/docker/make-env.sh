@@ -13,6 +13,11 @@ done
 for service in CHAT_API MESSAGE_API REALTIME_GATEWAY; do
   echo "REDIS_PASSWORD_${service}=$(secret)"
 done
+# Redis as a Sentinel set (profile `sentinel`): the nodes' replication and sentinel users, and
+# the password the sentinels require of the services.
+echo "REDIS_PASSWORD_REPLICATION=$(secret)"
+echo "REDIS_PASSWORD_SENTINEL=$(secret)"
+echo "REDIS_SENTINEL_PASSWORD=$(secret)"
 # MongoDB: the services that own collections (libs/contracts mongo-roles.ts).
 for service in CHAT_API MESSAGE_API MEDIA_SERVICE; do
   echo "MONGO_PASSWORD_${service}=$(secret)"

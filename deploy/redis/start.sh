@@ -4,6 +4,11 @@
 # variable of this environment, so the file Redis reads holds no password. The `default` user is
 # off: every client logs in as its service's user. Further arguments go to redis-server.
 #   REDIS_ACL_TEMPLATE (default /etc/redis/users.acl), REDIS_ACL_FILE (default /tmp/redis/users.acl)
+# A node of a Sentinel set (either may be the primary) also gets, when their passwords are set,
+# `replication` (REDIS_PASSWORD_REPLICATION: the user a replica logs in to its primary as, which
+# this node does too once demoted) and `sentinel` (REDIS_PASSWORD_SENTINEL: the sentinels' user),
+# with the rules of redisFailoverAclRules (libs/platform redis.ts; a test checks they agree).
+# Its settings go into node.conf beside the ACL, the file Sentinel's CONFIG REWRITE updates.
 # POSIX sh and busybox tools only: it runs in redis:7-alpine (docker-compose.yml, the Helm chart).
 set -eu
 template=${REDIS_ACL_TEMPLATE:-/etc/redis/users.acl}
@@ -25,4 +30,14 @@ while IFS= read -r line || [ -n "$line" ]; do
   esac
   printf '%s\n' "$line" >>"$acl"
 done <"$template"
-exec redis-server --aclfile "$acl" "$@"
+sha256() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+conf=$(dirname "$acl")/node.conf
+: >"$conf"
+if [ -n "${REDIS_PASSWORD_REPLICATION:-}" ]; then
+  echo "user replication on resetpass #$(sha256 "$REDIS_PASSWORD_REPLICATION") resetkeys resetchannels -@all +psync +replconf +ping" >>"$acl"
+  printf 'masteruser replication\nmasterauth %s\n' "$REDIS_PASSWORD_REPLICATION" >>"$conf"
+fi
+if [ -n "${REDIS_PASSWORD_SENTINEL:-}" ]; then
+  echo "user sentinel on resetpass #$(sha256 "$REDIS_PASSWORD_SENTINEL") resetkeys resetchannels &__sentinel__:hello -@all +multi +exec +slaveof +ping +info +role +subscribe +publish +config|rewrite +client|setname +client|kill +script|kill" >>"$acl"
+fi
+exec redis-server "$conf" --aclfile "$acl" "$@"
