@@ -89,7 +89,10 @@ describe('realtime-gateway: refusals and abuse limits', () => {
     const chatId = fake.addChat(alice, bob);
     const listener = await connect(lenient.url, bob);
     await emitAck(listener, 'join_chat', { chatId });
+    // The author's user_online comes on its own time: heard here, not later by a test's recorder.
+    const authorOnline = nextEvent(listener, 'user_online');
     const author = await connect(lenient.url, alice);
+    await authorOnline;
     const received = nextEvent(listener, 'message_received');
     const { messageId } = await emitAck(author, 'send_message', { chatId, content: 'victim message' });
     await received;
