@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent, MessageEvent, UnreadChangedEvent } from '@chat/contracts';
-import { broadcastForUnread, broadcastsForChatEvent, broadcastsForMessageEvent } from '../src/domain/broadcasts.js';
+import { broadcastForUnread, roomExitsForChatEvent, broadcastsForMessageEvent } from '../src/domain/broadcasts.js';
 import { GarbageMeter } from '../src/entry/socket/garbage-meter.js';
 
 const chatId = 'c'.repeat(24);
@@ -157,17 +157,17 @@ describe('which sockets hear which domain event', () => {
 
   it('blocked and rejected chats empty the room of both users; a deleted chat only of the deleter', () => {
     for (const type of ['blocked', 'rejected']) {
-      expect(broadcastsForChatEvent(chat(type))).toEqual([
+      expect(roomExitsForChatEvent(chat(type))).toEqual([
         { kind: 'leave', userId: alice, chatId },
         { kind: 'leave', userId: bob, chatId },
       ]);
     }
-    expect(broadcastsForChatEvent(chat('deleted', bob))).toEqual([{ kind: 'leave', userId: bob, chatId }]);
+    expect(roomExitsForChatEvent(chat('deleted', bob))).toEqual([{ kind: 'leave', userId: bob, chatId }]);
   });
 
   it('other chat events change nothing live', () => {
     for (const type of ['created', 'accepted', 'auto_accepted', 'unblocked', 'archived', 'unarchived', 'restored']) {
-      expect(broadcastsForChatEvent(chat(type))).toEqual([]);
+      expect(roomExitsForChatEvent(chat(type))).toEqual([]);
     }
   });
 });

@@ -147,7 +147,7 @@ export const broadcastForUnread = (e: UnreadChangedEvent): Emission =>
  * one that is deleted stops delivering to the user who deleted it. Other chat events change
  * nothing live.
  */
-export function broadcastsForChatEvent(e: ChatEvent): RoomExit[] {
+export function roomExitsForChatEvent(e: ChatEvent): RoomExit[] {
   switch (e.type) {
     case 'blocked':
     case 'rejected':

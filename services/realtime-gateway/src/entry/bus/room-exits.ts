@@ -1,6 +1,6 @@
 import { chatEventSchema, DURABLES, rooms, STREAMS } from '@chat/contracts';
 import type { Bus, Logger, RunningConsumer } from '@chat/platform';
-import { broadcastsForChatEvent } from '../../domain/broadcasts.js';
+import { roomExitsForChatEvent } from '../../domain/broadcasts.js';
 import type { GatewayServer } from '../../clients/gateway-socket.js';
 
 /**
@@ -23,7 +23,7 @@ export async function startRoomExits(io: GatewayServer, bus: Bus, logger: Logger
     orderBy: (event) => event.chatId,
     concurrency: 16,
     handler: async (event) => {
-      for (const exit of broadcastsForChatEvent(event))
+      for (const exit of roomExitsForChatEvent(event))
         io.in(rooms.user(exit.userId)).socketsLeave(rooms.chat(exit.chatId));
     },
   });
