@@ -14,6 +14,6 @@ export function emitEvent<E extends ServerEventName>(
   event: E,
   payload: ServerEventPayloads[E],
 ): void {
-  // Socket.IO types the arguments as Parameters<map[E]>, which TypeScript leaves unresolved for a generic E.
+  // Socket.IO types the arguments as Parameters<map[E]>, unresolved for a generic E; each event takes just its payload.
   target.emit(event, ...([payload] as Parameters<ServerToClientEvents[E]>));
 }

@@ -9,8 +9,8 @@ type PartsOf<E extends ForwardedCommandName> =
 
 /**
  * A command of the table that message-api serves, seen as the gateway sends it: its socket
- * payload, once decoded, is what its NATS request takes. (TypeScript relates the parts of a
- * command picked by a generic name only through a mapped type such as `messageCommands`'.)
+ * payload, once decoded, is what its NATS request takes. (For a command picked by a generic
+ * name, TypeScript relates its parts only through a mapped type, the one `messageCommands` has.)
  */
 export type MessageCommand<E extends ForwardedCommandName> = ForwardedCommand<
   PartsOf<E>['request'],
