@@ -36,10 +36,15 @@ export function processLock(): KeyedLock {
 
 // Takes the lock when free; answers the new fencing token (a per-key counter), or 0 when held.
 // A counter Redis lost (restart without persistence) starts again from the clock (ARGV[3],
-// microseconds), so tokens keep growing across the loss.
+// microseconds), so tokens keep growing across the loss. A counter that went back in time (a
+// replica promoted before it had the last increments) is raised to when this client connected
+// (ARGV[4], microseconds): every failover reconnects the clients, so no token after it can be
+// "exactly one more" than one handed out before it.
 const ACQUIRE = `
 if redis.call('exists', KEYS[1]) == 1 then return 0 end
-if redis.call('exists', KEYS[2]) == 0 then redis.call('set', KEYS[2], ARGV[3]) end
+local counter = tonumber(redis.call('get', KEYS[2]))
+if counter == nil then redis.call('set', KEYS[2], ARGV[3])
+elseif counter < tonumber(ARGV[4]) then redis.call('set', KEYS[2], ARGV[4]) end
 local fence = redis.call('incr', KEYS[2])
 redis.call('set', KEYS[1], ARGV[1] .. ':' .. string.format('%.0f', fence), 'PX', ARGV[2])
 return fence`;
@@ -62,13 +67,24 @@ export function redisLock(redis: Redis, prefix: string, opts: { leaseMs?: number
   const waitMs = opts.waitMs ?? 2_000;
   const local = processLock();
   const owner = randomUUID();
+  let connectedAt = Date.now() * 1000;
+  redis.on('ready', () => (connectedAt = Date.now() * 1000));
 
   async function acquire(key: string): Promise<number> {
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
       const fence = Number(
         await redis
-          .eval(ACQUIRE, 2, `${prefix}:${key}`, `${prefix}:fence:${key}`, owner, leaseMs, Date.now() * 1000)
+          .eval(
+            ACQUIRE,
+            2,
+            `${prefix}:${key}`,
+            `${prefix}:fence:${key}`,
+            owner,
+            leaseMs,
+            Date.now() * 1000,
+            connectedAt,
+          )
           .catch(() => {
             // Redis down: a 503 the client may retry, like any other dependency outage.
             throw unavailable('The coordination store is unavailable, try again');

@@ -4,6 +4,7 @@ import {
   createRedis,
   parseConfig,
   parseSentinels,
+  redisLock,
   redisSentinelSet,
   type Redis,
   type RedisSentinelSet,
@@ -130,6 +131,23 @@ describe('a client of a Sentinel-managed Redis', () => {
   }, 40_000);
 
   it('follows the SIGKILL of the primary: the sentinels promote the other node within seconds, the same clients carry on', async () => {
+    // Replication is asynchronous: with the replica's link cut (its user gone), the lock holds
+    // taken from now on reach the primary only, and the promotion loses them.
+    const primary = createRedis(set.replica.url, 'sentinel-test-primary');
+    primary.on('error', () => undefined);
+    clients.push(primary);
+    const lock = redisLock(admin, 'chat-write');
+    const before = [await lock.run('c1', async (fence) => fence)];
+    const replica = createRedis(set.primary.url, 'sentinel-test-replica');
+    replica.on('error', () => undefined);
+    clients.push(replica);
+    const deadline = Date.now() + 10_000;
+    while (Number(await replica.get('chat-write:fence:c1')) !== before[0]) {
+      if (Date.now() > deadline) throw new Error('the replica never got the first hold');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await primary.call('ACL', 'DELUSER', 'replication');
+    for (let i = 0; i < 5; i++) await lock.run('c1', async (fence) => void before.push(fence));
     const killedAt = Date.now();
     await set.replica.kill('SIGKILL');
     const gap = await writeThrough(set.primary.port);
@@ -142,6 +160,11 @@ describe('a client of a Sentinel-managed Redis', () => {
     expect(await spend('rl:socket-events:u1')).toBeGreaterThanOrEqual(2);
     expect(await gateway.set('presence:x', '1')).toBe('OK');
     await untilHeard(gateway, 'after-kill');
+    // The promoted node had not seen the last holds, yet the next token is above every one
+    // handed out: no holder may take it for "nobody held the key since my last hold".
+    expect(Number(await admin.get('chat-write:fence:c1'))).toBe(before[0]);
+    const after = await lock.run('c1', async (fence) => fence);
+    expect(after).toBeGreaterThan(Math.max(...before) + 1);
   }, 40_000);
 
   /** Publishes `message` until the subscriber hears it: it resubscribed on the new primary. */
