@@ -8,7 +8,7 @@
 // `npm start`, stopped with it; JetStream keeps its store in .local/nats across starts.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {
@@ -137,8 +137,14 @@ async function startSentinelRedis({ root, port, users }) {
     await ensureFree(p, name);
   const children = [];
   const stop = () => children.forEach((c) => c.kill('SIGTERM'));
+  const dir = path.join(root, '.local/redis-sentinel');
   try {
     for (const [p, replicaOf] of [[port], [port + 1, port]]) {
+      // A replica writes the primary's snapshot to disk, and a node loads one at start: each its
+      // own folder, emptied at every start (nothing is meant to persist).
+      const nodeDir = path.join(dir, String(p));
+      rmSync(nodeDir, { recursive: true, force: true });
+      mkdirSync(nodeDir, { recursive: true });
       const child = spawn('redis-server', ['-'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
       children.push(child);
       child.stdin.end(
@@ -147,6 +153,7 @@ async function startSentinelRedis({ root, port, users }) {
           `bind ${HOST}`,
           'save ""',
           'appendonly no',
+          `dir ${nodeDir}`,
           'repl-diskless-sync-delay 0',
           'masteruser replication',
           `masterauth ${replicationPassword}`,
@@ -156,8 +163,6 @@ async function startSentinelRedis({ root, port, users }) {
       );
       await waitFor(p, `redis-server ${replicaOf ? 'replica' : 'primary'}`, child);
     }
-    const dir = path.join(root, '.local/redis-sentinel');
-    mkdirSync(dir, { recursive: true });
     for (const [i, p] of sentinelPorts.entries()) {
       const conf = path.join(dir, `sentinel-${i}.conf`);
       writeFileSync(

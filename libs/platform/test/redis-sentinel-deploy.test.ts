@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,11 @@ describe('the deployed Sentinel set (deploy/redis start.sh and sentinel.sh)', ()
   let sentinels: RunningProcess[] = [];
   let client: Redis;
 
+  // A replica writes the primary's snapshot to disk, and a node loads one at start: each its own.
+  const ownDir = (name: string) => {
+    mkdirSync(join(dir, name), { recursive: true });
+    return join(dir, name);
+  };
   const node = async (name: string, replicaOf?: number) => {
     const port = await freePort();
     return restartableProcess({
@@ -41,7 +46,7 @@ describe('the deployed Sentinel set (deploy/redis start.sh and sentinel.sh)', ()
           [
             join(root, 'deploy/redis/start.sh'),
             ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-            ...['--repl-diskless-sync-delay', '0'],
+            ...['--repl-diskless-sync-delay', '0', '--dir', ownDir(name)],
             ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf)] : []),
           ],
           {

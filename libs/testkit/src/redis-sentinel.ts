@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderRedisAcl } from '@chat/contracts';
@@ -50,6 +50,11 @@ export async function startRedisSentinelSet(opts: RedisSentinelTestOptions = {})
   const [primaryPort, replicaPort, ...sentinelPorts] = (await Promise.all(
     Array.from({ length: 5 }, () => freePort()),
   )) as [number, number, ...number[]];
+  const ownDir = (name: string) => {
+    const path = join(dir, name);
+    mkdirSync(path, { recursive: true });
+    return path;
+  };
   const replicationPassword = redisTestPassword('replication');
   const sentinelNodePassword = redisTestPassword('sentinel-node');
   const sentinelPassword = redisTestPassword('sentinel');
@@ -64,6 +69,8 @@ export async function startRedisSentinelSet(opts: RedisSentinelTestOptions = {})
       `bind ${HOST}`,
       'save ""',
       'appendonly no',
+      // A replica writes the primary's snapshot to disk, and a node loads one at start: each its own.
+      `dir ${ownDir(String(port))}`,
       // A replica syncs at once instead of waiting for others to join the same transfer.
       'repl-diskless-sync-delay 0',
       'masteruser replication',
