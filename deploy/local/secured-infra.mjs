@@ -116,7 +116,7 @@ const SENTINEL_NAME = 'chat-redis';
  * of libs/platform), so either may be the primary; the sentinels require a password of their
  * own, which every service gets as REDIS_SENTINEL_PASSWORD. Sentinel rewrites its file, so each
  * has one under .local/redis-sentinel, written afresh at every start. Kill the primary
- * (`kill $(ss -ltnpH 'sport = 6380' | grep -o 'pid=[0-9]*' | cut -d= -f2)`) and watch the
+ * (`kill $(ss -ltnpH 'sport = :6380' | grep -o 'pid=[0-9]*' | cut -d= -f2)`) and watch the
  * services carry on with the promoted replica.
  */
 async function startSentinelRedis({ root, port, users }) {
