@@ -1,12 +1,17 @@
-import type { ServerEventName, ServerEventPayloads, ServerToClientEvents } from '@chat/contracts';
-import type { GatewaySocket } from './gateway-socket.js';
-
-/** Whatever emits server events: a socket, or a room of the cluster's or of this node's sockets. */
-export type EmitTarget = Pick<GatewaySocket, 'emit'>;
+import type { ServerEventName, ServerEventPayloads } from '@chat/contracts';
 
 /**
- * Emits a server event whose name is a type parameter (a success event, a broadcast): the
- * payload is checked against the event map like any literal `emit`.
+ * Whatever emits server events: a socket, or a room of the cluster's or of this node's sockets.
+ * Seen through one method that takes any server event with a payload, which `emitEvent` below
+ * ties to the event's own payload type.
+ */
+export interface EmitTarget {
+  emit(event: ServerEventName, payload: ServerEventPayloads[ServerEventName]): unknown;
+}
+
+/**
+ * Emits a server event whose name is a type parameter (a success event, a broadcast), its
+ * payload checked against that event's type.
  * @example emitEvent(io.to(rooms.chat(chatId)), emission.event, emission.payload);
  */
 export function emitEvent<E extends ServerEventName>(
@@ -14,6 +19,5 @@ export function emitEvent<E extends ServerEventName>(
   event: E,
   payload: ServerEventPayloads[E],
 ): void {
-  // Socket.IO types the arguments as Parameters<map[E]>, unresolved for a generic E; each event takes just its payload.
-  target.emit(event, ...([payload] as Parameters<ServerToClientEvents[E]>));
+  target.emit(event, payload);
 }
