@@ -74,6 +74,29 @@ function brokenLinks(path: string): string[] {
   return problems;
 }
 
+/**
+ * The source files a page names in code spans that the clone lacks. A path from a top folder is
+ * taken from the root (`s/` standing for `services/`), a shorter path must end some tracked
+ * file's path, and a bare file name must be some tracked file's name.
+ */
+function missingSourceNames(path: string, tracked: readonly string[]): string[] {
+  const source = readFileSync(join(root, path), 'utf8').replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
+  const names = new Set(tracked.map((file) => file.slice(file.lastIndexOf('/') + 1)));
+  const missing: string[] = [];
+  for (const span of source.matchAll(/`([^`\n]+)`/g)) {
+    const named = /^[\w./-]*?([\w-]+\.(?:ts|mjs|sh))$/.exec(span[1]!);
+    if (!named) continue;
+    const file = named[0].replace(/^s\//, 'services/');
+    const exists = /^(?:services|libs|deploy|clients|k8s)\//.test(file)
+      ? existsSync(join(root, file))
+      : file.includes('/')
+        ? tracked.some((candidate) => candidate.endsWith(`/${file}`))
+        : names.has(named[1]!);
+    if (!exists) missing.push(`${path}: ${span[1]}`);
+  }
+  return missing;
+}
+
 const docPages = trackedFiles().filter((path) => path === 'README.md' || /^docs\/[^/]+\.md$/.test(path));
 
 describe('references a clone can follow', () => {
@@ -85,6 +108,11 @@ describe('references a clone can follow', () => {
   it('every relative link of the README and docs/ reaches an existing file and heading', () => {
     expect(docPages.length).toBeGreaterThan(1);
     expect(docPages.flatMap(brokenLinks)).toEqual([]);
+  });
+
+  it('every source file the README and docs/ name exists (a rename updates the page)', () => {
+    const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0');
+    expect(docPages.flatMap((path) => missingSourceNames(path, tracked))).toEqual([]);
   });
 
   it('the README stays a front door: at most 12 KB, and it links every page of docs/', () => {
@@ -100,6 +128,10 @@ describe('references a clone can follow', () => {
     expect(githubSlug('Handshake refusals (`connect_error`)')).toBe('handshake-refusals-connect_error');
     expect(githubSlug('The store: FerretDB')).toBe('the-store-ferretdb');
     expect([...anchorsOf('# A\n## Notes\n```\n# not a heading\n```\n## Notes\n')]).toEqual(['a', 'notes', 'notes-1']);
+  });
+
+  it('finds a source file a page names that the clone lacks', () => {
+    expect(missingSourceNames('docs/architecture.md', ['docs/architecture.md'])).not.toEqual([]);
   });
 
   it('finds a broken link and a citation of notes outside the repository', () => {
