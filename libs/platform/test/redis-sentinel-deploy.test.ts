@@ -14,10 +14,11 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
  * The scripts compose and the chart run a Sentinel set with: deploy/redis/start.sh for both
- * nodes (the services' users plus `replication` and `sentinel`) and deploy/redis/sentinel.sh
- * for three sentinels. They must come together and fail over with the users they deploy.
+ * nodes (the services' users plus `replication` and `sentinel`), by way of node.sh, which asks
+ * the sentinels what the node is, and deploy/redis/sentinel.sh for three sentinels. They must
+ * come together, fail over with the users they deploy, and rejoin as the sentinels say.
  */
-describe('the deployed Sentinel set (deploy/redis start.sh and sentinel.sh)', () => {
+describe('the deployed Sentinel set (deploy/redis node.sh, start.sh and sentinel.sh)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'redis-sentinel-deploy-'));
   const passwords = {
     ...Object.fromEntries(redisServiceUsers.map((u) => [redisPasswordVariable(u), `deployed-${u}`])),
@@ -35,60 +36,71 @@ describe('the deployed Sentinel set (deploy/redis start.sh and sentinel.sh)', ()
     mkdirSync(join(dir, name), { recursive: true });
     return join(dir, name);
   };
-  const node = async (name: string, replicaOf?: number) => {
-    const port = await freePort();
-    return restartableProcess({
+  const printed: Record<string, string> = {};
+  const spawnScript = (name: string, script: string, args: string[], env: Record<string, string>) => {
+    const child = spawn('sh', [join(root, 'deploy/redis', script), ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    printed[name] = '';
+    child.stderr?.on('data', (d: Buffer) => (printed[name] += d.toString()));
+    return child;
+  };
+  let sentinelPorts: number[] = [];
+  const sentinelList = () => sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',');
+  // Both nodes by node.sh, as the chart runs them: the first primary is `primary`.
+  const node = (name: string, port: number, firstPrimary: number) =>
+    restartableProcess({
       port,
       url: `redis://127.0.0.1:${port}`,
       launch: () =>
-        spawn(
-          'sh',
+        spawnScript(
+          name,
+          'node.sh',
           [
-            join(root, 'deploy/redis/start.sh'),
-            ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-            ...['--repl-diskless-sync-delay', '0', '--dir', ownDir(name)],
-            ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf)] : []),
+            ...['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'],
+            ...['--dir', ownDir(name)],
           ],
           {
-            env: {
-              PATH: process.env.PATH,
-              ...passwords,
-              REDIS_ACL_TEMPLATE: join(root, REDIS_ACL_FILES[0]),
-              REDIS_ACL_FILE: join(dir, name, 'users.acl'),
-            },
-            stdio: 'ignore',
+            ...passwords,
+            REDIS_SELF: '127.0.0.1',
+            REDIS_PORT: String(port),
+            REDIS_FIRST_PRIMARY: `127.0.0.1:${firstPrimary}`,
+            REDIS_SENTINELS: sentinelList(),
+            REDIS_SENTINEL_PASSWORD: sentinelPassword,
+            REDIS_ACL_TEMPLATE: join(root, REDIS_ACL_FILES[0]),
+            REDIS_ACL_FILE: join(ownDir(name), 'users.acl'),
           },
         ),
     });
-  };
+  const sentinel = (i: number, firstPrimary: number) =>
+    restartableProcess({
+      port: sentinelPorts[i]!,
+      url: `redis://127.0.0.1:${sentinelPorts[i]!}`,
+      launch: () =>
+        spawnScript(`sentinel-${i}`, 'sentinel.sh', ['--bind', '127.0.0.1'], {
+          REDIS_PRIMARY_HOST: '127.0.0.1',
+          REDIS_PRIMARY_PORT: String(firstPrimary),
+          REDIS_SENTINEL_PORT: String(sentinelPorts[i]!),
+          REDIS_SENTINEL_PEERS: sentinelPorts
+            .filter((_, j) => j !== i)
+            .map((p) => `127.0.0.1:${p}`)
+            .join(','),
+          REDIS_SENTINEL_PASSWORD: sentinelPassword,
+          REDIS_PASSWORD_SENTINEL: passwords.REDIS_PASSWORD_SENTINEL,
+          REDIS_SENTINEL_DOWN_AFTER_MS: '1000',
+          REDIS_SENTINEL_FAILOVER_TIMEOUT_MS: '5000',
+          REDIS_SENTINEL_CONF: join(ownDir(`sentinel-${i}`), 'sentinel.conf'),
+        }),
+    });
 
   beforeAll(async () => {
-    primary = await node('primary');
-    replica = await node('replica', primary.port);
-    sentinels = await Promise.all(
-      [0, 1, 2].map(async (i) => {
-        const port = await freePort();
-        return restartableProcess({
-          port,
-          url: `redis://127.0.0.1:${port}`,
-          launch: () =>
-            spawn('sh', [join(root, 'deploy/redis/sentinel.sh'), '--bind', '127.0.0.1'], {
-              env: {
-                PATH: process.env.PATH,
-                REDIS_PRIMARY_HOST: '127.0.0.1',
-                REDIS_PRIMARY_PORT: String(primary.port),
-                REDIS_SENTINEL_PORT: String(port),
-                REDIS_SENTINEL_PASSWORD: sentinelPassword,
-                REDIS_PASSWORD_SENTINEL: passwords.REDIS_PASSWORD_SENTINEL,
-                REDIS_SENTINEL_DOWN_AFTER_MS: '1000',
-                REDIS_SENTINEL_FAILOVER_TIMEOUT_MS: '5000',
-                REDIS_SENTINEL_CONF: join(dir, `sentinel-${i}`, 'sentinel.conf'),
-              },
-              stdio: 'ignore',
-            }),
-        });
-      }),
-    );
+    const [primaryPort, replicaPort, ...rest] = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
+    sentinelPorts = rest;
+    // No sentinel answers yet: each node falls back to the first primary.
+    primary = await node('primary', primaryPort!, primaryPort!);
+    replica = await node('replica', replicaPort!, primaryPort!);
+    sentinels = await Promise.all([0, 1, 2].map((i) => sentinel(i, primaryPort!)));
     client = createRedis(
       'redis://127.0.0.1:1',
       'deploy-test',
@@ -137,6 +149,25 @@ describe('the deployed Sentinel set (deploy/redis start.sh and sentinel.sh)', ()
     }
     expect(Number(await client.hmget('chat-numbers:1', 'seq').then((v) => v[0]))).toBeGreaterThanOrEqual(2);
   }, 60_000);
+
+  it('restarts a node and a sentinel after the failover as the sentinels say: the old primary comes back a replica, the sentinel watches the promoted node', async () => {
+    await primary.restart();
+    expect(printed.primary).toContain(`starting as a replica of 127.0.0.1 ${replica.port}`);
+    const asSentinel = createRedis(primary.url, 'deploy-role', {
+      username: 'sentinel',
+      password: passwords.REDIS_PASSWORD_SENTINEL,
+    });
+    asSentinel.on('error', () => undefined);
+    try {
+      const [role, host, port] = (await asSentinel.call('ROLE')) as [string, string, number];
+      expect([role, host, Number(port)]).toEqual(['slave', '127.0.0.1', replica.port]);
+    } finally {
+      asSentinel.disconnect();
+    }
+    await sentinels[0]!.kill('SIGKILL');
+    await sentinels[0]!.restart();
+    expect(printed['sentinel-0']).toContain(`watching chat-redis at 127.0.0.1 ${replica.port}`);
+  }, 30_000);
 
   async function untilReady(sentinelPort: number): Promise<void> {
     const sentinel = createRedis(`redis://127.0.0.1:${sentinelPort}`, 'deploy-probe', { password: sentinelPassword });
