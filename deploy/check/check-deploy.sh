@@ -88,6 +88,11 @@ render_try_secret() {
     deploycheck k8s -secret-keys -
 }
 check "helm template (try): its own Secret" render_try_secret
+render_try_sentinel_secret() {
+  helm template chat-platform $CHART --namespace chat-platform --kube-version "$KUBE_VERSION" -f $CHECK/values/try-sentinel.yaml |
+    deploycheck k8s -secret-keys -
+}
+check "helm template (try-sentinel): its own Secret" render_try_sentinel_secret
 # The Sentinel value set: every service that uses Redis is given the sentinels and their name
 # (ConfigMap) and the sentinels' password from a key the Secret holds.
 render_sentinel() {

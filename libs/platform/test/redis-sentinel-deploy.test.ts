@@ -119,6 +119,13 @@ describe('the deployed Sentinel set (deploy/redis node.sh, start.sh and sentinel
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("ships the scripts it tests: the Helm chart's copies are the same", () => {
+    for (const script of ['start.sh', 'node.sh', 'sentinel.sh'])
+      expect(readFileSync(join(root, 'deploy/helm/chat-platform/files', `redis-${script}`), 'utf8')).toBe(
+        readFileSync(join(root, 'deploy/redis', script), 'utf8'),
+      );
+  });
+
   it('loads the users of redisFailoverAclRules, passwords hashed', () => {
     const written = readFileSync(join(dir, 'primary', 'users.acl'), 'utf8');
     for (const [user, rules] of Object.entries(redisFailoverAclRules)) {

@@ -88,6 +88,19 @@ Helm would refuse to take it over, and the pods read it as they would without in
 {{- printf "http://%s:%v" (include "chat-platform.component" .) $svc.port -}}
 {{- end -}}
 
+{{/* "true" when the chart runs Redis as a Sentinel set: infrastructure.enabled and infrastructure.redis.sentinel.enabled. */}}
+{{- define "chat-platform.redisSentinelInCluster" -}}
+{{- if and .Values.infrastructure.enabled .Values.infrastructure.redis.sentinel.enabled }}true{{ end -}}
+{{- end -}}
+
+{{/* The in-cluster sentinels, host:port comma-separated (REDIS_SENTINELS). */}}
+{{- define "chat-platform.redisSentinelAddresses" -}}
+{{- $name := printf "%s-redis-sentinel" (include "chat-platform.fullname" .) -}}
+{{- $list := list -}}
+{{- range $i := until 3 }}{{ $list = append $list (printf "%s-%d.%s:26379" $name $i $name) }}{{ end -}}
+{{- join "," $list -}}
+{{- end -}}
+
 {{/* "true" when the chart runs NATS: nats.enabled, or infrastructure.enabled. */}}
 {{- define "chat-platform.natsEnabled" -}}
 {{- if or .Values.nats.enabled .Values.infrastructure.enabled }}true{{ end -}}
