@@ -14,7 +14,6 @@ import type { ChatDeps } from '../../use-cases/deps.js';
 import { applyChatAction } from '../../use-cases/apply-chat-action.js';
 import { deleteChat } from '../../use-cases/delete-chat.js';
 import { getChat } from '../../use-cases/get-chat.js';
-import { getChatHistory } from '../../use-cases/get-chat-history.js';
 import { getOrCreateChat } from '../../use-cases/get-or-create-chat.js';
 import { listChats } from '../../use-cases/list-chats.js';
 import { toggleArchive } from '../../use-cases/toggle-archive.js';
@@ -58,8 +57,9 @@ export function chatRoutes(deps: ChatDeps, auth: RequestHandler): Router {
     const caller = callerOf(res);
     const { userId } = parseInput(userIdParams, req.params, 'userId');
     const query = parseInput(chatHistoryQuery, req.query, 'query');
-    const { items, total } = await getChatHistory(deps, {
+    const { items, total } = await listChats(deps, {
       userId: caller,
+      kind: 'history',
       ownerId: userId,
       includeArchived: query.includeArchived,
       page: { page: query.page, limit: query.limit },
