@@ -15,11 +15,11 @@ import {
   natsPermissions,
   natsServiceUsers,
   redisAclRules,
+  redisFailoverAclRules,
   redisServiceUsers,
   renderNatsServerConfig,
   renderRedisAcl,
 } from '@chat/contracts';
-import { redisFailoverAclRules } from '@chat/platform';
 
 const HOST = '127.0.0.1';
 const secret = () => randomBytes(24).toString('hex');

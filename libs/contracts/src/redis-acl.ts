@@ -22,7 +22,7 @@ export interface RedisAclRules {
   commands: string[];
 }
 
-/** The Socket.IO Redis adapter's `key` option (realtime-gateway's server.ts). */
+/** The Socket.IO Redis adapter's `key` option (realtime-gateway's create-socket-server.ts). */
 export const SOCKET_IO_ADAPTER_KEY = 'socket.io';
 
 /**
@@ -111,6 +111,35 @@ export const redisAclRules: Record<RedisServiceUser, RedisAclRules> = {
       'unsubscribe',
       'punsubscribe',
       'pubsub|numsub',
+    ],
+  },
+};
+
+/**
+ * The ACL users a Sentinel set needs on each of its Redis nodes, beside the services' users
+ * (the same rule shape): a replica logs in to the primary as
+ * `replication` (masteruser), a sentinel to every node as `sentinel` (`sentinel auth-user`).
+ * Both nodes load all of them, since either may be the primary. Commands from Redis's
+ * Sentinel and replication documentation.
+ */
+export const redisFailoverAclRules: Record<'replication' | 'sentinel', RedisAclRules> = {
+  replication: { keys: [], channels: [], commands: ['psync', 'replconf', 'ping'] },
+  sentinel: {
+    keys: [],
+    channels: ['__sentinel__:hello'],
+    commands: [
+      'multi',
+      'exec',
+      'slaveof',
+      'ping',
+      'info',
+      'role',
+      'subscribe',
+      'publish',
+      'config|rewrite',
+      'client|setname',
+      'client|kill',
+      'script|kill',
     ],
   },
 };

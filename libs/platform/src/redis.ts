@@ -91,37 +91,5 @@ export function createRedis(
   return sentinels ? new Redis(options) : new Redis(target.toString(), options);
 }
 
-/**
- * The ACL users a Sentinel set needs on each of its Redis nodes, beside the services' users
- * (libs/contracts redis-acl.ts, the same rule shape): a replica logs in to the primary as
- * `replication` (masteruser), a sentinel to every node as `sentinel` (`sentinel auth-user`).
- * Both nodes load all of them, since either may be the primary. Commands from Redis's
- * Sentinel and replication documentation.
- */
-export const redisFailoverAclRules: Record<
-  'replication' | 'sentinel',
-  { keys: string[]; channels: string[]; commands: string[] }
-> = {
-  replication: { keys: [], channels: [], commands: ['psync', 'replconf', 'ping'] },
-  sentinel: {
-    keys: [],
-    channels: ['__sentinel__:hello'],
-    commands: [
-      'multi',
-      'exec',
-      'slaveof',
-      'ping',
-      'info',
-      'role',
-      'subscribe',
-      'publish',
-      'config|rewrite',
-      'client|setname',
-      'client|kill',
-      'script|kill',
-    ],
-  },
-};
-
 export const redisReady = (redis: Redis) => () => redis.status === 'ready';
 export type { Redis };

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REDIS_ACL_FILES, redisPasswordVariable, redisServiceUsers, renderRedisAcl } from '@chat/contracts';
-import { createRedis, redisFailoverAclRules, type Redis } from '@chat/platform';
+import { redisFailoverAclRules } from '@chat/contracts';
+import { createRedis, type Redis } from '@chat/platform';
 import { freePort, restartableProcess, type RunningProcess } from '@chat/testkit';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

@@ -7,7 +7,7 @@
 # A node of a Sentinel set (either may be the primary) also gets, when their passwords are set,
 # `replication` (REDIS_PASSWORD_REPLICATION: the user a replica logs in to its primary as, which
 # this node does too once demoted) and `sentinel` (REDIS_PASSWORD_SENTINEL: the sentinels' user),
-# with the rules of redisFailoverAclRules (libs/platform redis.ts; a test checks they agree).
+# with the rules of redisFailoverAclRules (libs/contracts redis-acl.ts; a test checks they agree).
 # Its settings go into node.conf beside the ACL, the file Sentinel's CONFIG REWRITE updates.
 # POSIX sh and busybox tools only: it runs in redis:7-alpine (docker-compose.yml, the Helm chart).
 set -eu

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
+import { SOCKET_IO_ADAPTER_KEY } from '@chat/contracts';
 import { AppError, csv, handshakeToken, tokenRules, verifyTokenClaims, type Logger, type Redis } from '@chat/platform';
 import type { GatewayConfig } from '../../config.js';
 import type { CutUsers } from '../../data/cut-users.js';
@@ -45,7 +46,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     // The gate drops sessions without a valid token after SOCKET_CONNECT_TIMEOUT_MS; this closes
     // the others that never joined (a valid token refused for its user's limits) a moment later.
     connectTimeout: 2 * config.SOCKET_CONNECT_TIMEOUT_MS,
-    adapter: createAdapter(deps.adapterRedis.pub, deps.adapterRedis.sub, { key: 'socket.io' }),
+    adapter: createAdapter(deps.adapterRedis.pub, deps.adapterRedis.sub, { key: SOCKET_IO_ADAPTER_KEY }),
   });
   // The edge routes long-polling requests to the node named by this prefix.
   io.engine.generateId = () => `${config.GATEWAY_NODE_ID}.${randomBytes(15).toString('base64url')}`;
