@@ -21,3 +21,4 @@ export * from './group-commit.js';
 export * from './deadline.js';
 export * from './chat-access.js';
 export * from './outbox-relay.js';
+export * from './consumer-lag.js';

@@ -1,4 +1,6 @@
 import mongoose, { Types, type Connection } from 'mongoose';
+import { Histogram } from 'prom-client';
+import type { Metrics } from './metrics.js';
 
 /** The ObjectId of a validated 24-hex id. */
 export const oid = (id: string): Types.ObjectId => new Types.ObjectId(id);
@@ -23,7 +25,12 @@ export async function connectMongo(url: string, logger: Logger, opts: { attempts
   const attempts = opts.attempts ?? 30;
   for (let attempt = 1; ; attempt++) {
     try {
-      const conn = mongoose.createConnection(url, { serverSelectionTimeoutMS: 2_000, autoIndex: false });
+      // monitorCommands: the driver reports each command's duration (observeStoreCommands).
+      const conn = mongoose.createConnection(url, {
+        serverSelectionTimeoutMS: 2_000,
+        autoIndex: false,
+        monitorCommands: true,
+      });
       await conn.asPromise();
       return conn;
     } catch (err) {
@@ -50,3 +57,30 @@ export const mongoReady = (conn: Connection) => async (): Promise<boolean> => {
     clearTimeout(timer);
   }
 };
+
+/** Command names the driver sends are a fixed set; anything else is counted as `other`, so the label stays bounded. */
+const COMMAND_NAME = /^[a-zA-Z]{1,40}$/;
+
+/**
+ * Times every command this connection sends (the driver's command monitoring) into
+ * `mongodb_command_duration_seconds`, by command name (`find`, `insert`, `update`, ...) and
+ * outcome (`ok` or `error`).
+ * @example observeStoreCommands(links.mongo, metrics);
+ */
+export function observeStoreCommands(conn: Connection, metrics: Metrics): void {
+  const duration = new Histogram({
+    name: 'mongodb_command_duration_seconds',
+    help: 'MongoDB commands sent by this process, by command name and outcome',
+    labelNames: ['command', 'outcome'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [metrics.registry],
+  });
+  const observe = (outcome: string) => (e: { commandName: string; duration: number }) =>
+    duration.observe(
+      { command: COMMAND_NAME.test(e.commandName) ? e.commandName : 'other', outcome },
+      e.duration / 1000,
+    );
+  const client = conn.getClient();
+  client.on('commandSucceeded', observe('ok'));
+  client.on('commandFailed', observe('error'));
+}

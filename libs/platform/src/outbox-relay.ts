@@ -48,15 +48,31 @@ export interface OutboxRelay {
 /**
  * Runs `pass` now and every `intervalMs`, never two passes at once in this process. A failed
  * pass is logged; the next one starts from what is still in the outbox.
+ *
+ * A pass may answer when the oldest event it found waiting past its due time was written; with
+ * `metrics`, `outbox_oldest_unpublished_age_seconds` then reads how long ago that was (growing
+ * until a pass finds none, so a relay that fails or hangs shows too), and 0 when none waits.
  */
-export function startOutboxRelay(pass: () => Promise<void>, opts: { intervalMs: number; logger: Logger }): OutboxRelay {
+export function startOutboxRelay(
+  pass: () => Promise<Date | undefined | void>,
+  opts: { intervalMs: number; logger: Logger; metrics?: Metrics },
+): OutboxRelay {
   let running: Promise<void> = Promise.resolve();
   /** Passes started or waiting: a tick adds none while one is, so a slow pass is not queued behind. */
   let pending = 0;
+  let oldestWaiting: Date | undefined;
+  opts.metrics?.gauge(
+    'outbox_oldest_unpublished_age_seconds',
+    "Age of the oldest event the outbox relay's last pass found unpublished past its due time (0: none)",
+    () => (oldestWaiting ? Math.max(0, Date.now() - oldestWaiting.getTime()) / 1000 : 0),
+  );
   const runOnce = (): Promise<void> => {
     pending += 1;
     running = running
       .then(pass)
+      .then((oldest) => {
+        oldestWaiting = oldest ?? undefined;
+      })
       .catch((err: unknown) => opts.logger.warn({ err }, 'outbox relay pass failed'))
       .finally(() => (pending -= 1));
     return running;

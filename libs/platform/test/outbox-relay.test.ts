@@ -50,6 +50,36 @@ describe('startOutboxRelay', () => {
   });
 });
 
+describe('the outbox age a relay reports', () => {
+  const age = async (metrics: ReturnType<typeof createMetrics>) => {
+    const text = await metrics.registry.getSingleMetricAsString('outbox_oldest_unpublished_age_seconds');
+    return Number(/outbox_oldest_unpublished_age_seconds\{[^}]*\} (\S+)/.exec(text)?.[1]);
+  };
+
+  it('is the age of the oldest event the last pass found waiting, growing until a pass finds none; 0 then', async () => {
+    const metrics = createMetrics('outbox-relay-test');
+    const found: (Date | undefined | Error)[] = [new Date(Date.now() - 30_000), new Error('store down'), undefined];
+    const relay = startOutboxRelay(
+      async () => {
+        const next = found.shift();
+        if (next instanceof Error) throw next;
+        return next;
+      },
+      { intervalMs: 60_000, logger, metrics },
+    );
+    await relay.runOnce(); // the first pass (started at once), then this one
+    expect(found).toEqual([undefined]);
+    const afterFailure = await age(metrics);
+    expect(afterFailure).toBeGreaterThanOrEqual(30);
+    expect(afterFailure).toBeLessThan(35); // a failed pass leaves the reading, which keeps growing
+    await sleep(1_100);
+    expect(await age(metrics)).toBeGreaterThan(afterFailure + 1);
+    await relay.runOnce();
+    expect(await age(metrics)).toBe(0);
+    await relay.stop();
+  });
+});
+
 describe('outboxPublisher', () => {
   it('answers true once published, and false (counted) when the publish fails', async () => {
     const metrics = createMetrics('outbox-relay-test');
