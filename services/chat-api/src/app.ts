@@ -1,4 +1,4 @@
-import { STREAMS } from '@chat/contracts';
+import { DURABLES, STREAMS } from '@chat/contracts';
 import {
   authenticate,
   closeServer,
@@ -6,9 +6,11 @@ import {
   httpSettings,
   createMetrics,
   listen,
+  observeStoreCommands,
   openLinks,
   outboxPublisher,
   startOutboxRelay,
+  watchConsumerLag,
   type Logger,
 } from '@chat/platform';
 import type { ChatApiConfig } from './config.js';
@@ -36,6 +38,7 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
     const Chat = chatModel(links.mongo);
     await Chat.syncIndexes();
     const metrics = createMetrics('chat-api');
+    observeStoreCommands(links.mongo, metrics);
     // Every writer of a chat (commands, the projection, the relay) takes this lock, writes, and
     // publishes the chat's outbox before letting go: one order of writes and events per chat.
     const lock = new ChatWriteLock(links.redis);
@@ -57,9 +60,11 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
     };
     serveChatQueries(links.bus, deps, { cache, metrics });
     await startMessageProjection(links.bus, deps, { metrics, lingerMs: config.PROJECTION_LINGER_MS });
+    const lag = watchConsumerLag(links.bus, metrics, [DURABLES.chatProjection], { logger });
     const relay = startOutboxRelay(() => relayStaleChatEvents(deps, { staleMs: config.OUTBOX_RELAY_AFTER_MS }), {
       intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
       logger,
+      metrics,
     });
 
     const app = createHttpApp({
@@ -78,6 +83,7 @@ export async function startChatApi(config: ChatApiConfig, logger: Logger): Promi
         // Stop taking requests first; draining NATS then stops the queries and lets the
         // projection finish its current event before the connection closes.
         await closeServer(server);
+        lag.stop();
         await relay.stop();
         await links.close();
       },

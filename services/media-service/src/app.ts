@@ -8,6 +8,7 @@ import {
   httpSettings,
   createMetrics,
   listen,
+  observeStoreCommands,
   openLinks,
   rateLimiter,
   type Logger,
@@ -61,6 +62,7 @@ export async function startMediaService(config: MediaConfig, logger: Logger): Pr
   const fileDelete = serveMediaFileDelete(links.bus, deps);
 
   const metrics = createMetrics('media-service');
+  observeStoreCommands(links.mongo, metrics);
   const uploadsCounter = metrics.counter(
     'media_uploads_total',
     'Uploaded files by outcome (stored / refused) and status',

@@ -1,4 +1,4 @@
-import { STREAMS } from '@chat/contracts';
+import { DURABLES, STREAMS } from '@chat/contracts';
 import {
   authenticate,
   closeServer,
@@ -6,9 +6,11 @@ import {
   httpSettings,
   createMetrics,
   listen,
+  observeStoreCommands,
   openLinks,
   outboxPublisher,
   redisLock,
+  watchConsumerLag,
   type Logger,
 } from '@chat/platform';
 import type { MessageApiConfig } from './config.js';
@@ -50,6 +52,7 @@ export async function startMessageApi(
 ): Promise<RunningMessageApi> {
   const links = await openLinks(config, 'message-api', logger, { nats: true, mongo: true, redis: true });
   const metrics = createMetrics('message-api');
+  observeStoreCommands(links.mongo, metrics);
   // message-api owns MESSAGES (CHATS is chat-api's: its events reach us on core NATS).
   await links.bus.ensureStreams([STREAMS.messages]);
   const locks = redisLock(links.redis, 'message-change', { leaseMs: config.CHAT_LOCK_TTL_MS });
@@ -69,6 +72,7 @@ export async function startMessageApi(
   const outbox = new EventOutbox(published, repo, numbers, locks, outboxRows, logger, {
     intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
     afterMs: config.OUTBOX_RELAY_AFTER_MS,
+    metrics,
   });
   const writer = new MessageWriter(repo, numbers, outbox, logger, {
     maxBatch: config.SEND_BATCH_MAX,
@@ -96,6 +100,7 @@ export async function startMessageApi(
     { repo, outbox, stream: links.bus, media },
     { retryMs: config.TEXT_ERASE_RETRY_MS, metrics },
   );
+  const lag = watchConsumerLag(links.bus, metrics, [DURABLES.textEraser], { logger });
   // In the background: a start never waits on media-service. A failed run is not recorded, so
   // the next start tries again.
   const stopping = new AbortController();
@@ -122,6 +127,7 @@ export async function startMessageApi(
     tombstonesErased: tombstones,
     close: async () => {
       stopping.abort();
+      lag.stop();
       await closeServer(server);
       for (const s of subscriptions) s.unsubscribe();
       access.stop();

@@ -1,3 +1,4 @@
+import { DURABLES } from '@chat/contracts';
 import {
   chatAccessClient,
   closeServer,
@@ -6,6 +7,7 @@ import {
   createMetrics,
   listen,
   openLinks,
+  watchConsumerLag,
   type Logger,
   type Redis,
 } from '@chat/platform';
@@ -99,6 +101,7 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
   handleConnections(io, deps, { config, metrics, redis: links.redis, cutUsers, isDraining });
   const presence = startPresenceHeartbeat(io, deps, { nodeId: config.GATEWAY_NODE_ID, ttlMs: config.PRESENCE_TTL_MS });
   await startRoomExits(io, links.bus, logger);
+  const lag = watchConsumerLag(links.bus, metrics, [DURABLES.roomExits], { logger });
 
   const sockets = () => io.of('/').sockets;
   return {
@@ -118,6 +121,7 @@ export async function startRealtimeGateway(config: GatewayConfig, logger: Logger
       const deadline = Date.now() + config.DRAIN_TIMEOUT_MS;
       while (sockets().size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       presence.stop();
+      lag.stop();
       typing.clear();
       live.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -156,10 +156,18 @@ export class ChatNumbers {
     await this.redis.eval(SETTLE, 2, inFlight, UNPUBLISHED_KEY, firstRev, count, published);
   }
 
-  /** Sends whose events their writer has not published within `unpublishedMs` (it failed or died), oldest first. */
-  async unpublishedDue(limit: number): Promise<UnpublishedSends[]> {
-    const marks = await this.redis.zrangebyscore(UNPUBLISHED_KEY, '-inf', Date.now(), 'LIMIT', 0, limit);
-    return marks.map(parseMark);
+  /**
+   * Sends whose events their writer has not published within `unpublishedMs` (it failed or died),
+   * oldest first, each with when it was numbered.
+   */
+  async unpublishedDue(limit: number): Promise<(UnpublishedSends & { takenAt: Date })[]> {
+    const flat = await this.redis.zrangebyscore(UNPUBLISHED_KEY, '-inf', Date.now(), 'WITHSCORES', 'LIMIT', 0, limit);
+    const due: (UnpublishedSends & { takenAt: Date })[] = [];
+    // Members and scores alternate; a mark's score is when it became due.
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      due.push({ ...parseMark(flat[i] as string), takenAt: new Date(Number(flat[i + 1]) - this.opts.unpublishedMs) });
+    }
+    return due;
   }
 
   /** Every unpublished send of the chat, due or not (few: only batches between numbering and publish). */

@@ -1,5 +1,12 @@
 import { messageTextEventTypes, type MessageEventType } from '@chat/contracts';
-import { startOutboxRelay, type KeyedLock, type Logger, type OutboxPublisher, type OutboxRelay } from '@chat/platform';
+import {
+  startOutboxRelay,
+  type KeyedLock,
+  type Logger,
+  type Metrics,
+  type OutboxPublisher,
+  type OutboxRelay,
+} from '@chat/platform';
 import type { ChatNumbers, UnpublishedSends } from './chat-numbers.js';
 import { type MessageRepository } from './message-repository.js';
 import { receiptAt } from '../domain/message.js';
@@ -34,7 +41,8 @@ export class EventOutbox {
     private readonly locks: KeyedLock,
     private readonly rows: OutboxRows,
     private readonly logger: Logger,
-    private readonly opts: { intervalMs: number; afterMs: number },
+    /** With `metrics`, the relay reports the age of the oldest event it finds waiting. */
+    private readonly opts: { intervalMs: number; afterMs: number; metrics?: Metrics },
   ) {}
 
   /** Runs `publish` in the background, tracked so that `stop` waits for it. */
@@ -157,28 +165,51 @@ export class EventOutbox {
     if (all) await this.rows.dropSendBatch(batch.id);
   }
 
-  /** One pass over everything pending for longer than `afterMs`. */
-  private async relayOnce(): Promise<void> {
+  /**
+   * One pass over everything pending for longer than `afterMs`. Answers when the oldest of it was
+   * written (undefined: nothing was pending), for the outbox's age.
+   */
+  private async relayOnce(): Promise<Date | undefined> {
     const cutoff = new Date(Date.now() - this.opts.afterMs);
     const old = <T extends { createdAt: Date }>(rows: T[]) => rows.filter((r) => r.createdAt <= cutoff);
-    for (const sends of await this.numbers.unpublishedDue(200)) await this.relaySends(sends);
-    for (const batch of old(await this.rows.pendingSendBatches(200))) await this.relayBatch(batch);
+    let oldest = Infinity;
+    const waiting = (since: Date) => {
+      oldest = Math.min(oldest, since.getTime());
+    };
+    for (const sends of await this.numbers.unpublishedDue(200)) {
+      waiting(sends.takenAt);
+      await this.relaySends(sends);
+    }
+    for (const batch of old(await this.rows.pendingSendBatches(200))) {
+      waiting(batch.createdAt);
+      await this.relayBatch(batch);
+    }
     for (const m of await this.messages.withPendingEvents(cutoff, 200)) {
       if (m.pendingEvents.length === 0) await this.locks.run(m.chatId, () => this.messages.clearPendingEvent(m.id, ''));
-      else await this.flushMessage(m.chatId, m.id, m.pendingEvents);
+      else {
+        waiting(m.outboxAt ?? cutoff);
+        await this.flushMessage(m.chatId, m.id, m.pendingEvents);
+      }
     }
-    for (const receipt of old(await this.rows.pendingReceipts(200)))
+    for (const receipt of old(await this.rows.pendingReceipts(200))) {
+      waiting(receipt.createdAt);
       await this.flushReceipt(receipt, { reapply: true });
+    }
+    return oldest === Infinity ? undefined : new Date(oldest);
   }
 
   /** Runs the relay now and every `intervalMs`. */
   start(): void {
-    this.relay = startOutboxRelay(() => this.relayOnce(), { intervalMs: this.opts.intervalMs, logger: this.logger });
+    this.relay = startOutboxRelay(() => this.relayOnce(), {
+      intervalMs: this.opts.intervalMs,
+      logger: this.logger,
+      metrics: this.opts.metrics,
+    });
   }
 
   /** One relay pass now, after any pass in progress (tests). */
   relayNow(): Promise<void> {
-    return this.relay ? this.relay.runOnce() : this.relayOnce();
+    return this.relay ? this.relay.runOnce() : this.relayOnce().then(() => undefined);
   }
 
   async stop(): Promise<void> {

@@ -276,9 +276,14 @@ export class MessageRepository {
     );
   }
 
-  /** Messages with change events pending since before `cutoff` (looked up by the indexed flag, aged in memory). */
-  async withPendingEvents(cutoff: Date, limit: number): Promise<StoredMessage[]> {
+  /**
+   * Messages with change events pending since before `cutoff` (looked up by the indexed flag, aged
+   * in memory), each with when its oldest pending event was written, when known.
+   */
+  async withPendingEvents(cutoff: Date, limit: number): Promise<(StoredMessage & { outboxAt?: Date })[]> {
     const docs = await this.messages.find({ outboxPending: true }).limit(limit).toArray();
-    return docs.filter((d) => !d.outboxAt || d.outboxAt <= cutoff).map(toStored);
+    return docs
+      .filter((d) => !d.outboxAt || d.outboxAt <= cutoff)
+      .map((d) => ({ ...toStored(d), ...(d.outboxAt && { outboxAt: d.outboxAt }) }));
   }
 }

@@ -11,6 +11,7 @@ import { createEventRateLimiter } from './event-rate-limiter.js';
 import { GarbageMeter } from './garbage-meter.js';
 import type { EventGuards } from './on-client-event.js';
 import { registerClientCommands } from './register-client-commands.js';
+import { socketTimings } from './socket-timings.js';
 
 export interface ConnectionDeps {
   config: GatewayConfig;
@@ -35,10 +36,12 @@ export function handleConnections(io: GatewayServer, gateway: GatewayDeps, deps:
   const count = (event: string, outcome: string) => events.inc({ event, outcome });
   // Connections per pod: what the gateway's autoscaler targets besides CPU (k8s/, the chart).
   deps.metrics.gauge('socket_connections_open', 'Sockets open on this node', () => io.engine.clientsCount);
+  const timed = socketTimings(deps.metrics);
 
   io.on('connection', (socket: GatewaySocket) => {
     const userId = socket.data.userId;
     connections.inc({ phase: 'connected' });
+    timed(socket);
     void socket.join(rooms.user(userId));
     const arrived = markSocketOnline(gateway, { userId, socketId: socket.id }).catch((err: unknown) =>
       logger.warn({ err, userId }, 'presence connect failed'),
