@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSentinels, type RedisSentinelSet } from './redis.js';
+import type { RedisSentinelSet } from './redis.js';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -86,6 +86,22 @@ export class ConfigError extends Error {}
  */
 export const DEV_JWT_SECRET = 'local-dev-only-jwt-secret-do-not-use-in-production';
 
+/**
+ * `host:port,host:port` (REDIS_SENTINELS) -> the sentinels' addresses; throws on a malformed entry.
+ * Here rather than in redis.ts: the configuration is read before tracing starts, so it loads no client.
+ */
+export function parseSentinels(list: string): RedisSentinelSet['sentinels'] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const match = /^(.+):(\d{1,5})$/.exec(entry);
+      if (!match || Number(match[2]) > 65535) throw new Error(`"${entry}" is not host:port`);
+      return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) };
+    });
+}
+
 const sentinelList = (list: string) => {
   try {
     const sentinels = parseSentinels(list);
@@ -159,3 +175,54 @@ export const csv = (value: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+/** The span exporters tracing offers: `otlp` (OTLP over HTTP, JSON bodies) and `jsonl` (files in TRACES_DIR). */
+export type TraceExporterName = 'otlp' | 'jsonl';
+const TRACE_EXPORTERS: readonly string[] = ['otlp', 'jsonl', 'none'];
+const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+/**
+ * Tracing (OpenTelemetry), read by `node --import @chat/platform/start-tracing` before the
+ * service itself loads; the names and meanings are the OpenTelemetry specification's. Off
+ * unless OTEL_TRACES_EXPORTER names an exporter or an OTLP endpoint is set. The SDK reads a
+ * few more OTEL_* variables itself (OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS and
+ * _TIMEOUT, OTEL_BSP_*, OTEL_ATTRIBUTE_*_LIMIT): the one reader of the environment besides this module.
+ */
+export const tracingConfigSchema = z.object({
+  OTEL_SDK_DISABLED: z.stringbool().default(false),
+  /** `otlp`, `jsonl` or `none`, comma-separated. Unset: `otlp` when an OTLP endpoint is set, else none. */
+  OTEL_TRACES_EXPORTER: z
+    .string()
+    .refine(
+      (list) => csv(list).every((name) => TRACE_EXPORTERS.includes(name)),
+      'must be otlp, jsonl or none, comma-separated',
+    )
+    .optional(),
+  /** The collector's base URL (`/v1/traces` is appended), e.g. http://localhost:4318. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** The full URL spans are posted to; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  /** Defaults to the service the process runs (services/<name>/dist/main.js). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_TRACES_SAMPLER: z.enum(TRACE_SAMPLERS).default('parentbased_always_on'),
+  /** The ratio of new traces kept by the `*traceidratio` samplers, 0 to 1. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+  /** Where the `jsonl` exporter writes, a file per process (`npm start`: .local/traces). */
+  TRACES_DIR: z.string().min(1).default('.local/traces'),
+});
+export type TracingConfig = z.infer<typeof tracingConfigSchema>;
+
+/** The exporters the configuration asks for: none means this process does not trace. */
+export function traceExporters(config: TracingConfig): TraceExporterName[] {
+  if (config.OTEL_SDK_DISABLED) return [];
+  const endpoint = config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const named = config.OTEL_TRACES_EXPORTER ? csv(config.OTEL_TRACES_EXPORTER) : endpoint ? ['otlp'] : [];
+  return [...new Set(named)].filter((name): name is TraceExporterName => name !== 'none');
+}

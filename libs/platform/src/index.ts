@@ -22,3 +22,4 @@ export * from './deadline.js';
 export * from './chat-access.js';
 export * from './outbox-relay.js';
 export * from './consumer-lag.js';
+export * from './tracing.js';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { loadConfig, type BaseConfig } from './config.js';
+import { loadConfig, traceExporters, tracingConfigSchema, type BaseConfig } from './config.js';
 import { bindHostVar, setDefaultBindHost } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { exitOnFatal, onShutdown } from './shutdown.js';
+import { tracingOn } from './tracing.js';
 
 /** The settings every launched service has (the edge has no database or bus settings). */
 type LaunchSettings = Pick<BaseConfig, 'LOG_LEVEL' | 'SHUTDOWN_TIMEOUT_MS'>;
@@ -35,6 +36,10 @@ export async function launchService<S extends z.ZodType<LaunchSettings>>(
   setDefaultBindHost(loadConfig(listenSettingsSchema).BIND_HOST);
   const logger = createLogger(name, config.LOG_LEVEL);
   exitOnFatal(logger);
+  if (!tracingOn() && traceExporters(loadConfig(tracingConfigSchema)).length > 0)
+    logger.warn(
+      'OTEL_* variables ask for traces, but no span is recorded: start the service with `node --import @chat/platform/start-tracing`',
+    );
   const service = await start(config, logger);
   const label = service.instance ? `${name} ${service.instance}` : name;
   logger.info(

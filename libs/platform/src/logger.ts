@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { currentContext } from './context.js';
+import { traceLogFields } from './tracing.js';
 
 export type { Logger };
 
@@ -63,8 +64,9 @@ export function redactRequest<R extends SerializedRequest>(req: R): R {
 }
 
 /**
- * JSON logs with the service name, and the request id and user of the current request when
- * there is one. `destination` defaults to stdout (tests pass one to read the lines).
+ * JSON logs with the service name, the request id and user of the current request when there
+ * is one, and `trace_id` / `span_id` when the line is written inside a span (tracing.ts).
+ * `destination` defaults to stdout (tests pass one to read the lines).
  */
 export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
   const options = {
@@ -74,7 +76,9 @@ export function createLogger(service: string, level: string, destination?: Desti
     timestamp: pino.stdTimeFunctions.isoTime,
     mixin: () => {
       const ctx = currentContext();
-      return ctx ? { requestId: ctx.requestId, userId: ctx.userId } : {};
+      const fields = ctx ? { requestId: ctx.requestId, userId: ctx.userId } : {};
+      const trace = traceLogFields();
+      return trace ? { ...fields, ...trace } : fields;
     },
     redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
   };

@@ -26,6 +26,16 @@ import { currentContext, newRequestId, pastDeadline, runWithContext, type Reques
 import { parseInput } from './validation.js';
 import { csv } from './config.js';
 import { eraseAcknowledged, type EraseOutcome } from './stream-erasure.js';
+import {
+  annotateSpan,
+  extractTrace,
+  injectTrace,
+  inSpan,
+  tracingOn,
+  type SpanAttributes,
+  type SpanOptions,
+  type TraceRef,
+} from './tracing.js';
 
 const HEADER_REQUEST_ID = 'x-request-id';
 const HEADER_USER_ID = 'x-user-id';
@@ -155,13 +165,24 @@ export class Bus {
    * and a timeout or missing responder becomes a 503 UNAVAILABLE.
    * @example const access = await bus.request(chatAccessCheck, { chatId, userId, action: 'read' });
    */
-  async request<Req extends z.ZodType, Res extends z.ZodType>(
+  request<Req extends z.ZodType, Res extends z.ZodType>(
     def: RequestDef<Req, Res>,
     data: z.input<Req>,
     opts: { userId?: string; timeoutMs?: number } = {},
   ): Promise<z.output<Res>> {
+    if (!tracingOn()) return this.send(def, data, opts);
+    const span = { kind: 'client' as const, attributes: natsAttributes(def.subject) };
+    return inSpan(`request ${def.subject}`, span, () => this.send(def, data, opts));
+  }
+
+  private async send<Req extends z.ZodType, Res extends z.ZodType>(
+    def: RequestDef<Req, Res>,
+    data: z.input<Req>,
+    opts: { userId?: string; timeoutMs?: number },
+  ): Promise<z.output<Res>> {
     const ctx = currentContext();
     const h = natsHeaders();
+    if (tracingOn()) injectTrace((name, value) => h.set(name, value));
     h.set(HEADER_REQUEST_ID, ctx?.requestId ?? newRequestId());
     const userId = opts.userId ?? ctx?.userId;
     if (userId) h.set(HEADER_USER_ID, userId);
@@ -223,16 +244,28 @@ export class Bus {
           this.logger.warn({ subject: def.subject, requestId: ctx.requestId }, 'request past its deadline, dropped');
           return;
         }
-        void runWithContext(ctx, async () => {
-          let reply: Reply<unknown>;
-          try {
-            const data = parseInput(def.request, safeJson(msg), def.subject);
-            reply = { ok: true, data: await handler(data, ctx) };
-          } catch (e) {
-            reply = { ok: false, error: toWireError(toAppError(e, this.logger)) };
-          }
-          if (msg.reply) msg.respond(JSON.stringify(reply));
-        });
+        // A child of the caller's span: the request and its handling are one trace.
+        const span = tracingOn()
+          ? {
+              kind: 'server' as const,
+              parent: traceOf(msg) ?? ('root' as const),
+              attributes: natsAttributes(def.subject),
+            }
+          : {};
+        void runWithContext(ctx, () =>
+          inSpan(`handle ${def.subject}`, span, async () => {
+            let reply: Reply<unknown>;
+            try {
+              const data = parseInput(def.request, safeJson(msg), def.subject);
+              reply = { ok: true, data: await handler(data, ctx) };
+            } catch (e) {
+              const error = toAppError(e, this.logger);
+              if (tracingOn()) annotateSpan({ 'error.type': error.code });
+              reply = { ok: false, error: toWireError(error) };
+            }
+            if (msg.reply) msg.respond(JSON.stringify(reply));
+          }),
+        );
       },
     });
   }
@@ -269,7 +302,14 @@ export class Bus {
 
   /** Publishes a domain event to JetStream; `eventId` is the de-duplication id. Throws if not stored. */
   async publish<E extends { eventId: string }>(subject: string, event: E): Promise<void> {
-    await this.js.publish(subject, JSON.stringify(event), { msgID: event.eventId });
+    const send = () =>
+      this.js.publish(subject, JSON.stringify(event), { msgID: event.eventId, headers: traceHeaders() });
+    if (!tracingOn()) {
+      await send();
+      return;
+    }
+    const attributes = natsAttributes(subject, { 'messaging.message.id': event.eventId });
+    await inSpan(`publish ${subjectPattern(subject)}`, { kind: 'producer', attributes }, send);
   }
 
   /**
@@ -278,7 +318,8 @@ export class Bus {
    */
   notify(subject: string, payload: unknown): void {
     try {
-      this.nc.publish(subject, JSON.stringify(payload));
+      const headers = traceHeaders();
+      this.nc.publish(subject, JSON.stringify(payload), headers && { headers });
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, subject }, 'notice not published');
     }
@@ -336,10 +377,26 @@ export class Bus {
       return messages;
     })();
     type Pulled = { m: JsMsg; event: z.output<S> };
+    // A trace of its own, linked to the publish of each event it handles.
+    const consumed = (batch: Pulled[]): SpanOptions => ({
+      kind: 'consumer',
+      parent: 'root',
+      links: batch.map(({ m }) => traceOf(m)),
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.destination.name': spec.stream,
+        'messaging.consumer.group.name': spec.durable,
+        'messaging.batch.message_count': batch.length,
+      },
+    });
     const settle = async (batch: Pulled[], run: () => Promise<void>) => {
       const first = batch[0] as Pulled;
       try {
-        await runWithContext({ requestId: (first.event as { eventId?: string }).eventId ?? newRequestId() }, run);
+        const requestId = (first.event as { eventId?: string }).eventId ?? newRequestId();
+        await runWithContext(
+          { requestId },
+          tracingOn() ? () => inSpan(`process ${spec.durable}`, consumed(batch), run) : run,
+        );
         for (const { m } of batch) m.ack();
       } catch (err) {
         if (err instanceof RetryLater) {
@@ -478,6 +535,42 @@ function safeJson(msg: Msg): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The trace attributes of a NATS hop (its subject may hold a chat's or a message's id, nothing else). */
+const natsAttributes = (subject: string, more: SpanAttributes = {}): SpanAttributes => ({
+  'messaging.system': 'nats',
+  'messaging.destination.name': subject,
+  ...more,
+});
+
+const ID_TOKEN = /^([0-9a-f]{24}|[0-9a-f-]{36})$/i;
+/**
+ * A subject with its ids as `*`, to name spans by (`messages.*.created.*`): a span name is a
+ * kind of work, not one instance of it.
+ */
+export const subjectPattern = (subject: string): string =>
+  subject
+    .split('.')
+    .map((token) => (ID_TOKEN.test(token) ? '*' : token))
+    .join('.');
+
+/** Headers that carry the current span (W3C `traceparent`) to the receiver; none without tracing. */
+function traceHeaders(): MsgHdrs | undefined {
+  if (!tracingOn()) return undefined;
+  const h = natsHeaders();
+  injectTrace((name, value) => h.set(name, value));
+  return h;
+}
+
+/**
+ * The span whose work a received message continues (its sender's `traceparent`), to make a
+ * child of or link to; undefined without tracing.
+ * @example inSpan('deliver', { kind: 'consumer', parent: traceOf(msg) ?? 'root' }, () => deliver(msg));
+ */
+export function traceOf(msg: { headers?: MsgHdrs }): TraceRef | undefined {
+  const h = msg.headers;
+  return h && tracingOn() ? extractTrace((name) => h.get(name) || undefined) : undefined;
 }
 
 function contextFrom(h: MsgHdrs | undefined): RequestContext {

@@ -17,19 +17,6 @@ export interface RedisSentinelSet {
   password?: string;
 }
 
-/** `host:port,host:port` (REDIS_SENTINELS) -> the sentinels' addresses; throws on a malformed entry. */
-export function parseSentinels(list: string): RedisSentinelSet['sentinels'] {
-  return list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const match = /^(.+):(\d{1,5})$/.exec(entry);
-      if (!match || Number(match[2]) > 65535) throw new Error(`"${entry}" is not host:port`);
-      return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) };
-    });
-}
-
 /**
  * How a client finds the primary of a Sentinel set and follows a promotion: it asks the
  * sentinels for the primary, listens on them for `+switch-master` (so it leaves a demoted

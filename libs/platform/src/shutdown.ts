@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
+import { flushTraces } from './tracing.js';
 
 /**
  * On SIGTERM or SIGINT, runs `stop` (stop taking work, finish in-flight work, drain NATS,
- * close links) and exits; a stop that overruns `timeoutMs` exits anyway with code 1.
+ * close links), exports the spans still buffered, and exits; a stop that overruns `timeoutMs`
+ * exits anyway with code 1.
  */
 export function onShutdown(logger: Logger, timeoutMs: number, stop: () => Promise<void>): void {
   let stopping = false;
@@ -15,14 +17,18 @@ export function onShutdown(logger: Logger, timeoutMs: number, stop: () => Promis
       process.exit(1);
     }, timeoutMs);
     timer.unref();
+    const exit = (code: number) =>
+      void flushTraces()
+        .catch((err: unknown) => logger.warn({ err }, 'spans not exported'))
+        .finally(() => process.exit(code));
     stop().then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        exit(0);
       },
       (err: unknown) => {
         logger.error({ err }, 'error while stopping');
-        process.exit(1);
+        exit(1);
       },
     );
   };
