@@ -3,8 +3,8 @@
 # template with each value set of deploy/check/values, every rendered object validated),
 # every manifest of k8s/, docker-compose.yml, and the k6 scripts (type-checked). Objects are
 # validated against the Kubernetes API of the k8s.io/api version that deploycheck/go.mod pins
-# (and ServiceMonitor / HTTPRoute against their Go types), every pod against the restricted
-# Pod Security Standard.
+# (and ServiceMonitor / PrometheusRule / HTTPRoute against their Go types), every pod against
+# the restricted Pod Security Standard.
 #
 #   bash deploy/check/check-deploy.sh
 #
@@ -108,6 +108,27 @@ render_sentinel() {
   echo "the sentinels, their name and password reach every service that uses Redis"
 }
 check "helm template (redis-sentinel): sentinels" render_sentinel
+# Dashboard and alerts: off by default; on, the ConfigMap carries the sidecar's label and
+# files/grafana-dashboard.json unchanged, and the PrometheusRule the rules of
+# files/alert-rules.yaml with the value set's thresholds (which metrics they name is checked
+# against the services' live /metrics by libs/testkit/test/dashboard-metrics.test.ts).
+render_monitoring() {
+  local helm_template=(helm template chat-platform $CHART --namespace chat-platform --kube-version "$KUBE_VERSION")
+  local off dashboard rules
+  off=$("${helm_template[@]}" -f $CHECK/values/defaults.yaml) || return
+  if grep -qE '^kind: PrometheusRule|grafana_dashboard' <<<"$off"; then echo "monitoring objects rendered while off"; return 1; fi
+  dashboard=$("${helm_template[@]}" -f $CHECK/values/monitoring.yaml --show-only templates/grafana-dashboard.yaml) || return
+  grep -q '^    grafana_dashboard: "1"$' <<<"$dashboard" || { echo "the dashboard ConfigMap lacks grafana_dashboard: \"1\""; return 1; }
+  sed -n '/^  chat-platform.json: |$/,$p' <<<"$dashboard" | tail -n +2 | sed 's/^    //' >"$TMP/dashboard.json"
+  node -e 'const fs = require("fs"); const [a, b] = process.argv.slice(1).map((f) => JSON.stringify(JSON.parse(fs.readFileSync(f, "utf8"))));
+    if (a !== b) { console.error("the rendered dashboard differs from " + process.argv[2]); process.exit(1); }' \
+    "$TMP/dashboard.json" $CHART/files/grafana-dashboard.json || return
+  rules=$("${helm_template[@]}" -f $CHECK/values/monitoring.yaml --show-only templates/prometheusrule.yaml) || return
+  grep -q '> 0.02$' <<<"$rules" || { echo "sendErrorRatio of the value set not in the rules"; return 1; }
+  grep -q 'namespace="chat-platform"' <<<"$rules" || { echo "the release's namespace not in the rules"; return 1; }
+  echo "off by default; on: the dashboard as files/ holds it, $(grep -c -- '- alert:' <<<"$rules") alerts with the value set's thresholds"
+}
+check "helm template (monitoring): dashboard, alerts" render_monitoring
 
 # ---------------------------------------------------------------- k8s/
 for manifest in k8s/*.yaml k8s/optional/*.yaml; do

@@ -31,7 +31,8 @@ import (
 )
 
 // knownKinds holds every built-in kind (client-go's scheme) and the custom resources the chart
-// renders: ServiceMonitor (prometheus-operator) and the Gateway API's v1 kinds (HTTPRoute).
+// renders: ServiceMonitor and PrometheusRule (prometheus-operator's monitoring.coreos.com/v1)
+// and the Gateway API's v1 kinds (HTTPRoute).
 // Custom resources are decoded as strictly as built-in ones, from their Go types; the rules
 // their CRDs add on top (OpenAPI patterns, CEL) are a cluster's to check.
 var knownKinds = func() *runtime.Scheme {

@@ -34,6 +34,21 @@ spec:
   endpoints: [{ port: http, path: /metrics, interval: 30s }]
 `
 
+const prometheusRule = `
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: { name: chat }
+spec:
+  groups:
+    - name: chat
+      rules:
+        - alert: ChatOutboxStale
+          expr: max(outbox_oldest_unpublished_age_seconds) > 60
+          for: 5m
+          labels: { severity: critical }
+          annotations: { summary: Events are not published }
+`
+
 const httpRoute = `
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -63,6 +78,9 @@ func TestCheckManifests(t *testing.T) {
 		{"an invalid label value fails", strings.Replace(deployment, "labels: { app: chat-api } }", "labels: { app: 'chat api' } }", 1), "metadata.labels"},
 		{"a valid ServiceMonitor passes", serviceMonitor, ""},
 		{"a ServiceMonitor with an unknown field fails", strings.Replace(serviceMonitor, "interval:", "intervall:", 1), `unknown field "spec.endpoints[0].intervall"`},
+		{"a valid PrometheusRule passes", prometheusRule, ""},
+		{"a PrometheusRule with an unknown field fails", strings.Replace(prometheusRule, "annotations:", "annotation:", 1), `unknown field "spec.groups[0].rules[0].annotation"`},
+		{"a PrometheusRule with a wrong type fails", strings.Replace(prometheusRule, "for: 5m", "for: [5m]", 1), "cannot unmarshal array"},
 		{"a valid HTTPRoute passes", httpRoute, ""},
 		{"an HTTPRoute with an unknown field fails", strings.Replace(httpRoute, "backendRefs:", "backends:", 1), `unknown field "spec.rules[0].backends"`},
 		{"a pod template that may run as root fails restricted", strings.Replace(deployment, "runAsNonRoot: true, ", "", 1), "violates PodSecurity \"restricted\": runAsNonRoot != true"},
