@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
-import type { Logger } from '@chat/platform';
+import { injectTrace, inSpan, tracingOn, type Logger } from '@chat/platform';
 import type { EdgeConfig } from '../../config.js';
 import { docsRoutes } from './docs-routes.js';
 import { createGatewayRouter, type GatewayNode } from './gateway-router.js';
@@ -24,8 +24,8 @@ const upstreamError =
 
 export interface EdgeRoutes {
   mount(app: Express): void;
-  /** The Socket.IO proxy, whose `upgrade` handles WebSocket upgrades. */
-  socketProxy: RequestHandler;
+  /** The Socket.IO proxy's `upgrade`, which hands WebSocket upgrades to a gateway. */
+  socketProxy: Pick<RequestHandler, 'upgrade'>;
   /** Whether any gateway node is known (discovery may have found none yet). */
   gatewaysKnown(): boolean;
 }
@@ -67,13 +67,21 @@ export function edgeRoutes(config: EdgeConfig, logger: Logger, gateways: () => G
     res.writeHead(503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ status: 503, message: 'realtime-gateway is unavailable, try again' }));
   };
+  // The frames of a proxied WebSocket are piped through unread, so the edge's span is the
+  // upgrade's; its `traceparent` goes to the gateway with the upgrade request, and each event
+  // of that socket links to it there.
+  const upgrade: RequestHandler['upgrade'] = (req, socket, head) =>
+    inSpan('proxy socket.io upgrade', { kind: 'server', attributes: { 'url.path': '/socket.io/' } }, () => {
+      if (tracingOn()) injectTrace((name, value) => (req.headers[name] = value));
+      return socketProxy.upgrade(req, socket, head);
+    });
   return {
     mount: (app) => {
       // The API descriptions are the edge's own; everything else under /api goes to a service.
       app.use(docsRoutes());
       app.use(messageApi, chatApi, media, noGateway, socketProxy);
     },
-    socketProxy,
+    socketProxy: { upgrade },
     gatewaysKnown,
   };
 }

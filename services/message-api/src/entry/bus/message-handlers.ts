@@ -8,7 +8,7 @@ import {
   type CommandRequestDef,
   type ForwardedCommandName,
 } from '@chat/contracts';
-import { unauthorized, type Bus, type RequestContext } from '@chat/platform';
+import { annotateSpan, inSpan, tracingOn, unauthorized, type Bus, type RequestContext } from '@chat/platform';
 import type { MessageDeps } from '../../use-cases/deps.js';
 import { addReaction } from '../../use-cases/add-reaction.js';
 import { deleteMessage } from '../../use-cases/delete-message.js';
@@ -44,10 +44,22 @@ const callerOf = (ctx: RequestContext): string => {
   return ctx.userId.toLowerCase();
 };
 
+/** A command's span names its chat and message, by id: never what the message says. */
+const idsOf = (data: { chatId?: unknown; messageId?: unknown }) => ({
+  ...(typeof data.chatId === 'string' && { 'chat.id': data.chatId }),
+  ...(typeof data.messageId === 'string' && { 'message.id': data.messageId }),
+});
+
 function serve<E extends ForwardedCommandName>(bus: Bus, deps: MessageDeps, name: E): Subscription {
   const request = clientCommands[name].request as unknown as CommandRequestDef<E>;
   const useCase: CommandUseCases[E] = useCases[name];
-  return bus.handle(request, QUEUE_GROUPS.messageApi, (data, ctx) => useCase(deps, { ...data, userId: callerOf(ctx) }));
+  return bus.handle(request, QUEUE_GROUPS.messageApi, (data, ctx) =>
+    inSpan(`use case ${name}`, { attributes: tracingOn() ? idsOf(data) : {} }, async () => {
+      const reply = await useCase(deps, { ...data, userId: callerOf(ctx) });
+      if (tracingOn()) annotateSpan(idsOf(reply as { messageId?: unknown }));
+      return reply;
+    }),
+  );
 }
 
 /** The message.* commands the gateway forwards, served once per request across replicas (queue group). */

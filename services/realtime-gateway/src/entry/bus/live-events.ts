@@ -1,6 +1,6 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { messageSubjects, noticeSubjects, rooms, type MessageEvent, type UnreadChangedEvent } from '@chat/contracts';
-import type { Bus, Logger } from '@chat/platform';
+import { annotateSpan, inSpan, traceOf, tracingOn, type Bus, type Logger, type SpanAttributes } from '@chat/platform';
 import { broadcastForUnread, broadcastsForMessageEvent, type Emission } from '../../domain/broadcasts.js';
 import { emitEvent } from '../../clients/emit-event.js';
 import type { GatewayServer } from '../../clients/gateway-socket.js';
@@ -14,6 +14,10 @@ export interface LiveEvents extends LiveRooms {
 const CHAT_ROOM = rooms.chat('');
 const USER_ROOM = rooms.user('');
 
+/** A room's span attributes: a chat room's chat id (a user's room names no one). */
+const roomAttributes = (room: string): SpanAttributes =>
+  room.startsWith(CHAT_ROOM) ? { 'chat.id': room.slice(CHAT_ROOM.length) } : {};
+
 /**
  * Live fan-out on core NATS. A node subscribes to the events of the chat rooms its own sockets
  * are in (the chat's message events, which reach core subscribers as message-api publishes them
@@ -25,11 +29,15 @@ const USER_ROOM = rooms.user('');
 export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): LiveEvents {
   const adapter = io.of('/').adapter;
   const local = io.local;
+  const emit = (e: Emission) => {
+    const target = local.to(e.to);
+    emitEvent(e.except ? target.except(e.except) : target, e.event, e.payload);
+  };
   const emitHere = (emissions: Emission[], toRoom: (room: string) => boolean) => {
     for (const e of emissions) {
       if (!toRoom(e.to)) continue;
-      const target = local.to(e.to);
-      emitEvent(e.except ? target.except(e.except) : target, e.event, e.payload);
+      if (tracingOn()) inSpan(`emit ${e.event}`, { kind: 'producer', attributes: roomAttributes(e.to) }, () => emit(e));
+      else emit(e);
     }
   };
   const parsed = <T>(msg: Msg): T | undefined => {
@@ -40,17 +48,31 @@ export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): Li
       return undefined;
     }
   };
-  const delivering = (deliver: (msg: Msg) => void) => (err: Error | null, msg: Msg) => {
-    if (err) return logger.error({ err }, 'live subscription error');
-    try {
-      deliver(msg);
-    } catch (err) {
-      logger.error({ err, subject: msg.subject }, 'live event not delivered');
-    }
+  // Each delivery is a span of its publisher's trace (the event's `traceparent`): one message's
+  // trace reaches the sockets that receive it.
+  const delivering = (name: string, deliver: (msg: Msg) => void) => {
+    const safely = (msg: Msg) => {
+      try {
+        deliver(msg);
+      } catch (err) {
+        logger.error({ err, subject: msg.subject }, 'live event not delivered');
+      }
+    };
+    return (err: Error | null, msg: Msg) => {
+      if (err) return logger.error({ err }, 'live subscription error');
+      if (!tracingOn()) return safely(msg);
+      const span = {
+        kind: 'consumer' as const,
+        parent: traceOf(msg) ?? ('root' as const),
+        attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject },
+      };
+      inSpan(name, span, () => safely(msg));
+    };
   };
 
-  const fromChat = delivering((msg) => {
+  const fromChat = delivering('deliver chat event', (msg) => {
     const event = parsed<MessageEvent>(msg);
+    if (event && tracingOn()) annotateSpan({ 'chat.id': event.chatId });
     // A delete for one user goes to their own room, through `ownDeletes` below.
     if (event) emitHere(broadcastsForMessageEvent(event), (room) => room.startsWith(CHAT_ROOM));
   });
@@ -59,14 +81,14 @@ export function startLiveEvents(io: GatewayServer, bus: Bus, logger: Logger): Li
   // A notice for a user with no socket here is dropped by its subject, before it is parsed.
   const userHere = (userId: string | undefined) => userId !== undefined && adapter.rooms.has(rooms.user(userId));
   const notices = bus.nc.subscribe(noticeSubjects.all, {
-    callback: delivering((msg) => {
+    callback: delivering('deliver unread notice', (msg) => {
       const notice = userHere(noticeSubjects.userOf(msg.subject)) ? parsed<UnreadChangedEvent>(msg) : undefined;
       if (notice) emitHere([broadcastForUnread(notice)], () => true);
     }),
   });
   // Deletes are rare, and a deleter's sockets need not be in the chat's room.
   const ownDeletes = bus.nc.subscribe(messageSubjects.deleted, {
-    callback: delivering((msg) => {
+    callback: delivering('deliver own delete', (msg) => {
       const event = parsed<MessageEvent>(msg);
       if (event) emitHere(broadcastsForMessageEvent(event), (room) => room.startsWith(USER_ROOM));
     }),

@@ -1,5 +1,17 @@
-import type { AckPayload, ClientEventName } from '@chat/contracts';
-import { runWithContext, toAppError, toSocketError, newRequestId, type Logger } from '@chat/platform';
+import { isObjectId, type AckPayload, type ClientEventName } from '@chat/contracts';
+import {
+  annotateSpan,
+  extractTrace,
+  inSpan,
+  newRequestId,
+  runWithContext,
+  toAppError,
+  toSocketError,
+  tracingOn,
+  type Logger,
+  type SpanAttributes,
+  type SpanOptions,
+} from '@chat/platform';
 import type { EventRateLimiter } from './event-rate-limiter.js';
 import type { GarbageMeter } from './garbage-meter.js';
 import type { GatewaySocket } from '../../clients/gateway-socket.js';
@@ -28,6 +40,33 @@ function splitArgs(args: unknown[]): { payload: unknown; ack?: Ack } {
   return isAck(last) ? { payload, ack: last } : { payload };
 }
 
+/** The ids a client event names (`chat.id`, `message.id`), checked to be ids: nothing else a client sent. */
+function idsOf(payload: unknown): SpanAttributes {
+  const ids: SpanAttributes = {};
+  const { chatId, messageId } = (payload ?? {}) as { chatId?: unknown; messageId?: unknown };
+  if (typeof chatId === 'string' && isObjectId(chatId)) ids['chat.id'] = chatId;
+  if (typeof messageId === 'string' && isObjectId(messageId)) ids['message.id'] = messageId;
+  return ids;
+}
+
+/**
+ * A client event's span: a trace of its own, linked to the span of the request that opened the
+ * socket (the edge's proxied upgrade, whose `traceparent` the handshake carried).
+ */
+function spanOf(socket: GatewaySocket, event: ClientEventName, payload: unknown): SpanOptions {
+  const headers = socket.request.headers;
+  const opened = extractTrace((name) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  });
+  return {
+    kind: 'server',
+    parent: 'root',
+    links: [opened],
+    attributes: { 'socket.io.event': event, ...idsOf(payload) },
+  };
+}
+
 /**
  * The one wrapper for every client event: rate limit -> `handle` (which decodes the payload,
  * runs the use case and emits the success event) -> ack { ok: true, ...answer }, or
@@ -42,21 +81,26 @@ export function onClientEvent(
   socket.on(event, (...args: unknown[]) => {
     const { payload, ack } = splitArgs(args);
     const ctx = { requestId: newRequestId(), userId: socket.data.userId };
-    void runWithContext(ctx, async () => {
-      try {
-        await guards.limiter.consume(socket.data.userId);
-        const answer = await handle(payload);
-        ack?.({ ok: true, ...answer });
-        guards.count(event, 'ok');
-      } catch (err) {
-        const appError = toAppError(err, guards.logger);
-        const error = toSocketError(appError, event);
-        socket.emit('error', error);
-        ack?.({ ok: false, ...error });
-        guards.count(event, error.code);
-        if (appError.code === 'VALIDATION' && guards.garbage.strike()) guards.onGarbageLimit();
-        if (appError.code === 'RATE_LIMITED' && guards.flood.strike()) guards.onGarbageLimit();
-      }
-    });
+    const span = tracingOn() ? spanOf(socket, event, payload) : {};
+    void runWithContext(ctx, () =>
+      inSpan(event, span, async () => {
+        try {
+          await guards.limiter.consume(socket.data.userId);
+          const answer = await handle(payload);
+          if (tracingOn()) annotateSpan(idsOf(answer));
+          ack?.({ ok: true, ...answer });
+          guards.count(event, 'ok');
+        } catch (err) {
+          const appError = toAppError(err, guards.logger);
+          if (tracingOn()) annotateSpan({ 'error.type': appError.code });
+          const error = toSocketError(appError, event);
+          socket.emit('error', error);
+          ack?.({ ok: false, ...error });
+          guards.count(event, error.code);
+          if (appError.code === 'VALIDATION' && guards.garbage.strike()) guards.onGarbageLimit();
+          if (appError.code === 'RATE_LIMITED' && guards.flood.strike()) guards.onGarbageLimit();
+        }
+      }),
+    );
   });
 }
