@@ -32,10 +32,13 @@ try {
     const port = await freePort();
     // The edge answers /readyz on its internal port only (METRICS_PORT), never on its public PORT.
     const probePort = name === 'edge' ? await freePort() : port;
-    const child = spawn(process.execPath, [`services/${name}/dist/main.js`], {
+    // Started as the image starts it, with tracing on (to files): the SDK must load from the pruned install too.
+    const child = spawn(process.execPath, ['--import', '@chat/platform/start-tracing', `services/${name}/dist/main.js`], {
       cwd: dest,
       env: {
         PATH: process.env.PATH,
+        OTEL_TRACES_EXPORTER: 'jsonl',
+        TRACES_DIR: join(dest, 'traces'),
         ...infra.env,
         ...serviceUserEnv(name),
         NODE_ENV: 'production',

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Starts the service named by $SERVICE: exec node /app/services/$SERVICE/dist/main.js
+# Starts the service named by $SERVICE: exec node /app/services/$SERVICE/dist/main.js (tracing preloaded)
 # exec (no wrapper process left) so SIGTERM reaches node and the service drains cleanly.
 set -eu
 if [ -z "${SERVICE:-}" ]; then
@@ -12,4 +12,5 @@ if [ ! -f "$main" ]; then
   exit 64
 fi
 cd /app
-exec node "$main" "$@"
+# start-tracing loads OpenTelemetry only when OTEL_* variables ask for traces (docs/operations.md).
+exec node --import @chat/platform/start-tracing "$main" "$@"

@@ -15,6 +15,10 @@
 // NATS_CLUSTER=3 for a three-node cluster) and Redis (LOCAL_REDIS_PORT, default 6380;
 // REDIS_SENTINEL=1 for a primary, a replica and three sentinels on 26380-26382), secured
 // as in production: a user per service, passwords made up for this start (secured-infra.mjs).
+// Traces: OTEL_TRACES_EXPORTER=jsonl writes every span as a line of JSON to .local/traces/
+// (a file per process); OTEL_EXPORTER_OTLP_ENDPOINT sends them to a collector instead
+// (docs/operations.md, "Traces"). Each service is named by OTEL_SERVICE_NAME, a gateway node
+// by service.instance.id.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -86,6 +90,18 @@ function positiveInt(name, fallback) {
 }
 
 const mainOf = (s) => path.join(ROOT, 'services', s.service, 'dist', 'main.js');
+const tracesDir = (env) => env.TRACES_DIR || path.join(ROOT, '.local/traces');
+
+/** The service's name and node in its spans (OTEL_RESOURCE_ATTRIBUTES the caller gave kept too). */
+function traceEnv(s, env) {
+  const node = s.env.GATEWAY_NODE_ID ? `service.instance.id=${s.env.GATEWAY_NODE_ID}` : '';
+  const attributes = [env.OTEL_RESOURCE_ATTRIBUTES, node].filter(Boolean).join(',');
+  return {
+    OTEL_SERVICE_NAME: s.service,
+    TRACES_DIR: tracesDir(env),
+    ...(attributes && { OTEL_RESOURCE_ATTRIBUTES: attributes }),
+  };
+}
 
 function checkBuilt() {
   const missing = [...new Set(SERVICES.map(mainOf))].filter((file) => !existsSync(file));
@@ -172,10 +188,12 @@ function startService(s, index, env) {
   const prefix = process.stdout.isTTY ? `\x1b[${COLORS[index % COLORS.length]}m${label} |\x1b[0m` : `${label} |`;
   // detached: each service gets its own process group, so a terminal Ctrl-C reaches only
   // this script, which then stops the services in order with SIGTERM.
-  const child = spawn(process.execPath, [mainOf(s)], {
+  // start-tracing traces only when the OTEL_* variables ask for it (docs/configuration.md).
+  const child = spawn(process.execPath, ['--import', '@chat/platform/start-tracing', mainOf(s)], {
     cwd: ROOT,
     env: {
       ...env,
+      ...traceEnv(s, env),
       ...securedNats?.userEnv(s.service),
       ...securedRedis?.userEnv(s.service),
       ...s.env,
@@ -331,6 +349,8 @@ const ready = await Promise.all(SERVICES.map((s) => waitReady(s, deadline)));
 if (!stopping) {
   if (ready.every(Boolean)) {
     console.log(`Chat platform ready: ${urlOf(edgePort)}`);
+    if (/(^|,)\s*jsonl\s*(,|$)/.test(env.OTEL_TRACES_EXPORTER ?? ''))
+      log(`spans are written as JSON lines to ${path.relative(ROOT, tracesDir(env)) || '.'}/ (a file per process)`);
     printWebClient();
   } else await stopAll(1, 'not every service became ready; stopping');
 }

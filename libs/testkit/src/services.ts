@@ -23,7 +23,9 @@ export interface SpawnedService {
 /**
  * Starts `services/<name>/dist/main.js` as a real process (build first: `npm run build`)
  * with `env` on a free port, and waits until its `/readyz` answers 200 (the edge's on its
- * internal port, METRICS_PORT, a free one too: its public port serves no probes).
+ * internal port, METRICS_PORT, a free one too: its public port serves no probes). As in
+ * production it starts with `--import @chat/platform/start-tracing`, which traces only when
+ * `env` has OTEL_* variables that ask for it (OTEL_SERVICE_NAME is the service's name).
  */
 export async function spawnService(
   name: ServiceName,
@@ -34,9 +36,16 @@ export async function spawnService(
   const probePort = name === 'edge' ? await freePort() : port;
   const probeEnv: Record<string, string> = name === 'edge' ? { METRICS_PORT: String(probePort) } : {};
   // Each service connects as its own NATS and Redis user, as in production.
-  const child = spawn(process.execPath, [`services/${name}/dist/main.js`], {
+  const child = spawn(process.execPath, ['--import', '@chat/platform/start-tracing', `services/${name}/dist/main.js`], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...serviceUserEnv(name), ...env, ...probeEnv, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      OTEL_SERVICE_NAME: name,
+      ...serviceUserEnv(name),
+      ...env,
+      ...probeEnv,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
