@@ -91,6 +91,11 @@ function positiveInt(name, fallback) {
 
 const mainOf = (s) => path.join(ROOT, 'services', s.service, 'dist', 'main.js');
 const tracesDir = (env) => env.TRACES_DIR || path.join(ROOT, '.local/traces');
+/** A folder as the user would type it: relative to the repository when inside it. */
+const shortPath = (dir) => {
+  const relative = path.relative(ROOT, path.resolve(ROOT, dir));
+  return relative && !relative.startsWith('..') ? relative : path.resolve(ROOT, dir);
+};
 
 /** The service's name and node in its spans (OTEL_RESOURCE_ATTRIBUTES the caller gave kept too). */
 function traceEnv(s, env) {
@@ -350,7 +355,7 @@ if (!stopping) {
   if (ready.every(Boolean)) {
     console.log(`Chat platform ready: ${urlOf(edgePort)}`);
     if (/(^|,)\s*jsonl\s*(,|$)/.test(env.OTEL_TRACES_EXPORTER ?? ''))
-      log(`spans are written as JSON lines to ${path.relative(ROOT, tracesDir(env)) || '.'}/ (a file per process)`);
+      log(`spans are written as JSON lines to ${shortPath(tracesDir(env))}/ (a file per process)`);
     printWebClient();
   } else await stopAll(1, 'not every service became ready; stopping');
 }
