@@ -5,6 +5,17 @@ import type { GatewaySocket } from '../../clients/gateway-socket.js';
 /** Events that carry a new message to its room, with when message-api numbered it. */
 const RECEIVED_EVENTS = new Set(['message_received', 'media_received']);
 
+/** A field of whatever a socket sent or is sent, if it is an object that has it. */
+const field = (value: unknown, name: string): unknown =>
+  typeof value === 'object' && value !== null ? Reflect.get(value, name) : undefined;
+
+/** An ack's outcome label: `ok`, or the error code it carries (the contract's codes: a bounded set). */
+function outcomeOf(response: unknown): string {
+  if (field(response, 'ok') === true) return 'ok';
+  const code = field(response, 'code');
+  return typeof code === 'string' ? code : 'error';
+}
+
 /**
  * Two latencies, timed per socket from outside the event handlers:
  * - `socket_event_duration_seconds` {event, outcome}: from a client event's arrival to its
@@ -34,17 +45,17 @@ export function socketTimings(metrics: Metrics): (socket: GatewaySocket) => void
       if (typeof ack === 'function' && typeof event === 'string' && Object.hasOwn(clientEvents, event)) {
         const end = answered.startTimer({ event });
         packet[packet.length - 1] = (response: unknown) => {
-          const { ok, code } = (response ?? {}) as { ok?: unknown; code?: unknown };
-          end({ outcome: ok === true ? 'ok' : typeof code === 'string' ? code : 'error' });
-          (ack as (response: unknown) => void)(response);
+          end({ outcome: outcomeOf(response) });
+          Reflect.apply(ack, undefined, [response]);
         };
       }
       next();
     });
     socket.onAnyOutgoing((event: string, payload: unknown) => {
       if (!RECEIVED_EVENTS.has(event)) return;
-      const createdAt = Date.parse((payload as { createdAt?: string } | undefined)?.createdAt ?? '');
-      if (Number.isFinite(createdAt)) received.observe({ event }, Math.max(0, Date.now() - createdAt) / 1000);
+      const createdAt = field(payload, 'createdAt');
+      const at = typeof createdAt === 'string' ? Date.parse(createdAt) : NaN;
+      if (Number.isFinite(at)) received.observe({ event }, Math.max(0, Date.now() - at) / 1000);
     });
   };
 }
