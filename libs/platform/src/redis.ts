@@ -19,9 +19,14 @@ export interface RedisSentinelSet {
 
 /**
  * How a client finds the primary of a Sentinel set and follows a promotion: it asks the
- * sentinels for the primary, listens on them for `+switch-master` (so it leaves a demoted
- * primary that still answers), and reconnects on READONLY (a write reached a primary that has
- * just become a replica), sending that command again on the new primary.
+ * sentinels for the primary whenever it (re)connects, and reconnects on READONLY (a write
+ * reached a primary that has just become a replica), sending that command again on the new
+ * primary. A demoted primary that still answers is left anyway: the sentinels close its clients
+ * (CLIENT KILL) when they reconfigure it. A primary that stops answering without closing the
+ * connection is left after `socketTimeout`.
+ * Not ioredis's `failoverDetector`: its +switch-master handler closes the connector even while
+ * the client is reconnecting, which ends that client for good (status `end`, every command
+ * refused "Connection is closed"); under load, some clients of a killed primary did.
  */
 function sentinelOptions(set: RedisSentinelSet): RedisOptions {
   return {
@@ -30,12 +35,15 @@ function sentinelOptions(set: RedisSentinelSet): RedisOptions {
     role: 'master',
     ...(set.username && { sentinelUsername: set.username }),
     ...(set.password && { sentinelPassword: set.password }),
-    failoverDetector: true,
     // Keep asking the sentinels while none answers (ioredis gives up after one round otherwise).
     sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2_000),
     reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
+    socketTimeout: SILENT_PRIMARY_MS,
   };
 }
+
+/** No reply to a command for this long: the primary is taken for gone and asked for again. */
+const SILENT_PRIMARY_MS = 5_000;
 
 /**
  * An ioredis client that keeps reconnecting; commands fail fast while it is down. Credentials
