@@ -67,9 +67,7 @@ async function killPrimary(
  * Redis as a Sentinel set: a primary, its replica and three sentinels (down-after 1 s), every
  * service given the sentinels. The primary dies for good.
  */
-// Opt-in until it is stable: in a fresh-clone CI run, chat-api's lock client was still refused
-// a minute after the promotion (1 of 2 runs). FAULTS_REDIS_FAILOVER=1 runs it.
-describe.skipIf(process.env.FAULTS_REDIS_FAILOVER !== '1')('a Sentinel-managed Redis', () => {
+describe('a Sentinel-managed Redis', () => {
   it('SIGKILL of the primary during traffic: the replica is promoted, sends go on within the failover time, nothing lost or doubled', async () => {
     w = await startFaultWorld({ redisSentinel: true });
     await killPrimary(w, 'Redis primary SIGKILL (Sentinel promotes the replica)');
