@@ -36,10 +36,7 @@ async function killPrimary(
     await beforeKill();
     const killedAt = Date.now();
     await set.primary.kill('SIGKILL');
-    while ((await set.primaryPort()) !== set.replica.port) {
-      if (Date.now() - killedAt > 20_000) throw new Error('the sentinels promoted no replica in 20 s');
-      await sleep(100);
-    }
+    await set.untilPrimaryIs(set.replica.port, 20_000, 'the sentinels promoted no replica in 20 s');
     promotedIn = (Date.now() - killedAt) / 1000;
   }).catch((err: Error) => {
     // What the services logged (warnings and errors) says which link did not come back.

@@ -124,7 +124,7 @@ describe('a client of a Sentinel-managed Redis', () => {
     clients.push(sentinel);
     await sentinel.call('SENTINEL', 'FAILOVER', set.name);
     const gap = await writeThrough(set.replica.port);
-    await untilMajorityNames(set.replica.port);
+    await set.untilPrimaryIs(set.replica.port, 10_000, 'the sentinels did not agree on the promoted replica in 10 s');
     expect(gap).toBeLessThan(10_000);
     expect(await admin.get('k')).toBe('v');
     expect(await spend('rl:socket-events:u1')).toBe(2);
@@ -157,7 +157,7 @@ describe('a client of a Sentinel-managed Redis', () => {
     await set.replica.kill('SIGKILL');
     // down-after-milliseconds 1 s, then an election (another round if the votes split, longer on a loaded machine) and the promotion.
     const gap = await writeThrough(set.primary.port, 40_000);
-    await untilMajorityNames(set.primary.port);
+    await set.untilPrimaryIs(set.primary.port, 10_000, 'the sentinels did not agree on the promoted node in 10 s');
     expect(Date.now() - killedAt).toBeLessThan(40_000);
     expect(gap).toBeLessThan(40_000);
     // What was replicated before the kill is there; the script reloads on the new primary.
@@ -176,19 +176,6 @@ describe('a client of a Sentinel-managed Redis', () => {
   }, 70_000);
 
   /** Publishes `message` until the subscriber hears it: it resubscribed on the new primary. */
-  /**
-   * Waits until two of the three sentinels name `port` as the primary. The sentinel that ran the
-   * failover knows first and the others learn it from its hello messages (every 2 s), so a
-   * client may already write to the promoted node while most sentinels still name the old one.
-   */
-  async function untilMajorityNames(port: number): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while ((await set.primaryPort()) !== port) {
-      if (Date.now() > deadline) throw new Error(`the sentinels did not agree on port ${port} in 10 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   async function untilHeard(publisher: Redis, message: string): Promise<void> {
     const deadline = Date.now() + 10_000;
     while (!heard.includes(message)) {

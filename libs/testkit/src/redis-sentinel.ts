@@ -26,6 +26,12 @@ export interface RedisSentinelTestSet {
   env: Record<string, string>;
   /** The port of the primary as a majority of the sentinels name it now. */
   primaryPort(): Promise<number | undefined>;
+  /**
+   * Waits until a majority of the sentinels name `port` as the primary; throws `timeoutMessage`
+   * after `timeoutMs`. The sentinel that ran a failover knows first and the others learn it from
+   * its hello messages (every 2 s), so clients may already write to the promoted node before then.
+   */
+  untilPrimaryIs(port: number, timeoutMs: number, timeoutMessage: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -155,6 +161,13 @@ export async function startRedisSentinelSet(opts: RedisSentinelTestOptions = {})
       );
       const ports = named.flatMap((n) => (n ? [Number(n[1])] : []));
       return ports.find((p) => ports.filter((q) => q === p).length >= 2);
+    },
+    untilPrimaryIs: async (port, timeoutMs, timeoutMessage) => {
+      const deadline = Date.now() + timeoutMs;
+      while ((await set.primaryPort()) !== port) {
+        if (Date.now() > deadline) throw new Error(timeoutMessage);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     stop: async () => {
       await Promise.all([...sentinels, primary, replica].map((p) => p.stop()));
